@@ -1,0 +1,65 @@
+import { newMethodNotAllowed, newNotFound } from '../../shared/errors/status-error.ts';
+import type { RequestContext } from './request-context.ts';
+import { handleCreate, handleDelete, handleDeleteCollection, handleGet, handleList, handleUpdate } from './handlers/crud.ts';
+import { handlePatch } from './handlers/patch.ts';
+import { handleWatch } from './handlers/watch.ts';
+
+const methodNotAllowed = () => newMethodNotAllowed('the server does not allow this method on the requested resource');
+
+/** Routes a resource request by verb and subresource (k8s endpoints/installer.go registerResourceHandlers). */
+export async function dispatchResource(ctx: RequestContext): Promise<void> {
+  const { info, entry } = ctx;
+  const ns = info.namespace;
+  const namespaced = entry.store.info.namespaced;
+  // A namespaced resource's object paths need a namespace; a cluster-scoped one must not have one.
+  if (info.name && namespaced && !ns) throw newNotFound('', '');
+  if (!namespaced && ns && info.resource !== 'namespaces') throw notFound();
+
+  if (info.subresource) {
+    if (info.subresource === 'status' && entry.statusStrategy) {
+      switch (info.verb) {
+        case 'get':
+          return handleGet(ctx);
+        case 'update':
+          return handleUpdate(ctx, entry.statusStrategy);
+        case 'patch':
+          return handlePatch(ctx, entry.statusStrategy);
+        default:
+          throw methodNotAllowed();
+      }
+    }
+    const sub = entry.subresources?.[info.subresource];
+    if (!sub) throw notFound();
+    return sub(ctx);
+  }
+  if (info.parts.length > 3) throw notFound();
+  switch (info.verb) {
+    case 'get':
+      return handleGet(ctx);
+    case 'list':
+      return handleList(ctx);
+    case 'watch':
+      return handleWatch(ctx);
+    case 'create':
+      return handleCreate(ctx);
+    case 'update':
+      if (!info.name) throw methodNotAllowed();
+      return handleUpdate(ctx);
+    case 'patch':
+      if (!info.name) throw methodNotAllowed();
+      return handlePatch(ctx);
+    case 'delete':
+      return handleDelete(ctx);
+    case 'deletecollection':
+      return handleDeleteCollection(ctx);
+    default:
+      throw methodNotAllowed();
+  }
+}
+
+function notFound() {
+  const e = newNotFound('', '');
+  e.status.message = 'the server could not find the requested resource';
+  delete e.status.details;
+  return e;
+}

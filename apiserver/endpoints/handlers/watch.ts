@@ -1,0 +1,207 @@
+import type { WebSocket } from 'ws';
+import type { KubeObject, Status } from '../../../shared/api/meta.ts';
+import { StatusError, newBadRequest, newInvalid, fieldForbidden, newInternalError } from '../../../shared/errors/status-error.ts';
+import { isStorageError } from '../../storage/errors.ts';
+import { interpretStorageError } from '../../registry/generic/interpret-storage-error.ts';
+import { parseResourceVersion } from '../../registry/generic/store.ts';
+import { isTrue } from '../../server/request-info.ts';
+import type { RequestContext, WatchRequest, WatchSourceEvent } from '../request-context.ts';
+import { intParam } from '../request-context.ts';
+import { buildPredicate } from './selectors.ts';
+import { encodeJSON } from './response.ts';
+import { includeObjectParam, partialObjectMetadata } from './output.ts';
+import { watchEventTable } from '../../printers/table-for.ts';
+
+/** Default server-side watch timeout: kube's MinRequestTimeout (30 min) times a random factor in [1, 2). */
+function defaultTimeoutMs(): number {
+  return 1800_000 * (1 + Math.random());
+}
+
+interface ParsedWatch {
+  request: Omit<WatchRequest, 'signal'>;
+  timeoutMs: number;
+}
+
+/** Validates watch query parameters (ListOptions validation in kube-apiserver). */
+export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
+  const q = ctx.query;
+  const rvParam = q.get('resourceVersion');
+  const rvMatch = q.get('resourceVersionMatch') ?? '';
+  const sendInitialEvents = q.has('sendInitialEvents') ? isTrue(q.get('sendInitialEvents')) : undefined;
+  const bookmarks = isTrue(q.get('allowWatchBookmarks'));
+  if (sendInitialEvents !== undefined) {
+    const errs = [];
+    if (rvMatch !== 'NotOlderThan') errs.push(fieldForbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
+    if (!bookmarks && sendInitialEvents) errs.push(fieldForbidden('allowWatchBookmarks', 'sendInitialEvents requires setting allowWatchBookmarks to true'));
+    if (errs.length) throw newInvalid('ListOptions', '', errs, 'meta.k8s.io');
+  } else if (rvMatch) {
+    throw newInvalid('ListOptions', '', [fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided')], 'meta.k8s.io');
+  }
+  let fieldSelector = q.get('fieldSelector') ?? '';
+  if (ctx.info.name) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${ctx.info.name}` : `metadata.name=${ctx.info.name}`;
+  const predicate = buildPredicate(ctx.entry, q.get('labelSelector') ?? '', fieldSelector, ctx.info.namespace);
+  const revision = rvParam === null || rvParam === '' ? undefined : parseResourceVersion(rvParam, 'resourceVersion');
+  const timeoutSeconds = intParam(q, 'timeoutSeconds');
+  if (timeoutSeconds !== undefined && timeoutSeconds < 0) throw newBadRequest('timeoutSeconds must be non-negative');
+  return {
+    request: {
+      prefix: ctx.entry.store.prefixFor(ctx.info.namespace || undefined),
+      revision,
+      predicate: predicate.empty ? undefined : (o: KubeObject) => predicate.matches(o),
+      bookmarks,
+      sendInitialEvents: sendInitialEvents === true,
+    },
+    timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultTimeoutMs(),
+  };
+}
+
+/**
+ * One encoder for both transports: the wire form of an event in the negotiated output (JSON object, Table of
+ * one row, PartialObjectMetadata). Encoded once per event and output kind, shared by every watcher.
+ */
+function encoderFor(ctx: RequestContext): (ev: WatchSourceEvent) => string {
+  const out = ctx.output;
+  if (out.as === 'Table') {
+    // Like kube's watch encoder: column definitions ride on the first event only; bookmarks stay raw objects.
+    const resource = ctx.entry.store.qualifiedResource;
+    const includeObject = includeObjectParam(ctx);
+    let first = true;
+    return (ev) => {
+      if (ev.type === 'BOOKMARK') return `{"type":"BOOKMARK","object":${encodeJSON(ev.object)}}`;
+      const withHeaders = first;
+      first = false;
+      const memoKey = `table:${out.version}:${includeObject}:${withHeaders ? 'h' : ''}:${ev.type}`;
+      let s = ev.encoded.get(memoKey);
+      if (s === undefined) {
+        const t = watchEventTable(resource, ev.object, { includeObject, now: ctx.now(), tableVersion: out.version, withHeaders });
+        s = `{"type":"${ev.type}","object":${JSON.stringify(t)}}`;
+        ev.encoded.set(memoKey, s);
+      }
+      return s;
+    };
+  }
+  if (out.as === 'PartialObjectMetadata') {
+    return (ev) => `{"type":"${ev.type}","object":${JSON.stringify(ev.type === 'BOOKMARK' ? ev.object : partialObjectMetadata(ev.object, out.version))}}`;
+  }
+  return (ev) => {
+    const memoKey = `json:${ev.type}`;
+    let s = ev.encoded.get(memoKey);
+    if (s === undefined) {
+      s = `{"type":"${ev.type}","object":${encodeJSON(ev.object)}}`;
+      ev.encoded.set(memoKey, s);
+    }
+    return s;
+  };
+}
+
+function errorEvent(err: unknown, resource: string): string {
+  let status: Status;
+  const translated = isStorageError(err) ? interpretStorageError(err, resource, '') : err;
+  if (translated instanceof StatusError) status = translated.status;
+  else status = newInternalError(translated instanceof Error ? translated.message : String(translated)).status;
+  return `{"type":"ERROR","object":${JSON.stringify(status)}}`;
+}
+
+/** A sink both transports implement. `write` resolves when the transport can take more. */
+interface Sink {
+  write(line: string): Promise<void> | void;
+  end(): void;
+  readonly closed: boolean;
+}
+
+async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEstablished?: () => void): Promise<void> {
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => ac.abort(), parsed.timeoutMs);
+  const encode = encoderFor(ctx);
+  let watcher;
+  try {
+    watcher = await ctx.entry.watch.watch({ ...parsed.request, signal: ac.signal });
+  } catch (e) {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    if (isStorageError(e, 'Expired')) {
+      // As kube's cacher: a too old resourceVersion is a 200 with one ERROR event (410 Expired), then close.
+      onEstablished?.();
+      await sink.write(errorEvent(e, ctx.entry.store.qualifiedResource));
+      sink.end();
+      return;
+    }
+    throw isStorageError(e) ? interpretStorageError(e, ctx.entry.store.qualifiedResource, '') : e;
+  }
+  onEstablished?.();
+  try {
+    for await (const ev of watcher) {
+      if (sink.closed) break;
+      const w = sink.write(encode(ev));
+      if (w) await w;
+    }
+  } catch (e) {
+    if (!sink.closed && !ac.signal.aborted) await sink.write(errorEvent(e, ctx.entry.store.qualifiedResource));
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', onAbort);
+    watcher.stop();
+    sink.end();
+  }
+}
+
+/** WATCH over chunked HTTP: one JSON event per line; headers flushed at once (kubectl wait needs that). */
+export async function handleWatch(ctx: RequestContext): Promise<void> {
+  const parsed = parseWatchRequest(ctx);
+  const res = ctx.res;
+  const contentType =
+    ctx.output.as === 'Table' ? `application/json;as=Table;v=${ctx.output.version};g=meta.k8s.io` : 'application/json';
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    res.writeHead(200, { 'Content-Type': contentType, 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    res.flushHeaders();
+  };
+  const sink: Sink = {
+    get closed() {
+      return res.destroyed || res.writableEnded;
+    },
+    write(line: string) {
+      start();
+      if (res.write(line + '\n')) return;
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+    },
+    end() {
+      start();
+      if (!res.writableEnded) res.end();
+    },
+  };
+  // The watch is established first so a too-new resourceVersion still answers with an HTTP status; then the
+  // headers are flushed at once.
+  await pump(ctx, parsed, sink, start);
+}
+
+/** WATCH over WebSocket: the same events, one per text frame. */
+export async function serveWatchWebSocket(ctx: RequestContext, ws: WebSocket): Promise<void> {
+  const parsed = parseWatchRequest(ctx);
+  const sink: Sink = {
+    get closed() {
+      return ws.readyState !== ws.OPEN;
+    },
+    write(line: string) {
+      return new Promise<void>((resolve) => {
+        ws.send(line, () => resolve());
+      });
+    },
+    end() {
+      if (ws.readyState === ws.OPEN) ws.close(1000);
+    },
+  };
+  await pump(ctx, parsed, sink);
+}

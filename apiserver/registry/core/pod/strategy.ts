@@ -1,0 +1,51 @@
+import type { KubeObject } from '../../../../shared/api/meta.ts';
+import type { Pod } from '../../../../shared/api/core-v1.ts';
+import { defaultPod, podQOSClass } from '../../../../shared/api/defaults/pod.ts';
+import { validatePod, validatePodUpdate, validatePodStatusUpdate } from '../../../../shared/api/validation/pod.ts';
+import type { CreateStrategy, DeleteStrategy, UpdateStrategy } from '../../rest/strategy.ts';
+import { resetObjectMetaForStatus } from '../../generic/reset-meta.ts';
+
+/** pkg/registry/core/pod/strategy.go podStrategy. */
+export const podStrategy: CreateStrategy & UpdateStrategy = {
+  prepareForCreate(obj: KubeObject) {
+    const pod = obj as Pod;
+    defaultPod(pod);
+    pod.status = { phase: 'Pending', qosClass: podQOSClass(pod) };
+  },
+  validate: (obj) => validatePod(obj as Pod),
+  prepareForUpdate(obj, old) {
+    const pod = obj as Pod;
+    defaultPod(pod);
+    pod.status = (old as Pod).status;
+  },
+  validateUpdate: (obj, old) => validatePodUpdate(obj as Pod, old as Pod),
+  allowCreateOnUpdate: false,
+  allowUnconditionalUpdate: true,
+};
+
+/** podStatusStrategy: writes only status (and keeps spec and most of metadata from the stored pod). */
+export const podStatusStrategy: UpdateStrategy = {
+  prepareForUpdate(obj, old) {
+    obj.spec = old.spec;
+    resetObjectMetaForStatus(obj, old);
+  },
+  validateUpdate: (obj, old) => validatePodStatusUpdate(obj as Pod, old as Pod),
+  allowCreateOnUpdate: false,
+  allowUnconditionalUpdate: true,
+};
+
+/**
+ * podStrategy.CheckGracefulDelete: the requested period, else spec.terminationGracePeriodSeconds; 0 for a pod
+ * that is not bound to a node or already terminated (nobody would finish it); negative becomes 1.
+ */
+export const podDeleteStrategy: DeleteStrategy = {
+  gracePeriod(obj, requested) {
+    const pod = obj as Pod;
+    let period = requested ?? pod.spec?.terminationGracePeriodSeconds ?? 0;
+    if (!pod.spec?.nodeName) period = 0;
+    const phase = pod.status?.phase;
+    if (phase === 'Failed' || phase === 'Succeeded') period = 0;
+    if (period < 0) period = 1;
+    return period;
+  },
+};

@@ -1,0 +1,52 @@
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import type { FieldError } from '../../../shared/errors/status-error.ts';
+
+/**
+ * Per-resource behaviour, in the fixed order prepare -> validate -> canonicalize (k8s.io/apiserver
+ * pkg/registry/rest/create.go BeforeCreate, update.go BeforeUpdate). The status subresource is a second
+ * strategy object, not a flag.
+ */
+export interface ResourceInfo {
+  group: string;
+  version: string;
+  /** Plural, lower case: `pods`. */
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+}
+
+export interface CreateStrategy {
+  /** Clears fields the client may not set on create (status for most kinds), sets defaults. Mutates obj. */
+  prepareForCreate(obj: KubeObject): void;
+  /** Validation of a new object (metadata included). */
+  validate(obj: KubeObject): FieldError[];
+  /** Normalizes after validation (e.g. sorts). Optional. */
+  canonicalize?(obj: KubeObject): void;
+  /** Warnings to return in Warning headers. Optional. */
+  warningsOnCreate?(obj: KubeObject): string[];
+}
+
+export interface UpdateStrategy {
+  /** Copies fields this endpoint may not change from old (status for the main resource, spec for /status). */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
+  canonicalize?(obj: KubeObject): void;
+  /** PUT/PATCH of a missing object creates it (leases, events do; pods do not). */
+  allowCreateOnUpdate: boolean;
+  /** PUT without metadata.resourceVersion is accepted (last write wins). */
+  allowUnconditionalUpdate: boolean;
+  warningsOnUpdate?(obj: KubeObject, old: KubeObject): string[];
+}
+
+export interface DeleteStrategy {
+  /**
+   * Graceful deletion: returns the grace period to apply (seconds), or 0 to delete at once. Called with the
+   * requested period (undefined when the client gave none). Kinds without graceful deletion return 0.
+   */
+  gracePeriod(obj: KubeObject, requested: number | undefined): number;
+}
+
+/** The field values a field selector can match on (fields.Set), per kind. */
+export type FieldsFn = (obj: KubeObject) => Record<string, string>;
+
+export const immediateDelete: DeleteStrategy = { gracePeriod: () => 0 };

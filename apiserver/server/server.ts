@@ -1,0 +1,215 @@
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { StatusError, newMethodNotAllowed, newNotFound, newStatus } from '../../shared/errors/status-error.ts';
+import type { Clock } from '../../shared/util/clock.ts';
+import { realClock } from '../../shared/util/clock.ts';
+import { negotiateOutput } from '../endpoints/handlers/negotiation.ts';
+import { writeError, writeJSON } from '../endpoints/handlers/response.ts';
+import type { RequestContext, ServedResource } from '../endpoints/request-context.ts';
+import { dispatchResource } from '../endpoints/dispatch.ts';
+import { serveWatchWebSocket } from '../endpoints/handlers/watch.ts';
+import { parseRequestInfo, isTrue, type RequestInfo } from './request-info.ts';
+import { log } from '../../shared/util/log.ts';
+
+/** Looks up what is served at group/version/resource. */
+export interface ResourceLookup {
+  lookup(group: string, version: string, resource: string): ServedResource | undefined;
+}
+
+/** A non-resource endpoint: discovery, openapi, version, health. Returns false when it does not serve the path. */
+export type NonResourceHandler = (req: IncomingMessage, res: ServerResponse, path: string) => boolean | Promise<boolean>;
+
+/** Authentication slot (filled in a later issue): resolves the user or throws a 401 StatusError. */
+export type Authenticator = (req: IncomingMessage) => Promise<{ name: string; groups: string[] } | null>;
+/** Authorization slot: throws a 403 StatusError to refuse. */
+export type Authorizer = (user: { name: string; groups: string[] } | null, info: RequestInfo) => Promise<void>;
+
+export interface APIServerOptions {
+  resources: ResourceLookup;
+  nonResource: NonResourceHandler[];
+  /** true once storage and caches are ready (drives /readyz). */
+  isReady: () => boolean;
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  authenticate?: Authenticator;
+  authorize?: Authorizer;
+  clock?: Clock;
+}
+
+/**
+ * The HTTP(S) front of the apiserver: a handler chain (request info -> panic recovery -> logging ->
+ * authentication -> authorization -> dispatch) on express, plus WebSocket upgrades for watch.
+ */
+export class APIServer {
+  readonly #o: APIServerOptions;
+  readonly #server: HttpServer;
+  readonly #wss: WebSocketServer;
+  readonly #clock: Clock;
+  readonly #sockets = new Set<Duplex>();
+
+  constructor(options: APIServerOptions) {
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    const app = express();
+    app.disable('x-powered-by');
+    app.disable('etag');
+    app.use((req, res) => {
+      void this.#handle(req, res);
+    });
+    this.#server = options.tls
+      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, app)
+      : createHttpServer(app);
+    this.#server.keepAliveTimeout = 65_000;
+    this.#server.headersTimeout = 70_000;
+    this.#server.requestTimeout = 0; // watches and log follows are long-lived
+    this.#server.on('connection', (s: Duplex) => {
+      this.#sockets.add(s);
+      s.on('close', () => this.#sockets.delete(s));
+    });
+    this.#server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nbad request');
+      } else {
+        socket.destroy();
+      }
+    });
+    this.#wss = new WebSocketServer({ noServer: true });
+    this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      void this.#upgrade(req, socket, head);
+    });
+  }
+
+  get httpServer(): HttpServer {
+    return this.#server;
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.#server.once('error', reject);
+      this.#server.listen(port, host, () => {
+        this.#server.off('error', reject);
+        resolve(this.#server.address() as AddressInfo);
+      });
+    });
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#server.close(() => resolve());
+      for (const ws of this.#wss.clients) ws.terminate();
+      for (const s of this.#sockets) s.destroy();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = this.#clock.now();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const ac = new AbortController();
+    res.on('close', () => ac.abort());
+    try {
+      const user = this.#o.authenticate ? await this.#o.authenticate(req) : null;
+      if (this.#o.authorize) await this.#o.authorize(user, info);
+      if (!info.isResourceRequest) {
+        await this.#nonResource(req, res, url.pathname);
+      } else {
+        const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
+        if (!entry) throw notFoundResource();
+        const ctx: RequestContext = {
+          req,
+          res,
+          info,
+          query: url.searchParams,
+          entry,
+          output: negotiateOutput(req.headers.accept),
+          signal: ac.signal,
+          now: () => this.#clock.now(),
+        };
+        await dispatchResource(ctx);
+      }
+    } catch (e) {
+      if (!res.headersSent) writeError(res, e);
+      else res.destroy();
+    } finally {
+      const ms = this.#clock.now() - started;
+      if (ms > 1000 && info.verb !== 'watch' && !info.subresource) log.warn('Slow request', { verb: info.verb, path: url.pathname, ms });
+    }
+  }
+
+  async #nonResource(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    if (path === '/healthz' || path === '/livez' || path.startsWith('/healthz/') || path.startsWith('/livez/')) {
+      writeJSON(res, 200, 'ok', 'text/plain; charset=utf-8');
+      return;
+    }
+    if (path === '/readyz' || path.startsWith('/readyz/')) {
+      if (this.#o.isReady()) writeJSON(res, 200, 'ok', 'text/plain; charset=utf-8');
+      else writeJSON(res, 503, '[-]storage not ready\nreadyz check failed', 'text/plain; charset=utf-8');
+      return;
+    }
+    for (const h of this.#o.nonResource) {
+      if (await h(req, res, path)) return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw newMethodNotAllowed('the server does not allow this method on the requested resource');
+    throw notFoundResource();
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const info = parseRequestInfo('GET', url.pathname, url.searchParams);
+    const refuse = (err: unknown) => {
+      const status = err instanceof StatusError ? err.status : newStatus(500, 'InternalError', String(err));
+      const body = JSON.stringify(status);
+      socket.end(`HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    };
+    try {
+      const user = this.#o.authenticate ? await this.#o.authenticate(req) : null;
+      if (this.#o.authorize) await this.#o.authorize(user, info);
+      if (!info.isResourceRequest) throw notFoundResource();
+      const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
+      if (!entry) throw notFoundResource();
+      const upgradeHandler = info.subresource ? entry.upgrades?.[info.subresource] : undefined;
+      const isWatch = !info.subresource && (info.verb === 'watch' || isTrue(url.searchParams.get('watch')) || !info.name);
+      if (!upgradeHandler && !isWatch) throw newStatus400('Upgrade is only supported for watch, exec, attach and portforward');
+      this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
+        const ac = new AbortController();
+        ws.on('close', () => ac.abort());
+        const ctx: RequestContext = {
+          req,
+          res: undefined as unknown as ServerResponse,
+          info,
+          query: url.searchParams,
+          entry,
+          output: negotiateOutput(req.headers.accept),
+          signal: ac.signal,
+          now: () => this.#clock.now(),
+        };
+        const run = upgradeHandler ? upgradeHandler(ctx, ws) : serveWatchWebSocket(ctx, ws);
+        run.catch((e: unknown) => {
+          const status = e instanceof StatusError ? e.status : newStatus(500, 'InternalError', String(e));
+          if (ws.readyState === ws.OPEN) {
+            ws.send(JSON.stringify({ type: 'ERROR', object: status }));
+            ws.close(1000);
+          }
+        });
+      });
+    } catch (e) {
+      refuse(e);
+    }
+  }
+}
+
+function newStatus400(message: string): StatusError {
+  return new StatusError(newStatus(400, 'BadRequest', message));
+}
+
+/** kube-apiserver's answer for a path nobody serves. */
+export function notFoundResource(): StatusError {
+  const e = newNotFound('', '');
+  e.status.message = 'the server could not find the requested resource';
+  delete e.status.details;
+  return e;
+}

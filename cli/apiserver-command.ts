@@ -1,0 +1,56 @@
+import { parseFlags, usage, FlagError, type FlagSpec } from './flags.ts';
+import type { Command } from './main.ts';
+import { runAPIServer } from '../apiserver/main.ts';
+
+const specs: FlagSpec[] = [
+  { name: 'listen', type: 'string', default: '127.0.0.1:6443', help: 'address:port to serve on' },
+  { name: 'data-dir', type: 'string', default: './.kubelab/data', help: 'embedded store directory (the default storage)' },
+  { name: 'etcd-servers', type: 'string', help: 'comma-separated etcd client URLs; uses etcd instead of the embedded store' },
+  { name: 'etcd-prefix', type: 'string', default: '/registry', help: 'key prefix in etcd' },
+  { name: 'tls-cert-file', type: 'string', help: 'serving certificate (PEM); enables HTTPS' },
+  { name: 'tls-private-key-file', type: 'string', help: 'serving key (PEM)' },
+  { name: 'token-auth-file', type: 'string', help: 'static bearer tokens (CSV: token,user,uid,"group1,group2")' },
+  { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
+  { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
+];
+
+export const apiserverCommand: Command = {
+  name: 'apiserver',
+  summary: 'Run the API server (embedded store by default, or etcd)',
+  usage: () => usage('apiserver', 'Serves the Kubernetes API (core/v1, coordination.k8s.io/v1) from the embedded store or etcd.', specs),
+  async run(args) {
+    const { values, rest } = parseFlags(args, specs);
+    if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
+    const listen = String(values['listen']);
+    const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(listen);
+    if (!m) throw new FlagError(`--listen must be host:port, got ${JSON.stringify(listen)}`);
+    const host = (m[1] ?? '').replace(/^\[|\]$/g, '');
+    const port = Number(m[2]);
+    if (port < 0 || port > 65535) throw new FlagError(`--listen port out of range: ${port}`);
+    const level = String(values['log-level']);
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError(`--log-level must be debug, info, warn or error`);
+    const cert = values['tls-cert-file'] as string | undefined;
+    const key = values['tls-private-key-file'] as string | undefined;
+    if (!!cert !== !!key) throw new FlagError('--tls-cert-file and --tls-private-key-file go together');
+    const server = await runAPIServer({
+      host,
+      port,
+      dataDir: String(values['data-dir']),
+      etcdServers: values['etcd-servers'] ? String(values['etcd-servers']).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      etcdPrefix: String(values['etcd-prefix']),
+      tlsCertFile: cert,
+      tlsKeyFile: key,
+      tokenAuthFile: values['token-auth-file'] as string | undefined,
+      minorVersion: Number(values['kubernetes-minor-version']),
+      logLevel: level as 'debug' | 'info' | 'warn' | 'error',
+    });
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        void server.close().then(resolve);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    return 0;
+  },
+};
