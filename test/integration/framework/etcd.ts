@@ -1,0 +1,253 @@
+/**
+ * Real etcd for integration tests (the k8s integration framework's `EtcdMain` idea): reuse `ETCD_URL` when set,
+ * otherwise spawn `etcd` on free loopback ports with a temp data dir, wait until it is healthy, and kill + clean
+ * up on stop(). A missing binary is a test failure with the install command, never a skip.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+
+export interface EtcdHandle {
+  /** Client URL, e.g. `http://127.0.0.1:43121`. */
+  endpoint: string;
+  /** The member's data dir ('' when reusing ETCD_URL). */
+  dataDir: string;
+  stop(): Promise<void>;
+}
+
+export interface EtcdMember {
+  name: string;
+  endpoint: string;
+  dataDir: string;
+  /** True while the member process runs. */
+  readonly running: boolean;
+  /** SIGKILLs the member (data dir kept) to simulate a crash. */
+  kill(): Promise<void>;
+  /** Starts a killed member again on the same ports and data dir; resolves when it serves requests. */
+  restart(): Promise<void>;
+}
+
+export interface EtcdCluster {
+  endpoints: string[];
+  members: EtcdMember[];
+  /** Kills every member and removes all data dirs. */
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT = "etcd not found: install it with 'apt-get install -y etcd-server'";
+const HEALTH_TIMEOUT_MS = 30_000;
+
+/** Locates the etcd binary: $ETCD_BIN, then PATH, then /usr/bin/etcd. */
+export function findEtcdBinary(): string {
+  const candidates: string[] = [];
+  if (process.env.ETCD_BIN) candidates.push(process.env.ETCD_BIN);
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'etcd'));
+  candidates.push('/usr/bin/etcd', '/usr/local/bin/etcd');
+  for (const c of candidates) {
+    try {
+      accessSync(c, fsConstants.X_OK);
+      return c;
+    } catch {
+      // keep looking
+    }
+  }
+  throw new Error(INSTALL_HINT);
+}
+
+/** Asks the kernel for a free loopback port (closed again immediately; etcd binds it right after). */
+export async function freePort(): Promise<number> {
+  return await new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Children still alive at process exit are killed synchronously so a failed test never leaks an etcd. */
+const liveChildren = new Set<ChildProcess>();
+let exitHookInstalled = false;
+function track(child: ChildProcess): void {
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const c of liveChildren) c.kill('SIGKILL');
+    });
+  }
+}
+
+interface MemberSpec {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  initialCluster: string;
+  clusterToken: string;
+  state: 'new' | 'existing';
+}
+
+class Member implements EtcdMember {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly dataDir: string;
+  #spec: MemberSpec;
+  #bin: string;
+  #child: ChildProcess | null = null;
+  #stderrTail = '';
+
+  constructor(bin: string, spec: MemberSpec) {
+    this.#bin = bin;
+    this.#spec = spec;
+    this.name = spec.name;
+    this.dataDir = spec.dataDir;
+    this.endpoint = `http://127.0.0.1:${spec.clientPort}`;
+  }
+
+  get running(): boolean {
+    return this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
+  }
+
+  /** Spawns the process; does not wait for health. */
+  spawn(): void {
+    const s = this.#spec;
+    const peerUrl = `http://127.0.0.1:${s.peerPort}`;
+    const args = [
+      '--name', s.name,
+      '--data-dir', s.dataDir,
+      '--listen-client-urls', this.endpoint,
+      '--advertise-client-urls', this.endpoint,
+      '--listen-peer-urls', peerUrl,
+      '--initial-advertise-peer-urls', peerUrl,
+      '--initial-cluster', s.initialCluster,
+      '--initial-cluster-state', s.state,
+      '--initial-cluster-token', s.clusterToken,
+      '--logger', 'zap',
+      '--log-outputs', 'stderr',
+      '--log-level', 'error',
+    ];
+    const child = spawn(this.#bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.#stderrTail = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (chunk: string) => {
+      this.#stderrTail = (this.#stderrTail + chunk).slice(-4000);
+    });
+    child.on('error', (err) => {
+      this.#stderrTail += `\nspawn error: ${err.message}`;
+    });
+    // Do not keep the test process alive because of etcd; the exit hook kills stragglers.
+    child.unref();
+    (child.stderr as unknown as { unref?: () => void } | null)?.unref?.();
+    track(child);
+    this.#child = child;
+    // After the first start, a restart joins the existing cluster from its data dir.
+    this.#spec = { ...s, state: 'existing' };
+  }
+
+  /** Polls /health until it answers {"health":"true"}; fails early when the process dies. */
+  async waitHealthy(timeoutMs = HEALTH_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      if (!this.running) throw new Error(`etcd ${this.name} exited during startup: ${this.#stderrTail.trim()}`);
+      try {
+        const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+        const body = (await res.json()) as { health?: string };
+        if (body.health === 'true') return;
+        last = JSON.stringify(body);
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`etcd ${this.name} at ${this.endpoint} not healthy after ${timeoutMs} ms (${last}): ${this.#stderrTail.trim()}`);
+  }
+
+  async kill(): Promise<void> {
+    await this.#terminate('SIGKILL');
+  }
+
+  async restart(): Promise<void> {
+    if (this.running) throw new Error(`etcd ${this.name} is still running`);
+    this.spawn();
+    await this.waitHealthy();
+  }
+
+  async #terminate(signal: NodeJS.Signals): Promise<void> {
+    const child = this.#child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    // Keep the event loop alive until the exit is observed (the child is unref'd while running).
+    child.ref();
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the member for good; its data dir is about to be removed, so there is nothing to flush gracefully. */
+  async stop(): Promise<void> {
+    await this.#terminate('SIGKILL');
+  }
+}
+
+/**
+ * Starts one etcd (or reuses `ETCD_URL`). Ports that turn out to be taken between the probe and etcd's bind are
+ * retried with fresh ports.
+ */
+export async function startEtcd(): Promise<EtcdHandle> {
+  const reuse = process.env.ETCD_URL;
+  if (reuse) {
+    return { endpoint: reuse.split(',')[0] ?? reuse, dataDir: '', stop: async () => {} };
+  }
+  const cluster = await startEtcdCluster(1);
+  const member = cluster.members[0];
+  if (!member) throw new Error('etcd cluster has no members');
+  return { endpoint: member.endpoint, dataDir: member.dataDir, stop: () => cluster.stop() };
+}
+
+/** Starts an n-member etcd cluster on loopback (ETCD_URL is not consulted). */
+export async function startEtcdCluster(size: number): Promise<EtcdCluster> {
+  if (!Number.isInteger(size) || size < 1) throw new Error(`Cannot start an etcd cluster of size ${size}`);
+  const bin = findEtcdBinary();
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const root = await mkdtemp(join(tmpdir(), 'kubelab-etcd-'));
+    const ports: { client: number; peer: number }[] = [];
+    for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });
+    const initialCluster = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
+    const members = ports.map(
+      (p, i) =>
+        new Member(bin, {
+          name: `m${i}`,
+          clientPort: p.client,
+          peerPort: p.peer,
+          dataDir: join(root, `m${i}`),
+          initialCluster,
+          clusterToken: `kubelab-test-${ports[0]?.peer ?? 0}`,
+          state: 'new',
+        }),
+    );
+    const stop = async (): Promise<void> => {
+      await Promise.all(members.map((m) => m.stop()));
+      await rm(root, { recursive: true, force: true });
+    };
+    try {
+      for (const m of members) m.spawn();
+      await Promise.all(members.map((m) => m.waitHealthy()));
+      return { endpoints: members.map((m) => m.endpoint), members, stop };
+    } catch (e) {
+      lastError = e;
+      await stop();
+    }
+  }
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
