@@ -545,7 +545,7 @@ export function runStorageConformance(opts: StorageConformanceOptions): void {
       assert.equal(first.continueKey, `/pods/ns/${expected[2]}`);
       assert.equal(first.remainingItemCount, undefined, 'no remainingItemCount with a predicate');
       const seen = [...first.items];
-      let startKey = first.continueKey;
+      let startKey: string | undefined = first.continueKey;
       while (startKey !== undefined) {
         const page = await s.list('/pods/ns/', { limit: 3, predicate, startKey, revision: first.revision });
         seen.push(...page.items);
