@@ -22,9 +22,9 @@ export interface Storage {
    * Lists objects under prefix, in key order.
    * - `revision` 0: the latest state. N > 0: the state exactly at revision N (Expired if compacted,
    *   TooLargeResourceVersion if N is in the future).
-   * - `limit` > 0 returns at most limit items plus `continueKey` (the key to resume after) and `remainingItemCount`
-   *   when more exist; pass `startKey` (exclusive... see below) and the returned `revision` to get the next page of the
-   *   same snapshot.
+   * - `limit` > 0 returns at most limit items plus `continueKey` (the key of the last item returned) and
+   *   `remainingItemCount` when more exist; pass `continueKey` as `startKey` together with the returned `revision`
+   *   to get the next page of the same snapshot (writes made in between do not show up in it).
    * - `startKey`: when set, only keys strictly greater than it are returned.
    * - `predicate`: when set, only matching objects count towards limit (the backend keeps reading pages until
    *   it has `limit` matches or runs out).
@@ -59,20 +59,32 @@ export interface Storage {
   /**
    * Watches every key under prefix (or exactly `key` when it does not end with '/') for changes with revision
    * strictly greater than `opts.revision`. revision 0 = from now (no history, no synthetic events: the Cacher
-   * adds those). The iterator throws StorageError('Expired') if the revision was compacted. It ends when
-   * `opts.signal` aborts. Events arrive in revision order; each change appears exactly once.
+   * adds those); for a remote backend "now" is when the server registers the watch, shortly after the call, so
+   * callers that must not miss a write pass an explicit revision. The iterator throws StorageError('Expired') if
+   * `opts.revision` is below the compacted revision. It ends (done) when `opts.signal` aborts or the consumer
+   * calls return() (for-await break). Events arrive in revision order; each change appears exactly once.
+   * A watch may also end with StorageError('Unavailable'): the backend failed, the store was closed, or the
+   * consumer fell too far behind (the embedded store drops a watcher with more than `watchBufferLimit` events
+   * waiting, so an idle consumer cannot grow memory without bound). Re-watch from the last revision processed,
+   * or re-list.
    */
   watch(prefixOrKey: string, opts: WatchOptions): AsyncIterable<StorageEvent>;
 
   /** The latest revision of the whole store. */
   currentRevision(): Promise<number>;
 
-  /** Discards history at and before revision (watch/list at an older revision then fails with Expired). */
+  /**
+   * Discards history before `revision` (etcd semantics): afterwards list at a revision < `revision` and watch from a
+   * revision < `revision` throw Expired, while the state at `revision` itself stays listable and watch from
+   * `revision` still replays every later event. Compacting at or below an earlier compaction is a no-op; above the
+   * current revision throws TooLargeResourceVersion.
+   */
   compact(revision: number): Promise<void>;
 
   /** Counts objects under prefix (for metrics/remainingItemCount). */
   count(prefix: string): Promise<number>;
 
+  /** Releases the backend; open watches end with StorageError('Unavailable'), later calls throw it. */
   close(): Promise<void>;
 }
 

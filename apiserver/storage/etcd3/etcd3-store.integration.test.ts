@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+import { Etcd3 } from 'etcd3';
+import { startEtcd, type EtcdHandle } from '../../../test/integration/framework/etcd.ts';
+import { isStorageError } from '../errors.ts';
+import type { Storage } from '../interfaces.ts';
+import { runStorageConformance, testObject } from '../testing/store-tests.ts';
+import { Etcd3Store } from './etcd3-store.ts';
+
+let etcd: EtcdHandle | undefined;
+let raw: Etcd3 | undefined;
+const endpoint = (): string => {
+  if (!etcd) throw new Error('etcd not started');
+  return etcd.endpoint;
+};
+before(async () => {
+  etcd = await startEtcd();
+  raw = new Etcd3({ hosts: [etcd.endpoint] });
+});
+after(async () => {
+  raw?.close();
+  await etcd?.stop();
+});
+
+/** A store on its own random prefix, so tests (and other users of a shared ETCD_URL) never see each other. */
+const newStore = (prefix = `/${randomUUID()}/registry`): Etcd3Store => new Etcd3Store({ endpoints: [endpoint()], prefix });
+
+runStorageConformance({
+  name: 'etcd3',
+  newStorage: async () => newStore(),
+  reopen: async (s) => {
+    assert.ok(s instanceof Etcd3Store);
+    await s.close();
+    return newStore(s.prefix);
+  },
+  invariant: async (s: Storage, key: string) => {
+    assert.ok(s instanceof Etcd3Store && raw);
+    const bytes = await raw.get(`${s.prefix}${key}`).string();
+    assert.ok(bytes !== null, `${key} should be in etcd`);
+    const parsed = JSON.parse(bytes) as { metadata: Record<string, unknown> };
+    assert.equal('resourceVersion' in parsed.metadata, false, `etcd value of ${key} must not carry resourceVersion: ${bytes}`);
+  },
+});
+
+describe('Etcd3Store specifics', () => {
+  test('lists 6,000 objects of ~1.5 KB (over the 4 MiB gRPC limit) in pages', async () => {
+    const s = newStore();
+    try {
+      const filler = 'x'.repeat(1200);
+      const n = 6000;
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (next < n) {
+            const i = next++;
+            await s.create(`/pods/big/p${String(i).padStart(5, '0')}`, testObject(`p${i}`, { spec: { filler } }));
+          }
+        }),
+      );
+      const res = await s.list('/pods/big/');
+      assert.equal(res.items.length, n);
+      const bytes = res.items.reduce((sum, o) => sum + JSON.stringify(o).length, 0);
+      assert.ok(bytes > 4 * 1024 * 1024, `the list should exceed 4 MiB (was ${bytes} bytes)`);
+      for (let i = 1; i < n; i++) assert.ok((res.items[i - 1]?.metadata.name ?? '') !== res.items[i]?.metadata.name);
+      assert.equal(res.items[0]?.metadata.name, 'p0');
+      assert.equal(await s.count('/pods/big/'), n);
+      // A large limited page also crosses internal page boundaries.
+      const page = await s.list('/pods/big/', { limit: 1234 });
+      assert.equal(page.items.length, 1234);
+      assert.equal(page.remainingItemCount, n - 1234);
+      assert.equal(page.continueKey, `/pods/big/p01233`);
+    } finally {
+      await s.close();
+    }
+  });
+
+  test('two stores with different prefixes on one etcd do not see each other', async () => {
+    const a = newStore();
+    const b = newStore();
+    const ac = new AbortController();
+    try {
+      const from = await a.currentRevision();
+      const wa = a.watch('/pods/', { revision: from, signal: ac.signal })[Symbol.asyncIterator]();
+      await b.create('/pods/ns/x', testObject('x'));
+      await a.create('/pods/ns/y', testObject('y'));
+      assert.deepEqual((await a.list('/pods/')).items.map((o) => o.metadata.name), ['y']);
+      assert.deepEqual((await b.list('/pods/')).items.map((o) => o.metadata.name), ['x']);
+      await assert.rejects(a.get('/pods/ns/x'), (e: unknown) => isStorageError(e, 'KeyNotFound'));
+      assert.equal(await a.count('/pods/'), 1);
+      const first = await wa.next();
+      assert.equal(first.value?.key, '/pods/ns/y', 'the watch sees only its own prefix');
+    } finally {
+      ac.abort();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('ending watches does not disturb other calls and watches on the same client', async () => {
+    // Regression: a cancelled stream that is still writable counts as a host failure in the etcd3 client (all its
+    // gRPC clients reset, a circuit-breaker strike; three in a row blocked every call for 5 s).
+    const s = newStore();
+    const keep = new AbortController();
+    try {
+      const a = await s.create('/pods/ns/a', testObject('a'));
+      const from = Number(a.metadata.resourceVersion) - 1;
+      const longLived = s.watch('/pods/', { revision: Number(a.metadata.resourceVersion), signal: keep.signal })[Symbol.asyncIterator]();
+      // Several watches ending together (a Cacher restarting, a burst of clients going away).
+      const ac = new AbortController();
+      const watches = Array.from({ length: 5 }, () => s.watch('/pods/', { revision: from, signal: ac.signal })[Symbol.asyncIterator]());
+      for (const w of watches) assert.equal((await w.next()).value?.key, '/pods/ns/a');
+      ac.abort();
+      for (const w of watches) assert.equal((await w.next()).done, true);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await s.get('/pods/ns/a')).metadata.name, 'a');
+      const b = await s.create('/pods/ns/b', testObject('b'));
+      const ev = await longLived.next();
+      assert.equal(ev.value?.revision, Number(b.metadata.resourceVersion), 'the long-lived watch keeps delivering');
+    } finally {
+      keep.abort();
+      await s.close();
+    }
+  });
+
+  test('an unreachable etcd gives StorageError Unavailable', async () => {
+    const s = new Etcd3Store({ endpoints: ['http://127.0.0.1:1'], requestTimeoutMs: 2000 });
+    try {
+      await assert.rejects(s.get('/pods/ns/a'), (e: unknown) => isStorageError(e, 'Unavailable'));
+      await assert.rejects(s.create('/pods/ns/a', testObject('a')), (e: unknown) => isStorageError(e, 'Unavailable'));
+      const ac = new AbortController();
+      const it = s.watch('/pods/', { revision: 0, signal: ac.signal })[Symbol.asyncIterator]();
+      await assert.rejects(it.next(), (e: unknown) => isStorageError(e, 'Unavailable'));
+      ac.abort();
+    } finally {
+      await s.close();
+    }
+  });
+});
