@@ -122,7 +122,8 @@ export class EmbeddedStore implements Storage {
   readonly #sListCurGt: StatementSync;
   readonly #sHistKeys: StatementSync;
   readonly #sPrevValue: StatementSync;
-  readonly #sCountCur: StatementSync;
+  readonly #sCountAfter: StatementSync;
+  readonly #sCountChangedSince: StatementSync;
   readonly #sCountPrefix: StatementSync;
   readonly #sReadLog: StatementSync;
   readonly #sDeleteLog: StatementSync;
@@ -202,7 +203,11 @@ export class EmbeddedStore implements Storage {
       'SELECT key, rev, prev_rev FROM log INDEXED BY log_since WHERE rev > ? AND prev_rev <= ? AND key >= ? AND key < ? ORDER BY key',
     );
     this.#sPrevValue = db.prepare('SELECT prev_value FROM log WHERE rev = ?');
-    this.#sCountCur = db.prepare('SELECT count(*) AS n FROM kv WHERE key > ? AND key < ? AND mod_rev <= ?');
+    // Counting is index-only: all keys in the range, minus those written since M (found through log_since).
+    this.#sCountAfter = db.prepare('SELECT count(*) AS n FROM kv WHERE key > ? AND key < ?');
+    this.#sCountChangedSince = db.prepare(
+      'SELECT count(*) AS n FROM kv WHERE mod_rev > ? AND key IN (SELECT key FROM log INDEXED BY log_since WHERE rev > ? AND key > ? AND key < ?)',
+    );
     this.#sCountPrefix = db.prepare('SELECT count(*) AS n FROM kv WHERE key >= ? AND key < ?');
     this.#sReadLog = db.prepare(
       'SELECT rev, key, type, value, prev_value, prev_rev FROM log WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev LIMIT ?',
@@ -584,9 +589,11 @@ export class EmbeddedStore implements Storage {
 
   /** Number of keys after `after` in the snapshot. */
   #countAt(snap: Snapshot, after: string): number {
-    const cur = (this.#sCountCur.get(after, snap.hi, snap.m) as { n: number }).n;
+    const all = (this.#sCountAfter.get(after, snap.hi) as { n: number }).n;
+    if (snap.m >= this.#rev) return all;
+    const changed = (this.#sCountChangedSince.get(snap.m, snap.m, after, snap.hi) as { n: number }).n;
     const hist = this.#histFor(snap);
-    return cur + hist.length - firstKeyAfter(hist, after);
+    return all - changed + hist.length - firstKeyAfter(hist, after);
   }
 
   #readLog(from: number, to: number, lo: string, hi: string, limit: number): RawEvent[] {

@@ -40,12 +40,18 @@ export interface EtcdCluster {
 const INSTALL_HINT = "etcd not found: install it with 'apt-get install -y etcd-server'";
 const HEALTH_TIMEOUT_MS = 30_000;
 
-/** Locates the etcd binary: $ETCD_BIN, then PATH, then /usr/bin/etcd. */
-export function findEtcdBinary(): string {
+/**
+ * Locates the etcd binary: $ETCD_BIN, then PATH, then the usual install locations. Throws the install hint
+ * ("etcd not found: install it with 'apt-get install -y etcd-server'") when there is none.
+ */
+export function findEtcdBinary(
+  env: NodeJS.ProcessEnv = process.env,
+  fallbacks: string[] = ['/usr/bin/etcd', '/usr/local/bin/etcd'],
+): string {
   const candidates: string[] = [];
-  if (process.env.ETCD_BIN) candidates.push(process.env.ETCD_BIN);
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'etcd'));
-  candidates.push('/usr/bin/etcd', '/usr/local/bin/etcd');
+  if (env.ETCD_BIN) candidates.push(env.ETCD_BIN);
+  for (const dir of (env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'etcd'));
+  candidates.push(...fallbacks);
   for (const c of candidates) {
     try {
       accessSync(c, fsConstants.X_OK);
