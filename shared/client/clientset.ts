@@ -1,0 +1,87 @@
+/**
+ * Convenience accessors for the resources the controller and node agent use, over any Client (RestClient
+ * against a server, FakeClient in unit tests).
+ *
+ *   const cs = new Clientset(new RestClient(loadKubeconfig().options));
+ *   await cs.pods.bind('default', 'web', 'node-1');
+ *   const node = await cs.nodes.get('', 'node-1');
+ */
+import type { KubeObject } from '../api/meta.ts';
+import type { Client, CreateOptions, ResourceClient, ResourceDescriptor } from './interfaces.ts';
+import { RestClient, type RestClientOptions } from './rest-client.ts';
+
+export const podsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
+export const nodesResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
+export const namespacesResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false };
+export const eventsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true };
+export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
+
+export interface BindOptions extends CreateOptions {
+  /** The pod's uid, sent as the Binding's metadata.uid: the server refuses the binding if the pod was replaced. */
+  uid?: string;
+  /** Annotations the server copies onto the pod. */
+  annotations?: Record<string, string>;
+}
+
+/** Pods have one extra verb: binding to a node (what the scheduler does). */
+export interface PodClient<T extends KubeObject = KubeObject> extends ResourceClient<T> {
+  /** POSTs a v1 Binding to pods/{name}/binding. 409 Conflict if the pod is already bound or being deleted. */
+  bind(namespace: string, name: string, nodeName: string, options?: BindOptions): Promise<void>;
+}
+
+/** Builds the v1 Binding body for pods/{name}/binding. */
+export function newBinding(namespace: string, name: string, nodeName: string, options: Pick<BindOptions, 'uid' | 'annotations'> = {}): KubeObject {
+  const metadata: KubeObject['metadata'] = { name, namespace };
+  if (options.uid) metadata.uid = options.uid;
+  if (options.annotations) metadata.annotations = { ...options.annotations };
+  return { apiVersion: 'v1', kind: 'Binding', metadata, target: { apiVersion: 'v1', kind: 'Node', name: nodeName } };
+}
+
+/** Wraps a ResourceClient for pods and adds bind(). */
+export function podClient<T extends KubeObject = KubeObject>(inner: ResourceClient<T>): PodClient<T> {
+  const bind = async (namespace: string, name: string, nodeName: string, options: BindOptions = {}): Promise<void> => {
+    const { uid, annotations, ...create } = options;
+    await inner.createSubresource(namespace, name, 'binding', newBinding(namespace, name, nodeName, { ...(uid ? { uid } : {}), ...(annotations ? { annotations } : {}) }), create);
+  };
+  return {
+    descriptor: inner.descriptor,
+    get: (ns, n, o) => inner.get(ns, n, o),
+    list: (ns, o) => inner.list(ns, o),
+    watch: (ns, o) => inner.watch(ns, o),
+    create: (obj, o) => inner.create(obj, o),
+    update: (obj, o) => inner.update(obj, o),
+    updateStatus: (obj, o) => inner.updateStatus(obj, o),
+    patch: (ns, n, t, p, o) => inner.patch(ns, n, t, p, o),
+    delete: (ns, n, o) => inner.delete(ns, n, o),
+    createSubresource: (ns, n, s, b, o) => inner.createSubresource(ns, n, s, b, o),
+    bind,
+  };
+}
+
+export class Clientset {
+  readonly client: Client;
+  readonly pods: PodClient;
+  readonly nodes: ResourceClient;
+  readonly namespaces: ResourceClient;
+  readonly events: ResourceClient;
+  readonly leases: ResourceClient;
+
+  constructor(client: Client) {
+    this.client = client;
+    this.pods = podClient(client.resource(podsResource));
+    this.nodes = client.resource(nodesResource);
+    this.namespaces = client.resource(namespacesResource);
+    this.events = client.resource(eventsResource);
+    this.leases = client.resource(leasesResource);
+  }
+
+  /** A client for any other resource. */
+  resource<T extends KubeObject = KubeObject>(descriptor: ResourceDescriptor): ResourceClient<T> {
+    return this.client.resource<T>(descriptor);
+  }
+}
+
+/** A Clientset talking HTTP(S) to a server. */
+export function newClientset(options: RestClientOptions): Clientset {
+  return new Clientset(new RestClient(options));
+}
