@@ -142,6 +142,14 @@ describe('updateManagedFields (operation Update)', () => {
     assert.deepEqual(entry(out, 'kubectl-create')?.fieldsV1, { 'f:data': { '.': {}, 'f:k': {} } });
   });
 
+  it('a custom resource (kind not in patch-meta) starts from an empty object: spec owned with "."', () => {
+    const cr = { apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'c' }, spec: { cronSpec: '* * * * */5', image: 'img' } };
+    const created = updateManagedFields(null, cr as KubeObject, 'kubectl-create', 'Update', undefined, T0);
+    assert.deepEqual(entry(created, 'kubectl-create')?.fieldsV1, { 'f:spec': { '.': {}, 'f:cronSpec': {}, 'f:image': {} } });
+    const applied = apply(null, cr, 'kubectl', { now: T0 }).managedFields;
+    assert.deepEqual(applied[0]?.fieldsV1, { 'f:spec': { 'f:cronSpec': {}, 'f:image': {} } });
+  });
+
   it('managedFields sent with the object win; [] resets them', () => {
     const created = updateManagedFields(null, stored(manifest()), 'creator', 'Update', undefined, T0);
     const reset = structuredClone(created);
@@ -260,6 +268,20 @@ describe('apply (server-side apply)', () => {
       ['conflict with "kubectl-client-side-apply" using v1', '.metadata.labels.app'],
       ['conflict with "kubectl-client-side-apply" using v1', '.spec.containers[name="nginx"].image'],
       ['conflict with "kubectl-label" using v1', '.metadata.labels.tier'],
+    ]);
+  });
+
+  it('an object without managedFields is first owned by before-first-apply', () => {
+    const live = stored(manifest());
+    expectStatus(
+      () => apply(live, manifest('nginx:2'), 'kubectl', { now: T1 }),
+      409,
+      'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .spec.containers[name="nginx"].image',
+    );
+    const { object } = apply(live, manifest(), 'kubectl', { now: T1 });
+    assert.deepEqual(object.metadata.managedFields?.map((e) => [e.manager, e.operation]), [
+      ['kubectl', 'Apply'],
+      ['before-first-apply', 'Update'],
     ]);
   });
 

@@ -14,7 +14,8 @@
  *   values replaced); the applier's Apply entry becomes exactly the fields of the configuration; fields it
  *   applied last time and omits now are removed from the object unless someone else owns them; a changed
  *   value owned by another manager is a 409 conflict unless `force`, which moves ownership; unchanged
- *   values owned by others are shared.
+ *   values owned by others are shared. An object without managedFields is first attributed as a whole to
+ *   an Update manager `before-first-apply` (skipNonAppliedManager).
  * Both never record apiVersion, kind, metadata (name, namespace, uid, resourceVersion, generation,
  * creationTimestamp, selfLink, managedFields, the metadata node itself), nor the reset fields: `status` for
  * the main resource, `spec` for the status subresource (configurable).
@@ -34,7 +35,7 @@ import {
   type FieldError,
 } from '../../shared/errors/status-error.ts';
 import { clone, deepEqual, isObject, type JsonObject } from '../patch/json-value.ts';
-import { schemaFor, type StructSchema, type TypeSchema } from '../patch/patch-meta.ts';
+import { schemaFor, type TypeSchema } from '../patch/patch-meta.ts';
 import { newApplyConflictError, type Conflict } from './conflict.ts';
 import { FieldSet, fieldElement, type FieldPath } from './field-set.ts';
 import {
@@ -52,6 +53,8 @@ export const LAST_APPLIED_CONFIG_ANNOTATION = 'kubectl.kubernetes.io/last-applie
 export const FIELD_MANAGER_MAX_LENGTH = 128;
 /** DefaultMaxUpdateManagers */
 export const DEFAULT_MAX_UPDATE_MANAGERS = 10;
+/** Owner of the fields of an object that had no managedFields when it was first applied to. */
+export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
 /** The manager whose apply upgrades client-side-apply ownership and syncs the last-applied annotation. */
 const KUBECTL_MANAGER = 'kubectl';
 
@@ -351,6 +354,21 @@ export function apply(liveObj: KubeObject | null, appliedObj: unknown, manager: 
     throw internalError(`failed to decode managed fields: ${errorText(e)}`);
   }
   const live = liveObj ? withoutManagedFields(liveObj) : zeroObject(schema);
+  if (liveObj && managed.size === 0) {
+    // skipNonAppliedManager: an object nobody tracked yet is first owned, as it is, by `before-first-apply`.
+    let existing: FieldSet | undefined;
+    try {
+      const cmp = compareObjects(zeroObject(schema), live, schema, reset);
+      existing = cmp.modified.union(cmp.added).difference(STRIP_SET);
+    } catch (e) {
+      throw internalError(`failed to create manager for existing fields: ${errorText(e)}`);
+    }
+    if (!existing.isEmpty()) {
+      const info: ManagerInfo = { manager: BEFORE_FIRST_APPLY_MANAGER, operation: 'Update', apiVersion, time: formatTime(options.now), set: existing };
+      if (subresource) info.subresource = subresource;
+      managed.set(managerIdentifier(BEFORE_FIRST_APPLY_MANAGER, 'Update', apiVersion, subresource), info);
+    }
+  }
 
   let configSet: FieldSet;
   try {

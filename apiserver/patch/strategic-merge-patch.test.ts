@@ -79,6 +79,12 @@ describe('strategic merge patch: kubectl client-side apply bodies (kubectl.md §
     assert.equal(out.spec.containers[1].image, 'x');
   });
 
+  it('a container removed from the manifest ($patch: delete item + $setElementOrder)', () => {
+    const patch = { spec: { '$setElementOrder/containers': [{ name: 'nginx' }], containers: [{ $patch: 'delete', name: 'side' }] } };
+    const out = smp(livePod(), patch);
+    assert.deepEqual(out.spec.containers, [livePod().spec.containers[0]]);
+  });
+
   it('a container added by apply lands where $setElementOrder puts it', () => {
     const patch = {
       spec: {
