@@ -57,8 +57,3 @@ export function goFormat(value: unknown): string {
   }
   return String(value);
 }
-
-/** Go's %q for a string (close enough: JSON quoting). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
-}
