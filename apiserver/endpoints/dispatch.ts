@@ -33,6 +33,12 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
     return sub(ctx);
   }
   if (info.parts.length > 3) throw notFound();
+  if (entry.verbs) {
+    // A resource with its own verb table serves exactly those verbs (the top-level `bindings`: create only).
+    const handler = entry.verbs[info.verb];
+    if (!handler) throw methodNotAllowed();
+    return handler(ctx);
+  }
   switch (info.verb) {
     case 'get':
       return handleGet(ctx);

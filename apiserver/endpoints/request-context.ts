@@ -1,18 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { WebSocket } from 'ws';
-import type { KubeObject } from '../../shared/api/meta.ts';
+import type { CacheWatcher, WatchCachedOptions } from '../storage/cacher/cacher.ts';
 import { newBadRequest } from '../../shared/errors/status-error.ts';
 import type { GenericStore } from '../registry/generic/store.ts';
-import type { FieldsFn, UpdateStrategy } from '../registry/rest/strategy.ts';
+import type { UpdateStrategy } from '../registry/rest/strategy.ts';
 import type { RequestInfo } from '../server/request-info.ts';
 import type { OutputKind } from './handlers/negotiation.ts';
 
 /** Everything served for one resource: its store, its watch source and its subresources. */
 export interface ServedResource {
   store: GenericStore;
-  /** Field values for field selectors, and the set of supported field names. */
-  fields: FieldsFn;
-  supportedFields: ReadonlySet<string>;
+  /** When set, the only verbs served, with their handlers (the top-level `bindings`: create only). */
+  verbs?: Partial<Record<string, SubresourceHandler>>;
   /** The status subresource's strategy, when the resource has one. */
   statusStrategy?: UpdateStrategy;
   /** Other subresources (binding, log, exec, ...) by name. */
@@ -38,33 +37,9 @@ export interface RequestContext {
   now: () => number;
 }
 
-/** The cacher's watch API as the watch handler needs it (bound in the server). */
+/** The watch API of the resource's Cacher, as the watch handler uses it. */
 export interface WatchSource {
-  /**
-   * Establishes a watch. Rejects (StorageError TooLargeResourceVersion) when the revision is not reached in time;
-   * an Expired revision may reject or make the iterator throw: both become an ERROR event.
-   */
-  watch(opts: WatchRequest): Promise<AsyncIterable<WatchSourceEvent> & { stop(): void }>;
-  currentRevision(): number;
-}
-
-export interface WatchRequest {
-  prefix: string;
-  /** undefined: RV unset (initial state then changes); 0: RV "0" (same, from cache); N: strictly after N. */
-  revision: number | undefined;
-  predicate?: (obj: KubeObject) => boolean;
-  bookmarks: boolean;
-  sendInitialEvents?: boolean;
-  signal: AbortSignal;
-}
-
-export interface WatchSourceEvent {
-  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
-  object: KubeObject;
-  revision: number;
-  /** Encodings memo shared by all watchers of this event. */
-  encoded: Map<string, string>;
-  initialEventsEnd?: boolean;
+  watchCached(opts: WatchCachedOptions): Promise<CacheWatcher>;
 }
 
 const DRY_RUN_VALUES = new Set(['All']);

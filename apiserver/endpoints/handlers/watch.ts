@@ -1,11 +1,11 @@
 import type { WebSocket } from 'ws';
 import type { KubeObject, Status } from '../../../shared/api/meta.ts';
-import { StatusError, newBadRequest, newInvalid, fieldForbidden, newInternalError } from '../../../shared/errors/status-error.ts';
+import { StatusError, newBadRequest, newInvalid, newInternalError } from '../../../shared/errors/status-error.ts';
 import { isStorageError } from '../../storage/errors.ts';
 import { interpretStorageError } from '../../registry/generic/interpret-storage-error.ts';
-import { parseResourceVersion } from '../../registry/generic/store.ts';
 import { isTrue } from '../../server/request-info.ts';
-import type { RequestContext, WatchRequest, WatchSourceEvent } from '../request-context.ts';
+import type { RequestContext } from '../request-context.ts';
+import { watchOptionsFromQuery, type WatchCachedOptions, type WatchCacheEvent } from '../../storage/cacher/cacher.ts';
 import { intParam } from '../request-context.ts';
 import { buildPredicate } from './selectors.ts';
 import { encodeJSON } from './response.ts';
@@ -18,40 +18,36 @@ function defaultTimeoutMs(): number {
 }
 
 interface ParsedWatch {
-  request: Omit<WatchRequest, 'signal'>;
+  request: Omit<WatchCachedOptions, 'signal'>;
   timeoutMs: number;
 }
 
-/** Validates watch query parameters (ListOptions validation in kube-apiserver). */
+/** Validates watch query parameters (ListOptions validation in kube-apiserver) and maps them for the cache. */
 export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
   const q = ctx.query;
-  const rvParam = q.get('resourceVersion');
-  const rvMatch = q.get('resourceVersionMatch') ?? '';
-  const sendInitialEvents = q.has('sendInitialEvents') ? isTrue(q.get('sendInitialEvents')) : undefined;
-  const bookmarks = isTrue(q.get('allowWatchBookmarks'));
-  if (sendInitialEvents !== undefined) {
-    const errs = [];
-    if (rvMatch !== 'NotOlderThan') errs.push(fieldForbidden('resourceVersionMatch', 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'));
-    if (!bookmarks && sendInitialEvents) errs.push(fieldForbidden('allowWatchBookmarks', 'sendInitialEvents requires setting allowWatchBookmarks to true'));
-    if (errs.length) throw newInvalid('ListOptions', '', errs, 'meta.k8s.io');
-  } else if (rvMatch) {
-    throw newInvalid('ListOptions', '', [fieldForbidden('resourceVersionMatch', 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided')], 'meta.k8s.io');
-  }
+  const parsed = watchOptionsFromQuery({
+    resourceVersion: q.get('resourceVersion') ?? undefined,
+    resourceVersionMatch: q.get('resourceVersionMatch') ?? undefined,
+    sendInitialEvents: q.has('sendInitialEvents') ? isTrue(q.get('sendInitialEvents')) : undefined,
+    allowWatchBookmarks: isTrue(q.get('allowWatchBookmarks')),
+  });
+  if (!parsed.ok) throw newInvalid('ListOptions', '', parsed.errors, 'meta.k8s.io');
   let fieldSelector = q.get('fieldSelector') ?? '';
   if (ctx.info.name) fieldSelector = fieldSelector ? `${fieldSelector},metadata.name=${ctx.info.name}` : `metadata.name=${ctx.info.name}`;
   const predicate = buildPredicate(ctx.entry, q.get('labelSelector') ?? '', fieldSelector, ctx.info.namespace);
-  const revision = rvParam === null || rvParam === '' ? undefined : parseResourceVersion(rvParam, 'resourceVersion');
   const timeoutSeconds = intParam(q, 'timeoutSeconds');
   if (timeoutSeconds !== undefined && timeoutSeconds < 0) throw newBadRequest('timeoutSeconds must be non-negative');
+  const timeoutMs = timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultTimeoutMs();
   return {
     request: {
+      ...parsed.options,
       prefix: ctx.entry.store.prefixFor(ctx.info.namespace || undefined),
-      revision,
       predicate: predicate.empty ? undefined : (o: KubeObject) => predicate.matches(o),
-      bookmarks,
-      sendInitialEvents: sendInitialEvents === true,
+      // Like kube: an object leaving the selection is sent as DELETED with its previous (matching) state.
+      selectorDeleteObject: 'previous',
+      deadline: ctx.now() + timeoutMs,
     },
-    timeoutMs: timeoutSeconds !== undefined && timeoutSeconds > 0 ? timeoutSeconds * 1000 : defaultTimeoutMs(),
+    timeoutMs,
   };
 }
 
@@ -59,7 +55,7 @@ export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
  * One encoder for both transports: the wire form of an event in the negotiated output (JSON object, Table of
  * one row, PartialObjectMetadata). Encoded once per event and output kind, shared by every watcher.
  */
-function encoderFor(ctx: RequestContext): (ev: WatchSourceEvent) => string {
+function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => string {
   const out = ctx.output;
   if (out.as === 'Table') {
     // Like kube's watch encoder: column definitions ride on the first event only; bookmarks stay raw objects.
@@ -117,7 +113,7 @@ async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEsta
   const encode = encoderFor(ctx);
   let watcher;
   try {
-    watcher = await ctx.entry.watch.watch({ ...parsed.request, signal: ac.signal });
+    watcher = await ctx.entry.watch.watchCached({ ...parsed.request, signal: ac.signal });
   } catch (e) {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);

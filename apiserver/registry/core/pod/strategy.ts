@@ -1,6 +1,6 @@
 import type { KubeObject } from '../../../../shared/api/meta.ts';
 import type { Pod } from '../../../../shared/api/core-v1.ts';
-import { defaultPod, podQOSClass } from '../../../../shared/api/defaults/pod.ts';
+import { addDefaultTolerations, defaultPod, podQOSClass } from '../../../../shared/api/defaults/pod.ts';
 import { validatePod, validatePodUpdate, validatePodStatusUpdate } from '../../../../shared/api/validation/pod.ts';
 import type { CreateStrategy, DeleteStrategy, UpdateStrategy } from '../../rest/strategy.ts';
 import { resetObjectMetaForStatus } from '../../generic/reset-meta.ts';
@@ -10,6 +10,8 @@ export const podStrategy: CreateStrategy & UpdateStrategy = {
   prepareForCreate(obj: KubeObject) {
     const pod = obj as Pod;
     defaultPod(pod);
+    // DefaultTolerationSeconds admission: tolerate not-ready/unreachable NoExecute for 300 s.
+    addDefaultTolerations(pod, 300);
     pod.status = { phase: 'Pending', qosClass: podQOSClass(pod) };
   },
   validate: (obj) => validatePod(obj as Pod),

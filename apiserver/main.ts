@@ -1,0 +1,114 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import type { Clock } from '../shared/util/clock.ts';
+import { realClock } from '../shared/util/clock.ts';
+import { log } from '../shared/util/log.ts';
+import type { Storage } from './storage/interfaces.ts';
+import { EmbeddedStore } from './storage/embedded/embedded-store.ts';
+import { Etcd3Store } from './storage/etcd3/etcd3-store.ts';
+import { Registry } from './registry/registry.ts';
+import { APIServer } from './server/server.ts';
+import { discoveryHandler } from './endpoints/discovery-handler.ts';
+import { openapiHandler } from './endpoints/openapi-handler.ts';
+
+export interface APIServerConfig {
+  host: string;
+  port: number;
+  /** Embedded store directory (used when neither etcdServers nor storage is given). */
+  dataDir?: string;
+  etcdServers?: string[];
+  etcdPrefix?: string;
+  /** A ready Storage (tests). Takes precedence over dataDir/etcdServers; not closed by close(). */
+  storage?: Storage;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  tokenAuthFile?: string;
+  minorVersion?: number;
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  clock?: Clock;
+}
+
+export interface RunningAPIServer {
+  url: string;
+  port: number;
+  registry: Registry;
+  storage: Storage;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  const v = isIP(host);
+  if (v === 4) return host.startsWith('127.');
+  if (v === 6) return host === '::1';
+  return false;
+}
+
+/**
+ * The apiserver's composition root: storage -> registry (watch caches, stores, strategies) -> HTTP(S) server.
+ * Logs one line when ready; /readyz answers 200 from then on.
+ */
+export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServer> {
+  if (cfg.logLevel) log.configure({ level: cfg.logLevel });
+  const secure = Boolean(cfg.tlsCertFile && cfg.tlsKeyFile);
+  if (!isLoopback(cfg.host) && !(secure && cfg.tokenAuthFile)) {
+    throw new Error(
+      `refusing to listen on non-loopback address ${cfg.host} without TLS and authentication: pass --tls-cert-file, --tls-private-key-file and --token-auth-file, or listen on 127.0.0.1`,
+    );
+  }
+  const clock = cfg.clock ?? realClock;
+  let storage = cfg.storage;
+  const ownStorage = !storage;
+  if (!storage) {
+    if (cfg.etcdServers && cfg.etcdServers.length > 0) {
+      storage = new Etcd3Store({ endpoints: cfg.etcdServers, prefix: cfg.etcdPrefix ?? '/registry' });
+    } else {
+      const dir = resolve(cfg.dataDir ?? './.kubelab/data');
+      mkdirSync(dir, { recursive: true });
+      storage = EmbeddedStore.open({ path: join(dir, 'kubelab.db') });
+    }
+  }
+  const registry = new Registry(storage, clock);
+  try {
+    await registry.start();
+  } catch (e) {
+    await registry.stop();
+    if (ownStorage) await storage.close();
+    throw e;
+  }
+  const server = new APIServer({
+    resources: registry,
+    nonResource: [discoveryHandler({ minorVersion: cfg.minorVersion ?? 32 }), openapiHandler()],
+    isReady: () => registry.ready,
+    tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string) } : undefined,
+    clock,
+  });
+  let addr;
+  try {
+    addr = await server.listen(cfg.host, cfg.port);
+  } catch (e) {
+    await registry.stop();
+    if (ownStorage) await storage.close();
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') throw new Error(`cannot listen on ${cfg.host}:${cfg.port}: the port is already in use`);
+    throw e;
+  }
+  const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const url = `${secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
+  log.info('kubelab apiserver ready', { url, storage: cfg.storage ? 'injected' : cfg.etcdServers?.length ? `etcd ${cfg.etcdServers.join(',')}` : 'embedded' });
+  let closed = false;
+  return {
+    url,
+    port: addr.port,
+    registry,
+    storage,
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await registry.stop();
+      if (ownStorage) await storage.close();
+    },
+  };
+}

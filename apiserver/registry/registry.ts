@@ -1,0 +1,229 @@
+import type { KubeObject } from '../../shared/api/meta.ts';
+import type { Namespace } from '../../shared/api/core-v1.ts';
+import { newMethodNotAllowed } from '../../shared/errors/status-error.ts';
+import type { Clock } from '../../shared/util/clock.ts';
+import { isStorageError } from '../storage/errors.ts';
+import type { Storage } from '../storage/interfaces.ts';
+import { Cacher } from '../storage/cacher/cacher.ts';
+import type { ServedResource, SubresourceHandler } from '../endpoints/request-context.ts';
+import { handleUpdate, readObject } from '../endpoints/handlers/crud.ts';
+import { writeObject } from '../endpoints/handlers/response.ts';
+import { parseDryRun } from '../endpoints/request-context.ts';
+import { GenericStore, type CacheReader } from './generic/store.ts';
+import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } from './rest/strategy.ts';
+import { immediateDelete } from './rest/strategy.ts';
+import { podDeleteStrategy, podStatusStrategy, podStrategy } from './core/pod/strategy.ts';
+import { bindPod, bindingSuccess } from './core/pod/binding.ts';
+import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
+import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy } from './core/namespace/strategy.ts';
+import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_NAMESPACES } from './core/namespace/namespace-lifecycle.ts';
+import { eventStrategy } from './core/event/strategy.ts';
+import { serviceStrategy } from './core/service/strategy.ts';
+import { leaseStrategy } from './coordination/lease/strategy.ts';
+import { resourceRegistry } from './resource-registry.ts';
+
+interface ResourceSpec {
+  group: string;
+  version: string;
+  resource: string;
+  keyRoot: string;
+  strategy: CreateStrategy & UpdateStrategy;
+  statusStrategy?: UpdateStrategy;
+  deleteStrategy?: DeleteStrategy;
+}
+
+const SPECS: ResourceSpec[] = [
+  { group: '', version: 'v1', resource: 'pods', keyRoot: '/pods', strategy: podStrategy, statusStrategy: podStatusStrategy, deleteStrategy: podDeleteStrategy },
+  { group: '', version: 'v1', resource: 'nodes', keyRoot: '/minions', strategy: nodeStrategy, statusStrategy: nodeStatusStrategy },
+  { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
+  { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy },
+  { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy },
+  { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', keyRoot: '/leases', strategy: leaseStrategy },
+];
+
+/**
+ * Everything the apiserver serves, built over one Storage: per resource a Cacher (watch cache) and a
+ * GenericStore with its strategies; subresources; the namespace lifecycle. Keys follow kube-apiserver's
+ * layout (`/pods/<ns>/<name>`, `/minions/<name>`, ...) under the backend's own prefix.
+ */
+export class Registry {
+  readonly #served = new Map<string, ServedResource>();
+  readonly #cachers: Cacher[] = [];
+  readonly stores = new Map<string, GenericStore>();
+  readonly #lifecycle: NamespaceLifecycle;
+  readonly #clock: Clock;
+  #ready = false;
+  #stopWatching: AbortController = new AbortController();
+
+  constructor(storage: Storage, clock: Clock) {
+    this.#clock = clock;
+    const byResource = new Map<string, { store: GenericStore; cacher: Cacher; spec: ResourceSpec }>();
+    let namespaceCacher: Cacher | undefined;
+    let namespaceStore: GenericStore | undefined;
+    const lookupNamespace = async (name: string): Promise<Namespace | null> => {
+      if (namespaceCacher) {
+        const cached = await namespaceCacher.listFromCache('/namespaces/', { predicate: (o) => o.metadata.name === name });
+        const hit = cached.items[0];
+        if (hit) return hit as Namespace;
+      }
+      try {
+        return (await storage.get(`/namespaces/${name}`)) as Namespace;
+      } catch (e) {
+        if (isStorageError(e, 'KeyNotFound')) return null;
+        throw e;
+      }
+    };
+    const checkNamespace = namespaceChecker(lookupNamespace);
+    for (const spec of SPECS) {
+      const entry = resourceRegistry.lookup(spec.group, spec.version, spec.resource);
+      if (!entry) throw new Error(`resource ${spec.resource} is not in the resource registry`);
+      const info: ResourceInfo = { group: spec.group, version: spec.version, resource: spec.resource, kind: entry.kind, namespaced: entry.namespaced };
+      const cacher = new Cacher({
+        storage,
+        resourcePrefix: `${spec.keyRoot}/`,
+        clock,
+        bookmarkTypeMeta: { kind: entry.kind, apiVersion: spec.group ? `${spec.group}/${spec.version}` : spec.version },
+      });
+      const cache: CacheReader = {
+        listFromCache: (prefix, o) => cacher.listFromCache(prefix, o),
+        currentCacheRevision: () => cacher.currentCacheRevision(),
+      };
+      const isNamespaces = spec.resource === 'namespaces';
+      const store = new GenericStore({
+        info,
+        storage,
+        cache,
+        keyRoot: spec.keyRoot,
+        createStrategy: spec.strategy,
+        updateStrategy: spec.strategy,
+        deleteStrategy: spec.deleteStrategy ?? immediateDelete,
+        checkNamespace: info.namespaced ? checkNamespace : undefined,
+        clock,
+        ...(isNamespaces
+          ? {
+              holdsDeletion: (o: KubeObject) => ((o as Namespace).spec?.finalizers?.length ?? 0) > 0,
+              onDeleting: (o: KubeObject) => {
+                (o as Namespace).status = { ...((o as Namespace).status ?? {}), phase: 'Terminating' };
+              },
+              validateDelete: validateNamespaceDelete,
+            }
+          : {}),
+      });
+      if (isNamespaces) {
+        namespaceCacher = cacher;
+        namespaceStore = store;
+      }
+      this.#cachers.push(cacher);
+      this.stores.set(spec.resource, store);
+      byResource.set(spec.resource, { store, cacher, spec });
+      this.#served.set(`${spec.group}/${spec.version}/${spec.resource}`, {
+        store,
+        statusStrategy: spec.statusStrategy,
+        watch: cacher,
+        subresources: {},
+      });
+    }
+    const pods = byResource.get('pods');
+    if (!pods || !namespaceStore) throw new Error('pods and namespaces must be served');
+    const podStore = pods.store;
+    const bindingHandler: SubresourceHandler = async (ctx) => {
+      if (ctx.info.verb !== 'create') throw newMethodNotAllowed('the server does not allow this method on the requested resource');
+      const binding = await readObject(ctx, 'Binding');
+      if (ctx.info.name) binding.metadata.name ??= ctx.info.name;
+      if (ctx.info.name && binding.metadata.name !== ctx.info.name) {
+        binding.metadata.name = ctx.info.name;
+      }
+      await bindPod(podStore, ctx.info.namespace, binding, { dryRun: parseDryRun(ctx.query), now: this.#clock.now() });
+      writeObject(ctx.res, 201, bindingSuccess());
+    };
+    const podsServed = this.#served.get('/v1/pods');
+    if (podsServed?.subresources) podsServed.subresources['binding'] = bindingHandler;
+    // The top-level `bindings` resource: POST /api/v1/namespaces/{ns}/bindings.
+    this.#served.set('/v1/bindings', {
+      store: new GenericStore({
+        info: { group: '', version: 'v1', resource: 'bindings', kind: 'Binding', namespaced: true },
+        storage,
+        keyRoot: '/bindings',
+        createStrategy: podStrategy,
+        updateStrategy: podStrategy,
+        deleteStrategy: immediateDelete,
+      }),
+      watch: pods.cacher,
+      verbs: { create: bindingHandler },
+    });
+    const nsServed = this.#served.get('/v1/namespaces');
+    if (nsServed?.subresources) {
+      nsServed.subresources['finalize'] = async (ctx) => {
+        if (ctx.info.verb !== 'update') throw newMethodNotAllowed('the server does not allow this method on the requested resource');
+        await handleUpdate(ctx, namespaceFinalizeStrategy);
+      };
+    }
+    const content = [...byResource.values()].filter((r) => r.store.info.namespaced).map((r) => r.store);
+    this.#lifecycle = new NamespaceLifecycle({ namespaces: namespaceStore, content, clock });
+  }
+
+  lookup(group: string, version: string, resource: string): ServedResource | undefined {
+    return this.#served.get(`${group}/${version}/${resource}`);
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Fills every watch cache, creates the system namespaces, starts the namespace lifecycle. */
+  async start(): Promise<void> {
+    await Promise.all(this.#cachers.map((c) => c.start()));
+    const namespaces = this.stores.get('namespaces');
+    if (!namespaces) throw new Error('namespaces not served');
+    for (const name of SYSTEM_NAMESPACES) {
+      try {
+        await namespaces.create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+      } catch (e) {
+        if (!(e instanceof Error && (e as { status?: { reason?: string } }).status?.reason === 'AlreadyExists')) throw e;
+      }
+    }
+    await this.#ensureKubernetesService();
+    this.#watchNamespaces();
+    this.#lifecycle.kick();
+    this.#ready = true;
+  }
+
+  async #ensureKubernetesService(): Promise<void> {
+    const services = this.stores.get('services');
+    if (!services) return;
+    try {
+      await services.create('default', {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+      });
+    } catch (e) {
+      if (!(e instanceof Error && (e as { status?: { reason?: string } }).status?.reason === 'AlreadyExists')) throw e;
+    }
+  }
+
+  /** Namespace changes drive the namespace lifecycle (level-based; it also resyncs while any terminates). */
+  #watchNamespaces(): void {
+    const served = this.#served.get('/v1/namespaces');
+    if (!served) return;
+    const signal = this.#stopWatching.signal;
+    void (async () => {
+      while (!signal.aborted) {
+        try {
+          const w = await served.watch.watchCached({ prefix: '/namespaces/', revision: 0, sendInitialEvents: false, signal });
+          for await (const _ of w) this.#lifecycle.kick();
+        } catch {
+          if (signal.aborted) return;
+          await this.#clock.sleep(1000, signal).catch(() => undefined);
+        }
+      }
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopWatching.abort();
+    this.#lifecycle.stop();
+    for (const c of this.#cachers) c.stop();
+  }
+}
