@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAPIServer, type RunningAPIServer } from '../../../apiserver/main.ts';
+import type { Storage } from '../../../apiserver/storage/interfaces.ts';
+import type { Clock } from '../../../shared/util/clock.ts';
+
+export interface TestServer extends RunningAPIServer {
+  /** A kubeconfig file pointing at the server (no auth, plain http). */
+  kubeconfig: string;
+  dataDir: string;
+}
+
+/**
+ * An in-process apiserver on 127.0.0.1:<free port> with its own embedded store in a temp dir (or the given
+ * storage, e.g. an Etcd3Store with a unique prefix). `close()` stops it and removes the temp dir.
+ */
+export async function startTestServer(opts: { storage?: Storage; dataDir?: string; clock?: Clock; minorVersion?: number } = {}): Promise<TestServer> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubelab-apiserver-'));
+  const server = await runAPIServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir,
+    storage: opts.storage,
+    clock: opts.clock,
+    minorVersion: opts.minorVersion,
+    logLevel: (process.env.KUBELAB_TEST_LOG as 'debug' | undefined) ?? 'warn',
+  });
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(
+    kubeconfig,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kubelab',
+      '  cluster:',
+      `    server: ${server.url}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      '- name: kubelab',
+      '  user: {}',
+      'contexts:',
+      '- name: kubelab',
+      '  context: {cluster: kubelab, user: kubelab}',
+      'current-context: kubelab',
+      '',
+    ].join('\n'),
+  );
+  return {
+    ...server,
+    kubeconfig,
+    dataDir,
+    async close() {
+      await server.close();
+      if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
