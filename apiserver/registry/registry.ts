@@ -21,6 +21,20 @@ import { eventStrategy } from './core/event/strategy.ts';
 import { serviceStrategy } from './core/service/strategy.ts';
 import { leaseStrategy } from './coordination/lease/strategy.ts';
 import { resourceRegistry } from './resource-registry.ts';
+import { updateManagedFields } from '../fieldmanager/field-manager.ts';
+import type { WriteContext } from './generic/store.ts';
+
+/**
+ * managedFields for every non-apply write (create, update, patch; server-side apply records its own): the
+ * writer becomes owner of the fields it set or changed, after defaulting, as kube's FieldManager does.
+ */
+function recordManagedFields(obj: KubeObject, old: KubeObject | null, ctx: WriteContext, info: ResourceInfo, clock: Clock): void {
+  if (ctx.operation === 'Apply' || !ctx.fieldManager) return;
+  const apiVersion = info.group ? `${info.group}/${info.version}` : info.version;
+  const updated = updateManagedFields(old, obj, ctx.fieldManager, 'Update', ctx.subresource, new Date(clock.now()), { apiVersion, kind: info.kind });
+  if (updated.metadata.managedFields && updated.metadata.managedFields.length > 0) obj.metadata.managedFields = updated.metadata.managedFields;
+  else delete obj.metadata.managedFields;
+}
 
 interface ResourceSpec {
   group: string;
@@ -99,6 +113,7 @@ export class Registry {
         deleteStrategy: spec.deleteStrategy ?? immediateDelete,
         checkNamespace: info.namespaced ? checkNamespace : undefined,
         clock,
+        onWrite: (obj: KubeObject, old: KubeObject | null, ctx: WriteContext) => recordManagedFields(obj, old, ctx, info, clock),
         ...(isNamespaces
           ? {
               holdsDeletion: (o: KubeObject) => ((o as Namespace).spec?.finalizers?.length ?? 0) > 0,

@@ -2,6 +2,10 @@ import type { KubeObject } from '../../../shared/api/meta.ts';
 import { StatusError, newBadRequest, newNotFound, newStatus } from '../../../shared/errors/status-error.ts';
 import { applyJsonPatch } from '../../patch/json-patch.ts';
 import { applyMergePatchToObject } from '../../patch/merge-patch.ts';
+import { applyStrategicMergePatch } from '../../patch/strategic-merge-patch.ts';
+import { schemaFor } from '../../patch/patch-meta.ts';
+import { apply, validatePatchOptions } from '../../fieldmanager/field-manager.ts';
+import { isTrue } from '../../server/request-info.ts';
 import type { UpdateStrategy } from '../../registry/rest/strategy.ts';
 import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, strictDecodingMessage } from '../../openapi/schema-validator.ts';
 import { apiVersionOf } from '../../registry/generic/store.ts';
@@ -31,37 +35,55 @@ export async function handlePatch(ctx: RequestContext, strategy?: UpdateStrategy
   const patch = decodeBody(raw, type === 'application/apply-patch+yaml' ? 'application/yaml' : 'application/json');
   const fieldValidation = fieldValidationParam(ctx.query);
   const info = ctx.entry.store.info;
+  const apiVersion = apiVersionOf(info);
   const fieldManager = fieldManagerParam(ctx.query);
+  const force = ctx.query.has('force') ? isTrue(ctx.query.get('force')) : undefined;
+  validatePatchOptions(type, { fieldManager, force });
   const dryRun = parseDryRun(ctx.query);
   const name = ctx.info.name;
+  const subresource = ctx.info.subresource || undefined;
+  const isApply = type === 'application/apply-patch+yaml';
   let warnings: string[] = [];
-  const patched = (current: KubeObject): KubeObject => {
+  const patched = (current: KubeObject | null): KubeObject => {
     let next: KubeObject;
     switch (type) {
       case 'application/json-patch+json':
-        next = applyJsonPatch(current, patch, { fieldValidation });
+        next = applyJsonPatch(current as KubeObject, patch, { fieldValidation });
         break;
       case 'application/merge-patch+json':
-        next = applyMergePatchToObject(current, patch, { fieldValidation });
+        next = applyMergePatchToObject(current as KubeObject, patch, { fieldValidation });
         break;
-      default:
-        throw newBadRequest(`patch type ${type} is not supported yet`);
+      case 'application/strategic-merge-patch+json':
+        next = applyStrategicMergePatch(current as KubeObject, patch, schemaFor(apiVersion, info.kind));
+        break;
+      default: {
+        // Server-side apply: merge the applied configuration into the live object with field ownership.
+        warnings = checkPatchedFields(ctx, patch as KubeObject, fieldValidation);
+        const now = new Date(ctx.now());
+        return apply(current, patch, fieldManager as string, { force, now, apiVersion, kind: info.kind, subresource }).object;
+      }
     }
     warnings = checkPatchedFields(ctx, next, fieldValidation);
     return next;
   };
-  const { object } = await ctx.entry.store.update(
+  const { object, created } = await ctx.entry.store.update(
     ctx.info.namespace || undefined,
     name,
     (current) => {
-      if (!current) throw newNotFound(ctx.entry.store.qualifiedResource, name);
+      if (!current && !isApply) throw newNotFound(ctx.entry.store.qualifiedResource, name);
       return patched(current);
     },
-    { dryRun, fieldManager: fieldManager ?? userAgentManager(ctx), strategy, subresource: ctx.info.subresource || undefined },
+    {
+      dryRun,
+      fieldManager: fieldManager ?? userAgentManager(ctx),
+      strategy,
+      subresource,
+      forceAllowCreate: isApply && !subresource ? true : undefined,
+      operation: isApply ? 'Apply' : 'Update',
+    },
   );
   addWarnings(ctx.res, warnings);
-  void info;
-  writeOne(ctx, 200, object);
+  writeOne(ctx, created ? 201 : 200, object);
 }
 
 /** Decoding checks on the patched object: type errors (400) and unknown fields (Strict 400 / Warn warnings). */
