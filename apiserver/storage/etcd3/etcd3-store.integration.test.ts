@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
-import { startEtcd, type EtcdHandle } from '../../../test/integration/framework/etcd.ts';
+import { startEtcd, startEtcdCluster, type EtcdHandle } from '../../../test/integration/framework/etcd.ts';
 import { isStorageError } from '../errors.ts';
 import type { Storage } from '../interfaces.ts';
 import { runStorageConformance, testObject } from '../testing/store-tests.ts';
@@ -134,6 +134,48 @@ describe('Etcd3Store specifics', () => {
       ac.abort();
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('Etcd3Store on a 3-member cluster', () => {
+  test('survives a follower going down without failed requests, and a leader failover', async () => {
+    const cluster = await startEtcdCluster(3);
+    const s = new Etcd3Store({ endpoints: cluster.endpoints, prefix: `/${randomUUID()}/registry` });
+    try {
+      for (let i = 0; i < 20; i++) await s.create(`/pods/ns/a${i}`, testObject(`a${i}`));
+      const from = await s.currentRevision();
+      const leader = await cluster.leader();
+      const follower = cluster.members.find((m) => m !== leader);
+      assert.ok(follower);
+      await follower.kill();
+      // A write routed to the dead member never left the client, so it is retried on another one.
+      for (let i = 0; i < 50; i++) await s.create(`/pods/ns/b${i}`, testObject(`b${i}`));
+      for (let i = 0; i < 20; i++) assert.equal((await s.get(`/pods/ns/a${i}`)).metadata.name, `a${i}`);
+      assert.equal((await s.list('/pods/ns/', { revision: from })).items.length, 20);
+      assert.equal(await s.count('/pods/ns/'), 70);
+      await follower.restart();
+
+      // Leader loss: requests in flight may fail (Unavailable, outcome unknown) until a new leader is elected.
+      await leader.kill();
+      const deadline = Date.now() + 15_000;
+      let failures = 0;
+      for (;;) {
+        try {
+          await s.guaranteedUpdate('/pods/ns/after-failover', (cur) => cur ?? testObject('after-failover'), { ignoreNotFound: true });
+          break;
+        } catch (e) {
+          assert.ok(isStorageError(e, 'Unavailable'), `expected Unavailable during the election, got ${String(e)}`);
+          assert.ok(Date.now() < deadline, 'writes did not resume within 15 s of the leader failing');
+          failures++;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      assert.notEqual(await cluster.leader(), leader);
+      assert.equal(await s.count('/pods/ns/'), 71, `writes resumed (after ${failures} failed attempts)`);
+    } finally {
+      await s.close();
+      await cluster.stop();
     }
   });
 });

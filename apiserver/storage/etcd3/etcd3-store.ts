@@ -10,12 +10,13 @@
  *   first): the client's gRPC receive limit is 4 MiB and 32k pods are ~50 MB.
  * - Every client error becomes a StorageError: compacted -> Expired, future revision -> TooLargeResourceVersion,
  *   anything else (connection refused, deadline, closed client) -> Unavailable.
- * - Writes are never retried by the client (a retried txn whose first attempt did land would report a false
- *   KeyExists/Conflict); reads are retried a few times on transient errors.
+ * - Writes are retried only when the request provably never left the client (no connection to that member);
+ *   a retried txn whose first attempt did land would report a false KeyExists/Conflict. Reads are retried a few
+ *   times on any transient error.
  */
 import { Etcd3, type IKeyValue, type IOptions, type IRangeRequest, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { StorageError } from '../errors.ts';
+import { StorageError, isStorageError } from '../errors.ts';
 import type {
   DeleteOptions,
   ListOptions,
@@ -104,7 +105,7 @@ export class Etcd3Store implements Storage {
 
     for (;;) {
       const want = limit > 0 && !predicate ? Math.min(this.#pageSize, limit - items.length) : this.#pageSize;
-      const res = await this.#range(prefix, { key: start, range_end: end, limit: want, revision });
+      const res = await this.#rangeAt(prefix, { key: start, range_end: end, limit: want, revision });
       // Every later page reads the same snapshot as the first.
       if (revision === 0) revision = Number(res.header.revision);
       const kvs = res.kvs;
@@ -340,14 +341,44 @@ export class Etcd3Store implements Storage {
     }
   }
 
-  async #txn(key: string, req: ITxnRequest): Promise<ITxnResponse> {
-    this.#checkOpen(key);
+  /** #range for reads at an explicit revision: Expired / TooLargeResourceVersion carry the revision and bound. */
+  async #rangeAt(key: string, req: IRangeRequest): Promise<IRangeResponse> {
     try {
-      return await this.#client.kv.txn(req);
+      return await this.#range(key, req);
     } catch (e) {
-      throw toStorageError(e, key);
+      const revision = Number(req.revision ?? 0);
+      if (isStorageError(e, 'TooLargeResourceVersion')) {
+        const bound = await this.currentRevision().catch(() => undefined);
+        throw new StorageError('TooLargeResourceVersion', key, `Too large resource version: ${revision}, current: ${bound ?? 'unknown'}`, {
+          revision,
+          ...(bound !== undefined ? { bound } : {}),
+        });
+      }
+      if (isStorageError(e, 'Expired')) {
+        throw new StorageError('Expired', key, `The resourceVersion ${revision} for ${key} is too old: it was compacted`, { revision });
+      }
+      throw e;
     }
   }
+
+  async #txn(key: string, req: ITxnRequest): Promise<ITxnResponse> {
+    this.#checkOpen(key);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#client.kv.txn(req);
+      } catch (e) {
+        // Only a request that provably never reached etcd is retried (e.g. a dead member of a cluster: the client
+        // picks another host on the next attempt); anything else may have been applied.
+        if (!neverSent(e) || attempt >= READ_ATTEMPTS || this.#closed) throw toStorageError(e, key);
+      }
+    }
+  }
+}
+
+/** True for errors raised before the request was written to a connection. */
+function neverSent(e: unknown): boolean {
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.includes('No connection established') || (e instanceof Error && e.constructor.name === 'BrokenCircuitError');
 }
 
 function stateFromFailure(res: ITxnResponse): State | null {

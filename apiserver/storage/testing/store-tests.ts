@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { isStorageError, type StorageErrorCode } from '../errors.ts';
+import { isStorageError, type StorageError, type StorageErrorCode } from '../errors.ts';
 import type { Storage, StorageEvent } from '../interfaces.ts';
 
 export interface StorageConformanceOptions {
@@ -94,12 +94,16 @@ const rvOf = (obj: KubeObject): number => {
   return Number(rv);
 };
 
-async function expectStorageError(p: Promise<unknown>, code: StorageErrorCode, what: string): Promise<void> {
+async function expectStorageError(p: Promise<unknown>, code: StorageErrorCode, what: string): Promise<StorageError> {
+  let caught: StorageError | undefined;
   await assert.rejects(p, (e: unknown) => {
     assert.ok(isStorageError(e), `${what}: expected StorageError(${code}), got ${String(e)}`);
     assert.equal(e.code, code, `${what}: expected ${code}, got ${e.code}: ${e.message}`);
+    caught = e;
     return true;
   });
+  assert.ok(caught);
+  return caught;
 }
 
 /** Strips resourceVersion for comparisons of content. */
@@ -560,7 +564,8 @@ export function runStorageConformance(opts: StorageConformanceOptions): void {
     it('list at a future revision throws TooLargeResourceVersion', async ({ s }) => {
       await s.create('/pods/ns/a', testObject('a'));
       const rev = await s.currentRevision();
-      await expectStorageError(s.list('/pods/ns/', { revision: rev + 1000 }), 'TooLargeResourceVersion', 'list in the future');
+      const err = await expectStorageError(s.list('/pods/ns/', { revision: rev + 1000 }), 'TooLargeResourceVersion', 'list in the future');
+      assert.equal(err.revision, rev + 1000, 'the error carries the revision asked for');
     });
 
     it('count counts keys under a prefix', async ({ s }) => {
@@ -797,7 +802,8 @@ export function runStorageConformance(opts: StorageConformanceOptions): void {
       await s.compact(compactAt);
       await s.compact(compactAt - 1); // compacting to an older revision is a no-op
 
-      await expectStorageError(s.list('/pods/ns/', { revision: rvOf(a0) }), 'Expired', 'list below the compacted revision');
+      const expired = await expectStorageError(s.list('/pods/ns/', { revision: rvOf(a0) }), 'Expired', 'list below the compacted revision');
+      assert.equal(expired.revision, rvOf(a0), 'the error carries the revision asked for');
       await expectStorageError(s.list('/pods/ns/', { revision: compactAt - 1, limit: 1 }), 'Expired', 'paged list below');
       const ac = new AbortController();
       try {

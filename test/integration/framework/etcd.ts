@@ -33,6 +33,8 @@ export interface EtcdMember {
 export interface EtcdCluster {
   endpoints: string[];
   members: EtcdMember[];
+  /** The current raft leader (asks the running members; retries briefly during an election). */
+  leader(): Promise<EtcdMember>;
   /** Kills every member and removes all data dirs. */
   stop(): Promise<void>;
 }
@@ -158,6 +160,13 @@ class Member implements EtcdMember {
     this.#spec = { ...s, state: 'existing' };
   }
 
+  /** This member's raft id and the leader id it knows, from the v3 JSON gateway (ids are uint64 decimal strings). */
+  async status(): Promise<{ memberId: string; leaderId: string }> {
+    const res = await fetch(`${this.endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) });
+    const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+    return { memberId: body.header?.member_id ?? '', leaderId: body.leader ?? '' };
+  }
+
   /** Polls /health until it answers {"health":"true"}; fails early when the process dies. */
   async waitHealthy(timeoutMs = HEALTH_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -249,7 +258,23 @@ export async function startEtcdCluster(size: number): Promise<EtcdCluster> {
     try {
       for (const m of members) m.spawn();
       await Promise.all(members.map((m) => m.waitHealthy()));
-      return { endpoints: members.map((m) => m.endpoint), members, stop };
+      const leader = async (): Promise<EtcdMember> => {
+        const deadline = Date.now() + HEALTH_TIMEOUT_MS;
+        let last = '';
+        while (Date.now() < deadline) {
+          const statuses = await Promise.all(
+            members.filter((m) => m.running).map(async (m) => ({ m, st: await m.status().catch(() => null) })),
+          );
+          const ids = new Map(statuses.flatMap(({ m, st }) => (st ? [[st.memberId, m] as const] : [])));
+          const leaderId = statuses.find(({ st }) => st && st.leaderId !== '0' && ids.has(st.leaderId))?.st?.leaderId;
+          const found = leaderId !== undefined ? ids.get(leaderId) : undefined;
+          if (found) return found;
+          last = JSON.stringify(statuses.map(({ st }) => st));
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`etcd cluster has no leader after ${HEALTH_TIMEOUT_MS} ms: ${last}`);
+      };
+      return { endpoints: members.map((m) => m.endpoint), members, leader, stop };
     } catch (e) {
       lastError = e;
       await stop();
