@@ -112,6 +112,7 @@ describe('EmbeddedStore specifics', () => {
       const latest = await s.list('/cm/ns/');
       assert.equal(latest.items.length, 100);
       assert.equal(latest.revision, 12_000);
+      assert.deepEqual(s.stats(), { revision: 12_000, compacted: mid, keys: 100, historyRows: 12_000 - mid }, 'history up to mid is gone');
     } finally {
       await s.close();
     }

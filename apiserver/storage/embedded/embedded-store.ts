@@ -212,7 +212,7 @@ export class EmbeddedStore implements Storage {
     this.#sReadLog = db.prepare(
       'SELECT rev, key, type, value, prev_value, prev_rev FROM log WHERE rev > ? AND rev <= ? AND key >= ? AND key < ? ORDER BY rev LIMIT ?',
     );
-    this.#sDeleteLog = db.prepare('DELETE FROM log WHERE rev > ? AND rev <= ?');
+    this.#sDeleteLog = db.prepare('DELETE FROM log WHERE rev IN (SELECT rev FROM log WHERE rev <= ? ORDER BY rev LIMIT ?)');
     this.#sSetMeta = db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value');
 
     const compacted = db.prepare("SELECT value FROM meta WHERE name = 'compacted'").get() as { value: number } | undefined;
@@ -455,14 +455,16 @@ export class EmbeddedStore implements Storage {
       });
     }
     if (revision <= this.#compacted) return;
-    const from = this.#compacted;
-    // Record the bound first: from now on reads below it fail with Expired, so rows can go in small chunks.
+    // Record the bound first: from now on reads below it fail with Expired, so rows can go in small chunks (with
+    // the event loop running in between). Each chunk takes the oldest rows left, so rows a crash left behind
+    // during an earlier compaction go with the next one.
     this.#sSetMeta.run('compacted', revision);
     this.#compacted = revision;
-    for (let lo = from; lo < revision; lo += COMPACT_CHUNK) {
+    for (;;) {
       if (this.#closed) return;
-      this.#sDeleteLog.run(lo, Math.min(lo + COMPACT_CHUNK, revision));
-      if (lo + COMPACT_CHUNK < revision) await yieldToLoop();
+      const { changes } = this.#sDeleteLog.run(revision, COMPACT_CHUNK);
+      if (Number(changes) < COMPACT_CHUNK) return;
+      await yieldToLoop();
     }
   }
 
@@ -479,6 +481,14 @@ export class EmbeddedStore implements Storage {
   /** The database path (for diagnostics). */
   get path(): string {
     return this.#path;
+  }
+
+  /** Diagnostics / metrics: revisions, live keys and history rows kept for watch and past lists. */
+  stats(): { revision: number; compacted: number; keys: number; historyRows: number } {
+    this.#checkOpen('');
+    const keys = (this.#db.prepare('SELECT count(*) AS n FROM kv').get() as { n: number }).n;
+    const historyRows = (this.#db.prepare('SELECT count(*) AS n FROM log').get() as { n: number }).n;
+    return { revision: this.#rev, compacted: this.#compacted, keys, historyRows };
   }
 
   /** Diagnostics (like `etcdctl get`): the stored text of key, or null. Tests use it to check no RV is stored. */
