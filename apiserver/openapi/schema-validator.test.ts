@@ -1,11 +1,20 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, strictDecodingMessage, validateAgainstSchema } from './schema-validator.ts';
+import {
+  decodeErrorMessage,
+  decodeFailureMessage,
+  findUnknownFields,
+  precompileSchemaValidators,
+  strictDecodingMessage,
+  validateAgainstSchema,
+} from './schema-validator.ts';
 
 const pod = (spec: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' }, spec, ...extra });
 const render = (errs: { field: string; detail: string }[]) => errs.map((e) => `${e.field}: ${e.detail}`);
 
 describe('validateAgainstSchema', () => {
+  it('every served kind compiles under ajv strict mode', () => precompileSchemaValidators());
+
   it('accepts the kubectl run body (creationTimestamp null, status {})', () => {
     const body = JSON.parse(
       '{"kind":"Pod","apiVersion":"v1","metadata":{"name":"web","creationTimestamp":null,"labels":{"run":"web"}},"spec":{"containers":[{"name":"web","image":"busybox","args":["sleep","3600"],"resources":{}}],"restartPolicy":"Always","dnsPolicy":"ClusterFirst"},"status":{}}',
@@ -98,5 +107,10 @@ describe('decodeErrorMessage (built-in kinds answer 400)', () => {
       'coordination.k8s.io/v1',
     ],
   ];
-  for (const [name, kind, obj, want, apiVersion] of cases) it(name, () => assert.equal(decodeErrorMessage(kind, obj, apiVersion), want));
+  for (const [name, kind, obj, want, apiVersion] of cases) {
+    it(name, () => {
+      const detail = decodeErrorMessage(kind, obj, apiVersion);
+      assert.equal(detail === undefined ? undefined : decodeFailureMessage(kind, 'v1', detail), want);
+    });
+  }
 });

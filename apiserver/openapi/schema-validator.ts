@@ -4,10 +4,11 @@
  * - validateAgainstSchema(kind, obj): JSON type errors, found by ajv (compiled once per kind, cached). Errors are
  *   FieldErrors in the wording kube-apiserver uses for CRD schema validation:
  *     `spec.containers[0].ports[0].containerPort: Invalid value: "string": spec.containers[0].ports[0].containerPort in body must be of type integer: "string"`
- *   Built-in kinds are decoded into Go structs in kube, so a real apiserver answers 400 instead; use
- *   decodeErrorMessage() for that exact text (`Pod in version "v1" cannot be handled as a Pod: json: cannot
- *   unmarshal string into Go struct field ContainerPort.spec.containers.ports.containerPort of type int32`).
- *   Recommended: 400 BadRequest with decodeErrorMessage() for built-ins (what kubectl users see from kube).
+ *   Built-in kinds are decoded into Go structs in kube, so a real apiserver answers 400 instead; for that text
+ *   use decodeFailureMessage(kind, version, decodeErrorMessage(kind, obj)!) (`Pod in version "v1" cannot be
+ *   handled as a Pod: json: cannot unmarshal string into Go struct field
+ *   ContainerPort.spec.containers.ports.containerPort of type int32`).
+ *   Recommended: 400 BadRequest with that message for built-ins (what kubectl users see from kube).
  *   `null` is accepted anywhere (Go decodes it to the zero value). Required fields, enums and value rules are
  *   left to shared/api/validation, which words them like kube.
  * - findUnknownFields(kind, obj): paths of fields no schema declares (`spec.foo`,
@@ -18,7 +19,7 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fieldTypeInvalid, type FieldError } from '../../shared/errors/status-error.ts';
 import { isValidQuantity, QUANTITY_FORMAT_ERROR } from '../../shared/api/quantity.ts';
-import { REF_PREFIX, refName, resolveSchema, SCHEMAS, schemaNameFor, type Schema } from './schemas.ts';
+import { KINDS_BY_GROUP_VERSION, REF_PREFIX, refName, resolveSchema, SCHEMAS, schemaNameFor, type Schema } from './schemas.ts';
 
 const AJV_ID = 'kubelab:k8s';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -89,6 +90,14 @@ function validatorFor(name: string): ValidateFunction {
     validators.set(name, v);
   }
   return v;
+}
+
+/**
+ * Compile the validators of the given kinds now (the first compile of Pod takes a few hundred ms); by default
+ * every served kind. Call at server start to keep that off the first request.
+ */
+export function precompileSchemaValidators(kinds: string[] = [...new Set(Object.values(KINDS_BY_GROUP_VERSION).flatMap((k) => Object.values(k)))]): void {
+  for (const k of kinds) validatorFor(requireSchemaName(k));
 }
 
 function requireSchemaName(kind: string, apiVersion?: string): string {
@@ -272,13 +281,14 @@ function findBadQuantity(raw: Schema | undefined, value: unknown, pointer: strin
 }
 
 /**
- * The message kube-apiserver answers (400 BadRequest) when a built-in kind's body does not decode: the first
- * JSON type mismatch or unparseable quantity, in Go's encoding/json wording. Undefined when the body decodes.
+ * Why kube-apiserver could not decode a built-in kind's body: the first JSON type mismatch or unparseable
+ * quantity, in Go's encoding/json wording (`json: cannot unmarshal string into Go struct field
+ * ContainerPort.spec.containers.ports.containerPort of type int32`). Undefined when the body decodes.
+ * The 400 message is decodeFailureMessage(kind, version, detail).
  */
 export function decodeErrorMessage(kind: string, obj: unknown, apiVersion?: string): string | undefined {
   const name = requireSchemaName(kind, apiVersion);
   const shortKind = name.slice(name.lastIndexOf('.') + 1);
-  const version = (apiVersion ?? 'v1').split('/').pop()!;
   const validate = validatorFor(name);
   if (!validate(obj)) {
     const first = ((validate.errors ?? []) as ErrorObject[]).find((e) => e.keyword === 'type' && e.data !== null);
@@ -303,10 +313,10 @@ export function decodeErrorMessage(kind: string, obj: unknown, apiVersion?: stri
         const where = names.length ? `Go struct field ${struct}.${names.join('.')}` : `Go value`;
         detail = `json: cannot unmarshal ${goJsonKind(first.data, raw)} into ${where} of type ${goTypeOf(raw)}`;
       }
-      return decodeFailureMessage(shortKind, version, detail);
+      return detail;
     }
   }
   const bad = findBadQuantity({ $ref: `${REF_PREFIX}${name}` }, obj, '');
-  if (bad !== undefined) return decodeFailureMessage(shortKind, version, QUANTITY_FORMAT_ERROR);
+  if (bad !== undefined) return QUANTITY_FORMAT_ERROR;
   return undefined;
 }

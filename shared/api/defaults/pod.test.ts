@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../core-v1.ts';
-import { addDefaultTolerations, defaultPod, imageTag, initialPodStatus, podQOSClass } from './pod.ts';
+import { addDefaultTolerations, applyPriorityAdmission, defaultPod, imageTag, initialPodStatus, podQOSClass } from './pod.ts';
 
 /** The body `kubectl run web --image=busybox -- sleep 3600` sends. */
 const kubectlRun = (): Pod =>
@@ -179,5 +179,35 @@ describe('addDefaultTolerations', () => {
     const all = kubectlRun();
     all.spec.tolerations = [{ operator: 'Exists' }];
     assert.deepEqual(addDefaultTolerations(all).spec.tolerations, [{ operator: 'Exists' }]);
+  });
+});
+
+describe('applyPriorityAdmission', () => {
+  it('no class: priority 0 and PreemptLowerPriority', () => {
+    const pod = kubectlRun();
+    assert.equal(applyPriorityAdmission(pod), undefined);
+    assert.equal(pod.spec.priority, 0);
+    assert.equal(pod.spec.preemptionPolicy, 'PreemptLowerPriority');
+  });
+  it('system classes resolve; unknown ones are refused', () => {
+    const pod = kubectlRun();
+    pod.spec.priorityClassName = 'system-node-critical';
+    assert.equal(applyPriorityAdmission(pod), undefined);
+    assert.equal(pod.spec.priority, 2000001000);
+    const bad = kubectlRun();
+    bad.spec.priorityClassName = 'gold';
+    assert.equal(applyPriorityAdmission(bad), 'no PriorityClass with name gold was found');
+    const custom = kubectlRun();
+    custom.spec.priorityClassName = 'gold';
+    assert.equal(applyPriorityAdmission(custom, { gold: { value: 1000, preemptionPolicy: 'Never' } }), undefined);
+    assert.equal(custom.spec.preemptionPolicy, 'Never');
+  });
+  it('a hand-written priority must match', () => {
+    const pod = kubectlRun();
+    pod.spec.priority = 5;
+    assert.equal(
+      applyPriorityAdmission(pod),
+      'the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 0 from the given PriorityClass name',
+    );
   });
 });

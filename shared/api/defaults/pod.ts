@@ -219,3 +219,39 @@ export function addDefaultTolerations(pod: Pod, seconds = 300): Pod {
   if (add.length) pod.spec.tolerations = [...tolerations, ...add];
   return pod;
 }
+
+export interface PriorityClassInfo {
+  value: number;
+  preemptionPolicy?: 'PreemptLowerPriority' | 'Never';
+}
+
+/** The PriorityClasses every cluster is bootstrapped with (pkg/apis/scheduling SystemPriorityClasses). */
+export const SYSTEM_PRIORITY_CLASSES: Readonly<Record<string, PriorityClassInfo>> = {
+  'system-node-critical': { value: 2000001000, preemptionPolicy: 'PreemptLowerPriority' },
+  'system-cluster-critical': { value: 2000000000, preemptionPolicy: 'PreemptLowerPriority' },
+};
+
+/**
+ * The Priority admission plugin (create only; plugin/pkg/admission/priority): resolves
+ * spec.priorityClassName into spec.priority and spec.preemptionPolicy. Without a class the pod gets priority 0
+ * and PreemptLowerPriority (no global default class). Returns the reason for a 403 Forbidden
+ * (`pods "web" is forbidden: <reason>`) or undefined when admitted.
+ */
+export function applyPriorityAdmission(pod: Pod, classes: Readonly<Record<string, PriorityClassInfo>> = SYSTEM_PRIORITY_CLASSES): string | undefined {
+  if (!isObj(pod.spec)) return undefined;
+  const spec = pod.spec;
+  let priority = 0;
+  let policy: PriorityClassInfo['preemptionPolicy'] = 'PreemptLowerPriority';
+  if (spec.priorityClassName) {
+    const pc = classes[spec.priorityClassName];
+    if (!pc) return `no PriorityClass with name ${spec.priorityClassName} was found`;
+    priority = pc.value;
+    policy = pc.preemptionPolicy ?? 'PreemptLowerPriority';
+  }
+  if (typeof spec.priority === 'number' && spec.priority !== priority) {
+    return `the integer value of priority (${spec.priority}) must not be provided in pod spec; priority admission controller computed ${priority} from the given PriorityClass name`;
+  }
+  spec.priority = priority;
+  spec.preemptionPolicy ??= policy;
+  return undefined;
+}

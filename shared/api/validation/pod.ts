@@ -548,13 +548,8 @@ function validateHandler(handler: Obj, kinds: readonly string[], gracePeriod: nu
       case 'sleep': {
         const secs = num(a.seconds) ?? 0;
         if (gracePeriod !== undefined && (secs <= 0 || secs > gracePeriod)) {
-          errs.push(
-            fieldInvalid(
-              p,
-              secs,
-              `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod}). Enable AllowPodLifecycleSleepActionZeroValue feature gate for zero sleep.`,
-            ),
-          );
+          // 1.32 wording (PodLifecycleSleepActionAllowZero is alpha and off).
+          errs.push(fieldInvalid(p, secs, `must be greater than 0 and less than terminationGracePeriodSeconds (${gracePeriod})`));
         }
         break;
       }
