@@ -17,19 +17,21 @@
  *   - the prev_value of its first log row after M. That row is exactly the one with rev > M and prev_rev <= M
  *     (prev_rev links each write to the key's previous write; creates have prev_rev NULL, so keys absent at M
  *     drop out by themselves).
- * No per-key history index is needed and compaction is a plain `DELETE FROM log WHERE rev <= N`.
+ * No per-key history index is needed (only the narrow log_since index over (rev, prev_rev, key), so those scans
+ * never touch the JSON texts) and compaction is a plain `DELETE FROM log WHERE rev <= N`, in chunks.
  *
  * Concurrency: node:sqlite is synchronous and this process is the only writer (the database is opened with
  * locking_mode=EXCLUSIVE, so a second process cannot open it). A compare-and-swap is "read mod_rev, compare,
  * write" with no `await` in between, which the event loop makes atomic. Every write is its own small transaction
- * (two row writes), ~25k/s on this machine, so no batching is needed.
+ * (a kv row, a log row, an index entry): ~18k creates/s of 1.5 KB objects on this machine vs ~4k/s for etcd,
+ * so no batching is needed.
  *
  * Durability: journal_mode=WAL + synchronous=NORMAL. A commit appends its frames to the WAL with write(2) before
  * returning, so once a write is acknowledged it is in the OS page cache and survives the process being killed
  * (SIGKILL, crash, OOM). What NORMAL gives up is an fsync per commit: on power loss / kernel crash the last
- * commits may be lost, but the database is never corrupted (WAL frames are checksummed). That is the same trade
- * as the rest of a single-node control plane on this machine and is what makes the store faster than etcd;
- * pass `synchronous: 'full'` to fsync every commit.
+ * commits may be lost, but the database is never corrupted (WAL frames are checksummed). etcd fsyncs every
+ * commit; `synchronous: 'full'` gives the same power-loss guarantee here (~5k creates/s on this machine, still
+ * above etcd's ~4k/s at concurrency 64).
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
