@@ -11,6 +11,7 @@ import { Registry } from './registry/registry.ts';
 import { APIServer } from './server/server.ts';
 import { discoveryHandler } from './endpoints/discovery-handler.ts';
 import { openapiHandler } from './endpoints/openapi-handler.ts';
+import { precompileSchemaValidators } from './openapi/schema-validator.ts';
 
 export interface APIServerConfig {
   host: string;
@@ -69,6 +70,8 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
       storage = EmbeddedStore.open({ path: join(dir, 'kubelab.db') });
     }
   }
+  // Compiling the JSON schemas takes a few hundred ms: do it now, not on the first request.
+  precompileSchemaValidators();
   const registry = new Registry(storage, clock);
   try {
     await registry.start();

@@ -24,7 +24,7 @@ export function buildPredicate(entry: ServedResource, labelSelector: string, fie
   try {
     labels = parseLabelSelector(labelSelector);
   } catch (e) {
-    if (e instanceof LabelSelectorError) throw newBadRequest(`unable to parse requirement: ${e.message}`);
+    if (e instanceof LabelSelectorError) throw newBadRequest(e.message);
     throw e;
   }
   try {

@@ -366,6 +366,7 @@ export class GenericStore {
     } else if (!strategy.allowUnconditionalUpdate) {
       throw newInvalid(this.info.kind, name, [fieldInvalid('metadata.resourceVersion', 0, 'must be specified for an update')], this.info.group);
     }
+    meta.resourceVersion = oldMeta.resourceVersion;
     if (meta.uid && meta.uid !== oldMeta.uid) {
       throw new StatusError({
         ...newConflict(this.qualifiedResource, name, '').status,

@@ -1,6 +1,6 @@
 import type { Namespace } from '../../../../shared/api/core-v1.ts';
 import { defaultNamespace } from '../../../../shared/api/defaults/namespace.ts';
-import { validateNamespace, validateNamespaceUpdate } from '../../../../shared/api/validation/namespace.ts';
+import { validateNamespace, validateNamespaceFinalizeUpdate, validateNamespaceStatusUpdate, validateNamespaceUpdate } from '../../../../shared/api/validation/namespace.ts';
 import type { CreateStrategy, UpdateStrategy } from '../../rest/strategy.ts';
 import { keepStatus, resetObjectMetaForStatus } from '../../generic/reset-meta.ts';
 
@@ -13,9 +13,9 @@ export const namespaceStrategy: CreateStrategy & UpdateStrategy = {
     const ns = obj as Namespace;
     defaultNamespace(ns);
     ns.status = { phase: 'Active' };
-    const finalizers = new Set(ns.spec?.finalizers ?? []);
-    finalizers.add('kubernetes');
-    ns.spec = { ...(ns.spec ?? {}), finalizers: [...finalizers].sort() };
+    const finalizers = [...(ns.spec?.finalizers ?? [])];
+    if (!finalizers.includes('kubernetes')) finalizers.push('kubernetes');
+    ns.spec = { ...(ns.spec ?? {}), finalizers };
   },
   validate: (obj) => validateNamespace(obj as Namespace),
   prepareForUpdate(obj, old) {
@@ -34,7 +34,7 @@ export const namespaceStatusStrategy: UpdateStrategy = {
     obj.spec = old.spec;
     resetObjectMetaForStatus(obj, old);
   },
-  validateUpdate: (obj, old) => validateNamespaceUpdate(obj as Namespace, old as Namespace),
+  validateUpdate: (obj, old) => validateNamespaceStatusUpdate(obj as Namespace, old as Namespace),
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
 };
@@ -47,7 +47,7 @@ export const namespaceFinalizeStrategy: UpdateStrategy = {
     obj.spec = { ...((old as Namespace).spec ?? {}), finalizers: finalizers ?? [] };
     resetObjectMetaForStatus(obj, old);
   },
-  validateUpdate: (obj, old) => validateNamespaceUpdate(obj as Namespace, old as Namespace),
+  validateUpdate: (obj, old) => validateNamespaceFinalizeUpdate(obj as Namespace, old as Namespace),
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
 };

@@ -1,7 +1,8 @@
 import type { KubeObject } from '../../../../shared/api/meta.ts';
 import type { Pod } from '../../../../shared/api/core-v1.ts';
-import { addDefaultTolerations, defaultPod, podQOSClass } from '../../../../shared/api/defaults/pod.ts';
+import { addDefaultTolerations, applyPriorityAdmission, defaultPod, podQOSClass } from '../../../../shared/api/defaults/pod.ts';
 import { validatePod, validatePodUpdate, validatePodStatusUpdate } from '../../../../shared/api/validation/pod.ts';
+import { newForbidden } from '../../../../shared/errors/status-error.ts';
 import type { CreateStrategy, DeleteStrategy, UpdateStrategy } from '../../rest/strategy.ts';
 import { resetObjectMetaForStatus } from '../../generic/reset-meta.ts';
 
@@ -12,6 +13,9 @@ export const podStrategy: CreateStrategy & UpdateStrategy = {
     defaultPod(pod);
     // DefaultTolerationSeconds admission: tolerate not-ready/unreachable NoExecute for 300 s.
     addDefaultTolerations(pod, 300);
+    // Priority admission: priority 0 and preemptionPolicy PreemptLowerPriority unless a class says otherwise.
+    const refused = applyPriorityAdmission(pod);
+    if (refused) throw newForbidden('pods', pod.metadata.name ?? '', refused);
     pod.status = { phase: 'Pending', qosClass: podQOSClass(pod) };
   },
   validate: (obj) => validatePod(obj as Pod),

@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../../shared/api/meta.ts';
 import { fieldInvalid, fieldNotSupported, fieldRequired, type FieldError } from '../../../../shared/errors/status-error.ts';
 import { validateObjectMeta } from '../../../../shared/api/validation/meta.ts';
+import { nameIsDNS1035Label } from '../../../../shared/api/validation/names.ts';
 import type { CreateStrategy, UpdateStrategy } from '../../rest/strategy.ts';
 import { keepStatus } from '../../generic/reset-meta.ts';
 
@@ -38,7 +39,7 @@ function allocateClusterIP(name: string, namespace: string): string {
 const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
 
 function validateService(obj: KubeObject): FieldError[] {
-  const errs = validateObjectMeta(obj.metadata, { namespaced: true, dnsLabel: true });
+  const errs = validateObjectMeta(obj.metadata, { namespaced: true, nameValidator: nameIsDNS1035Label });
   const spec = (obj.spec ?? {}) as ServiceSpec;
   if (spec.type && !TYPES.includes(spec.type)) errs.push(fieldNotSupported('spec.type', spec.type, TYPES));
   (spec.ports ?? []).forEach((p, i) => {
