@@ -106,7 +106,7 @@ export class APIServer {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = this.#clock.now();
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestURL(req.url);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const ac = new AbortController();
     res.on('close', () => ac.abort());
@@ -158,7 +158,7 @@ export class APIServer {
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = requestURL(req.url);
     const info = parseRequestInfo('GET', url.pathname, url.searchParams);
     const refuse = (err: unknown) => {
       const status = err instanceof StatusError ? err.status : newStatus(500, 'InternalError', String(err));
@@ -200,6 +200,16 @@ export class APIServer {
       refuse(e);
     }
   }
+}
+
+/**
+ * The request target as a URL. The target is appended to a fixed origin instead of being resolved against it:
+ * `new URL('//%zz', base)` takes `%zz` for a host and throws, and that throw (outside the handler's try)
+ * used to crash the whole process on one request.
+ */
+export function requestURL(target: string | undefined): URL {
+  const t = target ?? '/';
+  return new URL(`http://localhost${t.startsWith('/') ? '' : '/'}${t}`);
 }
 
 function newStatus400(message: string): StatusError {
