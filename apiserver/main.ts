@@ -11,6 +11,7 @@ import { Registry } from './registry/registry.ts';
 import { APIServer } from './server/server.ts';
 import { discoveryHandler } from './endpoints/discovery-handler.ts';
 import { openapiHandler } from './endpoints/openapi-handler.ts';
+import { tokenAuthenticator } from './server/token-authenticator.ts';
 import { precompileSchemaValidators } from './openapi/schema-validator.ts';
 
 export interface APIServerConfig {
@@ -84,6 +85,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     resources: registry,
     nonResource: [discoveryHandler({ minorVersion: cfg.minorVersion ?? 32 }), openapiHandler()],
     isReady: () => registry.ready,
+    authenticate: cfg.tokenAuthFile ? tokenAuthenticator(cfg.tokenAuthFile) : undefined,
     tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string) } : undefined,
     clock,
   });
