@@ -1,5 +1,6 @@
 import { FlagError } from './flags.ts';
 import { apiserverCommand } from './apiserver-command.ts';
+import { lbCommand } from './lb-command.ts';
 
 /** A subcommand: parses its own flags from args and runs. Resolves with the process exit code. */
 export interface Command {
@@ -9,7 +10,7 @@ export interface Command {
   usage(): string;
 }
 
-const commands: Command[] = [apiserverCommand];
+const commands: Command[] = [apiserverCommand, lbCommand];
 
 function topUsage(): string {
   return [

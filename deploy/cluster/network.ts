@@ -1,0 +1,118 @@
+import { existsSync } from 'node:fs';
+import { ip, run } from './run.ts';
+
+/** One simulated machine: a network namespace with one interface on the cluster bridge. */
+export interface NodeHost {
+  name: string;
+  netns: string;
+  ip: string;
+  /** Host side of the veth pair (the node side is `eth0` inside the netns). */
+  vethHost: string;
+}
+
+/**
+ * The lab network of one cluster: a bridge on the host (the "switch"), the host's address on it (where the API
+ * servers listen), one netns per node, and the cluster CIDR the controller carves pod CIDRs from. Index N keeps
+ * two clusters apart: bridge klbN, nodes on 10.213.N.0/24, pods in 10.(244-N).0.0/16.
+ */
+export interface ClusterNetwork {
+  index: number;
+  bridge: string;
+  subnet: string;
+  hostIP: string;
+  clusterCIDR: string;
+  nodes: NodeHost[];
+  /** Host routes added for pod CIDRs (removed by down). */
+  routes: { cidr: string; via: string }[];
+}
+
+export async function usedNetworkIndexes(): Promise<Set<number>> {
+  const out = await ip(['-o', 'link', 'show', 'type', 'bridge'], true);
+  const used = new Set<number>();
+  for (const m of out.matchAll(/^\d+:\s+klb(\d+)[:@]/gm)) used.add(Number(m[1]));
+  return used;
+}
+
+export function planNetwork(index: number, nodeNames: string[]): ClusterNetwork {
+  if (!Number.isInteger(index) || index < 0 || index > 63) throw new Error(`network index ${index} out of range 0..63`);
+  return {
+    index,
+    bridge: `klb${index}`,
+    subnet: `10.213.${index}.0/24`,
+    hostIP: `10.213.${index}.1`,
+    clusterCIDR: `10.${244 - index}.0.0/16`,
+    nodes: nodeNames.map((name, i) => ({ name, netns: `klb${index}-${name}`, ip: `10.213.${index}.${11 + i}`, vethHost: `klb${index}v${i}` })),
+    routes: [],
+  };
+}
+
+/** Creates the bridge, the node namespaces and their links. Idempotent for a partially created network. */
+export async function createNetwork(net: ClusterNetwork): Promise<void> {
+  if (!(await ip(['link', 'show', net.bridge], true))) {
+    await ip(['link', 'add', net.bridge, 'type', 'bridge']);
+  }
+  await ip(['addr', 'replace', `${net.hostIP}/24`, 'dev', net.bridge]);
+  await ip(['link', 'set', net.bridge, 'up']);
+  for (let i = 0; i < net.nodes.length; i++) {
+    const n = net.nodes[i] as NodeHost;
+    if (!existsSync(`/var/run/netns/${n.netns}`)) await ip(['netns', 'add', n.netns]);
+    const peer = `klb${net.index}p${i}`;
+    if (!(await ip(['link', 'show', n.vethHost], true))) {
+      await ip(['link', 'add', n.vethHost, 'type', 'veth', 'peer', 'name', peer]);
+      await ip(['link', 'set', peer, 'netns', n.netns]);
+      await ip(['-n', n.netns, 'link', 'set', peer, 'name', 'eth0']);
+    }
+    await ip(['link', 'set', n.vethHost, 'master', net.bridge]);
+    await ip(['link', 'set', n.vethHost, 'up']);
+    await ip(['-n', n.netns, 'link', 'set', 'lo', 'up']);
+    await ip(['-n', n.netns, 'addr', 'replace', `${n.ip}/24`, 'dev', 'eth0']);
+    await ip(['-n', n.netns, 'link', 'set', 'eth0', 'up']);
+    await ip(['-n', n.netns, 'route', 'replace', 'default', 'via', net.hostIP]);
+  }
+}
+
+/**
+ * Routes so every node reaches every other node's pods directly (no NAT) and the host reaches all pods:
+ * `<podCIDR> via <node IP>` on the host and in every other node's namespace.
+ */
+export async function addPodRoutes(net: ClusterNetwork, podCIDRs: Map<string, string>): Promise<void> {
+  for (const owner of net.nodes) {
+    const cidr = podCIDRs.get(owner.name);
+    if (!cidr) continue;
+    await ip(['route', 'replace', cidr, 'via', owner.ip]);
+    if (!net.routes.some((r) => r.cidr === cidr)) net.routes.push({ cidr, via: owner.ip });
+    for (const other of net.nodes) {
+      if (other === owner) continue;
+      await ip(['-n', other.netns, 'route', 'replace', cidr, 'via', owner.ip]);
+    }
+  }
+}
+
+/** Removes host routes, node namespaces (taking their veths along) and the bridge. Idempotent. */
+export async function destroyNetwork(net: ClusterNetwork): Promise<void> {
+  for (const r of net.routes) await ip(['route', 'del', r.cidr, 'via', r.via], true);
+  // Routes the host may still have towards this cluster's node subnet members (from an interrupted up).
+  const routes = await ip(['route', 'show'], true);
+  for (const line of routes.split('\n')) {
+    const m = /^(\S+) via (10\.213\.(\d+)\.\d+)/.exec(line);
+    if (m && Number(m[3]) === net.index) await ip(['route', 'del', m[1] as string, 'via', m[2] as string], true);
+  }
+  for (const n of net.nodes) {
+    if (existsSync(`/var/run/netns/${n.netns}`)) {
+      // Processes still inside would keep the namespace alive: the caller stops them first.
+      await ip(['netns', 'delete', n.netns], true);
+    }
+    await ip(['link', 'delete', n.vethHost], true);
+  }
+  await ip(['link', 'delete', net.bridge], true);
+}
+
+/** Runs a command inside a node's network namespace, keeping the mount namespace (see containerd.md). */
+export function inNetns(netns: string, cmd: string, args: string[]): [string, string[]] {
+  return ['nsenter', [`--net=/var/run/netns/${netns}`, '--', cmd, ...args]];
+}
+
+export async function netnsExists(netns: string): Promise<boolean> {
+  const out = await run('ip', ['netns', 'list'], { allowFail: true });
+  return out.split('\n').some((l) => l.split(' ')[0] === netns);
+}
