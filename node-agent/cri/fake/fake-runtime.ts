@@ -65,7 +65,8 @@ import {
 } from '../services.ts';
 import { FakeShell, type ShellContext, type Step } from './_fake-shell.ts';
 
-export type FakeMethod = Exclude<keyof RuntimeService | keyof ImageService, never>;
+/** A method of RuntimeService or ImageService, as named in TypeScript (`runPodSandbox`). */
+export type FakeMethod = keyof RuntimeService | keyof ImageService;
 
 export interface FakeCall {
   method: FakeMethod;

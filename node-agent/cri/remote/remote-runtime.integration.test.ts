@@ -260,6 +260,36 @@ describe('containerd specifics via RemoteRuntime', () => {
     await assert.rejects(p, (err) => err === reason);
   });
 
+  it('the busybox image has every applet, users and groups, and a sticky /tmp', async () => {
+    const sb = await run('image');
+    const id = await start(sb, container('probe', ['sleep', '3600']));
+    const r = await rt.execSync(id, ['sh', '-c', 'stat -c %a /tmp; id -un; id -gn; for a in wget httpd nc nslookup; do command -v $a; done; ls /usr/bin/env; grep -c . /etc/passwd'], { timeoutSeconds: 10 });
+    assert.equal(r.exitCode, 0, r.stderr.toString());
+    const lines = r.stdout.toString().trim().split('\n');
+    assert.deepEqual(lines.slice(0, 3), ['1777', 'root', 'root']);
+    assert.deepEqual(lines.slice(3, 7).map((l) => path.basename(l)), ['wget', 'httpd', 'nc', 'nslookup']);
+    assert.equal(lines[7], '/usr/bin/env');
+    assert.ok(Number(lines[8]) >= 2, '/etc/passwd has root and nobody');
+    // run_as_user resolves through the image's /etc/passwd and /etc/group.
+    const asNobody = await start(
+      sb,
+      container('nobody', ['sleep', '3600'], {
+        linux: { securityContext: { runAsUser: 65534, namespaceOptions: { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } } },
+      }),
+    );
+    const ids = await rt.execSync(asNobody, ['sh', '-c', 'id -un; id -gn; touch /tmp/ok && echo tmp-writable'], { timeoutSeconds: 10 });
+    assert.equal(ids.stdout.toString(), 'nobody\nnogroup\ntmp-writable\n', ids.stderr.toString());
+  });
+
+  it('Exec and Attach return URLs of the streaming server on 127.0.0.1', async () => {
+    const sb = await run('streaming');
+    const id = await start(sb, container('target', ['sleep', '3600']));
+    const exec = await rt.exec({ containerId: id, cmd: ['sh'], stdin: true, stdout: true });
+    assert.match(exec.url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/\S+$/);
+    const attach = await rt.attach({ containerId: id, stdout: true, stderr: true });
+    assert.match(attach.url, /^http:\/\/127\.0\.0\.1:\d+\/attach\/\S+$/);
+  });
+
   it('measures RunPodSandbox / CreateContainer / StartContainer latency', async (t) => {
     const N = 7;
     const runMs: number[] = [];

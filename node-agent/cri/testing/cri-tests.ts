@@ -303,7 +303,9 @@ export function runCriConformance(options: CriConformanceOptions): void {
       assert.equal(sOk.reason, 'Completed');
       assert.equal(sBad.exitCode, 3);
       assert.equal(sBad.reason, 'Error');
-      assert.ok(sBad.finishedAt >= sBad.startedAt && sBad.finishedAt > 0n);
+      // Not finishedAt >= startedAt: containerd stamps started_at when Start returns but finished_at with the
+      // shim's exit time, so a container that exits at once can show finished_at < started_at.
+      assert.ok(sBad.finishedAt > sBad.createdAt && sBad.startedAt > sBad.createdAt);
       await removeSandbox(sb.id);
     });
 

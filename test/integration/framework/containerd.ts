@@ -613,6 +613,14 @@ function restoreIpForwardIfLast(exceptId: string): void {
   fs.rmSync(IP_FORWARD_ORIG, { force: true });
 }
 
+/** Ids of the runs (of any process) whose owning process is alive. */
+export function liveRuns(): string[] {
+  return readRecords()
+    .map(({ record }) => record)
+    .filter((r): r is RunRecord => r !== undefined && recordIsLive(r))
+    .map((r) => r.id);
+}
+
 /** Cleans up runs whose owner process is gone. Call under the lock. */
 async function sweepStaleRuns(): Promise<void> {
   for (const { dir, record } of readRecords()) {
