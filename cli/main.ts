@@ -1,6 +1,7 @@
 import { FlagError } from './flags.ts';
 import { apiserverCommand } from './apiserver-command.ts';
 import { lbCommand } from './lb-command.ts';
+import { downCommand, statusCommand, upCommand } from './cluster-commands.ts';
 
 /** A subcommand: parses its own flags from args and runs. Resolves with the process exit code. */
 export interface Command {
@@ -10,7 +11,7 @@ export interface Command {
   usage(): string;
 }
 
-const commands: Command[] = [apiserverCommand, lbCommand];
+const commands: Command[] = [upCommand, downCommand, statusCommand, apiserverCommand, lbCommand];
 
 function topUsage(): string {
   return [

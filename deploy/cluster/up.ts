@@ -1,0 +1,331 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RestClient } from '../../shared/client/rest-client.ts';
+import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
+import type { Node } from '../../shared/api/core-v1.ts';
+import { newState, saveState, loadState, type ClusterState, type NodeRecord } from './cluster-state.ts';
+import { addPodRoutes, createNetwork, planNetwork, usedNetworkIndexes } from './network.ts';
+import { ensurePKI, kubeconfigYaml } from './pki.ts';
+import { run } from './run.ts';
+import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
+import { containerdConfigToml, cniConflist } from '../containerd/containerd-config.ts';
+import { teardown } from './down.ts';
+
+export interface UpOptions {
+  stateDir: string;
+  nodes: number;
+  storage: 'embedded' | 'etcd';
+  etcdMembers: 1 | 3;
+  apiservers: 1 | 2;
+  controllers: 1 | 2;
+  simNodes: number;
+  apiserverPort: number;
+  /** Extra flags for `kubelab controller` (e.g. short node-monitor grace periods in tests). */
+  controllerArgs: string[];
+  /** Extra flags for every `kubelab node`. */
+  nodeArgs: string[];
+  /** Progress output (stdout by default). */
+  out?: (line: string) => void;
+  /** Skip the package installation step (tests on prepared machines). */
+  skipInstall?: boolean;
+}
+
+/** A failed step: what, why, and how to fix it. */
+export class UpError extends Error {
+  readonly step: string;
+  readonly fix: string;
+  constructor(step: string, message: string, fix: string) {
+    super(message);
+    this.step = step;
+    this.fix = fix;
+  }
+}
+
+export function repoRoot(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'deploy', 'install-deps.sh'))) return dir;
+    if (dirname(dir) === dir) throw new Error('cannot find the kubelab checkout');
+  }
+}
+
+/** The project's Node 24 and the compiled CLI entry, as every component is started. */
+function kubelabCommand(root: string): { cmd: string; pre: string[] } {
+  const node = join(root, 'node_modules', '.bin', 'node');
+  const main = join(root, 'dist', 'cli', 'main.js');
+  if (!existsSync(node)) throw new UpError('prerequisites', `${node} is missing`, `run 'npm ci' in ${root}`);
+  if (!existsSync(main)) throw new UpError('prerequisites', `${main} is missing`, `run 'npm run build' in ${root}`);
+  return { cmd: node, pre: ['--enable-source-maps', main] };
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const s = createServer();
+    s.once('error', () => resolveFree(false));
+    s.listen(port, '0.0.0.0', () => s.close(() => resolveFree(true)));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${String((last as Error).message ?? last)}` : ''}`);
+    await sleep(intervalMs);
+  }
+}
+
+/**
+ * `kubelab up`: a multi-node lab cluster on this machine. Each step prints its duration; a failure tears down
+ * everything started so far and throws an UpError naming the step, the reason and the fix.
+ */
+export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: ClusterState }> {
+  const out = o.out ?? ((l: string) => process.stdout.write(l + '\n'));
+  const root = repoRoot();
+  const stateDir = resolve(o.stateDir);
+  const steps: [string, () => Promise<string | void>][] = [];
+  let state: ClusterState | undefined;
+
+  // ---- validation before touching anything
+  if (process.getuid?.() !== 0) throw new UpError('prerequisites', 'kubelab up must run as root (it creates network namespaces, bridges and containerd instances)', 'run it with sudo, or as root');
+  if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 20) throw new UpError('flags', `--nodes must be between 1 and 20, got ${o.nodes}`, 'pass e.g. --nodes 3');
+  if (!Number.isInteger(o.simNodes) || o.simNodes < 0) throw new UpError('flags', `--sim-nodes must be 0 or more, got ${o.simNodes}`, 'pass e.g. --sim-nodes 100');
+  if (o.apiservers === 2 && o.storage !== 'etcd') throw new UpError('flags', 'two API servers need shared storage', 'add --storage etcd');
+  if (o.storage === 'embedded' && o.etcdMembers !== 1) throw new UpError('flags', '--etcd-members needs --storage etcd', 'add --storage etcd');
+  const existing = loadState(stateDir);
+  if (existing && existing.daemons.some((d) => isAlive(d.pid))) {
+    throw new UpError('prerequisites', `a cluster is already running from ${stateDir}`, `run 'kubelab down' there first, or use another --state-dir`);
+  }
+  if (existing) await teardown(existing, () => undefined);
+  if (!(await portFree(o.apiserverPort))) {
+    throw new UpError('prerequisites', `port ${o.apiserverPort} is already in use`, `stop what listens there (ss -ltnp 'sport = :${o.apiserverPort}') or pass --apiserver-port`);
+  }
+  const kl = kubelabCommand(root);
+  const nodeNames = Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`);
+  mkdirSync(join(stateDir, 'logs'), { recursive: true });
+  state = newState(stateDir, { ...o, out: undefined });
+  saveState(state);
+  const st = state;
+  const logs = join(stateDir, 'logs');
+  const daemon = async (d: Parameters<typeof startDaemon>[0]): Promise<Daemon> => {
+    const started = await startDaemon(d);
+    st.daemons.push(started);
+    saveState(st);
+    return started;
+  };
+
+  let pki: ReturnType<typeof ensurePKI> | undefined;
+  let client: RestClient | undefined;
+  const used = await usedNetworkIndexes();
+  let index = 0;
+  while (used.has(index)) index++;
+  const net = planNetwork(index, nodeNames);
+  const hostIP = net.hostIP;
+  const server = `https://${hostIP}:${o.apiserverPort}`;
+  const kubeconfig = join(stateDir, 'kubeconfig');
+  const etcdEndpoints: string[] = [];
+
+  steps.push(['install packages', async () => {
+    if (o.skipInstall) return 'skipped';
+    const r = await run('bash', [join(root, 'deploy', 'install-deps.sh')], { timeoutMs: 900_000 });
+    return r.trim().split('\n').pop();
+  }]);
+  steps.push(['build images (pause, busybox)', async () => {
+    await run('bash', [join(root, 'deploy', 'images', 'build-images.sh'), join(stateDir, 'images')], { timeoutMs: 300_000 });
+  }]);
+  steps.push(['cluster CA, serving certificate and tokens', async () => {
+    pki = ensurePKI(join(stateDir, 'pki'), { ips: [hostIP, '127.0.0.1', '10.96.0.1'], dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'] });
+  }]);
+  steps.push([`network (bridge ${net.bridge}, ${o.nodes} node namespaces on ${net.subnet})`, async () => {
+    st.network = net;
+    saveState(st);
+    await createNetwork(net);
+  }]);
+  if (o.storage === 'etcd') {
+    steps.push([`etcd (${o.etcdMembers} member${o.etcdMembers > 1 ? 's' : ''})`, async () => {
+      const members = Array.from({ length: o.etcdMembers }, (_, i) => ({ name: `etcd-${i}`, client: 2379 + i * 2, peer: 2380 + i * 2 }));
+      const initial = members.map((m) => `${m.name}=http://${hostIP}:${m.peer}`).join(',');
+      for (const m of members) {
+        await daemon({
+          name: m.name,
+          cmd: 'etcd',
+          args: [
+            '--name', m.name, '--data-dir', join(stateDir, 'etcd', m.name),
+            '--listen-client-urls', `http://${hostIP}:${m.client}`, '--advertise-client-urls', `http://${hostIP}:${m.client}`,
+            '--listen-peer-urls', `http://${hostIP}:${m.peer}`, '--initial-advertise-peer-urls', `http://${hostIP}:${m.peer}`,
+            '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `kubelab-${index}`,
+          ],
+          log: join(logs, `${m.name}.log`),
+        });
+        etcdEndpoints.push(`http://${hostIP}:${m.client}`);
+      }
+      await waitFor('etcd health', async () => {
+        const r = await run('etcdctl', ['--endpoints', etcdEndpoints.join(','), 'endpoint', 'health'], { allowFail: true });
+        return r.split('\n').filter((l) => l.includes('is healthy')).length === members.length ? true : undefined;
+      }, 30_000);
+    }]);
+  }
+  steps.push([`API server${o.apiservers > 1 ? 's' : ''}`, async () => {
+    if (!pki) throw new Error('no PKI');
+    const ports = o.apiservers === 1 ? [o.apiserverPort] : [o.apiserverPort + 1, o.apiserverPort + 2];
+    for (let i = 0; i < ports.length; i++) {
+      const storageArgs = o.storage === 'etcd' ? ['--etcd-servers', etcdEndpoints.join(',')] : ['--data-dir', join(stateDir, 'data')];
+      await daemon({
+        name: `apiserver-${i}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'apiserver', '--listen', `${hostIP}:${ports[i]}`, ...storageArgs,
+          '--tls-cert-file', pki.serverCert, '--tls-private-key-file', pki.serverKey, '--token-auth-file', pki.tokenFile],
+        log: join(logs, `apiserver-${i}.log`),
+        settleMs: 300,
+      });
+    }
+    if (ports.length > 1) {
+      await daemon({
+        name: 'lb',
+        cmd: kl.cmd,
+        args: [...kl.pre, 'lb', '--listen', `${hostIP}:${o.apiserverPort}`, '--backends', ports.map((p) => `${hostIP}:${p}`).join(',')],
+        log: join(logs, 'lb.log'),
+      });
+    }
+    const ca = readFileSync(pki.caCert);
+    for (const p of ports) {
+      const c = new RestClient({ server: `https://${hostIP}:${p}`, ca, token: pki.adminToken, timeoutMs: 5000 });
+      await waitFor(`API server on port ${p} (/readyz)`, async () => {
+        const r = await c.requestRaw({ method: 'GET', path: '/readyz' });
+        return r.statusCode === 200 ? true : undefined;
+      }, 60_000);
+      c.close();
+    }
+    writeFileSync(kubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, token: pki.adminToken }), { mode: 0o600 });
+    writeFileSync(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${server}\nKUBELAB_TOKEN=${pki.joinToken}\nKUBELAB_CA_CERT=${pki.caCert}\n`, { mode: 0o600 });
+    st.apiserverURL = server;
+    st.kubeconfig = kubeconfig;
+    saveState(st);
+    client = new RestClient({ server, ca, token: pki.adminToken, timeoutMs: 10_000 });
+  }]);
+  steps.push([`controller${o.controllers > 1 ? 's' : ''}`, async () => {
+    for (let i = 0; i < o.controllers; i++) {
+      await daemon({
+        name: `controller-${i}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'controller', '--kubeconfig', kubeconfig, '--cluster-cidr', net.clusterCIDR, ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
+        log: join(logs, `controller-${i}.log`),
+      });
+    }
+  }]);
+  steps.push([`containerd on ${o.nodes} node${o.nodes > 1 ? 's' : ''} (+ images)`, async () => {
+    for (const n of net.nodes) {
+      const dir = join(stateDir, 'nodes', n.name);
+      const cdir = join(dir, 'containerd');
+      mkdirSync(join(cdir, 'net.d'), { recursive: true });
+      const rec: NodeRecord = {
+        name: n.name,
+        netns: n.netns,
+        ip: n.ip,
+        dir,
+        containerdSocket: join(cdir, 'containerd.sock'),
+        cgroupPrefix: `/kubelab${index}-${n.name}`,
+        cniConfDir: join(cdir, 'net.d'),
+      };
+      writeFileSync(join(cdir, 'config.toml'), containerdConfigToml({ dir: cdir, socket: rec.containerdSocket }));
+      await daemon({ name: `containerd-${n.name}`, cmd: 'containerd', args: ['--config', join(cdir, 'config.toml')], log: join(logs, `containerd-${n.name}.log`), netns: n.netns });
+      st.nodes.push(rec);
+      saveState(st);
+    }
+    await Promise.all(st.nodes.map(async (rec) => {
+      await waitFor(`containerd of ${rec.name}`, async () => ((await run('ctr', ['--address', rec.containerdSocket, 'version'], { allowFail: true })).includes('Server:') ? true : undefined), 20_000);
+      await run('bash', [join(root, 'deploy', 'images', 'import-images.sh'), rec.containerdSocket, join(stateDir, 'images')], { timeoutMs: 120_000 });
+    }));
+  }]);
+  steps.push(['node agents', async () => {
+    if (!pki) throw new Error('no PKI');
+    for (const rec of st.nodes) {
+      await daemon({
+        name: `node-${rec.name}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'node', '--server', server, '--token', pki.joinToken, '--ca-cert', pki.caCert, '--name', rec.name,
+          '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
+          '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],
+        log: join(logs, `node-${rec.name}.log`),
+        netns: rec.netns,
+      });
+    }
+  }]);
+  if (o.simNodes > 0) {
+    steps.push([`${o.simNodes} simulated node${o.simNodes > 1 ? 's' : ''}`, async () => {
+      await daemon({
+        name: 'sim-nodes',
+        cmd: kl.cmd,
+        args: [...kl.pre, 'sim-nodes', '--kubeconfig', kubeconfig, '--count', String(o.simNodes), '--name-prefix', 'sim-'],
+        log: join(logs, 'sim-nodes.log'),
+      });
+    }]);
+  }
+  steps.push(['pod CIDRs, CNI networks and routes', async () => {
+    const c = client as RestClient;
+    const cidrs = await waitFor('pod CIDRs from the controller', async () => {
+      const list = await c.request<KubeList<Node>>({ method: 'GET', path: '/api/v1/nodes' });
+      const m = new Map<string, string>();
+      for (const n of list.items) if (n.spec?.podCIDR && n.metadata.name) m.set(n.metadata.name, n.spec.podCIDR);
+      return st.nodes.every((r) => m.has(r.name)) ? m : undefined;
+    }, 60_000);
+    for (const rec of st.nodes) {
+      const cidr = cidrs.get(rec.name) as string;
+      const conf = join(rec.cniConfDir, '10-kubelab.conflist');
+      if (!existsSync(conf)) {
+        writeFileSync(conf, cniConflist({ name: `kubelab${index}-${rec.name}`, bridge: 'kubelab0', subnet: cidr, ipamDir: join(rec.dir, 'ipam') }));
+      }
+    }
+    await addPodRoutes(net, cidrs);
+    saveState(st);
+  }]);
+  steps.push([`all ${o.nodes + o.simNodes} nodes Ready`, async () => {
+    const c = client as RestClient;
+    await waitFor('every node to be Ready', async () => {
+      for (const d of st.daemons) if (!isAlive(d.pid)) throw new Error(`${d.name} died; last lines of ${d.log}:\n${tail(d.log, 10)}`);
+      const list = await c.request<KubeList<Node>>({ method: 'GET', path: '/api/v1/nodes' });
+      const ready = list.items.filter((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+      return ready.length >= o.nodes + o.simNodes ? true : undefined;
+    }, 120_000, 300);
+  }]);
+
+  const total = Date.now();
+  out(`kubelab up: ${o.nodes} node${o.nodes > 1 ? 's' : ''}${o.simNodes ? ` + ${o.simNodes} simulated` : ''}, ${o.storage} storage${o.storage === 'etcd' ? ` (${o.etcdMembers} member${o.etcdMembers > 1 ? 's' : ''})` : ''}, ${o.apiservers} API server${o.apiservers > 1 ? 's' : ''}, ${o.controllers} controller${o.controllers > 1 ? 's' : ''}; state in ${stateDir}`);
+  for (let i = 0; i < steps.length; i++) {
+    const [name, fn] = steps[i] as [string, () => Promise<string | void>];
+    const t0 = Date.now();
+    out(`[${i + 1}/${steps.length}] ${name} ...`);
+    try {
+      const note = await fn();
+      out(`      done in ${((Date.now() - t0) / 1000).toFixed(1)}s${note ? ` (${note})` : ''}`);
+    } catch (e) {
+      out(`      FAILED after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+      out('Tearing down what was started ...');
+      client?.close();
+      await teardown(st, out).catch(() => undefined);
+      if (e instanceof UpError) throw e;
+      throw new UpError(name, (e as Error).message ?? String(e), fixFor(name, stateDir));
+    }
+  }
+  client?.close();
+  out(`Cluster ready in ${((Date.now() - total) / 1000).toFixed(1)}s: API server ${server}`);
+  return { kubeconfig, state: st };
+}
+
+function fixFor(step: string, stateDir: string): string {
+  if (step.startsWith('install')) return 'check that apt-get works (apt-get update) and run deploy/install-deps.sh by hand';
+  if (step.startsWith('build images')) return 'run deploy/images/build-images.sh by hand to see the error (needs umoci, busybox-static, gcc)';
+  if (step.startsWith('network')) return "check 'ip netns list' and 'ip link' for leftovers, then 'kubelab down'";
+  return `see the component logs in ${join(stateDir, 'logs')}`;
+}
+
+export type { KubeObject };
