@@ -47,7 +47,7 @@ export interface StartContainerdOptions {
   imageDir?: string;
   /** containerd log level; default 'info'. The log is `<rootDir>/containerd.log`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** Keep `rootDir` after stop() (for debugging). */
+  /** Keep `rootDir` after stop() (for debugging; marked `kept`, so later sweeps leave it alone). */
   keepDir?: boolean;
 }
 
@@ -590,7 +590,8 @@ async function teardown(r: RunRecord, opts: { keepDir?: boolean } = {}): Promise
       problems.push(`cannot remove ${r.rootDir}: ${(err as Error).message}`);
     }
   } else {
-    fs.rmSync(path.join(r.rootDir, 'owner.json'), { force: true });
+    // Kept for debugging: the sweep leaves directories marked like this alone.
+    fs.writeFileSync(path.join(r.rootDir, 'kept'), 'kept by keepDir; remove by hand\n');
   }
   return problems;
 }
@@ -624,6 +625,7 @@ export function liveRuns(): string[] {
 /** Cleans up runs whose owner process is gone. Call under the lock. */
 async function sweepStaleRuns(): Promise<void> {
   for (const { dir, record } of readRecords()) {
+    if (fs.existsSync(path.join(dir, 'kept'))) continue;
     if (record) {
       if (recordIsLive(record)) continue;
       await teardown(record);
