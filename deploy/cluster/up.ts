@@ -69,10 +69,12 @@ async function portFree(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200): Promise<T> {
+/** Polls fn until it returns a value; `guard` runs first each round and may throw to give up early. */
+async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200, guard?: () => void): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
+    guard?.();
     try {
       const v = await fn();
       if (v !== undefined) return v;
@@ -116,6 +118,10 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   saveState(state);
   const st = state;
   const logs = join(stateDir, 'logs');
+  /** Fails fast when a component died instead of waiting out a timeout. */
+  const allAlive = () => {
+    for (const d of st.daemons) if (!isAlive(d.pid)) throw new Error(`${d.name} exited; last lines of ${d.log}:\n${tail(d.log, 12)}`);
+  };
   const daemon = async (d: Parameters<typeof startDaemon>[0]): Promise<Daemon> => {
     const started = await startDaemon(d);
     st.daemons.push(started);
@@ -277,7 +283,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       const m = new Map<string, string>();
       for (const n of list.items) if (n.spec?.podCIDR && n.metadata.name) m.set(n.metadata.name, n.spec.podCIDR);
       return st.nodes.every((r) => m.has(r.name)) ? m : undefined;
-    }, 60_000);
+    }, 60_000, 300, allAlive);
     for (const rec of st.nodes) {
       const cidr = cidrs.get(rec.name) as string;
       const conf = join(rec.cniConfDir, '10-kubelab.conflist');
@@ -291,11 +297,10 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   steps.push([`all ${o.nodes + o.simNodes} nodes Ready`, async () => {
     const c = client as RestClient;
     await waitFor('every node to be Ready', async () => {
-      for (const d of st.daemons) if (!isAlive(d.pid)) throw new Error(`${d.name} died; last lines of ${d.log}:\n${tail(d.log, 10)}`);
       const list = await c.request<KubeList<Node>>({ method: 'GET', path: '/api/v1/nodes' });
       const ready = list.items.filter((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
       return ready.length >= o.nodes + o.simNodes ? true : undefined;
-    }, 120_000, 300);
+    }, 120_000, 300, allAlive);
   }]);
 
   const total = Date.now();

@@ -24,15 +24,14 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { RemoteRuntime } from '../../../node-agent/cri/remote/remote-runtime.ts';
+import { containerdConfigToml, cniConflist, RUNC_BINARY, CNI_BIN_DIR, PAUSE_IMAGE, BUSYBOX_IMAGE } from '../../../deploy/containerd/containerd-config.ts';
+export { PAUSE_IMAGE, BUSYBOX_IMAGE };
 
 const execFileP = promisify(execFile);
 
 export const INSTALL_HINT = 'install with: apt-get install -y containerd runc containernetworking-plugins umoci busybox-static';
-export const PAUSE_IMAGE = 'localhost/pause:3.9';
-export const BUSYBOX_IMAGE = 'localhost/busybox:1.35';
 
-const RUNC = '/usr/sbin/runc';
-const CNI_BIN_DIR = '/usr/lib/cni';
+const RUNC = RUNC_BINARY;
 const CGROUP_ROOT = '/sys/fs/cgroup';
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
 const CNI_RESULTS_DIR = '/var/lib/cni/results';
@@ -280,85 +279,6 @@ async function pickSubnet(): Promise<string> {
 }
 
 // ------------------------------------------------------------------------------------ config files
-
-function configToml(r: RunRecord, logLevel: string): string {
-  const d = r.rootDir;
-  return `version = 2
-root = "${d}/root"
-state = "${d}/state"
-oom_score = 0
-disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper"]
-
-[grpc]
-  address = "${r.socket}"
-
-[ttrpc]
-  address = "${r.socket}.ttrpc"
-
-[debug]
-  level = "${logLevel}"
-
-[metrics]
-  address = ""
-
-[plugins."io.containerd.internal.v1.opt"]
-  path = "${d}/opt"
-
-[plugins."io.containerd.grpc.v1.cri"]
-  sandbox_image = "${PAUSE_IMAGE}"
-  stream_server_address = "127.0.0.1"
-  stream_server_port = "0"
-  enable_selinux = false
-  disable_apparmor = true
-  restrict_oom_score_adj = true
-  max_container_log_line_size = 16384
-  netns_mounts_under_state_dir = true
-  disable_cgroup = false
-  [plugins."io.containerd.grpc.v1.cri".containerd]
-    snapshotter = "overlayfs"
-    default_runtime_name = "runc"
-    discard_unpacked_layers = false
-    [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
-      runtime_type = "io.containerd.runc.v2"
-      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
-        BinaryName = "${RUNC}"
-        Root = "${d}/runc"
-        SystemdCgroup = false
-  [plugins."io.containerd.grpc.v1.cri".cni]
-    bin_dir = "${CNI_BIN_DIR}"
-    conf_dir = "${d}/net.d"
-    max_conf_num = 1
-  [plugins."io.containerd.grpc.v1.cri".registry]
-    config_path = ""
-`;
-}
-
-function cniConflist(r: RunRecord): string {
-  return JSON.stringify(
-    {
-      cniVersion: '1.0.0',
-      name: r.netName,
-      plugins: [
-        {
-          type: 'bridge',
-          bridge: r.bridge,
-          isGateway: true,
-          ipMasq: false,
-          hairpinMode: true,
-          ipam: {
-            type: 'host-local',
-            dataDir: `${r.rootDir}/ipam`,
-            ranges: [[{ subnet: r.subnet }]],
-            routes: [{ dst: '0.0.0.0/0' }],
-          },
-        },
-        { type: 'portmap', capabilities: { portMappings: true } },
-      ],
-    },
-    null,
-    2,
-  );
-}
 
 // ----------------------------------------------------------------------------------------- teardown
 
@@ -792,8 +712,8 @@ export async function startContainerd(options: StartContainerdOptions): Promise<
 
   try {
     for (const d of ['root', 'state', 'runc', 'net.d', 'ipam', 'opt', 'pod-logs']) fs.mkdirSync(path.join(rootDir, d), { recursive: true });
-    fs.writeFileSync(path.join(rootDir, 'config.toml'), configToml(record, options.logLevel ?? 'info'));
-    fs.writeFileSync(path.join(cniConfDir, '10-kubelab.conflist'), cniConflist(record));
+    fs.writeFileSync(path.join(rootDir, 'config.toml'), containerdConfigToml({ dir: record.rootDir, socket: record.socket }, options.logLevel ?? 'info'));
+    fs.writeFileSync(path.join(cniConfDir, '10-kubelab.conflist'), cniConflist({ name: record.netName, bridge: record.bridge, subnet: record.subnet, ipamDir: `${record.rootDir}/ipam` }));
 
     const logFd = fs.openSync(logFile, 'a');
     // detached: the child calls setsid(), so it is in its own session and process group (like `setsid`).
