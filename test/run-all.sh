@@ -7,6 +7,11 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export PATH="$root/node_modules/.bin:$PATH"
 start=$(date +%s)
+if [ "$(id -u)" -eq 0 ]; then
+  bash deploy/install-deps.sh || { echo "installing system packages failed"; echo "0 passed, 1 failed"; exit 1; }
+else
+  echo "note: not root: the integration tests need root (network namespaces, containerd) and will fail" >&2
+fi
 echo "== type check and build (tsc)"
 rm -rf dist
 tsc -p tsconfig.json || { echo "type check failed"; echo "0 passed, 1 failed"; exit 1; }
