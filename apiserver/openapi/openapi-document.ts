@@ -11,10 +11,9 @@
  * schemas make `kubectl explain` work.
  */
 import { createHash } from 'node:crypto';
-import { REF_PREFIX, schemasForGroupVersion, type GroupVersion, type Schema } from './schemas.ts';
+import { REF_PREFIX, schemaNameFor, schemasForGroupVersion, type GroupVersion, type Schema } from './schemas.ts';
+import { resourceRegistry } from '../registry/resource-registry.ts';
 
-const CORE = 'io.k8s.api.core.v1.';
-const COORD = 'io.k8s.api.coordination.v1.';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 
 export interface ResourceDescription {
@@ -33,19 +32,29 @@ export interface ResourceDescription {
   createOnly?: boolean;
 }
 
-export const RESOURCES: Readonly<Record<GroupVersion, readonly ResourceDescription[]>> = {
-  v1: [
-    { resource: 'pods', kind: 'Pod', schema: `${CORE}Pod`, listSchema: `${CORE}PodList`, namespaced: true, subresources: ['status'], deleteCollection: true },
-    { resource: 'bindings', kind: 'Binding', schema: `${CORE}Binding`, listSchema: '', namespaced: true, createOnly: true },
-    { resource: 'nodes', kind: 'Node', schema: `${CORE}Node`, listSchema: `${CORE}NodeList`, namespaced: false, subresources: ['status'], deleteCollection: true },
-    { resource: 'namespaces', kind: 'Namespace', schema: `${CORE}Namespace`, listSchema: `${CORE}NamespaceList`, namespaced: false, subresources: ['status'] },
-    { resource: 'events', kind: 'Event', schema: `${CORE}Event`, listSchema: `${CORE}EventList`, namespaced: true, deleteCollection: true },
-    { resource: 'services', kind: 'Service', schema: `${CORE}Service`, listSchema: `${CORE}ServiceList`, namespaced: true, subresources: ['status'], deleteCollection: true },
-  ],
-  'coordination.k8s.io/v1': [
-    { resource: 'leases', kind: 'Lease', schema: `${COORD}Lease`, listSchema: `${COORD}LeaseList`, namespaced: true, deleteCollection: true },
-  ],
-};
+/**
+ * The served resources of a group-version, derived from the one resource registry (so discovery and OpenAPI
+ * can never disagree) plus the schema names of schemas.ts.
+ */
+export function resourcesOf(gv: GroupVersion): ResourceDescription[] {
+  const [group, version] = gv.includes('/') ? (gv.split('/') as [string, string]) : ['', gv];
+  return resourceRegistry.resourcesIn(group, version).map((e) => {
+    const schema = schemaNameFor(e.kind, gv) ?? '';
+    const listSchema = e.listKind ? (schemaNameFor(e.listKind, gv) ?? '') : '';
+    const createOnly = e.verbs.length === 1 && e.verbs[0] === 'create';
+    const subresources = e.subresources.filter((s) => s.kind === e.kind && s.verbs.includes('patch')).map((s) => s.name);
+    return {
+      resource: e.resource,
+      kind: e.kind,
+      schema,
+      listSchema,
+      namespaced: e.namespaced,
+      ...(subresources.length ? { subresources } : {}),
+      ...(e.verbs.includes('deletecollection') ? { deleteCollection: true } : {}),
+      ...(createOnly ? { createOnly: true } : {}),
+    };
+  });
+}
 
 const ref = (name: string): Schema => ({ $ref: `${REF_PREFIX}${name}` });
 
@@ -153,7 +162,7 @@ function collectionOps(gv: GroupVersion, r: ResourceDescription): Schema {
 export function defaultPaths(gv: GroupVersion): Record<string, Schema> {
   const prefix = gv === 'v1' ? '/api/v1' : `/apis/${gv}`;
   const paths: Record<string, Schema> = {};
-  for (const r of RESOURCES[gv]) {
+  for (const r of resourcesOf(gv)) {
     const base = r.namespaced ? `${prefix}/namespaces/{namespace}/${r.resource}` : `${prefix}/${r.resource}`;
     paths[base] = collectionOps(gv, r);
     if (r.createOnly) continue;
