@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { makeNode, makePod, nodeInfoOf, runRawScore, runScore } from '../testing/fixtures.ts';
+import { PodTopologySpread } from './pod-topology-spread.ts';
+
+const web = (name: string, extra: Parameters<typeof makePod>[1] = {}) => makePod(name, { labels: { app: 'web' }, ...extra });
+
+describe('PodTopologySpread (default spreading)', () => {
+  it('prefers nodes with fewer pods of the same labels in the namespace', () => {
+    const terminating = web('t');
+    terminating.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    const nodes = [
+      nodeInfoOf(makeNode('n1'), [web('a'), web('b')]),
+      nodeInfoOf(makeNode('n2'), [web('c'), web('other-ns', { namespace: 'kube-system' }), terminating]),
+      nodeInfoOf(makeNode('n3'), [makePod('db', { labels: { app: 'db' } })]),
+    ];
+    // raw: n·ln(5) + (3-1): 5.22→5, 3.61→4, 2 ; normalized 100·(max+min-s)/max
+    assert.deepEqual(runRawScore(new PodTopologySpread(), web('new'), nodes), [5, 4, 2]);
+    assert.deepEqual(runScore(new PodTopologySpread(), web('new'), nodes), [40, 60, 100]);
+  });
+  it('adds the zone constraint when nodes carry zone labels', () => {
+    const z = (zone: string) => ({ labels: { 'topology.kubernetes.io/zone': zone } });
+    const nodes = [
+      nodeInfoOf(makeNode('n1', z('a')), [web('a'), web('b')]),
+      nodeInfoOf(makeNode('n2', z('a')), [web('c')]),
+      nodeInfoOf(makeNode('n3', z('b'))),
+    ];
+    // host: ln5 weight, zone: 2 zones → ln4 weight, zone a holds 3 pods.
+    assert.deepEqual(runRawScore(new PodTopologySpread(), web('new'), nodes), [13, 12, 6]);
+    assert.deepEqual(runScore(new PodTopologySpread(), web('new'), nodes), [46, 53, 100]);
+  });
+  it('counts zone pods on infeasible nodes too', () => {
+    const z = (zone: string) => ({ labels: { 'topology.kubernetes.io/zone': zone } });
+    const full = nodeInfoOf(makeNode('full', z('a')), [web('a'), web('b'), web('c')]);
+    const n1 = nodeInfoOf(makeNode('n1', z('a')));
+    const n2 = nodeInfoOf(makeNode('n2', z('b')));
+    const scores = runScore(new PodTopologySpread(), web('new'), [n1, n2], [full, n1, n2]);
+    assert.ok(scores[0]! < scores[1]!, `zone a (3 pods elsewhere) must score lower: ${scores}`);
+  });
+  it('a pod without labels is not spread', () => {
+    const nodes = [nodeInfoOf(makeNode('n1'), [makePod('a')]), nodeInfoOf(makeNode('n2'))];
+    assert.deepEqual(runScore(new PodTopologySpread(), makePod('p'), nodes), [0, 0]);
+  });
+  it('uses the pod’s own ScheduleAnyway constraints instead of the defaults', () => {
+    const pod = web('new');
+    pod.spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: 'rack', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'web' } } }];
+    const nodes = [
+      nodeInfoOf(makeNode('n1', { labels: { rack: 'r1' } }), [web('a')]),
+      nodeInfoOf(makeNode('n2', { labels: { rack: 'r2' } })),
+      nodeInfoOf(makeNode('n3')), // lacks the key: ignored, scores 0
+    ];
+    assert.deepEqual(runScore(new PodTopologySpread(), pod, nodes), [0, 100, 0]);
+  });
+});
