@@ -5,6 +5,7 @@ import {
   decodeFailureMessage,
   findUnknownFields,
   precompileSchemaValidators,
+  pruneUnknownFields,
   strictDecodingMessage,
   validateAgainstSchema,
 } from './schema-validator.ts';
@@ -62,6 +63,18 @@ describe('findUnknownFields', () => {
   it('nothing for a clean object; free-form objects accept anything', () => {
     assert.deepEqual(findUnknownFields('Pod', pod({ containers: [{ name: 'c' }] })), []);
     assert.deepEqual(findUnknownFields('Pod', { metadata: { name: 'x', managedFields: [{ manager: 'kubectl', fieldsV1: { 'f:spec': { '.': {} } } }] } }), []);
+  });
+  it('pruneUnknownFields deletes exactly the reported fields, keeping map keys and free-form objects', () => {
+    const obj = pod(
+      { containers: [{ name: 'c', image: 'x', imagePullPolcy: 'Always', resources: { limits: { 'example.com/gpu': '1' } } }], foo: 1, nodeSelector: { any: 'key' } },
+      { metadata: { name: 'web', labels: { a: 'b' }, bogus: true, managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': {} } }] }, status: { phase: 'Running', nope: 1 }, extra: 1 },
+    );
+    pruneUnknownFields('Pod', obj);
+    assert.deepEqual(findUnknownFields('Pod', obj), []);
+    assert.deepEqual(obj, pod(
+      { containers: [{ name: 'c', image: 'x', resources: { limits: { 'example.com/gpu': '1' } } }], nodeSelector: { any: 'key' } },
+      { metadata: { name: 'web', labels: { a: 'b' }, managedFields: [{ manager: 'm', fieldsV1: { 'f:spec': {} } }] }, status: { phase: 'Running' } },
+    ));
   });
   it('formats the strict decoding error', () => {
     assert.equal(

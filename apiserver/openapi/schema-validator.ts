@@ -15,6 +15,7 @@
  *   `spec.containers[0].imagePullPolcy`), for fieldValidation=Strict (400, see strictDecodingMessage) or Warn
  *   (one `unknown field "<path>"` warning each). Maps (labels, annotations, nodeSelector, resource lists) accept
  *   any key; metadata and status are checked like everything else.
+ * - pruneUnknownFields(kind, obj): deletes those fields in place (Ignore/Warn: kube drops them when decoding).
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { fieldTypeInvalid, type FieldError } from '../../shared/errors/status-error.ts';
@@ -209,6 +210,34 @@ export function findUnknownFields(kind: string, obj: unknown, apiVersion?: strin
   const out: string[] = [];
   walkUnknown({ $ref: `${REF_PREFIX}${requireSchemaName(kind, apiVersion)}` }, obj, '', out);
   return out;
+}
+
+function pruneUnknown(raw: Schema | undefined, value: unknown): void {
+  const s = resolveSchema(raw);
+  if (!s || value === null || typeof value !== 'object') return;
+  if (Array.isArray(value)) {
+    const items = s.items as Schema | undefined;
+    if (items) for (const v of value) pruneUnknown(items, v);
+    return;
+  }
+  const obj = value as Record<string, unknown>;
+  const props = s.properties as Record<string, Schema> | undefined;
+  if (props) {
+    for (const k of Object.keys(obj)) {
+      if (!(k in props)) delete obj[k];
+      else pruneUnknown(props[k], obj[k]);
+    }
+    return;
+  }
+  if (isMap(s)) for (const v of Object.values(obj)) pruneUnknown(s.additionalProperties as Schema, v);
+}
+
+/**
+ * Deletes, in place, every field findUnknownFields reports: what decoding into kube's typed structs does to a
+ * built-in kind under fieldValidation=Ignore/Warn, so unknown fields are never stored.
+ */
+export function pruneUnknownFields(kind: string, obj: unknown, apiVersion?: string): void {
+  pruneUnknown({ $ref: `${REF_PREFIX}${requireSchemaName(kind, apiVersion)}` }, obj);
 }
 
 /** The detail kube reports for fieldValidation=Strict: `strict decoding error: unknown field "spec.foo", ...`. */

@@ -1,6 +1,6 @@
 import { StatusError, newBadRequest, newStatus } from '../../../shared/errors/status-error.ts';
 import { apiVersionOf } from '../../registry/generic/store.ts';
-import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, strictDecodingMessage } from '../../openapi/schema-validator.ts';
+import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, pruneUnknownFields, strictDecodingMessage } from '../../openapi/schema-validator.ts';
 import { fieldValidationParam, type RequestContext } from '../request-context.ts';
 
 /**
@@ -30,11 +30,12 @@ export function checkUnknownFields(ctx: RequestContext, body: Record<string, unk
   const decodeErr = decodeErrorMessage(kind, body, apiVersion);
   if (decodeErr) throw newBadRequest(decodeFailureMessage(kind, info.version, decodeErr));
   const mode = fieldValidationParam(ctx.query);
-  if (mode === 'Ignore') return [];
   const unknown = findUnknownFields(kind, body, apiVersion);
   if (unknown.length === 0) return [];
   if (mode === 'Strict') {
     throw new StatusError(newStatus(400, 'BadRequest', decodeFailureMessage(kind, info.version, strictDecodingMessage(unknown))));
   }
-  return unknown.map((f) => `unknown field "${f}"`);
+  // Decoding into kube's typed structs drops unknown fields: they are never stored or returned.
+  pruneUnknownFields(kind, body, apiVersion);
+  return mode === 'Ignore' ? [] : unknown.map((f) => `unknown field "${f}"`);
 }
