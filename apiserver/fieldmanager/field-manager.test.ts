@@ -2,6 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject, ManagedFieldsEntry } from '../../shared/api/meta.ts';
 import { StatusError } from '../../shared/errors/status-error.ts';
+import type { Pod } from '../../shared/api/core-v1.ts';
+import { addDefaultTolerations, applyPriorityAdmission, defaultPod } from '../../shared/api/defaults/pod.ts';
+import { FieldSet } from './field-set.ts';
 import {
   FieldManager,
   LAST_APPLIED_CONFIG_ANNOTATION,
@@ -34,6 +37,12 @@ function stored(obj: Obj): KubeObject {
   o.metadata.creationTimestamp = T0;
   return o as KubeObject;
 }
+
+const withoutMF = (obj: KubeObject): KubeObject => {
+  const o = structuredClone(obj);
+  delete o.metadata.managedFields;
+  return o;
+};
 
 const entry = (obj: KubeObject, manager: string): ManagedFieldsEntry | undefined => obj.metadata.managedFields?.find((e) => e.manager === manager);
 
@@ -150,13 +159,24 @@ describe('updateManagedFields (operation Update)', () => {
     assert.deepEqual(applied[0]?.fieldsV1, { 'f:spec': { 'f:cronSpec': {}, 'f:image': {} } });
   });
 
-  it('managedFields sent with the object win; [] resets them', () => {
+  it('managedFields sent with the object win; [] resets them and the object stays untracked until an apply', () => {
     const created = updateManagedFields(null, stored(manifest()), 'creator', 'Update', undefined, T0);
+    const sent = structuredClone(created);
+    (sent.metadata.managedFields as ManagedFieldsEntry[])[0]!.manager = 'renamed';
+    assert.deepEqual(updateManagedFields(created, sent, 'editor', 'Update', undefined, T1).metadata.managedFields?.map((e) => e.manager), ['renamed']);
+
     const reset = structuredClone(created);
     reset.metadata.managedFields = [];
     reset.metadata.labels = { app: 'web', x: 'y' };
+    // decodeLiveOrNew gives no managers, and skipNonAppliedManager does not track updates of such objects.
     const out = updateManagedFields(created, reset, 'editor', 'Update', undefined, T1);
-    assert.deepEqual(out.metadata.managedFields?.map((e) => e.manager), ['editor']);
+    assert.equal(out.metadata.managedFields, undefined);
+    const later = structuredClone(out);
+    later.metadata.labels = { app: 'web', x: 'z' };
+    assert.equal(updateManagedFields(out, later, 'editor', 'Update', undefined, T2).metadata.managedFields, undefined);
+    const resetWithEmptyEntry = structuredClone(created);
+    resetWithEmptyEntry.metadata.managedFields = [{}];
+    assert.equal(updateManagedFields(created, resetWithEmptyEntry, 'editor', 'Update', undefined, T1).metadata.managedFields, undefined);
   });
 
   it('keeps at most 10 Update entries, merging the oldest into ancient-changes', () => {
@@ -357,6 +377,68 @@ describe('apply (server-side apply)', () => {
     assert.ok(annotation.startsWith('{"apiVersion":"v1","kind":"Pod","metadata":{"annotations":{},"labels"'));
     // Any other manager still conflicts.
     expectStatus(() => apply(created, applied, 'other', { now: T1 }), 409, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .spec.containers[name="nginx"].image');
+  });
+
+  it('a new manager whose apply changes nothing shares the fields and gets no time (managedFieldsUpdater)', () => {
+    const live = stored(apply(null, manifest(), 'kubectl', { now: T0 }).object);
+    const { object } = apply(live, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } } }, 'other', { now: T1 });
+    assert.deepEqual(entry(object, 'other'), { manager: 'other', operation: 'Apply', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:app': {} } } } });
+    assert.equal(entry(object, 'kubectl')?.time, T0);
+  });
+
+  it('kubectl client-side to server-side migration: the re-sent apply keeps ports and tolerations, and re-applying is a no-op', () => {
+    // The registry's steps, in kube's order: defaulting, managedFields, then admission (tolerations, priority).
+    const admitted = (p: Obj): KubeObject => {
+      addDefaultTolerations(p as Pod, 300);
+      applyPriorityAdmission(p as Pod);
+      return p as KubeObject;
+    };
+    const defaulted = (o: KubeObject): KubeObject => defaultPod(structuredClone(o) as Pod) as KubeObject;
+    const lastApplied = (m: Obj) => JSON.stringify(m) + '\n';
+
+    // 1. kubectl apply -f (create): kubectl-client-side-apply owns the manifest and the defaults, not the tolerations.
+    const v1 = manifest('nginx:1.26');
+    const created = defaulted(stored(manifest('nginx:1.26', { annotations: { [LAST_APPLIED_CONFIG_ANNOTATION]: lastApplied(v1) } })));
+    const csa = admitted(updateManagedFields(null, created, 'kubectl-client-side-apply', 'Update', undefined, T0) as Obj);
+    const csaFields = entry(csa, 'kubectl-client-side-apply')?.fieldsV1 as Obj;
+    assert.ok('f:dnsPolicy' in csaFields['f:spec'] && !('f:tolerations' in csaFields['f:spec']) && !('f:priority' in csaFields['f:spec']));
+
+    // 2. kubectl apply --server-side (image 1.27): the image conflict is allowed by the annotation.
+    const ssa = manifest('nginx:1.27');
+    const first = defaulted(stored(apply(csa, ssa, 'kubectl', { now: T1 }).object));
+    // 3. kubectl saves the annotation under its own Apply manager: a no-op, so that entry has no time.
+    const annotation = (first.metadata.annotations as Record<string, string>)[LAST_APPLIED_CONFIG_ANNOTATION] as string;
+    const saved = apply(first, { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default', annotations: { [LAST_APPLIED_CONFIG_ANNOTATION]: annotation } } }, 'kubectl-last-applied', { now: T1 }).object;
+    assert.deepEqual(withoutMF(saved), withoutMF(first));
+    assert.equal(entry(saved, 'kubectl-last-applied')?.time, undefined);
+
+    // 4. csaupgrade (client side, a JSON patch): kubectl-client-side-apply's fields join kubectl's Apply entry.
+    const entries = structuredClone(saved.metadata.managedFields ?? []);
+    const mine = entries.find((e) => e.manager === 'kubectl') as ManagedFieldsEntry;
+    const old = entries.find((e) => e.manager === 'kubectl-client-side-apply') as ManagedFieldsEntry;
+    mine.fieldsV1 = FieldSet.fromFieldsV1(mine.fieldsV1).union(FieldSet.fromFieldsV1(old.fieldsV1)).toFieldsV1();
+    const migrated = structuredClone(saved);
+    migrated.metadata.managedFields = entries.filter((e) => e !== old);
+
+    // 5. kubectl re-sends its apply: what it owned only through client-side apply is pruned (the strategy
+    //    defaults it again), its list items stay, and the unowned tolerations are untouched.
+    const resent = apply(migrated, ssa, 'kubectl', { now: T2 }).object as Obj;
+    assert.deepEqual(resent.spec.containers[0].ports, [{ containerPort: 80 }]);
+    assert.equal(resent.spec.containers[0].image, 'nginx:1.27');
+    assert.deepEqual(resent.spec.tolerations, (saved as Obj).spec.tolerations);
+    assert.equal(resent.spec.priority, 0);
+    assert.equal(resent.spec.dnsPolicy, undefined);
+    assert.deepEqual(resent.metadata.labels, { app: 'web' });
+    assert.equal(resent.metadata.annotations[LAST_APPLIED_CONFIG_ANNOTATION], annotation, 'kubectl-last-applied keeps the annotation');
+    assert.deepEqual(entry(resent as KubeObject, 'kubectl')?.fieldsV1, apply(null, ssa, 'kubectl', { now: T2 }).managedFields[0]?.fieldsV1, 'kubectl owns exactly its configuration');
+    const stable = defaulted(stored(resent));
+    assert.deepEqual(withoutMF(stable), withoutMF(saved as KubeObject), 'after defaulting, only managedFields changed');
+
+    // 6. kubectl apply --server-side [--force-conflicts] of the same manifest: nothing changes at all.
+    for (const force of [false, true]) {
+      const again = apply(stable, ssa, 'kubectl', { now: '2024-05-01T13:00:00Z', force }).object;
+      assert.deepEqual(defaulted(again), stable, 'same object, same managedFields and times');
+    }
   });
 
   it('refuses bodies kube refuses', () => {

@@ -8,14 +8,18 @@
  *   every field the write added or changed becomes owned by the writer's Update entry (manager +
  *   apiVersion + subresource) and is taken away from every other manager; removed fields are dropped from
  *   every manager; entries left empty disappear; the writer's entry gets `time = now` when it gained
- *   fields. More than 10 Update entries: the oldest are merged into `ancient-changes`.
+ *   fields. More than 10 Update entries: the oldest are merged into `ancient-changes`. An existing object
+ *   without managedFields (or whose managedFields the request resets) stays untracked (skipNonAppliedManager).
  * Apply (apply-patch+yaml):
- *   the applied configuration is merged into the live object (list-maps by key, sets by value, atomic
- *   values replaced); the applier's Apply entry becomes exactly the fields of the configuration; fields it
- *   applied last time and omits now are removed from the object unless someone else owns them; a changed
- *   value owned by another manager is a 409 conflict unless `force`, which moves ownership; unchanged
- *   values owned by others are shared. An object without managedFields is first attributed as a whole to
- *   an Update manager `before-first-apply` (skipNonAppliedManager).
+ *   the applied configuration is merged into the live object (list-maps by key, key defaults such as
+ *   ports[].protocol=TCP applied, sets by value, atomic values replaced); the applier's Apply entry becomes
+ *   exactly the fields of the configuration; fields it owned last time and omits now are pruned like
+ *   merge.Updater.prune unless someone still owns them (a struct field counts as owned when something below
+ *   it is); a changed value owned by another manager is a 409 conflict unless `force`, which moves
+ *   ownership; unchanged values owned by others are shared. The applier's time moves only when the object
+ *   changed. An object without managedFields is first attributed as a whole to an Update manager
+ *   `before-first-apply` (skipNonAppliedManager). Defaulting and admission are the caller's: pruned
+ *   defaults come back from the strategy, and fields set by admission on create are owned by nobody.
  * Both never record apiVersion, kind, metadata (name, namespace, uid, resourceVersion, generation,
  * creationTimestamp, selfLink, managedFields, the metadata node itself), nor the reset fields: `status` for
  * the main resource, `spec` for the status subresource (configurable).
@@ -46,7 +50,7 @@ import {
   type Managed,
   type ManagerInfo,
 } from './managed-fields.ts';
-import { TypedValueError, compare, getField, merge, removeFields, setField, toFieldSet, type Comparison } from './typed-value.ts';
+import { TypedValueError, compare, getField, merge, pruneUnowned, setField, toFieldSet, type Comparison } from './typed-value.ts';
 
 export const LAST_APPLIED_CONFIG_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 /** validation.FieldManagerMaxLength */
@@ -254,6 +258,12 @@ export function updateManagedFields(
   const result = withoutManagedFields(newObj);
 
   const managed = decodeLiveOrNew(oldObj, newObj, !!opts.subresource);
+  if (oldObj && managed.size === 0) {
+    // skipNonAppliedManager.Update: an existing object nobody tracks (or whose managedFields the request
+    // reset) stays untracked until its first apply.
+    setManagedFields(result, []);
+    return result as unknown as KubeObject;
+  }
   const live = oldObj ? withoutManagedFields(oldObj) : zeroObject(schema);
   let cmp: Comparison;
   try {
@@ -298,9 +308,8 @@ function allowedConflictsFromLastApplied(live: JsonObject | null, schema: TypeSc
   try {
     const last: unknown = JSON.parse(raw);
     if (!isObject(last) || last.apiVersion !== apiVersion) return undefined;
-    const set = toFieldSet(last, schema);
-    const cmp = compare(last, live, schema);
-    return set.difference(cmp.modified).difference(cmp.added).difference(cmp.removed);
+    // Only fields whose live value differs from the annotation are excluded (live.Compare(lastApplied).Modified).
+    return toFieldSet(last, schema).difference(compare(live, last, schema).modified);
   } catch {
     return undefined;
   }
@@ -392,12 +401,15 @@ export function apply(liveObj: KubeObject | null, appliedObj: unknown, manager: 
   if (last?.time) mine.time = last.time;
   managed.set(id, mine);
 
-  // Prune: what this applier owned last time, omits now, and nobody else owns, goes away.
+  // Prune: what this applier owned last time, omits now, and nobody owns any more, goes away.
   if (last && !last.set.isEmpty()) {
     let owned = new FieldSet();
     for (const info of managed.values()) owned = owned.union(info.set);
-    const toRemove = last.set.difference(owned);
-    if (!toRemove.isEmpty()) merged = removeFields(merged, toRemove, schema) as JsonObject;
+    try {
+      merged = pruneUnowned(merged, last.set, owned, schema);
+    } catch (e) {
+      throw internalError(`failed to prune fields: ${errorText(e)}`);
+    }
   }
 
   const cmp = compareObjects(live, merged, schema, reset);
@@ -426,7 +438,9 @@ export function apply(liveObj: KubeObject | null, appliedObj: unknown, manager: 
   }
   mine.set = mine.set.difference(STRIP_SET);
   for (const [key, info] of managed) if (info.set.isEmpty()) managed.delete(key);
-  if (managed.has(id) && (!mine.time || !deepEqual(live, merged))) mine.time = formatTime(options.now);
+  // managedFieldsUpdater.Apply: the applier's time moves only when the object changed; a first apply that
+  // changes nothing (shared ownership) gets no time at all.
+  if (!deepEqual(live, merged)) mine.time = formatTime(options.now);
 
   // Keep the client-side-apply annotation in sync when kubectl applies server-side (lastAppliedUpdater).
   if (manager === KUBECTL_MANAGER) {

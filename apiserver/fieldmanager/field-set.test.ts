@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { schemaFor } from '../patch/patch-meta.ts';
 import { FieldSet, keyElement, pathString, valueElement } from './field-set.ts';
-import { TypedValueError, compare, merge, removeFields, toFieldSet } from './typed-value.ts';
+import { TypedValueError, compare, ensureNamedFieldsAreMembers, merge, pruneUnowned, removeFields, toFieldSet } from './typed-value.ts';
 
 const POD = schemaFor('v1', 'Pod');
 
@@ -145,10 +145,70 @@ describe('compare / merge / removeFields', () => {
     });
   });
 
-  it('removeFields removes items with their subtree and drops emptied string maps', () => {
+  it('removeFields removes items with their subtree and drops emptied maps and structs (null in kube)', () => {
     const obj = { metadata: { labels: { a: '1' } }, spec: { containers: [{ name: 'a', image: 'x' }, { name: 'b' }], securityContext: { runAsUser: 1 } } };
     const out = removeFields(obj, FieldSet.of(['f:metadata', 'f:labels', 'f:a'], ['f:spec', 'f:containers', keyElement({ name: 'a' })], ['f:spec', 'f:securityContext', 'f:runAsUser']), POD);
-    assert.deepEqual(out, { metadata: {}, spec: { containers: [{ name: 'b' }], securityContext: {} } });
+    // remove.go leaves `labels: null` / `securityContext: null`, which the Go types omit; the parents stay.
+    assert.deepEqual(out, { metadata: {}, spec: { containers: [{ name: 'b' }] } });
     assert.deepEqual(obj.metadata.labels, { a: '1' }, 'input not mutated');
+  });
+
+  it('ensureNamedFieldsAreMembers adds struct fields with owned descendants, not map keys or list items', () => {
+    const nginx = keyElement({ name: 'nginx' });
+    const port = keyElement({ containerPort: 80, protocol: 'TCP' });
+    const set = FieldSet.of(['f:metadata', 'f:labels', 'f:app'], ['f:spec', 'f:containers', nginx, 'f:ports', port, 'f:containerPort']);
+    assert.deepEqual(ensureNamedFieldsAreMembers(set, POD).paths().map(pathString), [
+      '.metadata',
+      '.spec',
+      '.metadata.labels',
+      '.metadata.labels.app',
+      '.spec.containers',
+      '.spec.containers[name="nginx"].ports',
+      '.spec.containers[name="nginx"].ports[containerPort=80,protocol="TCP"].containerPort',
+    ]);
+  });
+
+  it('pruneUnowned (merge.Updater.prune): a list owned whole last time keeps the items still applied', () => {
+    const nginx = keyElement({ name: 'nginx' });
+    const port = keyElement({ containerPort: 80, protocol: 'TCP' });
+    const merged = {
+      metadata: { labels: { app: 'web', gone: 'x', kept: 'y' } },
+      spec: {
+        containers: [{ name: 'nginx', image: 'i', ports: [{ containerPort: 80, protocol: 'TCP' }], terminationMessagePath: '/dev/termination-log' }],
+        dnsPolicy: 'ClusterFirst',
+        tolerations: [{ key: 'k' }],
+      },
+    };
+    // Last time (after kubectl's client-side-apply migration) the applier owned the list itself, the
+    // defaulted protocol and dnsPolicy, and two labels; the tolerations were never its.
+    const last = FieldSet.of(
+      ['f:metadata', 'f:labels', 'f:app'],
+      ['f:metadata', 'f:labels', 'f:gone'],
+      ['f:metadata', 'f:labels', 'f:kept'],
+      ['f:spec', 'f:containers', nginx],
+      ['f:spec', 'f:containers', nginx, 'f:image'],
+      ['f:spec', 'f:containers', nginx, 'f:name'],
+      ['f:spec', 'f:containers', nginx, 'f:terminationMessagePath'],
+      ['f:spec', 'f:containers', nginx, 'f:ports'],
+      ['f:spec', 'f:containers', nginx, 'f:ports', port],
+      ['f:spec', 'f:containers', nginx, 'f:ports', port, 'f:containerPort'],
+      ['f:spec', 'f:containers', nginx, 'f:ports', port, 'f:protocol'],
+      ['f:spec', 'f:dnsPolicy'],
+    );
+    const config = FieldSet.of(
+      ['f:metadata', 'f:labels', 'f:app'],
+      ['f:spec', 'f:containers', nginx],
+      ['f:spec', 'f:containers', nginx, 'f:image'],
+      ['f:spec', 'f:containers', nginx, 'f:name'],
+      ['f:spec', 'f:containers', nginx, 'f:ports', port],
+      ['f:spec', 'f:containers', nginx, 'f:ports', port, 'f:containerPort'],
+    );
+    const owned = config.union(FieldSet.of(['f:metadata', 'f:labels', 'f:kept']));
+    assert.deepEqual(pruneUnowned(merged, last, owned, POD), {
+      metadata: { labels: { app: 'web', kept: 'y' } },
+      spec: { containers: [{ name: 'nginx', image: 'i', ports: [{ containerPort: 80 }] }], tolerations: [{ key: 'k' }] },
+    });
+    assert.equal(merged.spec.dnsPolicy, 'ClusterFirst', 'input not mutated');
+    assert.equal(pruneUnowned(merged, new FieldSet(), owned, POD), merged, 'nothing applied before: nothing pruned');
   });
 });

@@ -261,6 +261,23 @@ export class FieldSet {
     return s;
   }
 
+  /**
+   * fieldpath Set.EnsureNamedFieldsAreMembers: a copy in which every child node that `isNamed` accepts is
+   * also a member (a struct field that has owned descendants counts as present itself; map keys and list
+   * items do not). `isNamed(ctx, pe)` decides for a child of a node described by `ctx`; `descend(ctx, pe)`
+   * gives the context of that child.
+   */
+  withNamedMembers<C>(ctx: C, isNamed: (ctx: C, pe: PathElement) => boolean, descend: (ctx: C, pe: PathElement) => C): FieldSet {
+    const s = new FieldSet();
+    for (const m of this.members) s.members.add(m);
+    for (const [pe, c] of this.children) {
+      if (c.isEmpty()) continue;
+      if (isNamed(ctx, pe)) s.members.add(pe);
+      s.children.set(pe, c.withNamedMembers(descend(ctx, pe), isNamed, descend));
+    }
+    return s;
+  }
+
   /** Every path, in fieldpath Set.Iterate order: at each node its members sorted, then children sorted. */
   paths(prefix: FieldPath = []): FieldPath[] {
     const out: FieldPath[] = [];

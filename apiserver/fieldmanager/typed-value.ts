@@ -261,18 +261,43 @@ function mergeList(l: unknown[], c: unknown[], list: ListSchema, path: FieldPath
 // ---- removal (prune) ----
 
 /**
- * Removes every member of `set` from `value` (typed.RemoveItems): a member map key or list item is
- * removed with everything under it. A string map that becomes empty this way is dropped as well
- * (`labels: {}` is omitted by the Go types). Returns a new value.
+ * A named field: an `f:` child of a struct. Undeclared objects (`deduced`) are Go structs in the built-in
+ * kinds, so their fields are named too; keys of declared maps (labels, annotations, data) are not.
  */
-export function removeFields(value: unknown, set: FieldSet, schema: TypeSchema): unknown {
-  return removeWalk(clone(value), set, schema, []);
+function isNamedField(schema: TypeSchema, pe: PathElement): boolean {
+  return pe.startsWith('f:') && (schema.kind === 'struct' || schema.kind === 'deduced');
 }
 
+function descendSchema(schema: TypeSchema, pe: PathElement): TypeSchema {
+  return pe.startsWith('f:') ? fieldSchema(schema, pe.slice(2)) : itemSchema(schema);
+}
+
+/**
+ * fieldpath Set.EnsureNamedFieldsAreMembers: struct fields with owned descendants become members, so that
+ * `spec.containers[name="nginx"].ports` counts as owned by whoever owns one of its items.
+ */
+export function ensureNamedFieldsAreMembers(set: FieldSet, schema: TypeSchema): FieldSet {
+  return set.withNamedMembers(schema, isNamedField, descendSchema);
+}
+
+/**
+ * Removes every member of `set` from `value` (typed.RemoveItems, remove.go): a member field, map key or
+ * list item goes away with everything under it; a map or list emptied this way is dropped from its parent
+ * (kube leaves a null there, which the Go types omit); an atomic value reached by a longer path is dropped
+ * whole. Returns a new value; the root stays an object.
+ */
+export function removeFields(value: unknown, set: FieldSet, schema: TypeSchema): unknown {
+  if (set.isEmpty()) return clone(value);
+  const out = removeWalk(value, set, schema, []);
+  return out === undefined ? {} : out;
+}
+
+/** undefined: the value is gone (null in kube). */
 function removeWalk(value: unknown, set: FieldSet, schema: TypeSchema, path: FieldPath): unknown {
   if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
     const list = associative(schema);
-    if (!list) return value;
+    if (!list) return undefined;
     const items = itemSchema(list);
     const pes = itemElements(list, value, path);
     const out: unknown[] = [];
@@ -280,26 +305,52 @@ function removeWalk(value: unknown, set: FieldSet, schema: TypeSchema, path: Fie
       const pe = pes[i] as PathElement;
       if (set.hasMember(pe)) return;
       const sub = set.withPrefix(pe);
-      out.push(sub ? removeWalk(item, sub, items, [...path, pe]) : item);
+      if (sub && !sub.isEmpty()) out.push(removeWalk(item, sub, items, [...path, pe]) ?? {});
+      else out.push(clone(item));
     });
-    return out;
+    return out.length > 0 ? out : undefined;
   }
-  if (!isObject(value)) return value;
-  for (const key of Object.keys(value)) {
+  if (!isObject(value)) return clone(value);
+  if (Object.keys(value).length === 0) return undefined;
+  if ((schema.kind === 'struct' || schema.kind === 'map') && schema.atomic) return undefined;
+  const out: JsonObject = {};
+  let kept = 0;
+  for (const [key, v] of Object.entries(value)) {
+    if (v === undefined) continue;
     const pe = fieldElement(key);
-    if (set.hasMember(pe)) {
-      delete value[key];
+    if (set.hasMember(pe)) continue;
+    kept++;
+    const sub = set.withPrefix(pe);
+    if (!sub || sub.isEmpty()) {
+      out[key] = clone(v);
       continue;
     }
-    const sub = set.withPrefix(pe);
-    if (!sub) continue;
-    const fs = fieldSchema(schema, key);
-    const before = value[key];
-    const after = removeWalk(before, sub, fs, [...path, pe]);
-    if (fs.kind === 'map' && isObject(after) && Object.keys(after).length === 0 && isObject(before)) delete value[key];
-    else value[key] = after;
+    const r = removeWalk(v, sub, fieldSchema(schema, key), [...path, pe]);
+    if (r !== undefined) out[key] = r;
   }
-  return value;
+  return kept > 0 ? out : undefined;
+}
+
+/**
+ * merge.Updater.prune (update.go): after an applier's new configuration is merged, removes what it applied
+ * last time (`lastSet`) and no longer applies, unless somebody still owns it (`owned`: every manager's set,
+ * the applier's new configuration included). Exactly like kube:
+ * 1. remove everything of lastSet (named fields as members);
+ * 2. add back every field, map key and list item that is owned (addBackOwnedItems);
+ * 3. add back what was removed only as a side effect, i.e. is not in lastSet itself (addBackDanglingItems).
+ * So a list the applier owned as a whole (`f:ports` with `"."`) survives with the items it still applies,
+ * and a defaulted leaf it got from client-side apply (`protocol`) is removed, to be defaulted again.
+ */
+export function pruneUnowned(merged: JsonObject, lastSet: FieldSet, owned: FieldSet, schema: TypeSchema): JsonObject {
+  if (lastSet.isEmpty()) return merged;
+  const last = ensureNamedFieldsAreMembers(lastSet, schema);
+  const mergedSet = ensureNamedFieldsAreMembers(toFieldSet(merged, schema), schema);
+  const removedAll = removeFields(merged, last, schema);
+  const afterRemove = ensureNamedFieldsAreMembers(toFieldSet(removedAll, schema), schema);
+  const ownedNamed = ensureNamedFieldsAreMembers(owned, schema);
+  const addedBack = removeFields(merged, mergedSet.difference(afterRemove.union(ownedNamed)), schema);
+  const afterAddBack = ensureNamedFieldsAreMembers(toFieldSet(addedBack, schema), schema);
+  return removeFields(merged, mergedSet.difference(afterAddBack).intersection(last), schema) as JsonObject;
 }
 
 /** The value at a path of `f:` elements, or undefined. */

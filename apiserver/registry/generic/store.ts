@@ -48,7 +48,10 @@ export interface GenericStoreOptions {
   holdsDeletion?: (obj: KubeObject) => boolean;
   onDeleting?: (obj: KubeObject) => void;
   validateDelete?: (obj: KubeObject) => void;
-  /** Hook run on every write after strategy processing (managedFields bookkeeping). */
+  /**
+   * Hook run on every write after strategy processing (managedFields bookkeeping); on create, after the
+   * strategy's defaulting but before its admission step, so admission-set fields have no manager.
+   */
   onWrite?: (obj: KubeObject, old: KubeObject | null, ctx: WriteContext) => void;
   clock?: Clock;
 }
@@ -221,8 +224,11 @@ export class GenericStore {
     return { items, revision: Math.max(revision, obj ? Number(obj.metadata.resourceVersion) : 0) };
   }
 
-  /** Fills system fields, runs the create strategy and validation. Mutates obj. */
-  #beforeCreate(namespace: string | undefined, obj: KubeObject): void {
+  /**
+   * Fills system fields, runs the create strategy, `track` (managedFields), admission and validation.
+   * Mutates obj.
+   */
+  #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void): void {
     const meta: ObjectMeta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -244,6 +250,8 @@ export class GenericStore {
     meta.generation = 1;
     if (meta.managedFields && meta.managedFields.length === 0) delete meta.managedFields;
     this.#o.createStrategy.prepareForCreate(obj);
+    track();
+    this.#o.createStrategy.admit?.(obj);
     const errs = this.#o.createStrategy.validate(obj);
     if (errs.length) throw newInvalid(this.info.kind, meta.name ?? meta.generateName ?? '', errs, this.info.group);
     this.#o.createStrategy.canonicalize?.(obj);
@@ -251,10 +259,9 @@ export class GenericStore {
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const obj = deepCopy(input);
-    this.#beforeCreate(namespace, obj);
+    this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }));
     const name = obj.metadata.name ?? '';
     if (this.info.namespaced) await this.#o.checkNamespace?.(obj.metadata.namespace ?? '');
-    this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager });
     const key = this.keyFor(obj.metadata.namespace, name);
     if (opts.dryRun) {
       const exists = await this.storage.get(key).then(() => true, () => false);
@@ -306,9 +313,10 @@ export class GenericStore {
           if (current === null) {
             if (!allowCreate || opts.subresource) throw newNotFound(this.qualifiedResource, name);
             if (meta.resourceVersion) throw newNotFound(this.qualifiedResource, name);
-            this.#beforeCreate(namespace, desired);
+            this.#beforeCreate(namespace, desired, () =>
+              this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource }),
+            );
             if (this.info.namespaced) await this.#o.checkNamespace?.(desired.metadata.namespace ?? '');
-            this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource });
             created = true;
             if (opts.dryRun) throw new DryRunResult(desired);
             return desired;

@@ -18,6 +18,12 @@ export interface ResourceInfo {
 export interface CreateStrategy {
   /** Clears fields the client may not set on create (status for most kinds), sets defaults. Mutates obj. */
   prepareForCreate(obj: KubeObject): void;
+  /**
+   * Mutating admission for creates (DefaultTolerationSeconds, Priority), run after managedFields are
+   * recorded and before validation, as kube-apiserver does: what admission adds has no field manager.
+   * May throw a StatusError. Optional.
+   */
+  admit?(obj: KubeObject): void;
   /** Validation of a new object (metadata included). */
   validate(obj: KubeObject): FieldError[];
   /** Normalizes after validation (e.g. sorts). Optional. */

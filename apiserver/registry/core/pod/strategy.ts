@@ -11,12 +11,17 @@ export const podStrategy: CreateStrategy & UpdateStrategy = {
   prepareForCreate(obj: KubeObject) {
     const pod = obj as Pod;
     defaultPod(pod);
+    pod.status = { phase: 'Pending', qosClass: podQOSClass(pod) };
+  },
+  // Admission runs after managedFields are recorded: the fields it adds belong to no manager (as in kube),
+  // so a server-side apply that prunes what its manager owned never removes them.
+  admit(obj: KubeObject) {
+    const pod = obj as Pod;
     // DefaultTolerationSeconds admission: tolerate not-ready/unreachable NoExecute for 300 s.
     addDefaultTolerations(pod, 300);
     // Priority admission: priority 0 and preemptionPolicy PreemptLowerPriority unless a class says otherwise.
     const refused = applyPriorityAdmission(pod);
     if (refused) throw newForbidden('pods', pod.metadata.name ?? '', refused);
-    pod.status = { phase: 'Pending', qosClass: podQOSClass(pod) };
   },
   validate: (obj) => validatePod(obj as Pod),
   prepareForUpdate(obj, old) {
