@@ -20,19 +20,27 @@ export function validateNamespaceDelete(obj: KubeObject): void {
 /**
  * NamespaceLifecycle admission for creates: the namespace must exist and not be terminating.
  * `lookup` reads the watch cache first and falls back to storage (a namespace created a moment ago may not
- * be in the cache yet).
+ * be in the cache yet). `resource` (group-qualified) and `name` are what is being created: like kube's
+ * admission.NewForbidden, the refusal reads `pods "web" is forbidden: unable to create new content in
+ * namespace x because it is being terminated` (plugin/pkg/admission/namespace/lifecycle/admission.go).
  */
-export function namespaceChecker(lookup: (name: string) => Promise<Namespace | null>): (ns: string) => Promise<void> {
-  return async (ns: string) => {
+export function namespaceChecker(lookup: (name: string) => Promise<Namespace | null>): (ns: string, resource?: string, name?: string) => Promise<void> {
+  return async (ns: string, resource = '', name = '') => {
     const obj = await lookup(ns);
     if (!obj) throw newNotFound('namespaces', ns);
     if (obj.metadata.deletionTimestamp || obj.status?.phase === 'Terminating') {
       const e = newForbidden('', '', '');
-      throw new StatusError({
-        ...e.status,
-        message: `unable to create new content in namespace ${ns} because it is being terminated`,
-        details: { name: ns, kind: 'namespaces', causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }] },
-      });
+      const reason = `unable to create new content in namespace ${ns} because it is being terminated`;
+      // apierrors.NewForbidden: "<resource> \"<name>\" is forbidden: ...", without the name when it is empty.
+      const message = !resource ? `forbidden: ${reason}` : name ? `${resource} "${name}" is forbidden: ${reason}` : `${resource} is forbidden: ${reason}`;
+      const dot = resource.indexOf('.');
+      const details = {
+        ...(name ? { name } : {}),
+        ...(dot > 0 ? { group: resource.slice(dot + 1) } : {}),
+        kind: dot > 0 ? resource.slice(0, dot) : resource,
+        causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }],
+      };
+      throw new StatusError({ ...e.status, message, details });
     }
   };
 }
