@@ -51,7 +51,10 @@ export interface GenericStoreOptions {
   holdsDeletion?: (obj: KubeObject) => boolean;
   onDeleting?: (obj: KubeObject) => void;
   validateDelete?: (obj: KubeObject) => void;
-  /** Hook run on every write after strategy processing (managedFields bookkeeping). */
+  /**
+   * Hook run on every write after strategy processing (managedFields bookkeeping); on create, after the
+   * strategy's defaulting but before its admission step, so admission-set fields have no manager.
+   */
   onWrite?: (obj: KubeObject, old: KubeObject | null, ctx: WriteContext) => void;
   clock?: Clock;
 }
@@ -224,8 +227,11 @@ export class GenericStore {
     return { items, revision: Math.max(revision, obj ? Number(obj.metadata.resourceVersion) : 0) };
   }
 
-  /** Fills system fields, runs the create strategy and validation. Mutates obj. */
-  #beforeCreate(namespace: string | undefined, obj: KubeObject): void {
+  /**
+   * Fills system fields, runs the create strategy, `track` (managedFields), admission and validation.
+   * Mutates obj.
+   */
+  #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void): void {
     const meta: ObjectMeta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -247,6 +253,8 @@ export class GenericStore {
     meta.generation = 1;
     if (meta.managedFields && meta.managedFields.length === 0) delete meta.managedFields;
     this.#o.createStrategy.prepareForCreate(obj);
+    track();
+    this.#o.createStrategy.admit?.(obj);
     const errs = this.#o.createStrategy.validate(obj);
     if (errs.length) throw newInvalid(this.info.kind, meta.name ?? meta.generateName ?? '', errs, this.info.group);
     this.#o.createStrategy.canonicalize?.(obj);
@@ -256,10 +264,9 @@ export class GenericStore {
     const obj = deepCopy(input);
     // Admission sees the name as sent (empty with generateName): upstream generates it later.
     const requestedName = input.metadata?.name ?? '';
-    this.#beforeCreate(namespace, obj);
+    this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }));
     const name = obj.metadata.name ?? '';
     if (this.info.namespaced) await this.#o.checkNamespace?.(obj.metadata.namespace ?? '', this.qualifiedResource, requestedName);
-    this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager });
     const key = this.keyFor(obj.metadata.namespace, name);
     if (opts.dryRun) {
       const exists = await this.storage.get(key).then(() => true, () => false);
@@ -311,9 +318,10 @@ export class GenericStore {
           if (current === null) {
             if (!allowCreate || opts.subresource) throw newNotFound(this.qualifiedResource, name);
             if (meta.resourceVersion) throw newNotFound(this.qualifiedResource, name);
-            this.#beforeCreate(namespace, desired);
+            this.#beforeCreate(namespace, desired, () =>
+              this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource }),
+            );
             if (this.info.namespaced) await this.#o.checkNamespace?.(desired.metadata.namespace ?? '', this.qualifiedResource, name);
-            this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource });
             created = true;
             if (opts.dryRun) throw new DryRunResult(desired);
             return desired;
