@@ -12,7 +12,7 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
   const ns = info.namespace;
   const namespaced = entry.store.info.namespaced;
   // A namespaced resource's object paths need a namespace; a cluster-scoped one must not have one.
-  if (info.name && namespaced && !ns) throw newNotFound('', '');
+  if (info.name && namespaced && !ns) throw notFound();
   if (!namespaced && ns && info.resource !== 'namespaces') throw notFound();
 
   if (info.subresource) {
