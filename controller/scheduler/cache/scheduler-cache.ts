@@ -47,6 +47,10 @@ export class SchedulerCache {
   #list: NodeInfo[] = [];
   #listDirty = false;
   readonly #snapshot: Snapshot;
+  /** Change tracking: global sequence, most-recently-changed list, node set version. */
+  #seq = 0;
+  #head: NodeInfo | undefined;
+  #nodeSetVersion = 0;
 
   constructor(options: SchedulerCacheOptions = {}) {
     this.#clock = options.clock ?? realClock;
@@ -61,6 +65,15 @@ export class SchedulerCache {
         return self.#nodeList();
       },
       get,
+      get generation(): number {
+        return self.#seq;
+      },
+      get nodeSetVersion(): number {
+        return self.#nodeSetVersion;
+      },
+      changedSince(generation: number, fn: (ni: NodeInfo) => void): void {
+        for (let ni = self.#head; ni !== undefined && ni.changeSeq > generation; ni = ni.nextChanged) fn(ni);
+      },
     };
   }
 
@@ -104,8 +117,9 @@ export class SchedulerCache {
       ni = new NodeInfo(name);
       this.#nodes.set(name, ni);
     }
-    if (!ni.node) this.#listDirty = true;
+    if (!ni.node) this.#nodeSetChanged();
     ni.setNode(node);
+    this.#touch(ni);
   }
 
   updateNode(_oldNode: Node | undefined, newNode: Node): void {
@@ -116,10 +130,41 @@ export class SchedulerCache {
     const name = node.metadata.name ?? '';
     const ni = this.#nodes.get(name);
     if (!ni) return;
-    if (ni.node) this.#listDirty = true;
+    if (ni.node) this.#nodeSetChanged();
     // Pods stay charged until their own delete events arrive; the NodeInfo lingers without a node.
-    if (ni.pods.length === 0) this.#nodes.delete(name);
-    else ni.removeNode();
+    ni.removeNode();
+    if (ni.pods.length === 0) this.#drop(ni);
+    else this.#touch(ni);
+  }
+
+  #nodeSetChanged(): void {
+    this.#listDirty = true;
+    this.#nodeSetVersion++;
+  }
+
+  /** Marks a NodeInfo as changed now (moves it to the head of the changed list). */
+  #touch(ni: NodeInfo): void {
+    ni.changeSeq = ++this.#seq;
+    if (this.#head === ni) return;
+    this.#unlink(ni);
+    ni.nextChanged = this.#head;
+    if (this.#head) this.#head.prevChanged = ni;
+    this.#head = ni;
+  }
+
+  #unlink(ni: NodeInfo): void {
+    if (ni.prevChanged) ni.prevChanged.nextChanged = ni.nextChanged;
+    else if (this.#head === ni) this.#head = ni.nextChanged;
+    if (ni.nextChanged) ni.nextChanged.prevChanged = ni.prevChanged;
+    ni.prevChanged = undefined;
+    ni.nextChanged = undefined;
+  }
+
+  /** Forgets a NodeInfo that has neither a node nor pods. */
+  #drop(ni: NodeInfo): void {
+    this.#nodes.delete(ni.name);
+    this.#unlink(ni);
+    this.#seq++;
   }
 
   #nodeList(): NodeInfo[] {
@@ -217,12 +262,14 @@ export class SchedulerCache {
       this.#nodes.set(nodeName, ni);
     }
     ni.addPod(info);
+    this.#touch(ni);
   }
 
   #uncharge(key: string, nodeName: string): void {
     const ni = this.#nodes.get(nodeName);
     if (!ni) return;
     ni.removePod(key);
-    if (!ni.node && ni.pods.length === 0) this.#nodes.delete(nodeName);
+    if (!ni.node && ni.pods.length === 0) this.#drop(ni);
+    else this.#touch(ni);
   }
 }

@@ -20,6 +20,7 @@
  */
 import type { Pod } from '../../../shared/api/core-v1.ts';
 import type { NodeInfo } from './node-info.ts';
+import type { Snapshot } from './runtime.ts';
 
 /** framework.MaxNodeScore: every normalized score lies in [0, MAX_NODE_SCORE]. */
 export const MAX_NODE_SCORE = 100;
@@ -68,6 +69,8 @@ export class CycleState {
   readonly skipFilterPlugins = new Set<string>();
   /** Plugins whose PreScore returned Skip: their Score is not run (they contribute 0). */
   readonly skipScorePlugins = new Set<string>();
+  /** The snapshot the cycle runs on (set by the framework). */
+  snapshot: Snapshot | undefined;
   #nodeNames: Set<string> | undefined;
   #restrictedBy: string[] = [];
 

@@ -310,6 +310,11 @@ export class NodeInfo {
   readonly usedPorts: HostPortInfo;
   /** Bumped on every change. */
   generation = 0;
+  // Change tracking owned by the SchedulerCache: the cache-wide sequence number of this NodeInfo's last
+  // change, and its place in the cache's most-recently-changed list (Snapshot.changedSince).
+  changeSeq = 0;
+  prevChanged: NodeInfo | undefined = undefined;
+  nextChanged: NodeInfo | undefined = undefined;
   // Node fields the plugins read, extracted once per node update.
   labels: Readonly<Record<string, string>> = EMPTY_LABELS;
   taints: readonly Taint[] = EMPTY_TAINTS;
@@ -317,9 +322,26 @@ export class NodeInfo {
   /** Status of the Ready condition; undefined when the node reports none. */
   readyStatus: 'True' | 'False' | 'Unknown' | undefined = undefined;
 
+  readonly #memo = new Map<string, { generation: number; value: number }>();
+
   constructor(name: string, usedPorts: HostPortInfo = new HostPortInfo()) {
     this.name = name;
     this.usedPorts = usedPorts;
+  }
+
+  /**
+   * A number a plugin derived from this node's pods under `key` (e.g. how many pods match a selector), if
+   * nothing changed on the node since it was stored. Lets per-cycle counts over thousands of nodes cost a
+   * lookup for every node that did not change since the previous cycle.
+   */
+  getMemo(key: string): number | undefined {
+    const m = this.#memo.get(key);
+    return m !== undefined && m.generation === this.generation ? m.value : undefined;
+  }
+
+  setMemo(key: string, value: number): void {
+    if (this.#memo.size >= 32 && !this.#memo.has(key)) this.#memo.clear();
+    this.#memo.set(key, { generation: this.generation, value });
   }
 
   setNode(node: Node): void {

@@ -46,6 +46,15 @@ import { preemptionMessage } from './preemption.ts';
 export interface Snapshot {
   readonly nodeInfoList: readonly NodeInfo[];
   get(name: string): NodeInfo | undefined;
+  /**
+   * Optional change tracking (the SchedulerCache provides it), for plugins that keep aggregates across
+   * cycles: `generation` grows with every NodeInfo change; `changedSince(g, fn)` calls fn for each NodeInfo
+   * changed after generation g, newest first (also ones whose node is gone: `node` undefined);
+   * `nodeSetVersion` changes whenever a node joins or leaves nodeInfoList.
+   */
+  readonly generation?: number;
+  readonly nodeSetVersion?: number;
+  changedSince?(generation: number, fn: (nodeInfo: NodeInfo) => void): void;
 }
 
 /** schedule_one.go ErrNoNodesAvailable */
@@ -190,6 +199,7 @@ export class Framework {
 
   schedulePod(pod: Pod, snapshot: Snapshot): ScheduleResult {
     const state = new CycleState();
+    state.snapshot = snapshot;
     const allNodes = snapshot.nodeInfoList;
     if (allNodes.length === 0) {
       const status = newStatus('UnschedulableAndUnresolvable', ERR_NO_NODES_AVAILABLE);
@@ -321,6 +331,7 @@ export class Framework {
    */
   scoreNodes(pod: Pod, snapshot: Snapshot): Map<string, Record<string, number>> {
     const state = new CycleState();
+    state.snapshot = snapshot;
     const pre = this.runPreFilterPlugins(state, pod);
     const out = new Map<string, Record<string, number>>();
     if (pre.status !== SUCCESS) return out;

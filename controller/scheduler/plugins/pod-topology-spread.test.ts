@@ -52,3 +52,51 @@ describe('PodTopologySpread (default spreading)', () => {
     assert.deepEqual(runScore(new PodTopologySpread(), pod, nodes), [0, 100, 0]);
   });
 });
+
+describe('PodTopologySpread aggregates across cycles', () => {
+  it('scores the same as a full scan while pods and nodes change', async () => {
+    const { SchedulerCache } = await import('../cache/scheduler-cache.ts');
+    const { CycleState } = await import('../framework/interface.ts');
+    const cache = new SchedulerCache();
+    const plugin = new PodTopologySpread();
+    let seed = 7;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const zoneOf = (i: number) => ({ labels: { 'topology.kubernetes.io/zone': `z${i % 3}` } });
+    for (let i = 0; i < 12; i++) cache.addNode(makeNode(`n${i}`, zoneOf(i)));
+    const bound: ReturnType<typeof makePod>[] = [];
+    const scores = (pod: ReturnType<typeof makePod>, tracked: boolean): number[] => {
+      const snap = cache.snapshot();
+      const nodes = snap.nodeInfoList;
+      const state = new CycleState();
+      if (tracked) state.snapshot = snap;
+      else state.snapshot = { nodeInfoList: nodes, get: (n) => snap.get(n) };
+      const p = tracked ? plugin : new PodTopologySpread();
+      if (p.preScore(state, pod, nodes, nodes).code === 'Skip') return nodes.map(() => 0);
+      const arr = new Float64Array(nodes.map((ni) => p.score(state, pod, ni)));
+      p.normalizeScores(state, pod, arr, nodes);
+      return [...arr];
+    };
+    for (let step = 0; step < 300; step++) {
+      const r = rand();
+      if (r < 0.55 || bound.length === 0) {
+        const pod = makePod(`p${step}`, { labels: { app: `g${Math.floor(rand() * 3)}` }, nodeName: `n${Math.floor(rand() * 12)}` });
+        bound.push(pod);
+        cache.addPod(pod);
+      } else if (r < 0.85) {
+        const [pod] = bound.splice(Math.floor(rand() * bound.length), 1);
+        cache.removePod(pod!);
+      } else if (r < 0.95) {
+        const i = Math.floor(rand() * 12);
+        cache.updateNode(undefined, makeNode(`n${i}`, { labels: { 'topology.kubernetes.io/zone': `z${Math.floor(rand() * 4)}` } }));
+      } else {
+        const i = Math.floor(rand() * 12);
+        const node = makeNode(`n${i}`, zoneOf(i));
+        cache.removeNode(node);
+        cache.addNode(node);
+      }
+      const group = `g${step % 3}`;
+      const incoming = makePod(`new${step}`, { labels: { app: group } });
+      assert.deepEqual(scores(incoming, true), scores(incoming, false), `step ${step}`);
+    }
+  });
+});
