@@ -13,13 +13,14 @@ export interface TestServer extends RunningAPIServer {
 
 /**
  * An in-process apiserver on 127.0.0.1:<free port> with its own embedded store in a temp dir (or the given
- * storage, e.g. an Etcd3Store with a unique prefix). `close()` stops it and removes the temp dir.
+ * storage, e.g. an Etcd3Store with a unique prefix). `close()` stops it and removes the temp dir (a `dataDir`
+ * passed in is kept). `port` pins the port (to restart a server where its clients expect it).
  */
-export async function startTestServer(opts: { storage?: Storage; dataDir?: string; clock?: Clock; minorVersion?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { storage?: Storage; dataDir?: string; clock?: Clock; minorVersion?: number; port?: number } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubelab-apiserver-'));
   const server = await runAPIServer({
     host: '127.0.0.1',
-    port: 0,
+    port: opts.port ?? 0,
     dataDir,
     storage: opts.storage,
     clock: opts.clock,
