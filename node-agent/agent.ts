@@ -1,0 +1,522 @@
+/**
+ * NodeAgent: kubelab's kubelet. It registers the Node, heartbeats through a Lease, and runs the pods bound
+ * to it on a CRI runtime (containerd through `cri/remote`, or the simulated runtime).
+ *
+ *   const agent = new NodeAgent({ nodeName: 'node-1', clientset, runtime, imageService: runtime, rootDir });
+ *   const node = await agent.start();   // resolves once the Node is registered and the loops run
+ *   ...
+ *   await agent.stop();                 // stops the agent; pods keep running (as when kubelet stops)
+ *
+ * Wiring (kubelet's syncLoop, as components):
+ *   pod informer (spec.nodeName=<node>) --add/update/delete--> admission -> PodWorkers.updatePod
+ *   GenericPleg (relist 1 s) --ContainerStarted/Died/...--> PodWorkers.updatePod(sync)
+ *   ProberManager result change --> PodWorkers.updatePod(sync)
+ *   PodWorkers --> PodSyncHandler (syncPod / syncTerminatingPod / syncTerminatedPod)
+ *     --> KubeRuntimeManager (CRI), VolumeManager, StatusManager (PATCH pods/status), cgroups
+ *   housekeeping (2 s): kill runtime pods that have no API object (orphans)
+ *   NodeStatusManager (10 s, write on change / 5 min) + NodeLeaseController (10 s)
+ *
+ * A different pod source can be plugged in with `podSource: 'external'`: the caller then feeds
+ * `handlePodAdd/Update/Delete` and reports sync through `podsSynced` (the simulated-node host does this with
+ * one informer for a thousand agents).
+ */
+import * as os from 'node:os';
+import type { Node, NodeSystemInfo, Pod, Taint } from '../shared/api/core-v1.ts';
+import type { Clientset } from '../shared/client/clientset.ts';
+import { SharedIndexInformer } from '../shared/cache/shared-informer.ts';
+import { newListWatch } from '../shared/cache/list-watch.ts';
+import { unwrapTombstone } from '../shared/cache/store.ts';
+import { parseQuantityExact, quantityToNumber, quantityValue } from '../shared/api/quantity.ts';
+import { realClock, type Clock, type Timer } from '../shared/util/clock.ts';
+import { log as rootLog, type Logger } from '../shared/util/log.ts';
+import type { ImageService, RuntimeService } from './cri/services.ts';
+import { admitPod } from './admission/pod-admission.ts';
+import { HostPodCgroups, NoopPodCgroups, type PodCgroups } from './cm/pod-cgroups.ts';
+import { podKey } from './container/runtime-pod.ts';
+import { EventRecorder, type EventLevel } from './events/event-recorder.ts';
+import { ImageManager } from './images/image-manager.ts';
+import { KubeRuntimeManager } from './kuberuntime/runtime-manager.ts';
+import { HandlerRunner } from './lifecycle/handler-runner.ts';
+import { allocatableFrom, firstNonLoopbackIPv4, hostCapacity, hostNodeInfo } from './nodestatus/host-info.ts';
+import { NodeLeaseController } from './nodestatus/node-lease-controller.ts';
+import { NodeStatusManager } from './nodestatus/node-status-manager.ts';
+import type { NodeFacts } from './nodestatus/setters.ts';
+import { GenericPleg } from './pleg/generic-pleg.ts';
+import { PodCache } from './pleg/pod-cache.ts';
+import { PodSyncHandler } from './pod-syncer.ts';
+import { PodWorkers } from './pod-workers.ts';
+import { Prober } from './prober/prober.ts';
+import { ProberManager } from './prober/prober-manager.ts';
+import { AgentServer } from './server/agent-server.ts';
+import { StatusManager } from './status/status-manager.ts';
+import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volume/volume-manager.ts';
+
+export interface NodeAgentOptions {
+  nodeName: string;
+  clientset: Clientset;
+  runtime: RuntimeService;
+  imageService: ImageService;
+  /** kubelet's --root-dir: pod dirs, volumes, logs. */
+  rootDir: string;
+  /** 'host' (default): real volumes, cgroups, network probes. 'simulated': no filesystem or network work. */
+  mode?: 'host' | 'simulated';
+  /** Pod cgroups go to `<cgroupPrefix>/pod<uid>`. @default `/kubelab-<nodeName>` */
+  cgroupPrefix?: string;
+  /** InternalIP. @default the first non-loopback IPv4 */
+  nodeIP?: string;
+  /** Hostname address and host-network pods' hostname. @default nodeName */
+  hostname?: string;
+  capacity?: { cpu?: string; memory?: string; pods?: number };
+  reserved?: { cpu?: string; memory?: string };
+  labels?: Record<string, string>;
+  taints?: Taint[];
+  /** Registers the Node with this spec.podCIDR if none is set (--pod-cidr). */
+  podCIDR?: string;
+  /** Overrides of nodeInfo fields (simulated nodes). */
+  nodeInfo?: Partial<NodeSystemInfo>;
+  /** HTTP port (logs/exec later; /healthz now). 0 = any free port; null = no server. @default 10250 */
+  port?: number | null;
+  /** @default '0.0.0.0' */
+  address?: string;
+  /** Reported daemon port when the server is shared or absent. */
+  reportedPort?: number;
+  events?: EventLevel;
+  clock?: Clock;
+  log?: Logger;
+  /** @default 10000 */
+  crashLoopBaseDelayMs?: number;
+  /** @default 300000 */
+  crashLoopMaxDelayMs?: number;
+  /** @default 10000 */
+  imagePullBackoffMs?: number;
+  /** @default 1000 */
+  relistPeriodMs?: number;
+  /** @default 60000 */
+  resyncIntervalMs?: number;
+  /** @default 10000 */
+  backOffPeriodMs?: number;
+  /** @default 2000 */
+  housekeepingIntervalMs?: number;
+  /** @default 10000 */
+  nodeStatusUpdateFrequencyMs?: number;
+  /** @default 300000 */
+  nodeStatusReportFrequencyMs?: number;
+  /** @default 40 */
+  leaseDurationSeconds?: number;
+  /** A lease controller shared by many agents (else the agent runs its own). */
+  leaseController?: NodeLeaseController;
+  /** 'informer' (default): the agent watches its pods; 'external': the caller feeds handlePod*. */
+  podSource?: 'informer' | 'external';
+  /** With podSource 'external': whether the feed has delivered the initial list. */
+  podsSynced?: () => boolean;
+  /** 'informer' (default) or 'external' (caller feeds handleNode). */
+  nodeSource?: 'informer' | 'external';
+  /** Called after the runtime state of a node may have changed (simulated runtime -> PLEG relistSoon). */
+  onPlegCreated?: (pleg: GenericPleg) => void;
+}
+
+function dropManagedFields<T extends Pod | Node>(obj: T): T {
+  if (obj.metadata.managedFields) {
+    const copy = { ...obj, metadata: { ...obj.metadata } };
+    delete copy.metadata.managedFields;
+    return copy;
+  }
+  return obj;
+}
+
+export class NodeAgent {
+  readonly nodeName: string;
+  readonly podWorkers: PodWorkers;
+  readonly statusManager: StatusManager;
+  readonly nodeStatus: NodeStatusManager;
+  readonly leases: NodeLeaseController;
+  readonly pleg: GenericPleg;
+  readonly podCache = new PodCache();
+  readonly prober: ProberManager;
+  readonly runtimeManager: KubeRuntimeManager;
+  readonly recorder: EventRecorder;
+  readonly volumes: VolumeManager;
+  readonly cgroups: PodCgroups;
+
+  #o: NodeAgentOptions;
+  #clock: Clock;
+  #log: Logger;
+  #runtime: RuntimeService;
+  #pods = new Map<string, Pod>();
+  #rejected = new Set<string>();
+  #nodeIP: string;
+  #hostname: string;
+  #runtimeName = 'containerd';
+  #runtimeVersion = '';
+  #capacity: Record<string, string>;
+  #allocatable: Record<string, string>;
+  #podCIDR = '';
+  #server: AgentServer | undefined;
+  #port = 0;
+  #ac = new AbortController();
+  #informers: SharedIndexInformer<Pod | Node>[] = [];
+  #podInformer: SharedIndexInformer<Pod> | undefined;
+  #housekeeping: Timer | undefined;
+  #ownLeases: boolean;
+  #started = false;
+  #syncer: PodSyncHandler;
+
+  constructor(options: NodeAgentOptions) {
+    this.#o = options;
+    this.nodeName = options.nodeName;
+    this.#clock = options.clock ?? realClock;
+    this.#log = (options.log ?? rootLog).with({ node: options.nodeName });
+    this.#runtime = options.runtime;
+    const simulated = options.mode === 'simulated';
+    this.#nodeIP = options.nodeIP ?? (simulated ? '' : firstNonLoopbackIPv4());
+    this.#hostname = options.hostname ?? options.nodeName;
+    this.#capacity = Object.fromEntries(
+      Object.entries(hostCapacity({ ...(options.capacity ?? {}), ...(simulated ? {} : { rootDir: options.rootDir }) })).map(([k, v]) => [k, String(v)]),
+    );
+    this.#allocatable = Object.fromEntries(Object.entries(allocatableFrom(this.#capacity, options.reserved ?? {})).map(([k, v]) => [k, String(v)]));
+    const cgroupPrefix = options.cgroupPrefix ?? `/kubelab-${options.nodeName}`;
+    this.volumes = simulated ? new NoopVolumeManager(options.rootDir) : new HostVolumeManager({ rootDir: options.rootDir });
+    this.cgroups = simulated ? new NoopPodCgroups(cgroupPrefix) : new HostPodCgroups(cgroupPrefix);
+    this.recorder = new EventRecorder({ events: options.clientset.events, host: options.nodeName, level: options.events ?? 'all', clock: this.#clock, log: this.#log });
+    const network = simulated ? 'assume-success' : 'real';
+    const images = new ImageManager({ images: options.imageService, recorder: this.recorder, clock: this.#clock, ...(options.imagePullBackoffMs ? { backoffInitialMs: options.imagePullBackoffMs } : {}) });
+    this.runtimeManager = new KubeRuntimeManager({
+      runtime: options.runtime,
+      images,
+      volumes: this.volumes,
+      handlers: new HandlerRunner({ runtime: options.runtime, clock: this.#clock, network }),
+      recorder: this.recorder,
+      clock: this.#clock,
+      log: this.#log,
+      nodeName: options.nodeName,
+      nodeHostname: this.#hostname,
+      nodeIP: () => this.#nodeIP,
+      memoryCapacity: quantityValue(parseQuantityExact(this.#capacity['memory'] ?? '0')),
+      allocatable: {
+        cpu: quantityToNumber(parseQuantityExact(this.#allocatable['cpu'] ?? '0')),
+        memory: quantityValue(parseQuantityExact(this.#allocatable['memory'] ?? '0')),
+      },
+      cgroupParent: (uid) => this.cgroups.parentFor(uid),
+      ...(options.crashLoopBaseDelayMs !== undefined ? { crashLoopBaseDelayMs: options.crashLoopBaseDelayMs } : {}),
+      ...(options.crashLoopMaxDelayMs !== undefined ? { crashLoopMaxDelayMs: options.crashLoopMaxDelayMs } : {}),
+    });
+    this.prober = new ProberManager({
+      prober: new Prober({ runtime: options.runtime, network }),
+      getContainer: (uid, name) => {
+        const st = this.podCache.get(uid);
+        const c = st?.containers.find((x) => x.name === name);
+        if (!st || !c) return undefined;
+        const pod = this.#pods.get(uid);
+        const podIP = pod?.spec.hostNetwork ? this.#nodeIP : (st.ips[0] ?? '');
+        return { id: c.id, running: c.state === 'running', startedAt: c.startedAt, podIP };
+      },
+      onResultChange: (uid) => this.podWorkers.updatePod({ type: 'sync', uid }),
+      recorder: this.recorder,
+      clock: this.#clock,
+      log: this.#log,
+    });
+    this.runtimeManager.setProbeResults({ liveness: (id) => this.prober.get('liveness', id), startup: (id) => this.prober.get('startup', id) });
+    this.statusManager = new StatusManager({ pods: options.clientset.pods, getPod: (uid) => this.#pods.get(uid), clock: this.#clock, log: this.#log });
+    this.#syncer = new PodSyncHandler({
+      runtimeManager: this.runtimeManager,
+      statusManager: this.statusManager,
+      volumes: this.volumes,
+      cgroups: this.cgroups,
+      prober: this.prober,
+      podCache: this.podCache,
+      recorder: this.recorder,
+      nodeIP: () => this.#nodeIP,
+      runtimeName: () => this.#runtimeName,
+      clock: this.#clock,
+      log: this.#log,
+    });
+    this.podWorkers = new PodWorkers({
+      syncer: this.#syncer,
+      clock: this.#clock,
+      log: this.#log,
+      ...(options.resyncIntervalMs !== undefined ? { resyncIntervalMs: options.resyncIntervalMs } : {}),
+      ...(options.backOffPeriodMs !== undefined ? { backOffPeriodMs: options.backOffPeriodMs } : {}),
+      onForget: (uid) => {
+        this.#syncer.forget(uid);
+        this.#rejected.delete(uid);
+      },
+    });
+    this.pleg = new GenericPleg({
+      runtime: options.runtime,
+      cache: this.podCache,
+      readStatus: (uid, name, ns) => this.runtimeManager.getPodStatus(uid, name, ns),
+      onEvents: (uid) => {
+        if (this.#pods.has(uid) || this.podWorkers.phaseOf(uid) !== undefined) this.podWorkers.updatePod({ type: 'sync', uid });
+      },
+      clock: this.#clock,
+      log: this.#log,
+      ...(options.relistPeriodMs !== undefined ? { relistPeriodMs: options.relistPeriodMs } : {}),
+    });
+    options.onPlegCreated?.(this.pleg);
+    this.nodeStatus = new NodeStatusManager({
+      nodes: options.clientset.nodes,
+      nodeName: options.nodeName,
+      facts: () => this.#facts(),
+      ...(options.labels ? { labels: options.labels } : {}),
+      ...(options.taints ? { taints: options.taints } : {}),
+      ...(options.podCIDR ? { podCIDR: options.podCIDR } : {}),
+      ...(options.nodeStatusUpdateFrequencyMs !== undefined ? { updateFrequencyMs: options.nodeStatusUpdateFrequencyMs } : {}),
+      ...(options.nodeStatusReportFrequencyMs !== undefined ? { reportFrequencyMs: options.nodeStatusReportFrequencyMs } : {}),
+      clock: this.#clock,
+      log: this.#log,
+      onNode: (node) => this.#applyNode(node),
+    });
+    this.#ownLeases = !options.leaseController;
+    this.leases =
+      options.leaseController ??
+      new NodeLeaseController({ leases: options.clientset.leases, clock: this.#clock, log: this.#log, ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}) });
+  }
+
+  /** The agent's HTTP port (0 when it serves none). */
+  get port(): number {
+    return this.#port;
+  }
+
+  get node(): Node | undefined {
+    return this.nodeStatus.node;
+  }
+
+  get podCIDR(): string {
+    return this.#podCIDR;
+  }
+
+  get nodeIP(): string {
+    return this.#nodeIP;
+  }
+
+  /** Pods this agent currently knows from the API. */
+  pods(): Pod[] {
+    return [...this.#pods.values()];
+  }
+
+  async #facts(): Promise<NodeFacts> {
+    const reasons: string[] = [];
+    try {
+      const st = await this.#runtime.status({ timeoutMs: 5000 });
+      const rt = st.conditions.find((c) => c.type === 'RuntimeReady');
+      const net = st.conditions.find((c) => c.type === 'NetworkReady');
+      if (!rt?.status) reasons.push(`container runtime status check may not have completed yet${rt ? `: RuntimeReady=false reason:${rt.reason} message:${rt.message}` : ''}`);
+      if (net && !net.status) reasons.push(`container runtime network not ready: NetworkReady=false reason:${net.reason} message:${net.message}`);
+    } catch {
+      reasons.push('container runtime is down');
+    }
+    const pleg = this.pleg.healthy();
+    if (!pleg.ok) reasons.push(pleg.message);
+    const info = { ...hostNodeInfo(`${this.#runtimeName}://${this.#runtimeVersion}`), ...(this.#o.nodeInfo ?? {}) };
+    return {
+      hostname: this.#hostname,
+      nodeIP: this.#nodeIP,
+      capacity: this.#capacity,
+      allocatable: this.#allocatable,
+      nodeInfo: info,
+      daemonPort: this.#o.reportedPort ?? this.#port,
+      notReadyReasons: reasons,
+      memoryPressure: false,
+      diskPressure: false,
+      pidPressure: false,
+    };
+  }
+
+  #applyNode(node: Node): void {
+    this.nodeStatus.observe(node);
+    const cidr = node.spec?.podCIDR ?? '';
+    if (cidr && cidr !== this.#podCIDR && this.#applyPodCidr(cidr) && this.#started) {
+      // The runtime's network may just have become ready: report it now, not in 10 s.
+      this.#clock.setTimeout(() => {
+        this.nodeStatus.updateOnce().catch((err: unknown) => this.#log.warn('Error updating node status', { err }));
+      }, 0);
+    }
+  }
+
+  /**
+   * Hands the pod CIDR to the runtime (CRI UpdateRuntimeConfig; the simulated runtime allocates pod IPs from
+   * it, containerd's CNI config is written by whoever sets up the node). Returns whether the runtime took it.
+   */
+  #applyPodCidr(cidr: string): boolean {
+    const old = this.#podCIDR;
+    this.#podCIDR = cidr;
+    this.#log.info('Updating Pod CIDR', { originalPodCIDR: old, newPodCIDR: cidr });
+    const rt = this.#runtime as RuntimeService & { updatePodCidr?: (cidr: string) => void };
+    if (typeof rt.updatePodCidr !== 'function') return false;
+    rt.updatePodCidr(cidr);
+    return true;
+  }
+
+  /** Feeds a Node seen by an external informer. */
+  handleNode(node: Node): void {
+    if (node.metadata.name === this.nodeName) this.#applyNode(node);
+  }
+
+  // ----------------------------------------------------------------------------------- pod source
+
+  #activePods(): Pod[] {
+    return [...this.#pods.values()].filter((p) => {
+      const uid = p.metadata.uid ?? '';
+      if (this.#rejected.has(uid)) return false;
+      if (p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed') return false;
+      return !this.podWorkers.isTerminated(uid);
+    });
+  }
+
+  handlePodAdd(pod: Pod): void {
+    if (pod.spec.nodeName !== this.nodeName) return;
+    const uid = pod.metadata.uid ?? '';
+    const known = this.podWorkers.phaseOf(uid) !== undefined;
+    if (!known && !this.#rejected.has(uid) && !pod.metadata.deletionTimestamp && (pod.status?.phase ?? 'Pending') === 'Pending') {
+      const res = admitPod(pod, this.#activePods(), this.#allocatable);
+      if (!res.admit) {
+        this.#pods.set(uid, pod);
+        this.#reject(pod, res.reason, res.message);
+        return;
+      }
+    }
+    this.#pods.set(uid, pod);
+    this.statusManager.observe(pod);
+    this.podWorkers.updatePod({ type: known ? 'update' : 'create', pod });
+  }
+
+  handlePodUpdate(pod: Pod): void {
+    if (pod.spec.nodeName !== this.nodeName) return;
+    const uid = pod.metadata.uid ?? '';
+    if (!this.#pods.has(uid) && this.podWorkers.phaseOf(uid) === undefined && !this.#rejected.has(uid)) return this.handlePodAdd(pod);
+    this.#pods.set(uid, pod);
+    this.statusManager.observe(pod);
+    this.podWorkers.updatePod({ type: 'update', pod });
+  }
+
+  handlePodDelete(pod: Pod): void {
+    const uid = pod.metadata.uid ?? '';
+    this.#pods.delete(uid);
+    this.podWorkers.podRemoved(uid);
+  }
+
+  #reject(pod: Pod, reason: string, message: string): void {
+    const uid = pod.metadata.uid ?? '';
+    this.#rejected.add(uid);
+    this.#log.warn('Pod rejected', { pod: podKey(pod), reason, message });
+    this.recorder.event({ kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata.namespace ?? '', name: pod.metadata.name ?? '', uid }, 'Warning', reason, message);
+    this.statusManager.setPodStatus(pod, { ...(pod.status ?? {}), phase: 'Failed', reason, message: `Pod was rejected: ${message}` });
+    this.podWorkers.updatePod({ type: 'kill', pod, gracePeriodSeconds: 0 });
+  }
+
+  // ------------------------------------------------------------------------------------ lifecycle
+
+  async #waitForRuntime(signal: AbortSignal): Promise<void> {
+    let delay = 200;
+    for (;;) {
+      try {
+        const v = await this.#runtime.version({ timeoutMs: 5000, signal });
+        this.#runtimeName = v.runtimeName || 'containerd';
+        this.#runtimeVersion = v.runtimeVersion;
+        return;
+      } catch (err) {
+        signal.throwIfAborted();
+        this.#log.warn('Container runtime not ready, waiting', { err });
+        await this.#clock.sleep(delay, signal);
+        delay = Math.min(5000, delay * 2);
+      }
+    }
+  }
+
+  /** Registers the Node and starts every loop. Resolves with the registered Node. */
+  async start(): Promise<Node> {
+    if (this.#started) throw new Error(`Cannot start node agent ${this.nodeName} as it is already started`);
+    this.#started = true;
+    const signal = this.#ac.signal;
+    await this.#waitForRuntime(signal);
+    if (this.#o.port !== null) {
+      this.#server = new AgentServer({ port: this.#o.port ?? 10250, ...(this.#o.address ? { host: this.#o.address } : {}), pods: () => this.pods(), healthy: () => this.pleg.healthy().ok });
+      this.#port = await this.#server.listen();
+    }
+    if (this.#o.podCIDR) this.#applyPodCidr(this.#o.podCIDR);
+    const node = await this.nodeStatus.register(signal);
+    this.#log.info('Successfully registered node', { node: this.nodeName, uid: node.metadata.uid, podCIDR: node.spec?.podCIDR ?? '', port: this.#o.reportedPort ?? this.#port });
+    this.leases.add(this.nodeName, () => this.nodeStatus.uid);
+    if (this.#ownLeases) this.leases.start();
+    if ((this.#o.nodeSource ?? 'informer') === 'informer') {
+      const ni = new SharedIndexInformer<Node>(newListWatch(this.#o.clientset.nodes as never, { fieldSelector: `metadata.name=${this.nodeName}` }), {
+        name: `node-${this.nodeName}`,
+        clock: this.#clock,
+        log: this.#log,
+        transform: dropManagedFields,
+      });
+      ni.addEventHandler({ onAdd: (n) => this.handleNode(n), onUpdate: (_o, n) => this.handleNode(n) });
+      this.#informers.push(ni as unknown as SharedIndexInformer<Pod | Node>);
+      void ni.run(signal);
+    }
+    if ((this.#o.podSource ?? 'informer') === 'informer') {
+      const pi = new SharedIndexInformer<Pod>(newListWatch(this.#o.clientset.pods as never, { fieldSelector: `spec.nodeName=${this.nodeName}` }), {
+        name: `pods-${this.nodeName}`,
+        clock: this.#clock,
+        log: this.#log,
+        transform: dropManagedFields,
+      });
+      pi.addEventHandler({
+        onAdd: (p) => this.handlePodAdd(p),
+        onUpdate: (_o, p) => this.handlePodUpdate(p),
+        onDelete: (p) => this.handlePodDelete(unwrapTombstone(p)),
+      });
+      this.#podInformer = pi;
+      this.#informers.push(pi as unknown as SharedIndexInformer<Pod | Node>);
+      void pi.run(signal);
+    }
+    this.pleg.start();
+    this.nodeStatus.start();
+    this.#scheduleHousekeeping();
+    return node;
+  }
+
+  /** True once the pod source delivered its initial list. */
+  podsSynced(): boolean {
+    if (this.#podInformer) return this.#podInformer.hasSynced();
+    return this.#o.podsSynced?.() ?? true;
+  }
+
+  #scheduleHousekeeping(): void {
+    if (this.#ac.signal.aborted) return;
+    this.#housekeeping = this.#clock.setTimeout(() => {
+      try {
+        this.housekeeping();
+      } catch (err) {
+        this.#log.error('Housekeeping failed', { err });
+      }
+      this.#scheduleHousekeeping();
+    }, this.#o.housekeepingIntervalMs ?? 2000);
+  }
+
+  /** Kills runtime pods that have no API object (after the pod source synced). */
+  housekeeping(): void {
+    if (!this.podsSynced() || !this.pleg.hasRelisted) return;
+    for (const rp of this.pleg.runtimePods()) {
+      if (this.#pods.has(rp.uid) || this.podWorkers.phaseOf(rp.uid) !== undefined) continue;
+      this.#log.info('Found a runtime pod without an API object, killing it', { pod: `${rp.namespace}/${rp.name}`, uid: rp.uid });
+      this.podWorkers.updatePod({ type: 'kill', runningPod: { uid: rp.uid, name: rp.name, namespace: rp.namespace } });
+    }
+    this.runtimeManager.crashBackoff.gc();
+  }
+
+  /** Stops the agent. Pods keep running in the runtime (adopted by the next agent). */
+  async stop(): Promise<void> {
+    this.#ac.abort(new Error('node agent stopped'));
+    this.#housekeeping?.cancel();
+    this.pleg.stop();
+    this.nodeStatus.stop();
+    if (this.#ownLeases) this.leases.stop();
+    else this.leases.remove(this.nodeName);
+    this.podWorkers.stop();
+    this.prober.stop();
+    this.statusManager.stop();
+    await this.recorder.flush().catch(() => undefined);
+    await this.#server?.close();
+  }
+}
+
+/** Hostname of this machine (for the CLI default). */
+export function machineHostname(): string {
+  return os.hostname().toLowerCase();
+}

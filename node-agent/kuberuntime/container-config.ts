@@ -1,0 +1,290 @@
+/**
+ * CRI configs for a pod's sandbox and containers (kubelet kuberuntime_sandbox.go generatePodSandboxConfig,
+ * kuberuntime_container.go generateContainerConfig, kubelet_pods.go makeEnvironmentVariables / makeMounts,
+ * third_party/forked/golang/expansion for `$(VAR)`).
+ */
+import type { Container, EnvVar, Pod, VolumeMount } from '../../shared/api/core-v1.ts';
+import { parseQuantityExact, quantityToNumber } from '../../shared/api/quantity.ts';
+import type { ContainerConfig, KeyValue, Mount, MountPropagation, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/services.ts';
+import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.ts';
+import { containerResources } from './resources.ts';
+
+/** A problem in the pod spec that stops a container from being created (CreateContainerConfigError). */
+export class ContainerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ContainerConfigError';
+  }
+}
+
+/** Namespace modes of the pod (kuberuntime namespacesForPod). */
+export function namespacesForPod(pod: Pod): NamespaceOption {
+  return {
+    network: pod.spec.hostNetwork ? 'NODE' : 'POD',
+    pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER',
+    ipc: pod.spec.hostIPC ? 'NODE' : 'POD',
+  };
+}
+
+/** The pod's hostname (kubelet GeneratePodHostNameAndDomain): spec.hostname or the pod name, <= 63 chars. */
+export function podHostname(pod: Pod, nodeHostname: string): string {
+  if (pod.spec.hostNetwork) return nodeHostname;
+  const h = pod.spec.hostname || pod.metadata.name || '';
+  return h.length <= 63 ? h : h.slice(0, 63).replace(/[-.]+$/, '');
+}
+
+export interface SandboxConfigOptions {
+  attempt: number;
+  logDirectory: string;
+  cgroupParent: string;
+  nodeHostname: string;
+}
+
+export function generatePodSandboxConfig(pod: Pod, o: SandboxConfigOptions): PodSandboxConfig {
+  const ports: PortMapping[] = [];
+  for (const c of [...(pod.spec.initContainers ?? []), ...pod.spec.containers]) {
+    for (const p of c.ports ?? []) {
+      if (!p.hostPort) continue;
+      const m: PortMapping = { protocol: p.protocol ?? 'TCP', containerPort: p.containerPort, hostPort: p.hostPort };
+      if (p.hostIP) m.hostIp = p.hostIP;
+      ports.push(m);
+    }
+  }
+  const sc = pod.spec.securityContext;
+  const privileged = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].some((c) => c.securityContext?.privileged);
+  const config: PodSandboxConfig = {
+    metadata: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '', namespace: pod.metadata.namespace ?? '', attempt: o.attempt },
+    hostname: podHostname(pod, o.nodeHostname),
+    logDirectory: o.logDirectory,
+    labels: newPodLabels(pod),
+    annotations: newPodAnnotations(pod),
+    linux: {
+      cgroupParent: o.cgroupParent,
+      securityContext: {
+        namespaceOptions: namespacesForPod(pod),
+        ...(sc?.runAsUser !== undefined ? { runAsUser: sc.runAsUser } : {}),
+        ...(sc?.runAsGroup !== undefined ? { runAsGroup: sc.runAsGroup } : {}),
+        ...(sc?.supplementalGroups?.length ? { supplementalGroups: [...sc.supplementalGroups] } : {}),
+        ...(privileged ? { privileged: true } : {}),
+      },
+      ...(sc?.sysctls?.length ? { sysctls: Object.fromEntries(sc.sysctls.map((s) => [s.name, s.value])) } : {}),
+    },
+  };
+  if (ports.length) config.portMappings = ports;
+  if (pod.spec.dnsPolicy === 'None' && pod.spec.dnsConfig) {
+    const d = pod.spec.dnsConfig;
+    config.dnsConfig = {
+      servers: [...(d.nameservers ?? [])],
+      searches: [...(d.searches ?? [])],
+      options: (d.options ?? []).map((x) => (x.value !== undefined ? `${x.name}:${x.value}` : (x.name ?? ''))),
+    };
+  }
+  return config;
+}
+
+/**
+ * `$(VAR)` expansion (expansion.Expand): a defined VAR is replaced, `$$` gives a literal `$`, and anything
+ * else (undefined names, unclosed references) is left as written.
+ */
+export function expandVars(input: string, lookup: (name: string) => string | undefined): string {
+  let out = '';
+  for (let i = 0; i < input.length; i++) {
+    const ch = input[i];
+    if (ch !== '$' || i + 1 >= input.length) {
+      out += ch;
+      continue;
+    }
+    const next = input[i + 1];
+    if (next === '$') {
+      out += '$';
+      i++;
+      continue;
+    }
+    if (next === '(') {
+      const end = input.indexOf(')', i + 2);
+      if (end < 0) {
+        out += input.slice(i);
+        break;
+      }
+      const name = input.slice(i + 2, end);
+      const v = lookup(name);
+      out += v !== undefined ? v : `$(${name})`;
+      i = end;
+      continue;
+    }
+    out += ch;
+  }
+  return out;
+}
+
+export interface EnvContext {
+  nodeName: string;
+  hostIP: string;
+  podIPs: string[];
+  /** Node allocatable (defaults for resourceFieldRef limits). */
+  allocatable: { cpu: number; memory: number };
+}
+
+function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
+  const labelM = /^metadata\.labels\['(.+)'\]$/.exec(path);
+  if (labelM?.[1]) return pod.metadata.labels?.[labelM[1]] ?? '';
+  const annM = /^metadata\.annotations\['(.+)'\]$/.exec(path);
+  if (annM?.[1]) return pod.metadata.annotations?.[annM[1]] ?? '';
+  switch (path) {
+    case 'metadata.name':
+      return pod.metadata.name ?? '';
+    case 'metadata.namespace':
+      return pod.metadata.namespace ?? '';
+    case 'metadata.uid':
+      return pod.metadata.uid ?? '';
+    case 'metadata.labels':
+      return Object.entries(pod.metadata.labels ?? {}).map(([k, v]) => `${k}="${v}"`).sort().join('\n');
+    case 'metadata.annotations':
+      return Object.entries(pod.metadata.annotations ?? {}).map(([k, v]) => `${k}="${v}"`).sort().join('\n');
+    case 'spec.nodeName':
+      return pod.spec.nodeName ?? ctx.nodeName;
+    case 'spec.serviceAccountName':
+      return pod.spec.serviceAccountName ?? '';
+    case 'status.hostIP':
+      return ctx.hostIP;
+    case 'status.hostIPs':
+      return ctx.hostIP;
+    case 'status.podIP':
+      return ctx.podIPs[0] ?? '';
+    case 'status.podIPs':
+      return ctx.podIPs.join(',');
+    default:
+      throw new ContainerConfigError(`unsupported fieldRef ${JSON.stringify(path)}`);
+  }
+}
+
+function resourceFieldRefValue(container: Container, resource: string, divisor: string | number | undefined, ctx: EnvContext): string {
+  const div = divisor !== undefined ? quantityToNumber(parseQuantityExact(divisor)) : 1;
+  const get = (list: Record<string, string | number> | undefined, name: string) => (list?.[name] !== undefined ? quantityToNumber(parseQuantityExact(list[name] as string | number)) : undefined);
+  let v: number;
+  switch (resource) {
+    case 'limits.cpu':
+      v = get(container.resources?.limits, 'cpu') ?? ctx.allocatable.cpu;
+      break;
+    case 'limits.memory':
+      v = get(container.resources?.limits, 'memory') ?? ctx.allocatable.memory;
+      break;
+    case 'requests.cpu':
+      v = get(container.resources?.requests, 'cpu') ?? 0;
+      break;
+    case 'requests.memory':
+      v = get(container.resources?.requests, 'memory') ?? 0;
+      break;
+    default:
+      throw new ContainerConfigError(`unsupported resourceFieldRef ${JSON.stringify(resource)}`);
+  }
+  return String(Math.ceil(v / (div || 1)));
+}
+
+/** makeEnvironmentVariables: spec env in order, each value expanded against the ones before it. */
+export function makeEnvironment(pod: Pod, container: Container, ctx: EnvContext): KeyValue[] {
+  if (container.envFrom?.length) throw new ContainerConfigError('envFrom (configMapRef/secretRef) is not supported by the kubelab node agent');
+  const values = new Map<string, string>();
+  const order: string[] = [];
+  const set = (k: string, v: string) => {
+    if (!values.has(k)) order.push(k);
+    values.set(k, v);
+  };
+  for (const e of container.env ?? ([] as EnvVar[])) {
+    let v: string;
+    if (e.valueFrom) {
+      const f = e.valueFrom;
+      if (f.fieldRef) v = fieldRefValue(pod, f.fieldRef.fieldPath, ctx);
+      else if (f.resourceFieldRef) v = resourceFieldRefValue(container, f.resourceFieldRef.resource, f.resourceFieldRef.divisor, ctx);
+      else if (f.configMapKeyRef) {
+        if (f.configMapKeyRef.optional) continue;
+        throw new ContainerConfigError(`configmap "${f.configMapKeyRef.name ?? ''}" not found`);
+      } else if (f.secretKeyRef) {
+        if (f.secretKeyRef.optional) continue;
+        throw new ContainerConfigError(`secret "${f.secretKeyRef.name ?? ''}" not found`);
+      } else v = '';
+    } else {
+      v = expandVars(e.value ?? '', (n) => values.get(n));
+    }
+    set(e.name, v);
+  }
+  return order.map((k) => ({ key: k, value: values.get(k) ?? '' }));
+}
+
+function propagation(vm: VolumeMount): MountPropagation | undefined {
+  switch (vm.mountPropagation) {
+    case 'HostToContainer':
+      return 'PROPAGATION_HOST_TO_CONTAINER';
+    case 'Bidirectional':
+      return 'PROPAGATION_BIDIRECTIONAL';
+    default:
+      return undefined;
+  }
+}
+
+export interface MountSource {
+  hostPath: string;
+  readOnly: boolean;
+}
+
+/** makeMounts: one CRI mount per volumeMount; `resolve` gives the host path (with subPath applied). */
+export async function makeMounts(
+  container: Container,
+  resolve: (vm: VolumeMount) => Promise<MountSource>,
+): Promise<Mount[]> {
+  const mounts: Mount[] = [];
+  for (const vm of container.volumeMounts ?? []) {
+    const src = await resolve(vm);
+    const m: Mount = { containerPath: vm.mountPath, hostPath: src.hostPath };
+    if (vm.readOnly || src.readOnly) m.readonly = true;
+    const p = propagation(vm);
+    if (p) m.propagation = p;
+    mounts.push(m);
+  }
+  return mounts;
+}
+
+export interface ContainerConfigOptions {
+  restartCount: number;
+  image: string;
+  env: KeyValue[];
+  mounts: Mount[];
+  memoryCapacity: number;
+}
+
+export function generateContainerConfig(pod: Pod, container: Container, o: ContainerConfigOptions): ContainerConfig {
+  const lookup = (n: string) => o.env.find((e) => e.key === n)?.value;
+  const sc = container.securityContext;
+  const psc = pod.spec.securityContext;
+  const runAsUser = sc?.runAsUser ?? psc?.runAsUser;
+  const runAsGroup = sc?.runAsGroup ?? psc?.runAsGroup;
+  const config: ContainerConfig = {
+    metadata: { name: container.name, attempt: o.restartCount },
+    image: { image: o.image },
+    labels: newContainerLabels(container, pod),
+    annotations: newContainerAnnotations(container, pod, o.restartCount),
+    logPath: `${container.name}/${o.restartCount}.log`,
+    envs: o.env,
+    mounts: o.mounts,
+    linux: {
+      resources: containerResources(pod, container, o.memoryCapacity),
+      securityContext: {
+        namespaceOptions: namespacesForPod(pod),
+        ...(sc?.privileged ? { privileged: true } : {}),
+        ...(runAsUser !== undefined ? { runAsUser } : {}),
+        ...(runAsGroup !== undefined ? { runAsGroup } : {}),
+        ...(sc?.readOnlyRootFilesystem ? { readonlyRootfs: true } : {}),
+        ...(psc?.supplementalGroups?.length ? { supplementalGroups: [...psc.supplementalGroups] } : {}),
+        ...(sc?.allowPrivilegeEscalation === false ? { noNewPrivs: true } : {}),
+        ...(sc?.capabilities ? { capabilities: { addCapabilities: [...(sc.capabilities.add ?? [])], dropCapabilities: [...(sc.capabilities.drop ?? [])] } } : {}),
+      },
+    },
+  };
+  if (container.command?.length) config.command = container.command.map((s) => expandVars(s, lookup));
+  if (container.args?.length) config.args = container.args.map((s) => expandVars(s, lookup));
+  if (container.workingDir) config.workingDir = container.workingDir;
+  if (container.stdin) config.stdin = true;
+  if (container.stdinOnce) config.stdinOnce = true;
+  if (container.tty) config.tty = true;
+  return config;
+}
