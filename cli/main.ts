@@ -1,5 +1,6 @@
 import { FlagError } from './flags.ts';
 import { apiserverCommand } from './apiserver-command.ts';
+import { controllerCommand } from './controller-command.ts';
 import { lbCommand } from './lb-command.ts';
 import { downCommand, statusCommand, upCommand } from './cluster-commands.ts';
 
@@ -11,7 +12,7 @@ export interface Command {
   usage(): string;
 }
 
-const commands: Command[] = [upCommand, downCommand, statusCommand, apiserverCommand, lbCommand];
+const commands: Command[] = [upCommand, downCommand, statusCommand, apiserverCommand, controllerCommand, lbCommand];
 
 function topUsage(): string {
   return [

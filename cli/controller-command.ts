@@ -1,0 +1,143 @@
+import { parseDuration, parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
+import type { Command } from './main.ts';
+import { Clientset } from '../shared/client/clientset.ts';
+import { fromFlags, loadKubeconfig } from '../shared/client/kubeconfig.ts';
+import { RestClient } from '../shared/client/rest-client.ts';
+import { log } from '../shared/util/log.ts';
+import { parseControllers, runControllerManager, type ControllerManagerConfig } from '../controller/main.ts';
+
+export const controllerSpecs: FlagSpec[] = [
+  { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given)' },
+  { name: 'context', type: 'string', help: 'kubeconfig context to use instead of current-context' },
+  { name: 'server', type: 'string', help: 'API server URL (instead of a kubeconfig)' },
+  { name: 'token', type: 'string', help: 'bearer token (with --server)' },
+  { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
+  { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
+  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc)' },
+  { name: 'node-monitor-grace-period', type: 'duration', default: '50s', help: 'a node silent this long is marked Unknown (unreachable)' },
+  { name: 'node-startup-grace-period', type: 'duration', default: '60s', help: 'grace for a node that never posted status' },
+  { name: 'node-monitor-period', type: 'duration', default: '5s', help: 'how often every node is checked' },
+  { name: 'default-not-ready-toleration-seconds', type: 'number', default: 300, help: 'not-ready NoExecute toleration assumed for pods that have none' },
+  { name: 'default-unreachable-toleration-seconds', type: 'number', default: 300, help: 'unreachable NoExecute toleration assumed for pods that have none' },
+  { name: 'allocate-node-cidrs', type: 'boolean', default: true, help: 'give every node spec.podCIDR(s) from --cluster-cidr' },
+  { name: 'cluster-cidr', type: 'string', default: '10.244.0.0/16', help: 'pod CIDR range of the cluster (comma-separated for dual-stack)' },
+  { name: 'node-cidr-mask-size', type: 'number', help: 'node subnet mask size (default 24 for IPv4, 64 for IPv6)' },
+  { name: 'node-cidr-mask-size-ipv4', type: 'number', help: 'IPv4 node subnet mask size in a dual-stack cluster (default 24)' },
+  { name: 'node-cidr-mask-size-ipv6', type: 'number', help: 'IPv6 node subnet mask size in a dual-stack cluster (default 64)' },
+  { name: 'terminated-pod-gc-threshold', type: 'number', default: 12500, help: 'terminated pods kept before the oldest are deleted (0 disables)' },
+  { name: 'scheduler-name', type: 'string', default: 'default-scheduler', help: 'schedule pods whose spec.schedulerName is this' },
+  { name: 'leader-elect', type: 'boolean', default: false, help: 'run only while holding the leader lease (for several replicas)' },
+  { name: 'leader-elect-lease-duration', type: 'duration', default: '15s', help: 'how long a non-renewed lease stays valid' },
+  { name: 'leader-elect-renew-deadline', type: 'duration', default: '10s', help: 'how long the leader retries renewing before giving up' },
+  { name: 'leader-elect-retry-period', type: 'duration', default: '2s', help: 'time between acquire/renew attempts' },
+  { name: 'leader-elect-resource-namespace', type: 'string', default: 'kube-system', help: 'namespace of the leader lease' },
+  { name: 'leader-elect-resource-name', type: 'string', default: 'kubelab-controller', help: 'name of the leader lease' },
+  { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
+];
+
+/** A duration flag in ms (parseFlags leaves defaults as written, e.g. "50s"). */
+const durationMs = (v: FlagValues, name: string): number => {
+  const raw = v[name];
+  return typeof raw === 'number' ? raw : parseDuration(String(raw), name);
+};
+
+/** Turns parsed flags into the controller manager's configuration (everything but the client). */
+export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerManagerConfig, 'clientset'> {
+  let controllers;
+  try {
+    controllers = parseControllers(String(values['controllers']));
+  } catch (err) {
+    throw new FlagError(err instanceof Error ? err.message : String(err));
+  }
+  const clusterCidrs = String(values['cluster-cidr']).split(',').map((s) => s.trim()).filter(Boolean);
+  if (clusterCidrs.length === 0 || clusterCidrs.length > 2) throw new FlagError('--cluster-cidr must list one CIDR, or two (one per IP family)');
+  const single = values['node-cidr-mask-size'] as number | undefined;
+  const v4 = values['node-cidr-mask-size-ipv4'] as number | undefined;
+  const v6 = values['node-cidr-mask-size-ipv6'] as number | undefined;
+  if (clusterCidrs.length === 2 && single !== undefined) throw new FlagError('--node-cidr-mask-size is for a single-stack cluster; use --node-cidr-mask-size-ipv4 and --node-cidr-mask-size-ipv6');
+  const nodeCidrMaskSizes = clusterCidrs.map((c) => {
+    const isV6 = c.includes(':');
+    if (clusterCidrs.length === 1 && single !== undefined) return single;
+    return isV6 ? v6 ?? 64 : v4 ?? 24;
+  });
+  for (const name of ['default-not-ready-toleration-seconds', 'default-unreachable-toleration-seconds', 'terminated-pod-gc-threshold']) {
+    const n = values[name] as number;
+    if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${name} must be a whole number >= 0, got ${n}`);
+  }
+  const grace = durationMs(values, 'node-monitor-grace-period');
+  const period = durationMs(values, 'node-monitor-period');
+  if (!(grace > 0) || !(period > 0)) throw new FlagError('--node-monitor-grace-period and --node-monitor-period must be positive');
+  return {
+    controllers,
+    nodeMonitorGracePeriodMs: grace,
+    nodeStartupGracePeriodMs: durationMs(values, 'node-startup-grace-period'),
+    nodeMonitorPeriodMs: period,
+    defaultNotReadyTolerationSeconds: values['default-not-ready-toleration-seconds'] as number,
+    defaultUnreachableTolerationSeconds: values['default-unreachable-toleration-seconds'] as number,
+    allocateNodeCidrs: values['allocate-node-cidrs'] === true,
+    clusterCidrs,
+    nodeCidrMaskSizes,
+    terminatedPodGcThreshold: values['terminated-pod-gc-threshold'] as number,
+    schedulerName: String(values['scheduler-name']),
+    leaderElection: {
+      enabled: values['leader-elect'] === true,
+      leaseDurationMs: durationMs(values, 'leader-elect-lease-duration'),
+      renewDeadlineMs: durationMs(values, 'leader-elect-renew-deadline'),
+      retryPeriodMs: durationMs(values, 'leader-elect-retry-period'),
+      namespace: String(values['leader-elect-resource-namespace']),
+      name: String(values['leader-elect-resource-name']),
+    },
+  };
+}
+
+export const controllerCommand: Command = {
+  name: 'controller',
+  summary: 'Run the controllers and the scheduler (node lifecycle, taint eviction, node IPAM, pod GC)',
+  usage: () =>
+    usage(
+      'controller',
+      'Runs the control loops against an API server: node health and NoExecute taints, taint-based eviction, pod CIDR allocation, pod garbage collection and the scheduler. Connects with --kubeconfig, or --server [--token --ca-cert].',
+      controllerSpecs,
+    ),
+  async run(args) {
+    const { values, rest } = parseFlags(args, controllerSpecs);
+    if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
+    const level = String(values['log-level']);
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
+    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    const cfg = controllerConfigFromFlags(values);
+
+    const server = values['server'] as string | undefined;
+    let options;
+    if (server) {
+      if (values['kubeconfig']) throw new FlagError('--server and --kubeconfig are exclusive');
+      options = fromFlags({
+        server,
+        ...(values['token'] ? { token: String(values['token']) } : {}),
+        ...(values['ca-cert'] ? { caCert: String(values['ca-cert']) } : {}),
+        insecure: values['insecure-skip-tls-verify'] === true,
+      });
+    } else {
+      options = loadKubeconfig({
+        ...(values['kubeconfig'] ? { path: String(values['kubeconfig']) } : {}),
+        ...(values['context'] ? { context: String(values['context']) } : {}),
+      }).options;
+    }
+    const restClient = new RestClient({ ...options, userAgent: 'kubelab-controller' });
+    const clientset = new Clientset(restClient);
+    const cm = await runControllerManager({ clientset, ...cfg });
+    log.info('Controller manager running', { identity: cm.identity, leaderElect: cfg.leaderElection?.enabled === true });
+
+    const stop = () => {
+      log.info('Shutting down');
+      void cm.stop();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    const reason = await cm.done;
+    process.off('SIGTERM', stop);
+    process.off('SIGINT', stop);
+    restClient.close();
+    return reason === 'stopped' ? 0 : 1;
+  },
+};

@@ -1,0 +1,275 @@
+/**
+ * The composition root of `kubelab controller` (kube-controller-manager + kube-scheduler in one process):
+ * one client, one shared informer factory, the selected controllers and the scheduler, optionally behind
+ * leader election.
+ *
+ *   const cm = await runControllerManager({ clientset, leaderElection: { enabled: true } });
+ *   ...
+ *   await cm.stop();            // graceful: controllers stop, then the lease is released
+ *
+ * With leader election the informers, controllers and scheduler start only once this instance holds the
+ * lease, and all of them stop when it loses it; `done` then resolves 'leadership-lost' and the process is
+ * expected to exit (as kube-controller-manager does), so a restarted instance campaigns afresh with empty
+ * caches.
+ */
+import type { Node, Pod } from '../shared/api/core-v1.ts';
+import { DEFAULT_SCHEDULER_NAME } from '../shared/api/core-v1.ts';
+import { SharedInformerFactory } from '../shared/cache/informer-factory.ts';
+import type { Clientset } from '../shared/client/clientset.ts';
+import { realClock, type Clock } from '../shared/util/clock.ts';
+import { log as rootLog, type Logger } from '../shared/util/log.ts';
+import { ClientEventRecorder } from './framework/event-recorder.ts';
+import { defaultIdentity, LeaderElector } from './leaderelection/leader-elector.ts';
+import { NodeIpamController } from './nodeipam/node-ipam-controller.ts';
+import { NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.ts';
+import { PodGCController } from './podgc/pod-gc-controller.ts';
+import { Scheduler } from './scheduler/scheduler.ts';
+import { TaintEvictionController } from './tainteviction/taint-eviction-controller.ts';
+
+export type ControllerName = 'scheduler' | 'nodelifecycle' | 'tainteviction' | 'nodeipam' | 'podgc';
+
+/** Every controller, in start order; all are on by default. */
+export const ALL_CONTROLLERS: readonly ControllerName[] = ['nodeipam', 'nodelifecycle', 'tainteviction', 'podgc', 'scheduler'];
+
+/**
+ * Parses `--controllers` as kube-controller-manager does: a comma-separated list where `*` means every
+ * controller that is on by default, `foo` enables foo and `-foo` disables it. Throws on an unknown name.
+ */
+export function parseControllers(spec: string): Set<ControllerName> {
+  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new RangeError('Cannot parse --controllers as it is empty (use * for all)');
+  const known = new Set<string>(ALL_CONTROLLERS);
+  const out = new Set<ControllerName>();
+  const disabled = new Set<string>();
+  let star = false;
+  for (const item of items) {
+    if (item === '*') {
+      star = true;
+      continue;
+    }
+    const name = item.startsWith('-') ? item.slice(1) : item;
+    if (!known.has(name)) throw new RangeError(`Cannot parse --controllers: unknown controller ${JSON.stringify(name)} (known: ${ALL_CONTROLLERS.join(', ')})`);
+    if (item.startsWith('-')) disabled.add(name);
+    else out.add(name as ControllerName);
+  }
+  if (star) for (const c of ALL_CONTROLLERS) out.add(c);
+  for (const c of disabled) out.delete(c as ControllerName);
+  return out;
+}
+
+export interface LeaderElectionConfig {
+  /** @default false */
+  enabled?: boolean;
+  /** @default 15000 */
+  leaseDurationMs?: number;
+  /** @default 10000 */
+  renewDeadlineMs?: number;
+  /** @default 2000 */
+  retryPeriodMs?: number;
+  /** @default 'kube-system' */
+  namespace?: string;
+  /** @default 'kubelab-controller' */
+  name?: string;
+  /** @default `<hostname>_<uuid>` */
+  identity?: string;
+  /** Release the lease on stop() so another instance takes over at once. @default true */
+  releaseOnCancel?: boolean;
+}
+
+export interface ControllerManagerConfig {
+  clientset: Clientset;
+  /** Which controllers run. @default all (ALL_CONTROLLERS) */
+  controllers?: ReadonlySet<ControllerName>;
+  /** @default 50000 */
+  nodeMonitorGracePeriodMs?: number;
+  /** @default 60000 */
+  nodeStartupGracePeriodMs?: number;
+  /** @default 5000 */
+  nodeMonitorPeriodMs?: number;
+  /** @default 300 */
+  defaultNotReadyTolerationSeconds?: number;
+  /** @default 300 */
+  defaultUnreachableTolerationSeconds?: number;
+  /** Whether nodeipam allocates pod CIDRs (it is skipped when false). @default true */
+  allocateNodeCidrs?: boolean;
+  /** @default ['10.244.0.0/16'] */
+  clusterCidrs?: string[];
+  /** One per cluster CIDR. @default 24 for IPv4, 64 for IPv6 */
+  nodeCidrMaskSizes?: number[];
+  /** @default 12500 */
+  terminatedPodGcThreshold?: number;
+  /** @default 20000 */
+  podGcPeriodMs?: number;
+  /** @default 40000 */
+  podGcQuarantineMs?: number;
+  /** @default 'default-scheduler' */
+  schedulerName?: string;
+  leaderElection?: LeaderElectionConfig;
+  /** @default realClock */
+  clock?: Clock;
+  log?: Logger;
+}
+
+export type StopReason = 'stopped' | 'leadership-lost';
+
+export interface RunningControllerManager {
+  /** This instance's leader election identity. */
+  readonly identity: string;
+  /** Resolves once everything has stopped: 'stopped' after stop(), 'leadership-lost' when the lease was lost. */
+  readonly done: Promise<StopReason>;
+  /** True while the controllers run (always true without leader election, until stopped). */
+  isLeader(): boolean;
+  /** Stops the controllers (letting current reconciles finish), then releases the lease. */
+  stop(): Promise<void>;
+}
+
+/** Checks the configuration and starts; resolves once running (not once leading). */
+export async function runControllerManager(config: ControllerManagerConfig): Promise<RunningControllerManager> {
+  const log = (config.log ?? rootLog).with({ component: 'controller-manager' });
+  const clock = config.clock ?? realClock;
+  const selected = config.controllers ?? new Set(ALL_CONTROLLERS);
+  const le = config.leaderElection ?? {};
+  const identity = le.identity ?? defaultIdentity();
+  const clusterCidrs = config.clusterCidrs ?? ['10.244.0.0/16'];
+  const maskSizes = config.nodeCidrMaskSizes ?? clusterCidrs.map((c) => (c.includes(':') ? 64 : 24));
+  const allocate = config.allocateNodeCidrs ?? true;
+
+  let leading = false;
+  const runControllers = async (signal: AbortSignal): Promise<void> => {
+    leading = true;
+    try {
+      await runAll(signal);
+    } finally {
+      leading = false;
+    }
+  };
+
+  const runAll = async (signal: AbortSignal): Promise<void> => {
+    const factory = new SharedInformerFactory(config.clientset.client, { clock, log: config.log ?? rootLog });
+    const recorders: ClientEventRecorder[] = [];
+    const recorder = (component: string) => {
+      const r = new ClientEventRecorder(config.clientset.events, { component, clock, log: config.log ?? rootLog });
+      recorders.push(r);
+      return r;
+    };
+    const runners: { name: string; run: (s: AbortSignal) => Promise<void> }[] = [];
+    const common = { clientset: config.clientset, informerFactory: factory, clock, ...(config.log ? { log: config.log } : {}) };
+
+    if (selected.has('nodeipam')) {
+      if (allocate) {
+        const c = new NodeIpamController({ ...common, recorder: recorder('cidrAllocator'), clusterCidrs, nodeCidrMaskSizes: maskSizes });
+        runners.push({ name: 'nodeipam', run: (s) => c.run(s) });
+      } else {
+        log.info('Not starting nodeipam: --allocate-node-cidrs is false');
+      }
+    }
+    if (selected.has('nodelifecycle')) {
+      const c = new NodeLifecycleController({
+        ...common,
+        recorder: recorder('node-controller'),
+        ...(config.nodeMonitorGracePeriodMs !== undefined ? { nodeMonitorGracePeriodMs: config.nodeMonitorGracePeriodMs } : {}),
+        ...(config.nodeStartupGracePeriodMs !== undefined ? { nodeStartupGracePeriodMs: config.nodeStartupGracePeriodMs } : {}),
+        ...(config.nodeMonitorPeriodMs !== undefined ? { nodeMonitorPeriodMs: config.nodeMonitorPeriodMs } : {}),
+      });
+      runners.push({ name: 'nodelifecycle', run: (s) => c.run(s) });
+    }
+    if (selected.has('tainteviction')) {
+      const c = new TaintEvictionController({
+        ...common,
+        recorder: recorder('taint-eviction-controller'),
+        ...(config.defaultNotReadyTolerationSeconds !== undefined ? { defaultNotReadyTolerationSeconds: config.defaultNotReadyTolerationSeconds } : {}),
+        ...(config.defaultUnreachableTolerationSeconds !== undefined ? { defaultUnreachableTolerationSeconds: config.defaultUnreachableTolerationSeconds } : {}),
+      });
+      runners.push({ name: 'tainteviction', run: (s) => c.run(s) });
+    }
+    if (selected.has('podgc')) {
+      const c = new PodGCController({
+        ...common,
+        ...(config.terminatedPodGcThreshold !== undefined ? { terminatedPodThreshold: config.terminatedPodGcThreshold } : {}),
+        ...(config.podGcPeriodMs !== undefined ? { gcCheckPeriodMs: config.podGcPeriodMs } : {}),
+        ...(config.podGcQuarantineMs !== undefined ? { quarantineMs: config.podGcQuarantineMs } : {}),
+      });
+      runners.push({ name: 'podgc', run: (s) => c.run(s) });
+    }
+    if (selected.has('scheduler')) {
+      const scheduler = newScheduler(config, factory, clock);
+      runners.push({
+        name: 'scheduler',
+        // The scheduler starts once the informers synced (its contract).
+        run: async (s) => {
+          const synced = await factory.waitForCacheSync(s);
+          if ([...synced.values()].every(Boolean) && !s.aborted) await scheduler.run(s);
+        },
+      });
+    }
+
+    factory.start(signal);
+    log.info('Starting controllers', { controllers: runners.map((r) => r.name) });
+    await Promise.all(runners.map(async (r) => {
+      try {
+        await r.run(signal);
+      } catch (err) {
+        log.error('Controller failed', { controller: r.name, err });
+      }
+    }));
+    await Promise.all(recorders.map((r) => r.flush()));
+    await factory.shutdown();
+    log.info('Controllers stopped');
+  };
+
+  const stopController = new AbortController();
+  let done: Promise<StopReason>;
+  let elector: LeaderElector | undefined;
+  if (le.enabled) {
+    const namespace = le.namespace ?? 'kube-system';
+    const name = le.name ?? 'kubelab-controller';
+    elector = new LeaderElector({
+      leases: config.clientset.leases,
+      namespace,
+      name,
+      identity,
+      leaseDurationMs: le.leaseDurationMs ?? 15_000,
+      renewDeadlineMs: le.renewDeadlineMs ?? 10_000,
+      retryPeriodMs: le.retryPeriodMs ?? 2_000,
+      releaseOnCancel: le.releaseOnCancel ?? true,
+      clock,
+      ...(config.log ? { log: config.log } : {}),
+      callbacks: {
+        onStartedLeading: (signal) => {
+          log.info('Became leader, starting controllers', { identity, lease: `${namespace}/${name}` });
+          return runControllers(signal);
+        },
+        onStoppedLeading: () => log.info('Stopped leading', { identity }),
+      },
+    });
+    const e = elector;
+    done = e.run(stopController.signal).then(() => (stopController.signal.aborted ? 'stopped' : 'leadership-lost'));
+  } else {
+    done = runControllers(stopController.signal).then(() => 'stopped' as const);
+  }
+  done = done.then((reason) => {
+    if (reason === 'leadership-lost') log.error('Leader election lost', { identity });
+    return reason;
+  });
+
+  return {
+    identity,
+    done,
+    isLeader: () => leading,
+    async stop() {
+      stopController.abort();
+      await done;
+    },
+  };
+}
+
+/** The scheduler, on the shared informers. */
+function newScheduler(config: ControllerManagerConfig, factory: SharedInformerFactory, clock: Clock): Scheduler {
+  return new Scheduler({
+    client: config.clientset,
+    informers: { pods: factory.pods<Pod>(), nodes: factory.nodes<Node>() },
+    schedulerName: config.schedulerName ?? DEFAULT_SCHEDULER_NAME,
+    clock,
+    ...(config.log ? { log: config.log } : {}),
+  });
+}
