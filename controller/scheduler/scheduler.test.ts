@@ -15,7 +15,7 @@ import { makeNode, makePod } from './testing/fixtures.ts';
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
+  for (let i = 0; i < 20000; i++) {
     if (cond()) return;
     await tick();
   }
@@ -218,6 +218,26 @@ describe('Scheduler against the fake clientset', () => {
     await h.scheduler.flush();
     assert.equal(h.scheduler.queue.whereIs(uid), undefined);
     assert.equal(h.scheduler.cache.nodeOf(uid), 'n9');
+  });
+});
+
+describe('Scheduler.run', () => {
+  it('schedules queued pods until aborted, then waits for its bindings', async () => {
+    const h = await harness([makeNode('n1', { cpu: '4' }), makeNode('n2', { cpu: '4' })]);
+    const ac = new AbortController();
+    const running = h.scheduler.run(ac.signal);
+    for (let i = 0; i < 6; i++) await h.cs.pods.create(userPod(`p${i}`, { cpu: '1', labels: { app: 'x' } }) as KubeObject);
+    await until(() => [0, 1, 2, 3, 4, 5].every((i) => !!h.podsLister.get(`default/p${i}`)?.spec.nodeName), 'all pods bound');
+    ac.abort();
+    await running;
+    const perNode = new Map<string, number>();
+    for (let i = 0; i < 6; i++) {
+      const n = h.podsLister.get(`default/p${i}`)!.spec.nodeName!;
+      perNode.set(n, (perNode.get(n) ?? 0) + 1);
+    }
+    assert.deepEqual([...perNode.values()], [3, 3], 'spread evenly (LeastAllocated and default spreading)');
+    assert.equal(h.scheduler.stats.bound, 6);
+    await assert.rejects(h.scheduler.queue.pop(), /closed/);
   });
 });
 
