@@ -4,7 +4,10 @@
  *   requests (> 0), request <= allocatable - already requested ("Insufficient cpu", "Insufficient memory",
  *   "Insufficient ephemeral-storage", "Insufficient <scalar>"). All failing resources are reported. The status
  *   is UnschedulableAndUnresolvable when the request exceeds the node's whole allocatable (evicting pods could
- *   not help), Unschedulable otherwise.
+ *   not help), Unschedulable otherwise. That split is kube 1.34's (kubernetes PR 131345); 1.32 always said
+ *   Unschedulable, so for a pod larger than a node its preemption suffix read "No preemption victims found for
+ *   incoming pod" where kubelab (and the issue's example message) say "Preemption is not helpful for scheduling".
+ *   The reasons themselves are identical.
  * - Score: the LeastAllocated strategy (least-allocated.ts) over cpu and memory with the non-zero requests.
  */
 import type { Pod } from '../../../shared/api/core-v1.ts';
