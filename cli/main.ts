@@ -2,6 +2,8 @@ import { FlagError } from './flags.ts';
 import { apiserverCommand } from './apiserver-command.ts';
 import { controllerCommand } from './controller-command.ts';
 import { lbCommand } from './lb-command.ts';
+import { nodeCommand } from './node-command.ts';
+import { simNodesCommand } from './sim-nodes-command.ts';
 import { downCommand, statusCommand, upCommand } from './cluster-commands.ts';
 
 /** A subcommand: parses its own flags from args and runs. Resolves with the process exit code. */
@@ -12,7 +14,7 @@ export interface Command {
   usage(): string;
 }
 
-const commands: Command[] = [upCommand, downCommand, statusCommand, apiserverCommand, controllerCommand, lbCommand];
+const commands: Command[] = [upCommand, downCommand, statusCommand, apiserverCommand, controllerCommand, lbCommand, nodeCommand, simNodesCommand];
 
 function topUsage(): string {
   return [

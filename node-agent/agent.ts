@@ -111,8 +111,10 @@ export interface NodeAgentOptions {
   podsSynced?: () => boolean;
   /** 'informer' (default) or 'external' (caller feeds handleNode). */
   nodeSource?: 'informer' | 'external';
-  /** Called after the runtime state of a node may have changed (simulated runtime -> PLEG relistSoon). */
+  /** Called with the PLEG once it exists (a simulated runtime wires its state changes to relistSoon). */
   onPlegCreated?: (pleg: GenericPleg) => void;
+  /** Delay of the first periodic node status update (spreads many simulated nodes). @default one period */
+  nodeStatusFirstDelayMs?: number;
 }
 
 function dropManagedFields<T extends Pod | Node>(obj: T): T {
@@ -466,7 +468,7 @@ export class NodeAgent {
       void pi.run(signal);
     }
     this.pleg.start();
-    this.nodeStatus.start();
+    this.nodeStatus.start(this.#o.nodeStatusFirstDelayMs);
     this.#scheduleHousekeeping();
     return node;
   }

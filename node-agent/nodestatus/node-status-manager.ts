@@ -190,10 +190,11 @@ export class NodeStatusManager {
     return true;
   }
 
-  start(): void {
+  /** Starts the periodic update; the first one after `firstDelayMs` (default: one period). */
+  start(firstDelayMs?: number): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#scheduleNext();
+    this.#scheduleNext(firstDelayMs);
   }
 
   stop(): void {
@@ -202,7 +203,7 @@ export class NodeStatusManager {
     this.#timer = undefined;
   }
 
-  #scheduleNext(): void {
+  #scheduleNext(delayMs: number = this.#updateMs): void {
     if (this.#stopped) return;
     this.#timer = this.#clock.setTimeout(() => {
       this.updateOnce().then(
@@ -212,6 +213,6 @@ export class NodeStatusManager {
           this.#scheduleNext();
         },
       );
-    }, this.#updateMs);
+    }, delayMs);
   }
 }

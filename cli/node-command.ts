@@ -1,0 +1,117 @@
+/**
+ * `kubelab node`: the node agent (kubelab's kubelet). Flag names follow kubelet where it has the flag.
+ */
+import { parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
+import type { Command } from './main.ts';
+import { log } from '../shared/util/log.ts';
+import { parseLabels, parseTaints, runNodeAgent, type NodeAgentConfig } from '../node-agent/main.ts';
+import { machineHostname } from '../node-agent/agent.ts';
+
+export const nodeSpecs: FlagSpec[] = [
+  { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given)' },
+  { name: 'server', type: 'string', help: 'API server URL (instead of a kubeconfig)' },
+  { name: 'token', type: 'string', help: 'bearer token (with --server)' },
+  { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
+  { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
+  { name: 'name', type: 'string', help: 'node name (kubelet --hostname-override); default: the machine hostname' },
+  { name: 'runtime', type: 'string', default: 'cri', help: 'cri (containerd over --container-runtime-endpoint) or sim (simulated, no containers)' },
+  { name: 'container-runtime-endpoint', type: 'string', default: 'unix:///run/containerd/containerd.sock', help: 'CRI socket' },
+  { name: 'root-dir', type: 'string', default: '/var/lib/kubelab', help: 'pod dirs, volumes and logs (logs under <root-dir>/logs/pods)' },
+  { name: 'node-ip', type: 'string', help: 'InternalIP of the node; default the first non-loopback IPv4' },
+  { name: 'cgroup-prefix', type: 'string', help: 'cgroup parent of pods: <prefix>/pod<uid> (default /kubelab-<name>)' },
+  { name: 'pod-cidr', type: 'string', help: 'register with this spec.podCIDR when none is assigned (the simulated runtime needs one)' },
+  { name: 'port', type: 'number', default: 10250, help: 'port of the agent endpoint (/healthz; logs and exec later); 0 = any free port' },
+  { name: 'address', type: 'string', default: '0.0.0.0', help: 'address of the agent endpoint' },
+  { name: 'node-labels', type: 'string', help: 'labels to register the node with: k=v,k2=v2' },
+  { name: 'register-with-taints', type: 'string', help: 'taints to register the node with: key=value:NoSchedule,...' },
+  { name: 'cpu', type: 'string', help: 'cpu capacity to report (default: the host CPUs)' },
+  { name: 'memory', type: 'string', help: 'memory capacity to report, e.g. 8Gi (default: the host memory)' },
+  { name: 'max-pods', type: 'number', default: 110, help: 'pods capacity' },
+  { name: 'system-reserved', type: 'string', help: 'resources kept out of allocatable: cpu=100m,memory=256Mi' },
+  { name: 'crash-loop-base-delay', type: 'duration', default: '10s', help: 'first CrashLoopBackOff delay (doubles to 5m)' },
+  { name: 'node-status-update-frequency', type: 'duration', default: '10s', help: 'how often the node status is computed (written on change or every 5m)' },
+  { name: 'event-level', type: 'string', default: 'all', help: 'events to record: all, warnings or none' },
+  { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
+];
+
+function str(v: FlagValues[string]): string | undefined {
+  return v === undefined || v === '' ? undefined : String(v);
+}
+
+/** Flags -> runNodeAgent config (exported for tests). */
+export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
+  const runtime = String(values['runtime']);
+  if (runtime !== 'cri' && runtime !== 'sim') throw new FlagError('--runtime must be cri or sim');
+  const events = String(values['event-level']);
+  if (!['all', 'warnings', 'none'].includes(events)) throw new FlagError('--event-level must be all, warnings or none');
+  const server = str(values['server']);
+  if (server && values['kubeconfig']) throw new FlagError('--server and --kubeconfig are exclusive');
+  let labels: Record<string, string>;
+  let taints;
+  let reserved: Record<string, string>;
+  try {
+    labels = parseLabels(str(values['node-labels']));
+    taints = parseTaints(str(values['register-with-taints']));
+    reserved = parseLabels(str(values['system-reserved']));
+  } catch (err) {
+    throw new FlagError((err as Error).message);
+  }
+  const nodeName = str(values['name']) ?? machineHostname();
+  const cfg: NodeAgentConfig = {
+    nodeName,
+    runtime,
+    containerRuntimeEndpoint: String(values['container-runtime-endpoint']),
+    rootDir: String(values['root-dir']),
+    port: Number(values['port']),
+    address: String(values['address']),
+    labels,
+    taints,
+    capacity: {
+      ...(str(values['cpu']) ? { cpu: String(values['cpu']) } : {}),
+      ...(str(values['memory']) ? { memory: String(values['memory']) } : {}),
+      pods: Number(values['max-pods']),
+    },
+    reserved: { ...(reserved['cpu'] ? { cpu: reserved['cpu'] } : {}), ...(reserved['memory'] ? { memory: reserved['memory'] } : {}) },
+    crashLoopBaseDelayMs: Number(values['crash-loop-base-delay']),
+    nodeStatusUpdateFrequencyMs: Number(values['node-status-update-frequency']),
+    events: events as 'all' | 'warnings' | 'none',
+  };
+  if (server) {
+    cfg.server = server;
+    if (str(values['token'])) cfg.token = String(values['token']);
+    if (str(values['ca-cert'])) cfg.caCert = String(values['ca-cert']);
+    if (values['insecure-skip-tls-verify'] === true) cfg.insecureSkipTLSVerify = true;
+  } else if (str(values['kubeconfig'])) cfg.kubeconfig = String(values['kubeconfig']);
+  if (str(values['node-ip'])) cfg.nodeIP = String(values['node-ip']);
+  if (str(values['cgroup-prefix'])) cfg.cgroupPrefix = String(values['cgroup-prefix']);
+  if (str(values['pod-cidr'])) cfg.podCIDR = String(values['pod-cidr']);
+  return cfg;
+}
+
+export const nodeCommand: Command = {
+  name: 'node',
+  summary: 'Run the node agent (registers the node, runs its pods on containerd or the simulated runtime)',
+  usage: () =>
+    usage(
+      'node',
+      'Registers a Node, heartbeats through a Lease in kube-node-lease and runs the pods bound to it on containerd (CRI) or the simulated runtime. Connects with --kubeconfig, or --server [--token --ca-cert].',
+      nodeSpecs,
+    ),
+  async run(args) {
+    const { values, rest } = parseFlags(args, nodeSpecs);
+    if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
+    const level = String(values['log-level']);
+    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
+    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    const running = await runNodeAgent(nodeConfigFromFlags(values));
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        log.info('Shutting down the node agent (pods keep running)');
+        void running.close().then(resolve);
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    });
+    return 0;
+  },
+};
