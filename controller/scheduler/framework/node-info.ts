@@ -323,6 +323,8 @@ export class NodeInfo {
   readyStatus: 'True' | 'False' | 'Unknown' | undefined = undefined;
 
   readonly #memo = new Map<string, { generation: number; value: number }>();
+  /** Bumped when the pod list changes (node-only updates such as heartbeats keep memos valid). */
+  #podsGeneration = 0;
 
   constructor(name: string, usedPorts: HostPortInfo = new HostPortInfo()) {
     this.name = name;
@@ -331,17 +333,17 @@ export class NodeInfo {
 
   /**
    * A number a plugin derived from this node's pods under `key` (e.g. how many pods match a selector), if
-   * nothing changed on the node since it was stored. Lets per-cycle counts over thousands of nodes cost a
+   * the node's pods did not change since it was stored. Lets per-cycle counts over thousands of nodes cost a
    * lookup for every node that did not change since the previous cycle.
    */
   getMemo(key: string): number | undefined {
     const m = this.#memo.get(key);
-    return m !== undefined && m.generation === this.generation ? m.value : undefined;
+    return m !== undefined && m.generation === this.#podsGeneration ? m.value : undefined;
   }
 
   setMemo(key: string, value: number): void {
     if (this.#memo.size >= 32 && !this.#memo.has(key)) this.#memo.clear();
-    this.#memo.set(key, { generation: this.generation, value });
+    this.#memo.set(key, { generation: this.#podsGeneration, value });
   }
 
   setNode(node: Node): void {
@@ -400,6 +402,7 @@ export class NodeInfo {
       else this.usedPorts.remove(hp);
     }
     this.generation++;
+    this.#podsGeneration++;
   }
 
   /** A copy whose pod list and sums can be changed independently (preemption dry runs). */

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { SchedulerCache } from '../cache/scheduler-cache.ts';
+import { CycleState } from '../framework/interface.ts';
 import { makeNode, makePod, nodeInfoOf, runRawScore, runScore } from '../testing/fixtures.ts';
 import { PodTopologySpread } from './pod-topology-spread.ts';
 
@@ -54,9 +56,7 @@ describe('PodTopologySpread (default spreading)', () => {
 });
 
 describe('PodTopologySpread aggregates across cycles', () => {
-  it('scores the same as a full scan while pods and nodes change', async () => {
-    const { SchedulerCache } = await import('../cache/scheduler-cache.ts');
-    const { CycleState } = await import('../framework/interface.ts');
+  it('scores the same as a full scan while pods and nodes change', () => {
     const cache = new SchedulerCache();
     const plugin = new PodTopologySpread();
     let seed = 7;

@@ -4,6 +4,7 @@
  * 100m/128Mi requests) and reports the time per cycle (pop → filter → score → assume → bind started).
  *
  *   node_modules/.bin/node controller/scheduler/testing/bench-cycle.ts [nodes=500] [pods=10000] [groups=20]
+ *   (NO_ZONES=1: nodes without zone labels; UNFIT=1: pods that fit nowhere)
  */
 import type { Node, Pod } from '../../../shared/api/core-v1.ts';
 import type { ResourceEventHandler } from '../../../shared/cache/shared-informer.ts';
@@ -42,7 +43,13 @@ for (let i = 0; i < numNodes; i++) {
 }
 for (let i = 0; i < numPods; i++) {
   const g = i % groups;
-  const pod = makePod(`pod-${i}`, { cpu: '100m', memory: '128Mi', labels: { app: `app-${g}`, 'pod-template-hash': `h${g}` } });
+  const pod = makePod(`pod-${i}`, {
+    cpu: '100m',
+    memory: '128Mi',
+    labels: { app: `app-${g}`, 'pod-template-hash': `h${g}` },
+    // UNFIT=1: every pod asks for a label no node has (measures the all-nodes-rejected path).
+    ...(process.env['UNFIT'] ? { nodeSelector: { 'no-such-label': 'x' } } : {}),
+  });
   pods.set(`default/${pod.metadata.name}`, pod);
   podHandler!.onAdd?.(pod, false);
 }
