@@ -174,6 +174,13 @@ export class APIServer {
       const upgradeHandler = info.subresource ? entry.upgrades?.[info.subresource] : undefined;
       const isWatch = !info.subresource && (info.verb === 'watch' || isTrue(url.searchParams.get('watch')) || !info.name);
       if (!upgradeHandler && !isWatch) throw newStatus400('Upgrade is only supported for watch, exec, attach and portforward');
+      if (!upgradeHandler) {
+        // The same checks dispatchResource makes for a chunked watch: scope, and the resource's own verb table
+        // (the top-level `bindings` serves create only; watching it used to reach the pods cache and fail with a 500).
+        const namespaced = entry.store.info.namespaced;
+        if ((info.name && namespaced && !info.namespace) || (!namespaced && info.namespace && info.resource !== 'namespaces')) throw notFoundResource();
+        if (entry.verbs && !entry.verbs['watch']) throw newMethodNotAllowed('the server does not allow this method on the requested resource');
+      }
       this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
         const ac = new AbortController();
         ws.on('close', () => ac.abort());
