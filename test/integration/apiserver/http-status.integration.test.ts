@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
+import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../framework/test-server.ts';
 import { client, names, pod, until, type Resp } from './_http.ts';
 
@@ -892,6 +893,47 @@ test('no client input yields a 5xx (deterministic fuzz of paths, queries and bod
         continue;
       }
       if (r.status >= 500 || r.status === 0) failures.push(`#${i} ${method} ${path} ct=${ct} body=${body?.toString('utf8').slice(0, 200)} -> ${r.status} ${r.body.slice(0, 300)}`);
+    }
+    // the same over WebSocket upgrades (watch and subresources): refused with < 500, or ERROR frames < 500
+    for (let i = 0; i < 80; i++) {
+      let path = pick([
+        '/api/v1/namespaces/fz/pods', '/api/v1/namespaces/fz/pods/web', '/api/v1/namespaces/fz/pods/web/exec', '/api/v1/namespaces/fz/pods/web/status',
+        '/api/v1/pods', '/api/v1/pods/web', '/api/v1/namespaces/fz/bindings', '/api/v1/nodes', '/api/v1/namespaces/fz/nodes', '/api/v1/namespaces', '/api/v1/namespaces/fz',
+        '/apis/coordination.k8s.io/v1/namespaces/fz/leases', '/api/v1/namespaces/fz/events', '/api/v1/watch/namespaces/fz/pods', '/apis/x/v1/y', '//%zz', '/api/v1/namespaces/fz/pods/%zz',
+      ]);
+      const q = ['timeoutSeconds=1'];
+      const nq = Math.floor(rand() * 4);
+      for (let j = 0; j < nq; j++) q.push(`${pick(queryKeys)}=${encodeURIComponent(pick(queryVals))}`);
+      if (rand() < 0.7) q.push('watch=true');
+      path += '?' + q.join('&');
+      const accept = pick(accepts);
+      const outcome = await new Promise<string | undefined>((resolve) => {
+        const ws = new WebSocket(fz.url.replace(/^http/, 'ws') + path, { headers: { accept } });
+        const timer = setTimeout(() => {
+          // an open watch that said nothing wrong within 300 ms is fine
+          ws.terminate();
+          resolve(undefined);
+        }, 300);
+        const done = (v: string | undefined) => {
+          clearTimeout(timer);
+          resolve(v);
+        };
+        ws.on('unexpected-response', (_req, res) => {
+          res.resume();
+          done((res.statusCode ?? 0) >= 500 ? `HTTP ${res.statusCode}` : undefined);
+        });
+        ws.on('message', (data) => {
+          try {
+            const ev = JSON.parse(data.toString());
+            if (ev.type === 'ERROR' && ev.object?.code >= 500) done(`ERROR frame ${data.toString().slice(0, 300)}`);
+          } catch {
+            done(`unparseable frame ${data.toString().slice(0, 100)}`);
+          }
+        });
+        ws.on('close', () => done(undefined));
+        ws.on('error', () => undefined);
+      });
+      if (outcome) failures.push(`WebSocket #${i} ${path} accept=${accept}: ${outcome}`);
     }
     assert.deepEqual(failures, [], `requests answered with 5xx:\n${failures.join('\n')}`);
     const ready = await fapi.get('/readyz');
