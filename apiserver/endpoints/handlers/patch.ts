@@ -7,7 +7,7 @@ import { schemaFor } from '../../patch/patch-meta.ts';
 import { apply, validatePatchOptions } from '../../fieldmanager/field-manager.ts';
 import { isTrue } from '../../server/request-info.ts';
 import type { UpdateStrategy } from '../../registry/rest/strategy.ts';
-import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, strictDecodingMessage } from '../../openapi/schema-validator.ts';
+import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, pruneUnknownFields, strictDecodingMessage } from '../../openapi/schema-validator.ts';
 import { apiVersionOf } from '../../registry/generic/store.ts';
 import { fieldManagerParam, fieldValidationParam, parseDryRun, type RequestContext } from '../request-context.ts';
 import { decodeBody, mediaType, readBody } from './body.ts';
@@ -92,9 +92,9 @@ function checkPatchedFields(ctx: RequestContext, obj: KubeObject, mode: 'Ignore'
   const apiVersion = apiVersionOf(info);
   const decodeErr = decodeErrorMessage(info.kind, obj, apiVersion);
   if (decodeErr) throw newBadRequest(decodeFailureMessage(info.kind, info.version, decodeErr));
-  if (mode === 'Ignore') return [];
-  const unknown = findUnknownFields(info.kind, obj, apiVersion);
-  if (unknown.length === 0) return [];
-  if (mode === 'Strict') throw newBadRequest(strictDecodingMessage(unknown));
+  const unknown = mode === 'Ignore' ? [] : findUnknownFields(info.kind, obj, apiVersion);
+  if (mode === 'Strict' && unknown.length > 0) throw newBadRequest(strictDecodingMessage(unknown));
+  // As kube decodes into typed structs: unknown fields are never stored.
+  pruneUnknownFields(info.kind, obj, apiVersion);
   return unknown.map((f) => `unknown field "${f}"`);
 }
