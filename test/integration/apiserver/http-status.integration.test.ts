@@ -246,6 +246,24 @@ test('list: limit/continue pages are one consistent snapshot; bad or expired con
     400,
     'BadRequest',
   );
+  // paging the all-namespaces list (JSON and Table, as kubectl get -A does) yields exactly the unpaged list
+  const whole = await api.get('/api/v1/pods');
+  const wholeKeys = whole.json.items.map((i: { metadata: { namespace: string; name: string } }) => `${i.metadata.namespace}/${i.metadata.name}`);
+  for (const accept of ['application/json', 'application/json;as=Table;v=v1;g=meta.k8s.io']) {
+    const keys: string[] = [];
+    let cont = '';
+    for (let pages = 0; ; pages++) {
+      assert.ok(pages < 100, 'paging terminates');
+      const r = await api.get(`/api/v1/pods?limit=4${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`, { accept });
+      assert.equal(r.status, 200, r.text);
+      const rows = accept === 'application/json' ? r.json.items.map((i: any) => i.metadata) : r.json.rows.map((row: any) => row.object.metadata);
+      assert.ok(rows.length <= 4);
+      keys.push(...rows.map((m: { namespace: string; name: string }) => `${m.namespace}/${m.name}`));
+      cont = r.json.metadata.continue ?? '';
+      if (!cont) break;
+    }
+    assert.deepEqual(keys, wholeKeys, accept);
+  }
   // a token for a snapshot that was compacted away is 410 Expired
   await server.storage.compact(await server.storage.currentRevision());
   const expired = status(await api.get(`${PODS(ns)}?limit=3&continue=${encodeURIComponent(p1.json.metadata.continue)}`), 410, 'Expired');

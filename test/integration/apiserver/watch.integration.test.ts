@@ -281,6 +281,25 @@ test('selectors: label and field selected watches; an object leaving the selecti
   one.close();
 });
 
+test('graceful deletion is seen as MODIFIED (deletionTimestamp) then DELETED; finalizer removal too', async () => {
+  const ns = 'w-graceful';
+  await mkns(ns);
+  await create(ns, pod('bound', { nodeName: 'n1' }));
+  await create(ns, pod('held', { finalizers: ['example.com/hold'] }));
+  const s = await watch(`${PODS(ns)}?watch=true&resourceVersion=${await listRV(ns)}`);
+  assert.equal((await api.del(`${PODS(ns)}/bound`)).status, 200);
+  assert.equal((await api.del(`${PODS(ns)}/bound?gracePeriodSeconds=0`)).status, 200);
+  assert.equal((await api.del(`${PODS(ns)}/held`)).status, 200);
+  await update(ns, 'held', (p) => (p.metadata.finalizers = []));
+  const evs = await readEvents(s, (e) => e.length >= 5);
+  assert.deepEqual(summary(evs), ['MODIFIED bound', 'DELETED bound', 'MODIFIED held', 'MODIFIED held', 'DELETED held']);
+  assert.equal(evs[0]?.object.metadata.deletionGracePeriodSeconds, 30);
+  assert.ok(evs[0]?.object.metadata.deletionTimestamp);
+  assert.ok(evs[2]?.object.metadata.deletionTimestamp);
+  await expectQuiet(s, 300);
+  s.close();
+});
+
 test('all-namespaces watch /api/v1/pods sees every namespace', async () => {
   await mkns('w-all-1');
   await mkns('w-all-2');
