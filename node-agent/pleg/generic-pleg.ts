@@ -123,12 +123,14 @@ export class GenericPleg {
     this.#thresholdMs = options.relistThresholdMs ?? 180_000;
     this.#clock = options.clock ?? realClock;
     this.#log = options.log ?? rootLog;
+    // Healthy until the threshold passes without a successful relist (not "unhealthy until the first one",
+    // which would report every freshly started node NotReady).
+    this.#lastRelist = this.#clock.now();
   }
 
   start(): void {
     if (!this.#stopped) return;
     this.#stopped = false;
-    this.#lastRelist = this.#clock.now();
     this.#schedule(0);
   }
 
