@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { StatusError, newBadRequest, newRequestEntityTooLarge, newStatus } from '../../../shared/errors/status-error.ts';
+import { PROTOBUF_CONTENT_TYPE, decodeProtobufObject } from './protobuf-body.ts';
 
 /** kube-apiserver's limit for a request body (3 MiB, --max-request-bytes default for non-etcd limits). */
 export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
@@ -41,11 +42,13 @@ export function mediaType(contentType: string | undefined): string {
 }
 
 /**
- * Decodes an object body (JSON or YAML). Syntax errors and non-object bodies are 400s in kube's wording; an
- * unsupported content type is 415.
+ * Decodes an object body (JSON or YAML, or protobuf for the kinds kubectl's typed clients create: see
+ * protobuf-body.ts). Syntax errors and non-object bodies are 400s in kube's wording; an unsupported content
+ * type is 415.
  */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  if (type === PROTOBUF_CONTENT_TYPE) return decodeProtobufObject(body);
   const text = body.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     let doc: unknown;

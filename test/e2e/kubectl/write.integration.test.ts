@@ -90,6 +90,35 @@ describe('kubectl create and run', () => {
   });
 });
 
+describe('kubectl create <kind> (protobuf bodies from the typed clientset)', () => {
+  it('create namespace and create service', async () => {
+    const ns = `proto-${process.pid % 10000}`;
+    assert.equal(await env.kubectl.ok(['create', 'namespace', ns]), `namespace/${ns} created\n`);
+    const created = await env.api.get(`/api/v1/namespaces/${ns}`);
+    assert.deepEqual(created.metadata.labels, { 'kubernetes.io/metadata.name': ns });
+    assert.deepEqual(created.spec, { finalizers: ['kubernetes'] });
+    assert.equal(created.status.phase, 'Active');
+    const dry = parseYaml(await env.kubectl.ok(['create', 'namespace', `${ns}-dry`, '--dry-run=server', '-o', 'yaml']));
+    assert.equal(dry.metadata.name, `${ns}-dry`);
+    assert.equal((await env.api.request('GET', `/api/v1/namespaces/${ns}-dry`)).status, 404, 'a dry run persists nothing');
+
+    const k = env.kubectl.ns(ns);
+    assert.equal(await k.ok(['create', 'service', 'clusterip', 'web', '--tcp=80:8080']), 'service/web created\n');
+    assert.equal(await k.ok(['create', 'service', 'nodeport', 'np', '--tcp=80:http', '--node-port=30081']), 'service/np created\n');
+    assert.equal(await k.ok(['create', 'service', 'externalname', 'ext', '--external-name=example.com']), 'service/ext created\n');
+    const web = await env.api.get(`/api/v1/namespaces/${ns}/services/web`);
+    assert.deepEqual(web.spec.ports, [{ name: '80-8080', protocol: 'TCP', port: 80, targetPort: 8080 }]);
+    assert.deepEqual(web.spec.selector, { app: 'web' });
+    assert.equal(web.spec.type, 'ClusterIP');
+    const np = await env.api.get(`/api/v1/namespaces/${ns}/services/np`);
+    assert.deepEqual(np.spec.ports, [{ name: '80-http', protocol: 'TCP', port: 80, targetPort: 'http', nodePort: 30081 }]);
+    const ext = await env.api.get(`/api/v1/namespaces/${ns}/services/ext`);
+    assert.deepEqual([ext.spec.type, ext.spec.externalName], ['ExternalName', 'example.com']);
+    const table = await k.ok(['get', 'services', 'ext', 'np']);
+    assert.match(table, /^ext\s+ExternalName\s+<none>\s+example\.com\s+<none>\s+\S+\nnp\s+NodePort\s+10\.\S+\s+<none>\s+80:30081\/TCP\s+\S+\n$/m);
+  });
+});
+
 describe('kubectl apply', () => {
   it('creates, leaves unchanged, configures a changed field and removes a removed field', async () => {
     const ns = await env.namespace('apply');
