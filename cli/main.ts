@@ -59,8 +59,8 @@ export async function main(argv: string[]): Promise<number> {
 if (import.meta.main) {
   main(process.argv.slice(2)).then(
     (code) => {
-      // Commands that keep serving never resolve; the ones that return set the exit code.
-      process.exitCode = code;
+      // Serving commands resolve only after a signal stopped them: exit even if a library left a handle open.
+      process.exit(code);
     },
     (e: unknown) => {
       process.stderr.write(`kubelab: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);

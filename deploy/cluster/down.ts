@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RemoteRuntime } from '../../node-agent/cri/remote/remote-runtime.ts';
-import { saveState, type ClusterState, type NodeRecord } from './cluster-state.ts';
+import { rm } from 'node:fs/promises';
+import { saveState, type ClusterState } from './cluster-state.ts';
 import { destroyNetwork } from './network.ts';
 import { run } from './run.ts';
 import { isAlive, stopDaemon } from './supervisor.ts';
@@ -13,21 +13,27 @@ const rank = (name: string) => {
   return i < 0 ? ORDER.length : i;
 };
 
-async function removePods(node: NodeRecord, out: (l: string) => void): Promise<void> {
-  if (!existsSync(node.containerdSocket)) return;
-  const rt = new RemoteRuntime({ endpoint: `unix://${node.containerdSocket}`, defaultTimeoutMs: 15_000 });
-  try {
-    const sandboxes = await rt.listPodSandbox();
-    for (const sb of sandboxes) {
-      await rt.stopPodSandbox(sb.id).catch(() => undefined);
-      await rt.removePodSandbox(sb.id).catch(() => undefined);
+/** SIGKILLs every process in the cgroup subtree `prefix` (any hierarchy that lists them). Returns how many. */
+function killCgroupProcesses(prefix: string): number {
+  const pids = new Set<number>();
+  const walk = (dir: string) => {
+    if (!existsSync(dir)) return;
+    try {
+      for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (p) pids.add(Number(p));
+    } catch {
+      // not a cgroup dir
     }
-    if (sandboxes.length) out(`  removed ${sandboxes.length} pod sandbox${sandboxes.length > 1 ? 'es' : ''} on ${node.name}`);
-  } catch {
-    // containerd already gone: the process sweep below handles leftovers
-  } finally {
-    rt.close();
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
+  };
+  for (const h of ['pids', 'memory', 'cpu,cpuacct', 'unified']) walk(join('/sys/fs/cgroup', h, prefix.replace(/^\//, '')));
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
   }
+  return pids.size;
 }
 
 /** Processes whose command line mentions `needle` (containerd shims of a node, by its socket path). */
@@ -79,24 +85,40 @@ function removeCgroups(prefix: string): void {
  * or on a half-started cluster, is fine.
  */
 export async function teardown(state: ClusterState, out: (l: string) => void): Promise<void> {
-  const daemons = [...state.daemons].sort((a, b) => rank(a.name) - rank(b.name));
-  for (const d of daemons) {
-    if (d.name.startsWith('containerd-')) {
-      const node = state.nodes.find((n) => `containerd-${n.name}` === d.name);
-      if (node && isAlive(d.pid)) await removePods(node, out);
-    }
-    if (isAlive(d.pid)) {
-      await stopDaemon(d);
-      out(`  stopped ${d.name} (pid ${d.pid})`);
-    }
+  // One rank at a time (consumers before what they consume), everything within a rank in parallel.
+  const ranks = [...new Set(state.daemons.map((d) => rank(d.name)))].sort((a, b) => a - b);
+  for (const r of ranks) {
+    await Promise.all(
+      state.daemons
+        .filter((d) => rank(d.name) === r)
+        .map(async (d) => {
+          if (d.name.startsWith('containerd-')) {
+            // The whole node goes away: its containers, shims and containerd are killed outright (their
+            // network namespaces, mounts, cgroups and state are removed below), which is what a powered-off
+            // machine looks like and takes a fraction of a graceful StopPodSandbox per pod.
+            const node = state.nodes.find((n) => `containerd-${n.name}` === d.name);
+            if (node) {
+              const n = killCgroupProcesses(node.cgroupPrefix);
+              if (n) out(`  killed ${n} container process${n > 1 ? 'es' : ''} on ${node.name}`);
+              await Promise.all(pidsMentioning(node.containerdSocket).map((pid) => stopDaemon({ pid }, 0)));
+            }
+          }
+          if (isAlive(d.pid)) {
+            await stopDaemon(d, d.name.startsWith('containerd-') ? 0 : 2000);
+            out(`  stopped ${d.name} (pid ${d.pid})`);
+          }
+        }),
+    );
   }
-  for (const node of state.nodes) {
-    // Shims and container processes that outlived containerd.
-    for (const pid of pidsMentioning(node.containerdSocket)) await stopDaemon({ pid }, 1000);
-    const n = await unmountBelow(node.dir);
-    if (n) out(`  unmounted ${n} mount${n > 1 ? 's' : ''} of ${node.name}`);
-    removeCgroups(node.cgroupPrefix);
-  }
+  await Promise.all(
+    state.nodes.map(async (node) => {
+      // Shims and container processes that outlived containerd.
+      await Promise.all(pidsMentioning(node.containerdSocket).map((pid) => stopDaemon({ pid }, 1000)));
+      const n = await unmountBelow(node.dir);
+      if (n) out(`  unmounted ${n} mount${n > 1 ? 's' : ''} of ${node.name}`);
+      removeCgroups(node.cgroupPrefix);
+    }),
+  );
   await unmountBelow(state.stateDir);
   if (state.network) {
     await destroyNetwork(state.network);
@@ -112,8 +134,9 @@ export async function teardown(state: ClusterState, out: (l: string) => void): P
   state.daemons = [];
   state.sysctls = {};
   saveState(state);
-  for (const entry of ['data', 'etcd', 'nodes', 'pki', 'kubeconfig', 'node-join.env']) {
-    rmSync(join(state.stateDir, entry), { recursive: true, force: true });
-  }
+  const doomed = ['data', 'etcd', 'pki', 'kubeconfig', 'node-join.env'].map((e) => join(state.stateDir, e));
+  doomed.push(...state.nodes.map((n) => n.dir));
+  await Promise.all(doomed.map((p) => rm(p, { recursive: true, force: true })));
+  rmSync(join(state.stateDir, 'nodes'), { recursive: true, force: true });
   rmSync(join(state.stateDir, 'cluster.json'), { force: true });
 }

@@ -46,12 +46,22 @@ export async function startDaemon(opts: {
   return { name: opts.name, pid, log: opts.log, netns: opts.netns };
 }
 
+/**
+ * True while the process runs. A zombie counts as gone: daemons outlive `kubelab up`, so their parent is PID 1,
+ * which on some machines (this sandbox's init among them) reaps late.
+ */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
   }
 }
 
