@@ -40,4 +40,6 @@ test('flags map onto the configuration; bad values are flag errors', () => {
   assert.throws(() => controllerConfigFromFlags(parseFlags(['--controllers=nope'], controllerSpecs).values), /unknown controller/);
   assert.throws(() => controllerConfigFromFlags(parseFlags(['--terminated-pod-gc-threshold=-1'], controllerSpecs).values), /whole number/);
   assert.throws(() => parseFlags(['--node-monitor-grace-period=soon'], controllerSpecs), /invalid duration/);
+  assert.throws(() => controllerConfigFromFlags(parseFlags(['--cluster-cidr=10.0.0.0/8', '--node-cidr-mask-size=28'], controllerSpecs).values), /too big/);
+  assert.doesNotThrow(() => controllerConfigFromFlags(parseFlags(['--cluster-cidr=bogus', '--allocate-node-cidrs=false'], controllerSpecs).values), 'not checked when not allocating');
 });

@@ -5,6 +5,7 @@ import { fromFlags, loadKubeconfig } from '../shared/client/kubeconfig.ts';
 import { RestClient } from '../shared/client/rest-client.ts';
 import { log } from '../shared/util/log.ts';
 import { parseControllers, runControllerManager, type ControllerManagerConfig } from '../controller/main.ts';
+import { newCidrSets } from '../controller/nodeipam/node-ipam-controller.ts';
 
 export const controllerSpecs: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given)' },
@@ -60,6 +61,13 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
     if (clusterCidrs.length === 1 && single !== undefined) return single;
     return isV6 ? v6 ?? 64 : v4 ?? 24;
   });
+  if (values['allocate-node-cidrs'] === true && controllers.has('nodeipam')) {
+    try {
+      newCidrSets(clusterCidrs, nodeCidrMaskSizes);
+    } catch (err) {
+      throw new FlagError(err instanceof Error ? err.message : String(err));
+    }
+  }
   for (const name of ['default-not-ready-toleration-seconds', 'default-unreachable-toleration-seconds', 'terminated-pod-gc-threshold']) {
     const n = values[name] as number;
     if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${name} must be a whole number >= 0, got ${n}`);

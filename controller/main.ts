@@ -20,7 +20,7 @@ import { realClock, type Clock } from '../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../shared/util/log.ts';
 import { ClientEventRecorder } from './framework/event-recorder.ts';
 import { defaultIdentity, LeaderElector } from './leaderelection/leader-elector.ts';
-import { NodeIpamController } from './nodeipam/node-ipam-controller.ts';
+import { newCidrSets, NodeIpamController } from './nodeipam/node-ipam-controller.ts';
 import { NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.ts';
 import { PodGCController } from './podgc/pod-gc-controller.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
@@ -123,7 +123,7 @@ export interface RunningControllerManager {
   stop(): Promise<void>;
 }
 
-/** Checks the configuration and starts; resolves once running (not once leading). */
+/** Checks the configuration (throws RangeError) and starts; resolves once running (not once leading). */
 export async function runControllerManager(config: ControllerManagerConfig): Promise<RunningControllerManager> {
   const log = (config.log ?? rootLog).with({ component: 'controller-manager' });
   const clock = config.clock ?? realClock;
@@ -133,6 +133,8 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
   const clusterCidrs = config.clusterCidrs ?? ['10.244.0.0/16'];
   const maskSizes = config.nodeCidrMaskSizes ?? clusterCidrs.map((c) => (c.includes(':') ? 64 : 24));
   const allocate = config.allocateNodeCidrs ?? true;
+  // Configuration errors surface here, not inside a controller after the lease was won.
+  if (selected.has('nodeipam') && allocate) newCidrSets(clusterCidrs, maskSizes);
 
   let leading = false;
   const runControllers = async (signal: AbortSignal): Promise<void> => {

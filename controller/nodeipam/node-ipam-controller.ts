@@ -57,14 +57,7 @@ export class NodeIpamController implements Reconciler {
   readonly #byNode = new Map<string, string[]>();
 
   constructor(options: NodeIpamControllerOptions) {
-    if (options.clusterCidrs.length === 0) throw new RangeError('Cannot allocate node CIDRs as no cluster CIDR is configured');
-    if (options.clusterCidrs.length !== options.nodeCidrMaskSizes.length) {
-      throw new RangeError(`Cannot allocate node CIDRs with ${options.clusterCidrs.length} cluster CIDR(s) and ${options.nodeCidrMaskSizes.length} mask size(s)`);
-    }
-    this.#sets = options.clusterCidrs.map((c, i) => new CidrSet(c, options.nodeCidrMaskSizes[i] as number));
-    if (this.#sets.length > 2 || (this.#sets.length === 2 && this.#sets[0]?.family === this.#sets[1]?.family)) {
-      throw new RangeError(`Cannot allocate node CIDRs from ${options.clusterCidrs.join(',')}: at most one cluster CIDR per IP family`);
-    }
+    this.#sets = newCidrSets(options.clusterCidrs, options.nodeCidrMaskSizes);
     this.#clientset = options.clientset;
     this.#recorder = options.recorder;
     this.#log = (options.log ?? rootLog).with({ controller: 'node-ipam-controller' });
@@ -209,6 +202,22 @@ export class NodeIpamController implements Reconciler {
       }
     }
   }
+}
+
+/**
+ * The allocators for a configuration, checked: one or two cluster CIDRs (at most one per IP family), each
+ * with a mask size that cuts it into at most 2^16 subnets. Throws RangeError with the reason otherwise.
+ */
+export function newCidrSets(clusterCidrs: readonly string[], nodeCidrMaskSizes: readonly number[]): CidrSet[] {
+  if (clusterCidrs.length === 0) throw new RangeError('Cannot allocate node CIDRs as no cluster CIDR is configured');
+  if (clusterCidrs.length !== nodeCidrMaskSizes.length) {
+    throw new RangeError(`Cannot allocate node CIDRs with ${clusterCidrs.length} cluster CIDR(s) and ${nodeCidrMaskSizes.length} mask size(s)`);
+  }
+  const sets = clusterCidrs.map((c, i) => new CidrSet(c, nodeCidrMaskSizes[i] as number));
+  if (sets.length > 2 || (sets.length === 2 && sets[0]?.family === sets[1]?.family)) {
+    throw new RangeError(`Cannot allocate node CIDRs from ${clusterCidrs.join(',')}: at most one cluster CIDR per IP family`);
+  }
+  return sets;
 }
 
 /** spec.podCIDRs, or [spec.podCIDR] for a node that only has the old singular field. */
