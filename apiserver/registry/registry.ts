@@ -14,6 +14,8 @@ import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } fro
 import { immediateDelete } from './rest/strategy.ts';
 import { podDeleteStrategy, podStatusStrategy, podStrategy } from './core/pod/strategy.ts';
 import { bindPod, bindingSuccess } from './core/pod/binding.ts';
+import { podLogHandler } from './core/pod/log.ts';
+import { podStreamUpgrade, requireUpgrade } from './core/pod/exec.ts';
 import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
 import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy } from './core/namespace/strategy.ts';
 import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_NAMESPACES } from './core/namespace/namespace-lifecycle.ts';
@@ -153,6 +155,14 @@ export class Registry {
     };
     const podsServed = this.#served.get('/v1/pods');
     if (podsServed?.subresources) podsServed.subresources['binding'] = bindingHandler;
+    // pods/log, pods/exec, pods/attach: proxied to the node agent (core/pod/log.ts, exec.ts).
+    const nodesStore = byResource.get('nodes')?.store;
+    if (podsServed?.subresources && nodesStore) {
+      const proxyDeps = { pods: podStore, nodes: nodesStore };
+      podsServed.subresources['log'] = podLogHandler(proxyDeps);
+      podsServed.upgrades = { exec: podStreamUpgrade(proxyDeps, 'exec'), attach: podStreamUpgrade(proxyDeps, 'attach') };
+      for (const kind of ['exec', 'attach'] as const) podsServed.subresources[kind] = requireUpgrade(podsServed.upgrades[kind]);
+    }
     // The top-level `bindings` resource: POST /api/v1/namespaces/{ns}/bindings.
     this.#served.set('/v1/bindings', {
       store: new GenericStore({

@@ -9,7 +9,7 @@ import type { Clock } from '../../shared/util/clock.ts';
 import { realClock } from '../../shared/util/clock.ts';
 import { negotiateOutput } from '../endpoints/handlers/negotiation.ts';
 import { writeError, writeJSON } from '../endpoints/handlers/response.ts';
-import type { RequestContext, ServedResource } from '../endpoints/request-context.ts';
+import type { RequestContext, ServedResource, UpgradeHandler } from '../endpoints/request-context.ts';
 import { dispatchResource } from '../endpoints/dispatch.ts';
 import { serveWatchWebSocket } from '../endpoints/handlers/watch.ts';
 import { parseRequestInfo, isTrue, type RequestInfo } from './request-info.ts';
@@ -27,6 +27,23 @@ export type NonResourceHandler = (req: IncomingMessage, res: ServerResponse, pat
 export type Authenticator = (req: IncomingMessage) => Promise<{ name: string; groups: string[] } | null>;
 /** Authorization slot: throws a 403 StatusError to refuse. */
 export type Authorizer = (user: { name: string; groups: string[] } | null, info: RequestInfo) => Promise<void>;
+
+/**
+ * What an upgrade handler (exec, attach) may carry besides being `(ctx, ws) => …`:
+ * - `prepare(ctx)` runs before the handshake, so a validation error is a plain HTTP Status (kube-apiserver's
+ *   ExecREST/AttachREST resolve the pod, container and node before upgrading; kubectl then prints
+ *   `Error from server (BadRequest): …`). The same ctx object is later passed to the handler.
+ * - `protocols`: the WebSocket subprotocols it speaks, in preference order; the first one the client offered
+ *   is echoed in Sec-WebSocket-Protocol (kubectl ≥ 1.30 offers only `v5.channel.k8s.io` and fails the
+ *   handshake otherwise). None offered → 400.
+ * - `spdy(ctx, socket, head)` serves an `Upgrade: SPDY/3.1` request on the raw socket (kubectl ≤ 1.29, and the
+ *   fallback of newer ones). Without it such a request gets 400 `Upgrade request required`.
+ */
+export interface UpgradeHooks {
+  prepare?: (ctx: RequestContext) => Promise<void>;
+  protocols?: readonly string[];
+  spdy?: (ctx: RequestContext, socket: Duplex, head: Buffer) => Promise<void>;
+}
 
 export interface APIServerOptions {
   resources: ResourceLookup;
@@ -49,6 +66,8 @@ export class APIServer {
   readonly #wss: WebSocketServer;
   readonly #clock: Clock;
   readonly #sockets = new Set<Duplex>();
+  /** The subprotocol an upgrade handler's `protocols` chose for a request (see UpgradeHooks). */
+  readonly #chosenProtocol = new WeakMap<IncomingMessage, string>();
 
   constructor(options: APIServerOptions) {
     this.#o = options;
@@ -76,7 +95,11 @@ export class APIServer {
         socket.destroy();
       }
     });
-    this.#wss = new WebSocketServer({ noServer: true });
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      // ws's default: the first subprotocol offered; exec/attach choose theirs in #upgrade.
+      handleProtocols: (offered: Set<string>, req: IncomingMessage) => this.#chosenProtocol.get(req) ?? offered.values().next().value ?? false,
+    });
     this.#server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       void this.#upgrade(req, socket, head);
     });
@@ -181,19 +204,36 @@ export class APIServer {
         if ((info.name && namespaced && !info.namespace) || (!namespaced && info.namespace && info.resource !== 'namespaces')) throw notFoundResource();
         if (entry.verbs && !entry.verbs['watch']) throw newMethodNotAllowed('the server does not allow this method on the requested resource');
       }
+      const ac = new AbortController();
+      const ctx: RequestContext = {
+        req,
+        res: undefined as unknown as ServerResponse,
+        info,
+        query: url.searchParams,
+        entry,
+        output: negotiateOutput(req.headers.accept),
+        signal: ac.signal,
+        now: () => this.#clock.now(),
+      };
+      if (upgradeHandler) {
+        const hooks: UpgradeHandler & UpgradeHooks = upgradeHandler;
+        await hooks.prepare?.(ctx);
+        const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
+        if (upgrade !== 'websocket') {
+          if (!hooks.spdy || upgrade !== 'spdy/3.1') throw newStatus400('Upgrade request required');
+          socket.on('close', () => ac.abort());
+          await hooks.spdy(ctx, socket, head);
+          return;
+        }
+        if (hooks.protocols) {
+          const offered = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '');
+          const chosen = hooks.protocols.find((p) => offered.includes(p));
+          if (!chosen) throw newStatus400(`none of the offered WebSocket subprotocols [${offered.join(', ')}] is supported; supported: ${hooks.protocols.join(', ')}`);
+          this.#chosenProtocol.set(req, chosen);
+        }
+      }
       this.#wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
-        const ac = new AbortController();
         ws.on('close', () => ac.abort());
-        const ctx: RequestContext = {
-          req,
-          res: undefined as unknown as ServerResponse,
-          info,
-          query: url.searchParams,
-          entry,
-          output: negotiateOutput(req.headers.accept),
-          signal: ac.signal,
-          now: () => this.#clock.now(),
-        };
         const run = upgradeHandler ? upgradeHandler(ctx, ws) : serveWatchWebSocket(ctx, ws);
         run.catch((e: unknown) => {
           const status = e instanceof StatusError ? e.status : newStatus(500, 'InternalError', String(e));
