@@ -121,8 +121,9 @@ export function coreSuite(minor: number): void {
         reason: 'Scheduled',
         message: `Successfully assigned ${ns}/web to ${node}`,
         source: { component: 'default-scheduler' },
-        firstTimestamp: timestamp(-120_000),
-        lastTimestamp: timestamp(-120_000),
+        // 30 minutes: printed as a stable "30m" (between 2 and 10 minutes kubectl adds seconds).
+        firstTimestamp: timestamp(-30 * 60_000),
+        lastTimestamp: timestamp(-30 * 60_000),
         count: 1,
       });
       const out = await k.ok(['describe', 'pod', 'web']);
@@ -130,7 +131,7 @@ export function coreSuite(minor: number): void {
       assert.match(out, new RegExp(`^Node:\\s+${node}/$`, 'm'));
       assert.match(out, /^Status:\s+Running$/m);
       assert.match(out, /^    Restart Count:  2$/m);
-      assert.match(out, new RegExp(`^  Normal  Scheduled  2m    default-scheduler  Successfully assigned ${ns}/web to ${node}$`, 'm'));
+      assert.match(out, new RegExp(`^  Normal  Scheduled  30m   default-scheduler  Successfully assigned ${ns}/web to ${node}$`, 'm'));
     });
 
     it('wait: condition, jsonpath, timeout', async () => {

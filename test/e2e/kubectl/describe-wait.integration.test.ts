@@ -73,9 +73,9 @@ describe('kubectl describe', () => {
       ],
     });
     const uid = pod.metadata.uid;
-    await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.1', { kind: 'Pod', object: 'web', uid, type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/web to desc-n1`, first: 600, last: 600, component: 'default-scheduler' }));
-    await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.2', { kind: 'Pod', object: 'web', uid, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container main in pod web', first: 300, last: 20, count: 7, host: 'desc-n1' }));
-    await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.3', { kind: 'Pod', object: 'web', uid, type: 'Normal', reason: 'Pulled', message: 'Container image "nginx:1.27" already present on machine', first: 120, last: 120, host: 'desc-n1' }));
+    await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.1', { kind: 'Pod', object: 'web', uid, type: 'Normal', reason: 'Scheduled', message: `Successfully assigned ${ns}/web to desc-n1`, first: 2400, last: 2400, component: 'default-scheduler' }));
+    await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.2', { kind: 'Pod', object: 'web', uid, type: 'Warning', reason: 'BackOff', message: 'Back-off restarting failed container main in pod web', first: 1800, last: 20, count: 7, host: 'desc-n1' }));
+    await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.3', { kind: 'Pod', object: 'web', uid, type: 'Normal', reason: 'Pulled', message: 'Container image "nginx:1.27" already present on machine', first: 1200, last: 1200, host: 'desc-n1' }));
     // An event of an earlier pod of the same name (another uid) and of another pod: not shown.
     await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'web.0', { kind: 'Pod', object: 'web', uid: '00000000-0000-0000-0000-000000000000', type: 'Normal', reason: 'Killing', message: 'old incarnation', first: 900, last: 900 }));
     await env.api.post(`/api/v1/namespaces/${ns}/events`, event(ns, 'other.1', { kind: 'Pod', object: 'other', uid, type: 'Normal', reason: 'Other', message: 'another pod', first: 60, last: 60 }));
@@ -111,16 +111,17 @@ describe('kubectl describe', () => {
     expectLine(/^QoS Class:\s+Burstable$/);
     expectLine(/^Tolerations:\s+node\.kubernetes\.io\/not-ready:NoExecute op=Exists for 300s$/);
     // Events: sorted by last time, count and age span for repeated events.
-    const ev = out.slice(out.indexOf('Events:'));
+    // Times are 20+ minutes back (stable "40m") except the BackOff's last one, 20 s ago (two digits either way).
+    const ev = out.slice(out.indexOf('Events:')).replace(/ \d\ds \(x7 over/, ' 20s (x7 over');
     assert.equal(
       ev.replace(/[ \t]+$/gm, ''),
       [
         'Events:',
-        '  Type     Reason     Age               From               Message',
-        '  ----     ------     ----              ----               -------',
-        `  Normal   Scheduled  10m               default-scheduler  Successfully assigned ${ns}/web to desc-n1`,
-        '  Normal   Pulled     2m                kubelet            Container image "nginx:1.27" already present on machine',
-        '  Warning  BackOff    20s (x7 over 5m)  kubelet            Back-off restarting failed container main in pod web',
+        '  Type     Reason     Age                From               Message',
+        '  ----     ------     ----               ----               -------',
+        `  Normal   Scheduled  40m                default-scheduler  Successfully assigned ${ns}/web to desc-n1`,
+        '  Normal   Pulled     20m                kubelet            Container image "nginx:1.27" already present on machine',
+        '  Warning  BackOff    20s (x7 over 30m)  kubelet            Back-off restarting failed container main in pod web',
         '',
       ].join('\n'),
     );
@@ -156,8 +157,8 @@ describe('kubectl describe', () => {
     const now = new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
     await env.api.post('/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'dn-1' }, spec: { holderIdentity: 'dn-1', leaseDurationSeconds: 40, renewTime: now } });
     // kubelet records node events in "default" with the node's name as uid; others use the real uid.
-    await env.api.post('/api/v1/namespaces/default/events', event('default', 'dn-1.1', { kind: 'Node', object: 'dn-1', uid: 'dn-1', objectNs: '', type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', first: 300, last: 300, host: 'dn-1' }));
-    await env.api.post('/api/v1/namespaces/default/events', event('default', 'dn-1.2', { kind: 'Node', object: 'dn-1', uid: nodeUid, objectNs: '', type: 'Normal', reason: 'RegisteredNode', message: 'Node dn-1 event: Registered Node dn-1 in Controller', first: 240, last: 240, component: 'node-controller' }));
+    await env.api.post('/api/v1/namespaces/default/events', event('default', 'dn-1.1', { kind: 'Node', object: 'dn-1', uid: 'dn-1', objectNs: '', type: 'Normal', reason: 'Starting', message: 'Starting kubelet.', first: 1800, last: 1800, host: 'dn-1' }));
+    await env.api.post('/api/v1/namespaces/default/events', event('default', 'dn-1.2', { kind: 'Node', object: 'dn-1', uid: nodeUid, objectNs: '', type: 'Normal', reason: 'RegisteredNode', message: 'Node dn-1 event: Registered Node dn-1 in Controller', first: 1200, last: 1200, component: 'node-controller' }));
 
     const out = await env.kubectl.ok(['describe', 'node', 'dn-1']);
     const expectLine = (re: RegExp) => assert.match(out, re);
@@ -181,8 +182,8 @@ describe('kubectl describe', () => {
         'Events:',
         '  Type    Reason          Age   From             Message',
         '  ----    ------          ----  ----             -------',
-        '  Normal  Starting        5m    kubelet          Starting kubelet.',
-        '  Normal  RegisteredNode  4m    node-controller  Node dn-1 event: Registered Node dn-1 in Controller',
+        '  Normal  Starting        30m   kubelet          Starting kubelet.',
+        '  Normal  RegisteredNode  20m   node-controller  Node dn-1 event: Registered Node dn-1 in Controller',
         '',
       ].join('\n'),
     );

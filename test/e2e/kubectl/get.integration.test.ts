@@ -274,15 +274,31 @@ describe('kubectl get -w', () => {
     await createPods(ns, podObject('a'));
     const k = env.kubectl.ns(ns);
     const w = k.start(['get', 'pods', '--watch-only', '-o', 'name']);
+    let patches = 0;
     try {
-      // --watch-only prints nothing for the current state; give it time to establish the watch.
-      await new Promise((r) => setTimeout(r, 700));
+      // --watch-only prints nothing for the current state: touch `a` until a change shows up (the watch is on).
+      await new Promise<void>((resolve, reject) => {
+        const tick = async () => {
+          try {
+            if (w.stdout.includes('pod/a')) return resolve();
+            if (patches > 50) return reject(new Error(`no watch output after ${patches} changes: ${w.stderr}`));
+            await env.api.mergePatch(`/api/v1/namespaces/${ns}/pods/a`, { metadata: { labels: { n: String(++patches) } } });
+            setTimeout(() => void tick(), 200);
+          } catch (e) {
+            reject(e);
+          }
+        };
+        void tick();
+      });
       await createPods(ns, podObject('b'));
       await w.waitForOutput((s) => s.includes('pod/b'), 10_000, 'pod/b');
     } finally {
       await w.stop();
     }
-    assert.equal(w.stdout, 'pod/b\n');
+    const lines = w.stdout.trim().split('\n');
+    assert.equal(lines.at(-1), 'pod/b');
+    assert.ok(lines.slice(0, -1).every((l) => l === 'pod/a'), w.stdout);
+    assert.ok(lines.length - 1 <= patches, 'only changes are printed, never the initial state');
   });
 });
 
@@ -458,23 +474,24 @@ describe('kubectl get: nodes, namespaces, events, leases', () => {
       count: o.count ?? 1,
     });
     // kube names events <object>.<hex time>, so the list (name) order groups them by object, oldest first.
-    await env.api.post(`/api/v1/namespaces/${ns}/events`, ev('api.17e1000000000001', { type: 'Normal', reason: 'Scheduled', object: 'api', message: `Successfully assigned ${ns}/api to n1`, first: 600, last: 600, component: 'default-scheduler' }));
-    await env.api.post(`/api/v1/namespaces/${ns}/events`, ev('api.17e1000000000002', { type: 'Warning', reason: 'BackOff', object: 'api', message: 'Back-off restarting failed container main in pod api', first: 300, last: 20, count: 7, fieldPath: 'spec.containers{main}', host: 'n1' }));
-    await env.api.post(`/api/v1/namespaces/${ns}/events`, ev('web.17e1000000000003', { type: 'Normal', reason: 'Pulled', object: 'web', message: 'Container image "nginx:1.27" already present on machine', first: 120, last: 120, fieldPath: 'spec.containers{main}', host: 'n1' }));
+    // Times are 10+ minutes back (printed as a stable "40m") except the BackOff's last one (seconds: <age>).
+    await env.api.post(`/api/v1/namespaces/${ns}/events`, ev('api.17e1000000000001', { type: 'Normal', reason: 'Scheduled', object: 'api', message: `Successfully assigned ${ns}/api to n1`, first: 2400, last: 2400, component: 'default-scheduler' }));
+    await env.api.post(`/api/v1/namespaces/${ns}/events`, ev('api.17e1000000000002', { type: 'Warning', reason: 'BackOff', object: 'api', message: 'Back-off restarting failed container main in pod api', first: 1800, last: 20, count: 7, fieldPath: 'spec.containers{main}', host: 'n1' }));
+    await env.api.post(`/api/v1/namespaces/${ns}/events`, ev('web.17e1000000000003', { type: 'Normal', reason: 'Pulled', object: 'web', message: 'Container image "nginx:1.27" already present on machine', first: 1200, last: 1200, fieldPath: 'spec.containers{main}', host: 'n1' }));
     const k = env.kubectl.ns(ns);
     assertTable(
       await k.ok(['get', 'events']),
       `LAST SEEN   TYPE      REASON      OBJECT    MESSAGE
-       10m         Normal    Scheduled   pod/api   Successfully assigned ${ns}/api to n1
-       20s         Warning   BackOff     pod/api   Back-off restarting failed container main in pod api
-       2m          Normal    Pulled      pod/web   Container image "nginx:1.27" already present on machine`,
+       40m         Normal    Scheduled   pod/api   Successfully assigned ${ns}/api to n1
+       <age>       Warning   BackOff     pod/api   Back-off restarting failed container main in pod api
+       20m         Normal    Pulled      pod/web   Container image "nginx:1.27" already present on machine`,
     );
     assertTable(
       await k.ok(['get', 'ev', '-o', 'wide']),
       `LAST SEEN   TYPE      REASON      OBJECT    SUBOBJECT               SOURCE              MESSAGE                                                        FIRST SEEN   COUNT   NAME
-       10m         Normal    Scheduled   pod/api   ''                      default-scheduler   Successfully assigned ${ns}/api to n1               10m          1       api.17e1000000000001
-       20s         Warning   BackOff     pod/api   spec.containers{main}   kubelet, n1         Back-off restarting failed container main in pod api           5m           7       api.17e1000000000002
-       2m          Normal    Pulled      pod/web   spec.containers{main}   kubelet, n1         Container image "nginx:1.27" already present on machine        2m           1       web.17e1000000000003`,
+       40m         Normal    Scheduled   pod/api   ''                      default-scheduler   Successfully assigned ${ns}/api to n1               40m          1       api.17e1000000000001
+       <age>       Warning   BackOff     pod/api   spec.containers{main}   kubelet, n1         Back-off restarting failed container main in pod api           30m          7       api.17e1000000000002
+       20m         Normal    Pulled      pod/web   spec.containers{main}   kubelet, n1         Container image "nginx:1.27" already present on machine        20m          1       web.17e1000000000003`,
     );
     assert.deepEqual(parseTable(await k.ok(['get', 'events', '--sort-by=.lastTimestamp'])).rows.map((r) => r[2]), ['Scheduled', 'Pulled', 'BackOff']);
     assert.deepEqual(parseTable(await k.ok(['get', 'events', '--field-selector', 'type=Warning'])).rows.map((r) => r[2]), ['BackOff']);
@@ -484,9 +501,9 @@ describe('kubectl get: nodes, namespaces, events, leases', () => {
     assertTable(
       events,
       `LAST SEEN   TYPE      REASON      OBJECT    MESSAGE
-       10m         Normal    Scheduled   Pod/api   Successfully assigned ${ns}/api to n1
-       2m          Normal    Pulled      Pod/web   Container image "nginx:1.27" already present on machine
-       20s (x7 over 5m)   Warning   BackOff     Pod/api   Back-off restarting failed container main in pod api`,
+       40m         Normal    Scheduled   Pod/api   Successfully assigned ${ns}/api to n1
+       20m         Normal    Pulled      Pod/web   Container image "nginx:1.27" already present on machine
+       <age> (x7 over 30m)   Warning   BackOff     Pod/api   Back-off restarting failed container main in pod api`,
       undefined,
       { aligned: false },
     );
