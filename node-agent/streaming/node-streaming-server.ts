@@ -48,9 +48,9 @@ import {
   selectProtocol,
   type ChannelStatus,
   type StreamOptions,
-} from './remote-command.ts';
+} from '../../shared/streaming/remote-command.ts';
 import { dialRuntimeStream, type RuntimeStreamSession } from './runtime-stream-client.ts';
-import { WsSender } from './ws-sender.ts';
+import { WsSender } from '../../shared/streaming/ws-sender.ts';
 
 export interface NodeStreamingServerOptions {
   /** The CRI runtime (ContainerStatus for log paths and follow, Exec/Attach for streaming URLs). */

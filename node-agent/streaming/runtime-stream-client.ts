@@ -16,7 +16,7 @@ import * as http from 'node:http';
 import type * as net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
-import { SpdySession, type SpdyStream } from './spdy/spdy-session.ts';
+import { SpdySession, type SpdyStream } from '../../shared/streaming/spdy/spdy-session.ts';
 import {
   STREAM_PROTOCOL_V4,
   STREAM_TYPE_HEADER,
@@ -25,7 +25,7 @@ import {
   type ChannelStatus,
   type StreamOptions,
   type StreamType,
-} from './remote-command.ts';
+} from '../../shared/streaming/remote-command.ts';
 
 export class RuntimeStreamError extends Error {
   readonly statusCode: number;

@@ -12,8 +12,8 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ExecRequest, RuntimeService } from '../../cri/services.ts';
 import { CriError } from '../../cri/services.ts';
-import { SpdySession, type SpdyStream } from '../spdy/spdy-session.ts';
-import { exitCodeStatus, successStatus } from '../remote-command.ts';
+import { SpdySession, type SpdyStream } from '../../../shared/streaming/spdy/spdy-session.ts';
+import { exitCodeStatus, successStatus } from '../../../shared/streaming/remote-command.ts';
 
 /** A stand-in for the runtime's stream server: SPDY, v4 streams, a few canned commands. */
 export class FakeStreamServer {

@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket } from 'ws';
 import { StatusError } from '../../../../shared/errors/status-error.ts';
-import { SpdySession, type SpdyStream } from '../../../../node-agent/streaming/spdy/spdy-session.ts';
+import { SpdySession, type SpdyStream } from '../../../../shared/streaming/spdy/spdy-session.ts';
 import { nodeStreamPath, parsePodStreamOptions } from './exec.ts';
 import { startProxyTestEnv, type ProxyTestEnv } from './proxy-test-env.ts';
 

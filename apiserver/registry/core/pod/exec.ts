@@ -25,7 +25,7 @@ import { WebSocket } from 'ws';
 import { newBadRequest } from '../../../../shared/errors/status-error.ts';
 import type { RequestContext, SubresourceHandler, UpgradeHandler } from '../../../endpoints/request-context.ts';
 import type { UpgradeHooks } from '../../../server/server.ts';
-import { SpdySession, type SpdyStream } from '../../../../node-agent/streaming/spdy/spdy-session.ts';
+import { SpdySession, type SpdyStream } from '../../../../shared/streaming/spdy/spdy-session.ts';
 import {
   CH_CLOSE,
   CH_ERROR,
@@ -40,8 +40,8 @@ import {
   channelFrame,
   internalErrorStatus,
   type ChannelStatus,
-} from '../../../../node-agent/streaming/remote-command.ts';
-import { WsSender } from '../../../../node-agent/streaming/ws-sender.ts';
+} from '../../../../shared/streaming/remote-command.ts';
+import { WsSender } from '../../../../shared/streaming/ws-sender.ts';
 import { getPod, nodeLocation, queryBool, statusFromNodeResponse, validateContainer, type PodProxyDeps } from './proxy-node.ts';
 
 export type StreamKind = 'exec' | 'attach';
