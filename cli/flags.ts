@@ -16,7 +16,8 @@ export type FlagValues = Record<string, string | number | boolean | undefined>;
 export function parseFlags(args: string[], specs: FlagSpec[]): { values: FlagValues; rest: string[] } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const values: FlagValues = {};
-  for (const s of specs) values[s.name] = s.default;
+  // Duration defaults are written like the flags ('10s') and parsed like them: commands always get milliseconds.
+  for (const s of specs) values[s.name] = s.type === 'duration' && typeof s.default === 'string' ? parseDuration(s.default, s.name) : s.default;
   const rest: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] ?? '';
