@@ -1,0 +1,105 @@
+/**
+ * `npm run bench` (test/bench/run.sh): the issue-2 API server benchmarks. Every number is printed next to the
+ * raw limit measured in the same run on the same machine (house rule: performance is measured, not timed in
+ * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd ...]  (default: all).
+ * Results: a summary table on stdout, and every measurement as JSON in $BENCH_OUT (default: a temp file).
+ */
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { BenchContext } from './lib/context.ts';
+import { markdownTable, textTable } from './lib/stats.ts';
+import { createScenario } from './scenarios/create.ts';
+import { listScenario } from './scenarios/list.ts';
+import { watchScenario } from './scenarios/watch.ts';
+import { rssScenario } from './scenarios/rss.ts';
+import { kubectlScenario } from './scenarios/kubectl.ts';
+
+const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
+  create: createScenario,
+  rss: (ctx) => rssScenario(ctx, 'embedded'),
+  list: listScenario,
+  kubectl: kubectlScenario,
+  watch: watchScenario,
+  'rss-etcd': (ctx) => rssScenario(ctx, 'etcd'),
+};
+
+function machine(): Record<string, string> {
+  const sh = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
+    } catch {
+      return '?';
+    }
+  };
+  return {
+    date: new Date().toISOString(),
+    nproc: sh('nproc', []),
+    cpu: cpus()[0]?.model ?? '?',
+    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
+    kernel: sh('uname', ['-r']),
+    node: process.version,
+    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
+    etcd: sh('etcd', ['--version']).split('\n')[0] ?? '?',
+    kubectl: sh('kubectl', ['version', '--client']).split('\n')[0] ?? '?',
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const wanted = argv.length === 0 || argv.includes('all') ? Object.keys(scenarios) : argv;
+  for (const w of wanted) {
+    if (!scenarios[w]) {
+      process.stderr.write(`unknown scenario ${JSON.stringify(w)}; known: ${Object.keys(scenarios).join(', ')}, all\n`);
+      return 2;
+    }
+  }
+  const ctx = new BenchContext();
+  const info: Record<string, string> = { ...machine(), server: ctx.serverMode === 'dist' ? 'compiled CLI (as bin/kubelab)' : 'node cli/main.ts (type stripping)' };
+  ctx.log(`machine: ${JSON.stringify(info)}`);
+  const failures: string[] = [];
+  const onSignal = () => {
+    void ctx.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    for (const w of wanted) {
+      ctx.log(`=== ${w}`);
+      const t0 = Date.now();
+      try {
+        await (scenarios[w] as (c: BenchContext) => Promise<void>)(ctx);
+      } catch (e) {
+        failures.push(`${w}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        ctx.log(`${w} FAILED: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      ctx.log(`=== ${w} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await ctx.close();
+  }
+  const header = ['scenario', 'case', 'result', 'p50', 'p99', 'raw (same run)', 'vs raw', 'target', ''];
+  const rows = ctx.rows.map((r) => [r.scenario, r.case, r.value, r.p50, r.p99, r.raw, r.ratio, r.target, r.verdict]);
+  const out = process.env.BENCH_OUT || join(tmpdir(), `kubelab-bench-${ctx.id}.json`);
+  writeFileSync(out, JSON.stringify({ machine: info, rows: ctx.rows, results: ctx.results, failures }, null, 2));
+  const loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  process.stdout.write(`\nkubelab apiserver benchmarks, ${info.date}\n`);
+  process.stdout.write(`machine: nproc ${info.nproc}, ${info.memory}, kernel ${info.kernel}, node ${info.node}, ${info.etcd}\napiserver: ${info.server}, its own process\nload average (1/5/15 min) at start ${info.loadavg}, at end ${loadEnd} (other work on the machine skews absolute numbers; ratios are measured side by side)\n\n`);
+  process.stdout.write(textTable(header, rows) + '\n\n');
+  if (process.env.BENCH_MARKDOWN) process.stdout.write(markdownTable(header, rows) + '\n\n');
+  process.stdout.write(`total ${((Date.now() - ctx.started) / 1000).toFixed(0)} s; all measurements in ${out}\n`);
+  if (failures.length) {
+    process.stderr.write(`\n${failures.length} scenario(s) failed:\n${failures.join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# npm run bench: the API server benchmarks of issue 2 (see docs/benchmarks.md).
+#   test/bench/run.sh                 all scenarios (create, rss, list, kubectl, watch, rss-etcd), ~5-10 min on 2 cores
+#   test/bench/run.sh create list     only those
+#   test/bench/run.sh scheduler ...   the issue-4 scheduler benchmarks instead (test/bench/scheduler-bench.ts)
+# Knobs (environment): BENCH_CREATE_N (3000), BENCH_CREATE_REPEATS (3), BENCH_LIST_PODS (10000),
+#   BENCH_LIST_ITERS (30), BENCH_WATCHERS (1000), BENCH_WATCH_WRITES (20), BENCH_OUT (JSON results file),
+#   BENCH_CPU_PROF=DIR (run every apiserver under node --cpu-prof, profiles in DIR; summarize them with
+#   `node test/bench/prof-top.ts DIR/*.cpuprofile`), BENCH_MARKDOWN=1 (also print the table as Markdown),
+#   BENCH_TIMEOUT (seconds, default 1200).
+# Starts its own etcd (test/integration/framework/etcd.ts) and apiserver processes and removes them at the end.
+set -uo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$root"
+export PATH="$root/node_modules/.bin:$PATH"
+case "$(node --version)" in
+  v24.*) ;;
+  *) echo "bench: node_modules/.bin/node is not Node 24 (run npm ci)" >&2; exit 1 ;;
+esac
+entry=test/bench/main.ts
+if [ "${1:-}" = scheduler ]; then
+  entry=test/bench/scheduler-bench.ts
+  shift
+fi
+exec timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-1200}" node "$entry" "$@"

@@ -1,0 +1,63 @@
+/**
+ * Scenario 4: apiserver RSS (VmRSS of the server process) with 10,000 pods, after the creates and one full list.
+ * Raw reference: the JSON bytes of those pods (the size of the rv=0 list), and the idle server's RSS before the
+ * pods went in; (RSS - idle) / JSON bytes is the memory held per byte of object.
+ */
+import type { Backend } from '../lib/apiserver-process.ts';
+import type { BenchContext } from '../lib/context.ts';
+import { expectStatus } from '../lib/http.ts';
+import { mb, ms, summarize } from '../lib/stats.ts';
+
+const TARGET = 250 * 1024 * 1024;
+
+export async function rssScenario(ctx: BenchContext, backend: Backend): Promise<void> {
+  const pop = await ctx.populated(backend);
+  const { server, baseline, load } = pop;
+  const lat = summarize(load.latencies);
+  ctx.row({
+    scenario: 'rss',
+    case: `populate: ${pop.pods} creates, ${backend}, c=64`,
+    value: `${load.throughput.toFixed(0)}/s`,
+    p50: ms(lat.p50),
+    p99: ms(lat.p99),
+    raw: 'see create',
+    ratio: '',
+    target: '',
+    verdict: '',
+  });
+  const list = await expectStatus(200, `${server.url}/api/v1/pods?resourceVersion=0`, { headers: { Accept: 'application/json' }, keepBody: false });
+  await new Promise((r) => setTimeout(r, 1000));
+  const m = server.memory();
+  ctx.results[`rss.${backend}`] = { baseline, baselineHeap: pop.baselineHeap, after: m, listBytes: list.bytes, pods: pop.pods };
+  ctx.log(`rss ${backend}: ${mb(m.rss)} (idle ${mb(baseline.rss)}, peak ${mb(m.hwm)}); list ${mb(list.bytes)}`);
+  ctx.row({
+    scenario: 'rss',
+    case: `VmRSS, ${pop.pods} pods + full list, ${backend}`,
+    value: mb(m.rss),
+    p50: '-',
+    p99: `peak ${mb(m.hwm)}`,
+    raw: `idle ${mb(baseline.rss)}; pods JSON ${mb(list.bytes)}`,
+    ratio: `${((m.rss - baseline.rss) / list.bytes).toFixed(1)} B/B of JSON`,
+    target: '<= 250 MiB',
+    verdict: m.rss <= TARGET ? 'PASS' : 'MISS',
+  });
+  // Where it goes (after the RSS reading: the probe runs a full GC in the server).
+  const heap = await server.heap();
+  if (heap) {
+    const afterGc = server.memory();
+    ctx.results[`rss.${backend}.heap`] = { ...heap, rssAfterGc: afterGc.rss };
+    const other = m.rss - heap.before.heapTotal - heap.before.external;
+    ctx.row({
+      scenario: 'rss',
+      case: `  breakdown, ${backend}`,
+      value: `V8 heap ${mb(heap.before.heapTotal)} (used ${mb(heap.before.heapUsed)}, live after GC ${mb(heap.after.heapUsed)})`,
+      p50: '',
+      p99: '',
+      raw: `external ${mb(heap.before.external)}; code/native/malloc ${mb(other)}`,
+      ratio: pop.baselineHeap ? `live +${((heap.after.heapUsed - pop.baselineHeap.after.heapUsed) / pop.pods / 1024).toFixed(1)} KiB/pod` : '',
+      target: `RSS after GC ${mb(afterGc.rss)}`,
+      verdict: '',
+    });
+  }
+  if (backend === 'etcd') await ctx.stopServer(server);
+}
