@@ -61,7 +61,7 @@ export const upCommand: Command = {
     } catch (e) {
       if (e instanceof UpError) {
         process.stderr.write(`kubelab up: step "${e.step}" failed: ${e.message}\n  fix: ${e.fix}\n`);
-        return 1;
+        return e.exitCode;
       }
       throw e;
     }

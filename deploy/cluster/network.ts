@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ip, run } from './run.ts';
+import { CommandError, ip, run } from './run.ts';
 
 /** One simulated machine: a network namespace with one interface on the cluster bridge. */
 export interface NodeHost {
@@ -26,11 +26,34 @@ export interface ClusterNetwork {
   routes: { cidr: string; via: string }[];
 }
 
+/** Indexes taken on this machine: a klbN bridge, or klbN-* network namespaces (left by a crashed cluster). */
 export async function usedNetworkIndexes(): Promise<Set<number>> {
   const out = await ip(['-o', 'link', 'show', 'type', 'bridge'], true);
   const used = new Set<number>();
   for (const m of out.matchAll(/^\d+:\s+klb(\d+)[:@]/gm)) used.add(Number(m[1]));
+  const ns = await ip(['netns', 'list'], true);
+  for (const m of ns.matchAll(/^klb(\d+)-/gm)) used.add(Number(m[1]));
   return used;
+}
+
+/**
+ * Picks the first free index and claims it by creating its bridge: `ip link add` fails with "File exists" when
+ * another `kubelab up` got there first, and the next index is tried, so two clusters started at the same time
+ * never share a network.
+ */
+export async function claimNetworkIndex(): Promise<number> {
+  const used = await usedNetworkIndexes();
+  for (let i = 0; i <= 63; i++) {
+    if (used.has(i)) continue;
+    try {
+      await ip(['link', 'add', `klb${i}`, 'type', 'bridge']);
+      return i;
+    } catch (e) {
+      if (e instanceof CommandError && /exists/i.test(e.stderr)) continue;
+      throw e;
+    }
+  }
+  throw new Error('no free cluster network: bridges klb0..klb63 all exist (kubelab down the clusters you no longer need)');
 }
 
 export function planNetwork(index: number, nodeNames: string[]): ClusterNetwork {

@@ -92,7 +92,14 @@ export async function stopDaemon(d: Pick<Daemon, 'pid'>, graceMs = 3000): Promis
   }
 }
 
+/**
+ * The last lines of a component log, for an error message. A kubelab command that rejects its flags prints the
+ * reason and then its usage: the usage is cut so the reason is what the user sees.
+ */
 export function tail(file: string, lines: number): string {
   if (!existsSync(file)) return '';
-  return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  let text = readFileSync(file, 'utf8').trimEnd();
+  const usage = text.lastIndexOf('\n\nUsage: kubelab ');
+  if (usage >= 0) text = text.slice(0, usage).trimEnd();
+  return text.split('\n').slice(-lines).join('\n');
 }

@@ -1,12 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RestClient } from '../../shared/client/rest-client.ts';
 import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
-import { newState, saveState, loadState, type ClusterState, type NodeRecord } from './cluster-state.ts';
-import { addPodRoutes, createNetwork, planNetwork, usedNetworkIndexes } from './network.ts';
+import { newState, saveState, loadState, statePath, type ClusterState, type NodeRecord } from './cluster-state.ts';
+import { addPodRoutes, claimNetworkIndex, createNetwork, planNetwork } from './network.ts';
 import { ensurePKI, kubeconfigYaml } from './pki.ts';
 import { run } from './run.ts';
 import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
@@ -36,24 +36,38 @@ export interface UpOptions {
 export class UpError extends Error {
   readonly step: string;
   readonly fix: string;
-  constructor(step: string, message: string, fix: string) {
+  /** The CLI's exit code: 1, or 130 when interrupted by a signal. */
+  readonly exitCode: number;
+  constructor(step: string, message: string, fix: string, exitCode = 1) {
     super(message);
     this.step = step;
     this.fix = fix;
+    this.exitCode = exitCode;
   }
 }
 
+/** The checkout (deploy scripts, node_modules): above this module, or where a compiled copy links node_modules from. */
 export function repoRoot(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json')) && existsSync(join(dir, 'deploy', 'install-deps.sh'))) return dir;
+    const modules = join(dir, 'node_modules');
+    if (existsSync(modules)) {
+      const linked = dirname(realpathSync(modules));
+      if (existsSync(join(linked, 'deploy', 'install-deps.sh'))) return linked;
+    }
     if (dirname(dir) === dir) throw new Error('cannot find the kubelab checkout');
   }
 }
 
-/** The project's Node 24 and the compiled CLI entry, as every component is started. */
+/**
+ * The project's Node 24 and the CLI entry of the same tree as this module (dist/cli/main.js when compiled,
+ * cli/main.ts under type stripping), so every component runs the build that `kubelab up` itself runs: a test
+ * or benchmark compiled into its own directory never mixes with the shared dist/ that other runs rebuild.
+ */
 function kubelabCommand(root: string): { cmd: string; pre: string[] } {
   const node = join(root, 'node_modules', '.bin', 'node');
-  const main = join(root, 'dist', 'cli', 'main.js');
+  const ext = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
+  const main = fileURLToPath(new URL(`../../cli/main${ext}`, import.meta.url));
   if (!existsSync(node)) throw new UpError('prerequisites', `${node} is missing`, `run 'npm ci' in ${root}`);
   if (!existsSync(main)) throw new UpError('prerequisites', `${main} is missing`, `run 'npm run build' in ${root}`);
   return { cmd: node, pre: ['--enable-source-maps', main] };
@@ -99,7 +113,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
 
   // ---- validation before touching anything
   if (process.getuid?.() !== 0) throw new UpError('prerequisites', 'kubelab up must run as root (it creates network namespaces, bridges and containerd instances)', 'run it with sudo, or as root');
-  if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 20) throw new UpError('flags', `--nodes must be between 1 and 20, got ${o.nodes}`, 'pass e.g. --nodes 3');
+  if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > 20) throw new UpError('flags', `--nodes must be between 1 and 20, got ${o.nodes}`, 'pass e.g. --nodes 3 (for a control plane alone, run kubelab apiserver and kubelab controller by hand)');
   if (!Number.isInteger(o.simNodes) || o.simNodes < 0) throw new UpError('flags', `--sim-nodes must be 0 or more, got ${o.simNodes}`, 'pass e.g. --sim-nodes 100');
   if (o.apiservers === 2 && o.storage !== 'etcd') throw new UpError('flags', 'two API servers need shared storage', 'add --storage etcd');
   if (o.storage === 'embedded' && o.etcdMembers !== 1) throw new UpError('flags', '--etcd-members needs --storage etcd', 'add --storage etcd');
@@ -108,8 +122,15 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     throw new UpError('prerequisites', `a cluster is already running from ${stateDir}`, `run 'kubelab down' there first, or use another --state-dir`);
   }
   if (existing) await teardown(existing, () => undefined);
-  if (!(await portFree(o.apiserverPort))) {
-    throw new UpError('prerequisites', `port ${o.apiserverPort} is already in use`, `stop what listens there (ss -ltnp 'sport = :${o.apiserverPort}') or pass --apiserver-port`);
+  if (!Number.isInteger(o.apiserverPort) || o.apiserverPort < 1 || o.apiserverPort > 65535 - 2) {
+    throw new UpError('flags', `--apiserver-port must be a TCP port, got ${o.apiserverPort}`, 'pass e.g. --apiserver-port 6443');
+  }
+  // With two API servers they listen on the next two ports behind the load balancer on --apiserver-port.
+  for (const port of o.apiservers === 1 ? [o.apiserverPort] : [o.apiserverPort, o.apiserverPort + 1, o.apiserverPort + 2]) {
+    if (!(await portFree(port))) {
+      const what = port === o.apiserverPort ? 'the API server port' : `port ${port} (the API servers behind the load balancer use --apiserver-port + 1 and + 2)`;
+      throw new UpError('prerequisites', `${what} ${port === o.apiserverPort ? port + ' ' : ''}is already in use`, `stop what listens there (ss -ltnp 'sport = :${port}') or pass another --apiserver-port`);
+    }
   }
   const kl = kubelabCommand(root);
   const nodeNames = Array.from({ length: o.nodes }, (_, i) => `node-${i + 1}`);
@@ -118,8 +139,16 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   saveState(state);
   const st = state;
   const logs = join(stateDir, 'logs');
-  /** Fails fast when a component died instead of waiting out a timeout. */
+  // Ctrl-C (or SIGTERM) while coming up: the current wait gives up, and everything started so far is torn down
+  // (daemons run in their own sessions, so the terminal's SIGINT does not reach them).
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (!interrupted) out(`${sig}: stopping ...`);
+    interrupted = sig;
+  };
+  /** Fails fast when a component died (or up was interrupted) instead of waiting out a timeout. */
   const allAlive = () => {
+    if (interrupted) throw new Error(`interrupted by ${interrupted}`);
     for (const d of st.daemons) if (!isAlive(d.pid)) throw new Error(`${d.name} exited; last lines of ${d.log}:\n${tail(d.log, 12)}`);
   };
   const daemon = async (d: Parameters<typeof startDaemon>[0]): Promise<Daemon> => {
@@ -131,14 +160,19 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
 
   let pki: ReturnType<typeof ensurePKI> | undefined;
   let client: RestClient | undefined;
-  const used = await usedNetworkIndexes();
-  let index = 0;
-  while (used.has(index)) index++;
+  // Claimed (its bridge created) before anything else, and recorded at once so a failure tears it down.
+  const index = await claimNetworkIndex().catch((e: Error) => {
+    rmSync(statePath(stateDir), { force: true });
+    throw new UpError('network', e.message, "check 'ip -o link show type bridge' and 'ip netns list' for klb* leftovers");
+  });
   const net = planNetwork(index, nodeNames);
+  st.network = net;
+  saveState(st);
   const hostIP = net.hostIP;
   const server = `https://${hostIP}:${o.apiserverPort}`;
   const kubeconfig = join(stateDir, 'kubeconfig');
   const etcdEndpoints: string[] = [];
+  const imagesDir = process.env.KUBELAB_IMAGE_DIR || join(root, '.kubelab', 'images');
 
   steps.push(['install packages', async () => {
     if (o.skipInstall) return 'skipped';
@@ -146,14 +180,15 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     return r.trim().split('\n').pop();
   }]);
   steps.push(['build images (pause, busybox)', async () => {
-    await run('bash', [join(root, 'deploy', 'images', 'build-images.sh'), join(stateDir, 'images')], { timeoutMs: 300_000 });
+    // One cache for every cluster of this checkout (build-images.sh rebuilds only when an input changed and
+    // serializes concurrent builds), so a second `up` does not pay the umoci build again.
+    await run('bash', [join(root, 'deploy', 'images', 'build-images.sh'), imagesDir], { timeoutMs: 300_000 });
+    return imagesDir;
   }]);
   steps.push(['cluster CA, serving certificate and tokens', async () => {
     pki = ensurePKI(join(stateDir, 'pki'), { ips: [hostIP, '127.0.0.1', '10.96.0.1'], dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'] });
   }]);
-  steps.push([`network (bridge ${net.bridge}, ${o.nodes} node namespaces on ${net.subnet})`, async () => {
-    st.network = net;
-    saveState(st);
+  steps.push([`network (bridge ${net.bridge}, ${o.nodes} node namespace${o.nodes > 1 ? 's' : ''} on ${net.subnet})`, async () => {
     await createNetwork(net);
   }]);
   if (o.storage === 'etcd') {
@@ -174,10 +209,15 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
         });
         etcdEndpoints.push(`http://${hostIP}:${m.client}`);
       }
+      // etcd's own /health (true once the member has a leader and can serve a read); etcdctl is not needed
+      // (Debian ships it in etcd-client, which install-deps.sh does not install).
       await waitFor('etcd health', async () => {
-        const r = await run('etcdctl', ['--endpoints', etcdEndpoints.join(','), 'endpoint', 'health'], { allowFail: true });
-        return r.split('\n').filter((l) => l.includes('is healthy')).length === members.length ? true : undefined;
-      }, 30_000);
+        const healthy = await Promise.all(etcdEndpoints.map(async (e) => {
+          const r = await fetch(`${e}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
+          return r?.ok === true && ((await r.json().catch(() => ({}))) as { health?: string }).health === 'true';
+        }));
+        return healthy.every(Boolean) ? true : undefined;
+      }, 30_000, 200, allAlive);
     }]);
   }
   steps.push([`API server${o.apiservers > 1 ? 's' : ''}`, async () => {
@@ -208,7 +248,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       await waitFor(`API server on port ${p} (/readyz)`, async () => {
         const r = await c.requestRaw({ method: 'GET', path: '/readyz' });
         return r.statusCode === 200 ? true : undefined;
-      }, 60_000);
+      }, 60_000, 200, allAlive);
       c.close();
     }
     writeFileSync(kubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, token: pki.adminToken }), { mode: 0o600 });
@@ -248,8 +288,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       saveState(st);
     }
     await Promise.all(st.nodes.map(async (rec) => {
-      await waitFor(`containerd of ${rec.name}`, async () => ((await run('ctr', ['--address', rec.containerdSocket, 'version'], { allowFail: true })).includes('Server:') ? true : undefined), 20_000);
-      await run('bash', [join(root, 'deploy', 'images', 'import-images.sh'), rec.containerdSocket, join(stateDir, 'images')], { timeoutMs: 120_000 });
+      await waitFor(`containerd of ${rec.name}`, async () => ((await run('ctr', ['--address', rec.containerdSocket, 'version'], { allowFail: true })).includes('Server:') ? true : undefined), 20_000, 200, allAlive);
+      await run('bash', [join(root, 'deploy', 'images', 'import-images.sh'), rec.containerdSocket, imagesDir], { timeoutMs: 120_000 });
     }));
   }]);
   steps.push(['node agents', async () => {
@@ -305,21 +345,31 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
 
   const total = Date.now();
   out(`kubelab up: ${o.nodes} node${o.nodes > 1 ? 's' : ''}${o.simNodes ? ` + ${o.simNodes} simulated` : ''}, ${o.storage} storage${o.storage === 'etcd' ? ` (${o.etcdMembers} member${o.etcdMembers > 1 ? 's' : ''})` : ''}, ${o.apiservers} API server${o.apiservers > 1 ? 's' : ''}, ${o.controllers} controller${o.controllers > 1 ? 's' : ''}; state in ${stateDir}`);
-  for (let i = 0; i < steps.length; i++) {
-    const [name, fn] = steps[i] as [string, () => Promise<string | void>];
-    const t0 = Date.now();
-    out(`[${i + 1}/${steps.length}] ${name} ...`);
-    try {
-      const note = await fn();
-      out(`      done in ${((Date.now() - t0) / 1000).toFixed(1)}s${note ? ` (${note})` : ''}`);
-    } catch (e) {
-      out(`      FAILED after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-      out('Tearing down what was started ...');
-      client?.close();
-      await teardown(st, out).catch(() => undefined);
-      if (e instanceof UpError) throw e;
-      throw new UpError(name, (e as Error).message ?? String(e), fixFor(name, stateDir));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (let i = 0; i < steps.length; i++) {
+      const [name, fn] = steps[i] as [string, () => Promise<string | void>];
+      const t0 = Date.now();
+      out(`[${i + 1}/${steps.length}] ${name} ...`);
+      try {
+        allAlive();
+        const note = await fn();
+        allAlive();
+        out(`      done in ${((Date.now() - t0) / 1000).toFixed(1)}s${note ? ` (${note})` : ''}`);
+      } catch (e) {
+        out(`      ${interrupted ? 'INTERRUPTED' : 'FAILED'} after ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+        out('Tearing down what was started ...');
+        client?.close();
+        await teardown(st, out).catch((err: Error) => out(`  teardown: ${err.message} (run 'kubelab down --state-dir ${stateDir}')`));
+        if (interrupted) throw new UpError(name, `interrupted by ${interrupted}; everything started was removed again`, 'run kubelab up again', 130);
+        if (e instanceof UpError) throw e;
+        throw new UpError(name, (e as Error).message ?? String(e), fixFor(name, stateDir));
+      }
     }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   client?.close();
   out(`Cluster ready in ${((Date.now() - total) / 1000).toFixed(1)}s: API server ${server}`);
