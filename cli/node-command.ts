@@ -29,6 +29,7 @@ export const nodeSpecs: FlagSpec[] = [
   { name: 'max-pods', type: 'number', default: 110, help: 'pods capacity' },
   { name: 'system-reserved', type: 'string', help: 'resources kept out of allocatable: cpu=100m,memory=256Mi' },
   { name: 'crash-loop-base-delay', type: 'duration', default: '10s', help: 'first CrashLoopBackOff delay (doubles to 5m)' },
+  { name: 'node-lease-duration-seconds', type: 'number', default: 40, help: 'duration of the node Lease, renewed every quarter of it (kubelet --node-lease-duration-seconds)' },
   { name: 'node-status-update-frequency', type: 'duration', default: '10s', help: 'how often the node status is computed (written on change or every 5m)' },
   { name: 'event-level', type: 'string', default: 'all', help: 'events to record: all, warnings or none' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
@@ -85,6 +86,9 @@ export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
   if (str(values['node-ip'])) cfg.nodeIP = String(values['node-ip']);
   if (str(values['cgroup-prefix'])) cfg.cgroupPrefix = String(values['cgroup-prefix']);
   if (str(values['pod-cidr'])) cfg.podCIDR = String(values['pod-cidr']);
+  const leaseSeconds = Number(values['node-lease-duration-seconds'] ?? 40);
+  if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new FlagError('--node-lease-duration-seconds must be a positive integer');
+  if (leaseSeconds !== 40) cfg.agent = { leaseDurationSeconds: leaseSeconds };
   return cfg;
 }
 
