@@ -11,8 +11,8 @@
  * - Every client error becomes a StorageError: compacted -> Expired, future revision -> TooLargeResourceVersion,
  *   anything else (connection refused, deadline, closed client) -> Unavailable.
  * - Writes are retried only when the request provably never left the client (no connection to that member);
- *   a retried txn whose first attempt did land would report a false KeyExists/Conflict. Reads are retried a few
- *   times on any transient error.
+ *   a retried txn whose first attempt did land would report a false KeyExists/Conflict. Reads are retried on any
+ *   transient error for up to READ_RETRY_MS (long enough to ride out an etcd leader election).
  */
 import { Etcd3, type IKeyValue, type IOptions, type IRangeRequest, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
 import type { KubeObject } from '../../../shared/api/meta.ts';
@@ -48,6 +48,12 @@ interface State {
 }
 
 const READ_ATTEMPTS = 3;
+/**
+ * Reads are retried on Unavailable for this long: losing the etcd leader fails linearizable reads with
+ * "etcdserver: leader changed" until a new leader is elected (about one to two election timeouts). clientv3 rides
+ * that out the same way (repeatable calls retried up to 100 times, 25 ms apart).
+ */
+const READ_RETRY_MS = 3000;
 
 /** The client's global policy: call straight through (no retries; see the file comment). */
 const passThrough = {
@@ -330,13 +336,14 @@ export class Etcd3Store implements Storage {
 
   async #range(key: string, req: IRangeRequest): Promise<IRangeResponse> {
     this.#checkOpen(key);
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#client.kv.range(req);
       } catch (e) {
         const err = toStorageError(e, key);
-        if (err.code !== 'Unavailable' || attempt >= READ_ATTEMPTS || this.#closed) throw err;
-        await new Promise((r) => setTimeout(r, 50 * attempt));
+        if (err.code !== 'Unavailable' || Date.now() - started >= READ_RETRY_MS || this.#closed) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 250)));
       }
     }
   }
