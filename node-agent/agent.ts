@@ -113,6 +113,8 @@ export interface NodeAgentOptions {
   nodeSource?: 'informer' | 'external';
   /** Called with the PLEG once it exists (a simulated runtime wires its state changes to relistSoon). */
   onPlegCreated?: (pleg: GenericPleg) => void;
+  /** Coalesce pod status writes set within this window (see StatusManager). @default 0 */
+  statusWriteDelayMs?: number;
   /** Delay of the first periodic node status update (spreads many simulated nodes). @default one period */
   nodeStatusFirstDelayMs?: number;
 }
@@ -218,7 +220,13 @@ export class NodeAgent {
       log: this.#log,
     });
     this.runtimeManager.setProbeResults({ liveness: (id) => this.prober.get('liveness', id), startup: (id) => this.prober.get('startup', id) });
-    this.statusManager = new StatusManager({ pods: options.clientset.pods, getPod: (uid) => this.#pods.get(uid), clock: this.#clock, log: this.#log });
+    this.statusManager = new StatusManager({
+      pods: options.clientset.pods,
+      getPod: (uid) => this.#pods.get(uid),
+      clock: this.#clock,
+      log: this.#log,
+      ...(options.statusWriteDelayMs ? { writeDelayMs: options.statusWriteDelayMs } : {}),
+    });
     this.#syncer = new PodSyncHandler({
       runtimeManager: this.runtimeManager,
       statusManager: this.statusManager,
@@ -243,10 +251,9 @@ export class NodeAgent {
         this.#rejected.delete(uid);
       },
     });
+    // The PLEG only wakes workers; the worker reads the pod's status itself (one read per change, not two).
     this.pleg = new GenericPleg({
       runtime: options.runtime,
-      cache: this.podCache,
-      readStatus: (uid, name, ns) => this.runtimeManager.getPodStatus(uid, name, ns),
       onEvents: (uid) => {
         if (this.#pods.has(uid) || this.podWorkers.phaseOf(uid) !== undefined) this.podWorkers.updatePod({ type: 'sync', uid });
       },
@@ -394,7 +401,7 @@ export class NodeAgent {
   handlePodDelete(pod: Pod): void {
     const uid = pod.metadata.uid ?? '';
     this.#pods.delete(uid);
-    this.podWorkers.podRemoved(uid);
+    this.podWorkers.podRemoved(uid, pod);
   }
 
   #reject(pod: Pod, reason: string, message: string): void {

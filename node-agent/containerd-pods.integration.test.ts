@@ -197,6 +197,30 @@ describe('node agent on containerd', () => {
     await assert.rejects(httpGet(cd.gateway, hostPort, 1000), 'the hostPort is released');
   });
 
+  it('a host-network pod gets the node IP; a memory emptyDir is a tmpfs, unmounted at deletion', async () => {
+    await cs.pods.create(
+      podOf('hostnet', {
+        hostNetwork: true,
+        volumes: [{ name: 'cache', emptyDir: { medium: 'Memory', sizeLimit: '8Mi' } }],
+        containers: [c('c', ['sh', '-c', 'echo in-memory > /cache/x; sleep 3600'], { volumeMounts: [{ name: 'cache', mountPath: '/cache' }] })],
+      }),
+    );
+    const p = await running('hostnet');
+    assert.equal(p.status?.podIP, cd.gateway, 'host-network pods report the node IP');
+    const dir = path.join(config.rootDir, 'pods', p.metadata.uid ?? '', 'volumes', 'kubernetes.io~empty-dir', 'cache');
+    const mounts = () => fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.split(' ')[4] === dir);
+    assert.equal(mounts().length, 1, 'the emptyDir is a mount');
+    assert.match(mounts()[0] ?? '', / - tmpfs tmpfs .*size=8192k/);
+    await until('file written', () => (fs.existsSync(path.join(dir, 'x')) ? true : undefined));
+    const id = p.status?.containerStatuses?.[0]?.containerID?.replace('containerd://', '') ?? '';
+    const netns = (await agent.runtime.execSync(id, ['readlink', '/proc/self/ns/net'], { timeoutSeconds: 5 })).stdout.toString().trim();
+    assert.equal(netns, fs.readlinkSync('/proc/self/ns/net'), 'the container is in the host network namespace');
+    await cs.pods.delete('default', 'hostnet', { gracePeriodSeconds: 0 });
+    await until('hostnet deleted', () => gone('hostnet'));
+    // A forced deletion removes the object at once; the agent still stops the pod and cleans up after it.
+    await until('tmpfs unmounted and removed', () => (mounts().length === 0 && !fs.existsSync(dir) ? true : undefined), 20_000);
+  });
+
   it('native sidecars start before the app and stop after it', async () => {
     await cs.pods.create(
       podOf('sidecar', {

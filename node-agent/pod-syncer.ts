@@ -72,9 +72,15 @@ export class PodSyncHandler implements PodSyncer {
     this.#volumeRetryMs = o.volumeRetryMs ?? 2000;
   }
 
+  /**
+   * Reads the pod's runtime status. It is kept in the PodCache only for pods with probes (the probe workers
+   * look up their containers there); other pods do not need it between syncs, and thousands of simulated
+   * pods should not pay for it.
+   */
   async #read(pod: Pod, signal: AbortSignal): Promise<RuntimePodStatus> {
     const st = await this.#rm.getPodStatus(pod.metadata.uid ?? '', pod.metadata.name ?? '', pod.metadata.namespace ?? '', signal);
-    this.#cache.set(st.uid, st);
+    if (this.#prober.hasPod(st.uid)) this.#cache.set(st.uid, st);
+    else this.#cache.delete(st.uid);
     return st;
   }
 
@@ -115,6 +121,7 @@ export class PodSyncHandler implements PodSyncer {
     const phase = this.#setStatus(pod, runtime, false);
     if (phase === 'Succeeded' || phase === 'Failed') return { terminal: true };
     this.#prober.addPod(pod);
+    if (this.#prober.hasPod(runtime.uid)) this.#cache.set(runtime.uid, runtime);
     const { logDir } = await this.#volumes.preparePodDirs(pod);
     let volumes;
     try {

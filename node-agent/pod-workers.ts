@@ -181,10 +181,14 @@ export class PodWorkers {
     this.#enqueue(w);
   }
 
-  /** The API object is gone (deleted). The pod is terminated if it was not, then forgotten. */
-  podRemoved(uid: string): void {
+  /**
+   * The API object is gone (deleted). The pod is terminated if it was not (with the grace period of its last
+   * state, `finalPod` when the deletion event carried it), then forgotten.
+   */
+  podRemoved(uid: string, finalPod?: Pod): void {
     const w = this.#work.get(uid);
     if (!w) return;
+    if (finalPod && finalPod.metadata.uid === uid) w.pod = finalPod;
     w.removed = true;
     this.#requestTermination(w, undefined);
     this.#enqueue(w);

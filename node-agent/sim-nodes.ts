@@ -25,6 +25,7 @@ import { SimulatedRuntime } from './cri/simulated/simulated-runtime.ts';
 import type { EventLevel } from './events/event-recorder.ts';
 import { NodeLeaseController } from './nodestatus/node-lease-controller.ts';
 import { AgentServer } from './server/agent-server.ts';
+import { StringInterner } from './util/string-interner.ts';
 import { NodeAgent, type NodeAgentOptions } from './agent.ts';
 
 export interface SimNodeHostOptions {
@@ -49,6 +50,8 @@ export interface SimNodeHostOptions {
   relistPeriodMs?: number;
   /** @default 300000 */
   resyncIntervalMs?: number;
+  /** Pod status writes coalesce within this window. @default 100 */
+  statusWriteDelayMs?: number;
   /** First lease renewals are spread over this long. @default 10000 */
   leaseSpreadMs?: number;
   /** Nodes registered at once. @default 50 */
@@ -111,11 +114,12 @@ export class SimNodeHost {
     this.#clock = options.clock ?? realClock;
     this.#log = options.log ?? rootLog;
     this.leases = new NodeLeaseController({ leases: options.clientset.leases, clock: this.#clock, log: this.#log, spreadMs: options.leaseSpreadMs ?? 10_000, concurrency: 32 });
+    // Cached objects: no managedFields, and repeated strings shared (memory per simulated pod).
+    const interner = new StringInterner();
     const slim = <T extends Pod | Node>(o: T): T => {
-      if (!o.metadata.managedFields) return o;
       const copy = { ...o, metadata: { ...o.metadata } };
       delete copy.metadata.managedFields;
-      return copy;
+      return interner.internDeep(copy);
     };
     this.#podInformer = new SharedIndexInformer<Pod>(newListWatch(options.clientset.pods as never, { fieldSelector: 'spec.nodeName!=' }), {
       name: 'sim-pods',
@@ -186,6 +190,8 @@ export class SimNodeHost {
         podsSynced: () => this.#podInformer.hasSynced(),
         nodeSource: 'external',
         nodeStatusFirstDelayMs: Math.random() * 10_000,
+        // Pending and Running a few ms apart become one write: the API server is the bottleneck at scale.
+        statusWriteDelayMs: o.statusWriteDelayMs ?? 100,
         onPlegCreated: (pleg) => {
           runtime.onStateChange = () => pleg.relistSoon();
         },

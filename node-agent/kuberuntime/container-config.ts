@@ -54,7 +54,8 @@ export function generatePodSandboxConfig(pod: Pod, o: SandboxConfigOptions): Pod
   const privileged = [...(pod.spec.initContainers ?? []), ...pod.spec.containers].some((c) => c.securityContext?.privileged);
   const config: PodSandboxConfig = {
     metadata: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '', namespace: pod.metadata.namespace ?? '', attempt: o.attempt },
-    hostname: podHostname(pod, o.nodeHostname),
+    // Host-network pods keep the node's UTS namespace: runc refuses a hostname without a private one.
+    hostname: pod.spec.hostNetwork ? '' : podHostname(pod, o.nodeHostname),
     logDirectory: o.logDirectory,
     labels: newPodLabels(pod),
     annotations: newPodAnnotations(pod),

@@ -142,6 +142,11 @@ export class ProberManager {
     if (!this.#results.readiness.has(containerId)) this.#results.readiness.set(containerId, ready ? 'success' : 'failure');
   }
 
+  /** Whether any probe worker exists for the pod. */
+  hasPod(uid: string): boolean {
+    return this.#byPod.has(uid);
+  }
+
   hasWorker(uid: string, name: string, type: ProbeType): boolean {
     return this.#workers.has(`${uid}/${name}/${type}`);
   }

@@ -14,7 +14,7 @@ import {
 } from '../container/runtime-pod.ts';
 import { podSandboxChanged } from '../kuberuntime/compute-pod-actions.ts';
 import { formatTime } from '../util/time.ts';
-import { canonicalJson } from '../util/canonical-json.ts';
+import { canonicalJson, hash53 } from '../util/canonical-json.ts';
 
 /** Conditions the agent owns (kubetypes.PodConditionByKubelet); others are preserved as they are. */
 export const KUBELET_CONDITIONS = new Set(['PodScheduled', 'Ready', 'Initialized', 'ContainersReady', 'PodReadyToStartContainers']);
@@ -380,14 +380,17 @@ export function generatePodStatus(o: GenerateOptions): PodStatus {
   return s;
 }
 
-/** The part of a status that matters for "did it change" (kubelet isPodStatusByKubeletEqual, roughly). */
-export function statusFingerprint(s: PodStatus | undefined): string {
-  if (!s) return '';
+/**
+ * A number identifying a status for "did it change" (kubelet isPodStatusByKubeletEqual, roughly): equal for
+ * statuses that differ only in field order, null vs absent fields, condition order or lastProbeTime.
+ */
+export function statusFingerprint(s: PodStatus | undefined): number {
+  if (!s) return 0;
   const norm = {
     ...s,
     conditions: [...(s.conditions ?? [])]
       .map((c) => ({ type: c.type, status: c.status, reason: c.reason ?? '', message: c.message ?? '', lastTransitionTime: c.lastTransitionTime ?? '' }))
       .sort((a, b) => a.type.localeCompare(b.type)),
   };
-  return canonicalJson(norm);
+  return hash53(canonicalJson(norm));
 }

@@ -27,8 +27,12 @@ interface Entry {
   uid: string;
   namespace: string;
   name: string;
-  status: PodStatus;
-  fingerprint: string;
+  /**
+   * The status set last. Dropped (undefined) once the informer shows the server has exactly it, to keep one
+   * copy per pod instead of two (thousands of simulated pods); the API object's status stands in then.
+   */
+  status: PodStatus | undefined;
+  fingerprint: number;
   /** Bumped on every change. */
   version: number;
   /** Version the server has (0 = nothing written yet). */
@@ -36,10 +40,12 @@ interface Entry {
   /** resourceVersion of our last successful write. */
   writtenRV: number;
   /** The server's status after our last write (or as observed). */
-  apiFingerprint: string;
+  apiFingerprint: number;
   writing: Promise<void> | undefined;
   again: boolean;
   retry: Timer | undefined;
+  /** A delayed write is scheduled. */
+  delayed: Timer | undefined;
 }
 
 export interface StatusManagerOptions {
@@ -50,6 +56,11 @@ export interface StatusManagerOptions {
   log?: Logger;
   /** @default 1000 */
   retryMs?: number;
+  /**
+   * Wait this long before writing a changed status, so statuses set in quick succession (Pending, then
+   * Running a moment later) become one write. 0 writes at once (kubelet's behaviour). @default 0
+   */
+  writeDelayMs?: number;
 }
 
 export class StatusManager {
@@ -58,6 +69,7 @@ export class StatusManager {
   #clock: Clock;
   #log: Logger;
   #retryMs: number;
+  #writeDelayMs: number;
   #entries = new Map<string, Entry>();
   #stopped = false;
   /** Number of PATCH requests sent (for tests and metrics). */
@@ -69,17 +81,20 @@ export class StatusManager {
     this.#clock = options.clock ?? realClock;
     this.#log = options.log ?? rootLog;
     this.#retryMs = options.retryMs ?? 1000;
+    this.#writeDelayMs = options.writeDelayMs ?? 0;
   }
 
   /** The status last set for a pod. */
   getPodStatus(uid: string): PodStatus | undefined {
-    return this.#entries.get(uid)?.status;
+    const e = this.#entries.get(uid);
+    if (!e) return undefined;
+    return e.status ?? this.#getPod(uid)?.status;
   }
 
   setPodStatus(pod: Pod, status: PodStatus): void {
     const uid = pod.metadata.uid ?? '';
     let e = this.#entries.get(uid);
-    const old = e?.status ?? pod.status;
+    const old = e ? this.getPodStatus(uid) : pod.status;
     const next = structuredClone(status);
     // Terminal phases are final.
     if ((old?.phase === 'Succeeded' || old?.phase === 'Failed') && next.phase !== old.phase) next.phase = old.phase;
@@ -100,6 +115,7 @@ export class StatusManager {
         writing: undefined,
         again: false,
         retry: undefined,
+        delayed: undefined,
       };
       this.#entries.set(uid, e);
     } else {
@@ -120,8 +136,11 @@ export class StatusManager {
     const fp = statusFingerprint(pod.status);
     e.apiFingerprint = fp;
     if (fp !== e.fingerprint) {
+      if (!e.status) return; // nothing of ours to restore (we rely on the API's copy)
       e.syncedVersion = 0;
       this.#kick(e);
+    } else if (e.syncedVersion === e.version && rv >= e.writtenRV) {
+      e.status = undefined;
     }
   }
 
@@ -129,6 +148,7 @@ export class StatusManager {
   removePod(uid: string): void {
     const e = this.#entries.get(uid);
     e?.retry?.cancel();
+    e?.delayed?.cancel();
     this.#entries.delete(uid);
   }
 
@@ -142,7 +162,7 @@ export class StatusManager {
         continue;
       }
       if (e.syncedVersion === e.version) return;
-      this.#kick(e);
+      this.#kick(e, true);
       if (!e.writing) return;
     }
   }
@@ -165,16 +185,28 @@ export class StatusManager {
 
   stop(): void {
     this.#stopped = true;
-    for (const e of this.#entries.values()) e.retry?.cancel();
+    for (const e of this.#entries.values()) {
+      e.retry?.cancel();
+      e.delayed?.cancel();
+    }
   }
 
-  #kick(e: Entry): void {
+  #kick(e: Entry, now = false): void {
     if (this.#stopped) return;
     if (e.writing) {
       e.again = true;
       return;
     }
     if (e.syncedVersion === e.version && e.apiFingerprint === e.fingerprint) return;
+    if (this.#writeDelayMs > 0 && !now) {
+      e.delayed ??= this.#clock.setTimeout(() => {
+        e.delayed = undefined;
+        if (this.#entries.get(e.uid) === e) this.#kick(e, true);
+      }, this.#writeDelayMs);
+      return;
+    }
+    e.delayed?.cancel();
+    e.delayed = undefined;
     e.writing = this.#write(e).finally(() => {
       e.writing = undefined;
       if (e.again && this.#entries.get(e.uid) === e) {
@@ -193,7 +225,12 @@ export class StatusManager {
       e.apiFingerprint = e.fingerprint;
       return;
     }
+    if (!e.status) {
+      e.syncedVersion = version;
+      return;
+    }
     const status: Record<string, unknown> = { ...e.status };
+    const phase = e.status.phase;
     // Merge patch: drop what the server has and we no longer report.
     for (const k of Object.keys(apiPod?.status ?? {})) if (!(k in status)) status[k] = null;
     try {
@@ -202,7 +239,12 @@ export class StatusManager {
       e.syncedVersion = version;
       e.writtenRV = Number(updated.metadata.resourceVersion ?? 0);
       e.apiFingerprint = statusFingerprint((updated as Pod).status);
-      this.#log.debug('Status for pod updated successfully', { pod: `${e.namespace}/${e.name}`, phase: e.status.phase });
+      // The informer may have delivered our write before this response arrived: drop our copy now then.
+      const seen = this.#getPod(e.uid);
+      if (seen && version === e.version && Number(seen.metadata.resourceVersion ?? 0) >= e.writtenRV && statusFingerprint(seen.status) === e.fingerprint) {
+        e.status = undefined;
+      }
+      this.#log.debug('Status for pod updated successfully', { pod: `${e.namespace}/${e.name}`, phase });
     } catch (err) {
       if (isNotFound(err) || isConflict(err)) {
         // The pod is gone or was replaced: nothing to write.
