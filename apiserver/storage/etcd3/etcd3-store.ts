@@ -47,7 +47,9 @@ interface State {
   modRev: number;
 }
 
-const READ_ATTEMPTS = 3;
+/** Attempts for a request that provably never reached etcd: the pool picks a member at random, so with one of
+ * three members down a few tries are needed before a live one is hit (p(all dead) = (1/3)^8). */
+const READ_ATTEMPTS = 8;
 /**
  * Reads are retried on Unavailable for this long: losing the etcd leader fails linearizable reads with
  * "etcdserver: leader changed" until a new leader is elected (about one to two election timeouts). clientv3 rides
