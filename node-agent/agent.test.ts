@@ -42,7 +42,7 @@ function setup(extra: Partial<NodeAgentOptions> = {}, shared?: { cs: FakeClients
   return { cs, rt, rootDir, agent };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000): Promise<T> {
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

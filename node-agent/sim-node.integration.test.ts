@@ -20,7 +20,6 @@ import { runNodeAgent, type RunningNodeAgent } from './main.ts';
 import { SimNodeHost } from './sim-nodes.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '..', fs.existsSync(path.join(here, '..', 'package.json')) ? '' : '..');
 
 async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -148,7 +147,7 @@ describe('node agent on the simulated runtime', () => {
     assert.equal(ips.size, 30, 'every pod has its own IP');
     for (const ip of ips) assert.ok(ipInCidr(ip ?? '', cidr));
     process.stderr.write(`sim pod start latency: single ${single} ms (create -> Ready observed), 30 pods ${batch} ms\n`);
-    assert.ok(single < 3000, `single pod start took ${single} ms`);
+    assert.ok(single < 5000, `single pod start took ${single} ms`);
   });
 
   it('honours graceful deletion: terminates, then deletes the object with grace 0', async () => {
@@ -197,7 +196,7 @@ describe('kubelab node --runtime sim (the command)', () => {
   it('registers, logs one line, and stops on SIGTERM', async () => {
     const srv = await startTestServer();
     try {
-      const bin = path.join(repoRoot, 'node_modules', '.bin', 'node');
+      const bin = process.execPath; // the Node 24 running this test
       const main = fs.existsSync(path.join(here, '..', 'cli', 'main.ts')) ? path.join(here, '..', 'cli', 'main.ts') : path.join(here, '..', 'cli', 'main.js');
       const child = spawn(bin, [main, 'node', '--runtime', 'sim', '--server', srv.url, '--name', 'cli-node', '--pod-cidr', '10.202.0.0/24', '--port', '0', '--address', '127.0.0.1', '--root-dir', path.join(os.tmpdir(), 'kubelab-cli-node')], {
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -374,7 +374,11 @@ export class KubeRuntimeManager {
       const reason = err instanceof ImageError ? err.reason : 'ErrImagePull';
       this.reasons.set(uid, c.name, reason, (err as Error).message);
       x.out.errors.push({ container: c.name, reason, message: (err as Error).message });
-      if (err instanceof ImageError && err.retryAfterMs !== undefined) x.requeue(err.retryAfterMs);
+      if (err instanceof ImageError && err.retryAfterMs !== undefined) {
+        // Look again half-way through a fresh back-off (the pod then shows ImagePullBackOff, as kubelet's
+        // slower worker retries make it show), and pull again once it expired.
+        x.requeue(err.reason === 'ErrImagePull' ? Math.max(50, Math.floor(err.retryAfterMs / 2)) : err.retryAfterMs);
+      }
       return false;
     }
     const restartCount = prev ? prev.restartCount + 1 : 0;
