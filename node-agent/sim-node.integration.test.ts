@@ -192,6 +192,32 @@ describe('node agent on the simulated runtime', () => {
   });
 });
 
+describe('pod CIDR assigned later by the controller', () => {
+  it('is NotReady without a pod CIDR, becomes Ready and runs pods in the CIDR once spec.podCIDR is set', async () => {
+    const srv = await startTestServer();
+    const cs = newClientset(loadKubeconfig({ path: srv.kubeconfig }).options);
+    const running = await runNodeAgent({ server: srv.url, nodeName: 'late', runtime: 'sim', rootDir: '/var/lib/kubelab-sim', port: null, log: silentLogger() });
+    try {
+      const n0 = (await cs.nodes.get('', 'late')) as Node;
+      const ready0 = n0.status?.conditions?.find((c) => c.type === 'Ready');
+      assert.equal(ready0?.status, 'False');
+      assert.match(ready0?.message ?? '', /NetworkReady=false/);
+      // What the node IPAM controller does.
+      await cs.nodes.patch('', 'late', 'application/merge-patch+json', { spec: { podCIDR: '10.203.4.0/24', podCIDRs: ['10.203.4.0/24'] } });
+      await until('Ready', async () => (((await cs.nodes.get('', 'late')) as Node).status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? true : undefined), 10_000);
+      await cs.pods.create(pod('late-pod', 'late'));
+      const p = await until('Running', async () => {
+        const x = (await cs.pods.get('default', 'late-pod')) as Pod;
+        return x.status?.phase === 'Running' ? x : undefined;
+      });
+      assert.ok(ipInCidr(p.status?.podIP ?? '', '10.203.4.0/24'), `pod IP ${p.status?.podIP}`);
+    } finally {
+      await running.close();
+      await srv.close();
+    }
+  });
+});
+
 describe('kubelab node --runtime sim (the command)', () => {
   it('registers, logs one line, and stops on SIGTERM', async () => {
     const srv = await startTestServer();
