@@ -20,6 +20,7 @@
  * `handlePodAdd/Update/Delete` and reports sync through `podsSynced` (the simulated-node host does this with
  * one informer for a thousand agents).
  */
+import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import type { Node, NodeSystemInfo, Pod, Taint } from '../shared/api/core-v1.ts';
 import type { Clientset } from '../shared/client/clientset.ts';
@@ -437,6 +438,15 @@ export class NodeAgent {
     if (this.#started) throw new Error(`Cannot start node agent ${this.nodeName} as it is already started`);
     this.#started = true;
     const signal = this.#ac.signal;
+    if (this.#o.mode !== 'simulated') {
+      // The root dir's filesystem is the node's ephemeral-storage (kubelet reports its capacity).
+      mkdirSync(this.#o.rootDir, { recursive: true });
+      const eph = hostCapacity({ rootDir: this.#o.rootDir })['ephemeral-storage'];
+      if (eph !== undefined && this.#capacity['ephemeral-storage'] === undefined) {
+        this.#capacity['ephemeral-storage'] = String(eph);
+        this.#allocatable['ephemeral-storage'] = String(eph);
+      }
+    }
     await this.#waitForRuntime(signal);
     if (this.#o.port !== null) {
       this.#server = new AgentServer({ port: this.#o.port ?? 10250, ...(this.#o.address ? { host: this.#o.address } : {}), pods: () => this.pods(), healthy: () => this.pleg.healthy().ok });
