@@ -175,6 +175,14 @@ export class Kubectl {
   }
 }
 
+/** kubectl processes still running: killed when their environment closes (a failed test must not leave one). */
+const live = new Set<KubectlProcess>();
+
+/** Kills every kubectl started with `start()` that is still running. */
+export function killRunningKubectls(): void {
+  for (const p of live) p.kill();
+}
+
 /** A kubectl still running: its output so far, a wait for a given output, its exit. */
 export class KubectlProcess {
   stdout = '';
@@ -200,9 +208,14 @@ export class KubectlProcess {
       this.stderr += c;
       notify();
     });
+    live.add(this);
     this.#exit = new Promise((resolve, reject) => {
-      child.on('error', (e: NodeJS.ErrnoException) => reject(e.code === 'ENOENT' ? new Error(`kubectl not found: ${KUBECTL_INSTALL_HINT}`) : e));
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        live.delete(this);
+        reject(e.code === 'ENOENT' ? new Error(`kubectl not found: ${KUBECTL_INSTALL_HINT}`) : e);
+      });
       child.on('close', (code) => {
+        live.delete(this);
         notify();
         resolve({ stdout: this.stdout, stderr: this.stderr, code: code ?? -1 });
       });
@@ -215,7 +228,7 @@ export class KubectlProcess {
   }
 
   /** Resolves once `pred(stdout)` holds; fails after timeoutMs with the output so far. */
-  waitForOutput(pred: (stdout: string) => boolean, timeoutMs = 10_000, what = 'output'): Promise<void> {
+  waitForOutput(pred: (stdout: string) => boolean, timeoutMs = 20_000, what = 'output'): Promise<void> {
     if (pred(this.stdout)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const check = () => {
@@ -247,6 +260,11 @@ export class KubectlProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** SIGKILL, without waiting. */
+  kill(): void {
+    if (!this.exited) this.#child.kill('SIGKILL');
   }
 
   /** Stops the process (SIGTERM) and returns what it printed. */
@@ -410,6 +428,7 @@ export async function startKubectlEnv(opts: { minorVersion?: number; binary?: 'd
       return name;
     },
     async close() {
+      killRunningKubectls();
       await server.close();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -491,7 +510,7 @@ export function normaliseAges(text: string): string {
 }
 
 /** Polls until fn returns a truthy value (or fails after timeoutMs). */
-export async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs = 20_000, everyMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {

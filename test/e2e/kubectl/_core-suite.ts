@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse as parseYaml } from 'yaml';
-import { assertTable, podYaml, startKubectlEnv, timestamp, withoutKlog, type KubectlEnv } from '../framework/kubectl.ts';
+import { assertTable, eventually, podYaml, startKubectlEnv, timestamp, withoutKlog, type KubectlEnv } from '../framework/kubectl.ts';
 
 export function coreSuite(minor: number): void {
   describe(`kubectl 1.${minor} core`, () => {
@@ -100,9 +100,9 @@ export function coreSuite(minor: number): void {
       const k = env.kubectl.ns(ns);
       const w = k.start(['get', 'pods', '-l', 'app=app', '-w']);
       try {
-        await w.waitForOutput((s) => /^app\s/m.test(s), 10_000, 'the first row');
+        await w.waitForOutput((s) => /^app\s/m.test(s), 20_000, 'the first row');
         await env.api.setPodStatus(ns, 'app', { phase: 'Pending', containerStatuses: [{ name: 'main', image: 'nginx:1.27', imageID: '', ready: false, started: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] });
-        await w.waitForOutput((s) => s.includes('ContainerCreating'), 10_000, 'the changed row');
+        await w.waitForOutput((s) => s.includes('ContainerCreating'), 20_000, 'the changed row');
       } finally {
         await w.stop();
       }
@@ -150,10 +150,13 @@ export function coreSuite(minor: number): void {
       const k = env.kubectl.ns(ns);
       assert.equal(await k.ok(['delete', 'pod', 'ssa']), 'pod "ssa" deleted\n');
       const del = k.start(['delete', 'pod', 'web']);
-      await new Promise((r) => setTimeout(r, 500));
-      const marked = await env.api.get(`/api/v1/namespaces/${ns}/pods/web`);
+      const marked = await eventually('the pod marked for deletion', async () => {
+        const p = await env.api.get(`/api/v1/namespaces/${ns}/pods/web`);
+        return p.metadata.deletionTimestamp ? p : undefined;
+      });
       assert.equal(marked.metadata.deletionGracePeriodSeconds, 30);
-      assert.equal(del.exited, false);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(del.exited, false, 'kubectl waits for the node agent');
       await env.api.deletePodNow(ns, 'web');
       const r = await del.exit(15_000);
       assert.deepEqual([r.code, r.stdout], [0, 'pod "web" deleted\n'], r.stderr);

@@ -211,12 +211,12 @@ describe('kubectl get -w', () => {
     const k = env.kubectl.ns(ns);
     const w = k.start(['get', 'pods', '-w']);
     try {
-      await w.waitForOutput((s) => s.includes('w1 '), 10_000, 'the initial row');
+      await w.waitForOutput((s) => s.includes('w1 '), 20_000, 'the initial row');
       await env.api.mergePatch(`/api/v1/namespaces/${ns}/pods/w1`, { metadata: { labels: { changed: 'yes' } } });
       await createPods(ns, podObject('w2'));
       await env.api.setPodStatus(ns, 'w2', { phase: 'Pending', containerStatuses: [{ name: 'main', image: 'nginx:1.27', imageID: '', ready: false, restartCount: 0, started: false, state: { waiting: { reason: 'ContainerCreating' } } }] });
       await env.api.must('DELETE', `/api/v1/namespaces/${ns}/pods/w1`);
-      await w.waitForOutput((s) => s.trim().split('\n').length >= 6, 10_000, 'five rows');
+      await w.waitForOutput((s) => s.trim().split('\n').length >= 6, 20_000, 'five rows');
     } finally {
       await w.stop();
     }
@@ -243,12 +243,12 @@ describe('kubectl get -w', () => {
     const w = k.start(['get', 'pod', 'one', '-w']);
     const ev = k.start(['get', 'pods', '-w', '--output-watch-events']);
     try {
-      await w.waitForOutput((s) => s.includes('one '), 10_000, 'the initial row');
-      await ev.waitForOutput((s) => s.includes('other '), 10_000, 'the initial rows');
+      await w.waitForOutput((s) => s.includes('one '), 20_000, 'the initial row');
+      await ev.waitForOutput((s) => s.includes('other '), 20_000, 'the initial rows');
       await env.api.mergePatch(`/api/v1/namespaces/${ns}/pods/other`, { metadata: { labels: { x: '1' } } });
       await env.api.setPodStatus(ns, 'one', { phase: 'Failed', reason: 'Evicted', message: 'The node was low on resource: memory.' });
-      await w.waitForOutput((s) => s.includes('Evicted'), 10_000, 'the Evicted row');
-      await ev.waitForOutput((s) => s.includes('Evicted'), 10_000, 'the Evicted row');
+      await w.waitForOutput((s) => s.includes('Evicted'), 20_000, 'the Evicted row');
+      await ev.waitForOutput((s) => s.includes('Evicted'), 20_000, 'the Evicted row');
     } finally {
       await w.stop();
       await ev.stop();
@@ -291,7 +291,7 @@ describe('kubectl get -w', () => {
         void tick();
       });
       await createPods(ns, podObject('b'));
-      await w.waitForOutput((s) => s.includes('pod/b'), 10_000, 'pod/b');
+      await w.waitForOutput((s) => s.includes('pod/b'), 20_000, 'pod/b');
     } finally {
       await w.stop();
     }
