@@ -49,6 +49,7 @@ import { PodWorkers } from './pod-workers.ts';
 import { Prober } from './prober/prober.ts';
 import { ProberManager } from './prober/prober-manager.ts';
 import { AgentServer } from './server/agent-server.ts';
+import { createNodeStreamingServer, type NodeStreamingServer } from './streaming/node-streaming-server.ts';
 import { StatusManager } from './status/status-manager.ts';
 import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volume/volume-manager.ts';
 
@@ -156,7 +157,7 @@ export class NodeAgent {
   #capacity: Record<string, string>;
   #allocatable: Record<string, string>;
   #podCIDR = '';
-  #server: AgentServer | undefined;
+  #server: AgentServer | NodeStreamingServer | undefined;
   #port = 0;
   #ac = new AbortController();
   #informers: SharedIndexInformer<Pod | Node>[] = [];
@@ -449,8 +450,23 @@ export class NodeAgent {
     }
     await this.#waitForRuntime(signal);
     if (this.#o.port !== null) {
-      this.#server = new AgentServer({ port: this.#o.port ?? 10250, ...(this.#o.address ? { host: this.#o.address } : {}), pods: () => this.pods(), healthy: () => this.pleg.healthy().ok });
-      this.#port = await this.#server.listen();
+      if (this.#o.mode === 'simulated') {
+        const server = new AgentServer({ port: this.#o.port ?? 10250, ...(this.#o.address ? { host: this.#o.address } : {}), pods: () => this.pods(), healthy: () => this.pleg.healthy().ok });
+        this.#port = await server.listen();
+        this.#server = server;
+      } else {
+        // kubelet's port: /healthz, /pods, and the logs/exec/attach endpoints the API server proxies to.
+        const server = await createNodeStreamingServer({
+          runtime: this.#runtime,
+          getPod: (ns, name) => this.pods().find((p) => p.metadata.namespace === ns && p.metadata.name === name),
+          listen: { port: this.#o.port ?? 10250, ...(this.#o.address ? { host: this.#o.address } : {}) },
+          pods: () => this.pods(),
+          healthy: () => this.pleg.healthy().ok,
+          clock: this.#clock,
+        });
+        this.#port = server.port;
+        this.#server = server;
+      }
     }
     if (this.#o.podCIDR) this.#applyPodCidr(this.#o.podCIDR);
     const node = await this.nodeStatus.register(signal);

@@ -65,6 +65,10 @@ export interface NodeStreamingServerOptions {
   /** Where to listen; default 0.0.0.0 and port 10250 (kubelet's); port 0 picks a free one. */
   listen?: { host?: string; port?: number };
   clock?: Clock;
+  /** Serves GET /pods (kubelet's pod list) when given. */
+  pods?: () => Pod[];
+  /** Drives GET /healthz (default: always ok). */
+  healthy?: () => boolean;
 }
 
 export interface NodeStreamingServer {
@@ -161,7 +165,14 @@ async function handleRequest(opts: NodeStreamingServerOptions, clock: Clock, req
   const url = new URL(`http://node${req.url?.startsWith('/') ? '' : '/'}${req.url ?? '/'}`);
   try {
     if (url.pathname === '/healthz') {
-      writeText(res, 200, 'ok');
+      const ok = opts.healthy?.() ?? true;
+      writeText(res, ok ? 200 : 500, ok ? 'ok' : 'unhealthy');
+      return;
+    }
+    if (opts.pods && (url.pathname === '/pods' || url.pathname === '/pods/')) {
+      const body = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: {}, items: opts.pods() });
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
       return;
     }
     const t = parseTarget(url.pathname);
