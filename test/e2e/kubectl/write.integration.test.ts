@@ -276,6 +276,16 @@ describe('kubectl patch and replace', () => {
     // The same file again: its resourceVersion is stale now.
     const stale = await k.fail(['replace', '-f', g]);
     assert.equal(stale.stderr, `Error from server (Conflict): error when replacing "${g}": Operation cannot be fulfilled on pods "r": the object has been modified; please apply your changes to the latest version and try again\n`);
+    // A PUT of the bare manifest: admission puts back what it added on create (DefaultTolerationSeconds'
+    // tolerations, Priority's preemptionPolicy), so only the image changes. (On a real cluster this manifest
+    // would still be refused: ServiceAccount admission also adds a token volume, which kubelab does not.)
+    env.write(`${ns}/pod.yaml`, podYaml('r', { image: 'nginx:1.28' }));
+    assert.equal(await k.ok(['replace', '-f', f]), 'pod/r replaced\n');
+    const bare = await env.api.get(podPath(ns, 'r'));
+    assert.equal(bare.spec.containers[0].image, 'nginx:1.28');
+    assert.deepEqual(bare.spec.tolerations.map((t: { key: string }) => t.key), ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
+    assert.deepEqual([bare.spec.priority, bare.spec.preemptionPolicy], [0, 'PreemptLowerPriority']);
+    env.write(`${ns}/pod.yaml`, podYaml('r', { image: 'nginx:1.26' }));
     const uid = (await env.api.get(podPath(ns, 'r'))).metadata.uid;
     assert.equal(await k.ok(['replace', '--force', '-f', f]), 'pod "r" deleted\npod/r replaced\n');
     const recreated = await env.api.get(podPath(ns, 'r'));

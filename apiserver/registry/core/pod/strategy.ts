@@ -26,8 +26,19 @@ export const podStrategy: CreateStrategy & UpdateStrategy = {
   validate: (obj) => validatePod(obj as Pod),
   prepareForUpdate(obj, old) {
     const pod = obj as Pod;
+    const oldSpec = (old as Pod).spec;
     defaultPod(pod);
     pod.status = (old as Pod).status;
+    // Admission runs on updates of pods too (not of their subresources): DefaultTolerationSeconds adds its
+    // tolerations again (plugin/pkg/admission/defaulttolerationseconds, Create and Update), Priority keeps
+    // the priority and preemptionPolicy it set on create when the new object leaves them out
+    // (plugin/pkg/admission/priority admitPod). Without this a PUT of a manifest (kubectl replace -f) was
+    // refused: "existing toleration can not be modified" and "pod updates may not change fields".
+    addDefaultTolerations(pod, 300);
+    if (pod.spec && oldSpec) {
+      if (pod.spec.priority === undefined && oldSpec.priority !== undefined) pod.spec.priority = oldSpec.priority;
+      if (pod.spec.preemptionPolicy === undefined && oldSpec.preemptionPolicy !== undefined) pod.spec.preemptionPolicy = oldSpec.preemptionPolicy;
+    }
   },
   validateUpdate: (obj, old) => validatePodUpdate(obj as Pod, old as Pod),
   allowCreateOnUpdate: false,
