@@ -83,6 +83,12 @@ async function portFree(port: number): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The tarballs deploy/images/build-images.sh writes, and the names they are imported under. */
+const IMAGES: [string, string][] = [
+  ['pause-3.9.tar', 'localhost/pause'],
+  ['busybox-1.35.tar', 'localhost/busybox'],
+];
+
 /** Polls fn until it returns a value; `guard` runs first each round and may throw to give up early. */
 async function waitFor<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number, intervalMs = 200, guard?: () => void): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -195,7 +201,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     steps.push([`etcd (${o.etcdMembers} member${o.etcdMembers > 1 ? 's' : ''})`, async () => {
       const members = Array.from({ length: o.etcdMembers }, (_, i) => ({ name: `etcd-${i}`, client: 2379 + i * 2, peer: 2380 + i * 2 }));
       const initial = members.map((m) => `${m.name}=http://${hostIP}:${m.peer}`).join(',');
-      for (const m of members) {
+      await Promise.all(members.map(async (m) => {
         await daemon({
           name: m.name,
           cmd: 'etcd',
@@ -207,8 +213,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
           ],
           log: join(logs, `${m.name}.log`),
         });
-        etcdEndpoints.push(`http://${hostIP}:${m.client}`);
-      }
+      }));
+      etcdEndpoints.push(...members.map((m) => `http://${hostIP}:${m.client}`));
       // etcd's own /health (true once the member has a leader and can serve a read); etcdctl is not needed
       // (Debian ships it in etcd-client, which install-deps.sh does not install).
       await waitFor('etcd health', async () => {
@@ -220,56 +226,36 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       }, 30_000, 200, allAlive);
     }]);
   }
-  steps.push([`API server${o.apiservers > 1 ? 's' : ''}`, async () => {
+  const apiPorts = o.apiservers === 1 ? [o.apiserverPort] : [o.apiserverPort + 1, o.apiserverPort + 2];
+  // The API servers boot (a second or two of CPU) while containerd starts and takes its images: started here,
+  // waited for two steps later.
+  steps.push([`API server${o.apiservers > 1 ? 's (+ load balancer)' : ''}: start`, async () => {
     if (!pki) throw new Error('no PKI');
-    const ports = o.apiservers === 1 ? [o.apiserverPort] : [o.apiserverPort + 1, o.apiserverPort + 2];
-    for (let i = 0; i < ports.length; i++) {
-      const storageArgs = o.storage === 'etcd' ? ['--etcd-servers', etcdEndpoints.join(',')] : ['--data-dir', join(stateDir, 'data')];
-      await daemon({
-        name: `apiserver-${i}`,
-        cmd: kl.cmd,
-        args: [...kl.pre, 'apiserver', '--listen', `${hostIP}:${ports[i]}`, ...storageArgs,
-          '--tls-cert-file', pki.serverCert, '--tls-private-key-file', pki.serverKey, '--token-auth-file', pki.tokenFile],
-        log: join(logs, `apiserver-${i}.log`),
-        settleMs: 300,
-      });
-    }
-    if (ports.length > 1) {
+    const p = pki;
+    const storageArgs = o.storage === 'etcd' ? ['--etcd-servers', etcdEndpoints.join(',')] : ['--data-dir', join(stateDir, 'data')];
+    await Promise.all(apiPorts.map((port, i) => daemon({
+      name: `apiserver-${i}`,
+      cmd: kl.cmd,
+      args: [...kl.pre, 'apiserver', '--listen', `${hostIP}:${port}`, ...storageArgs,
+        '--tls-cert-file', p.serverCert, '--tls-private-key-file', p.serverKey, '--token-auth-file', p.tokenFile],
+      log: join(logs, `apiserver-${i}.log`),
+    })));
+    if (apiPorts.length > 1) {
       await daemon({
         name: 'lb',
         cmd: kl.cmd,
-        args: [...kl.pre, 'lb', '--listen', `${hostIP}:${o.apiserverPort}`, '--backends', ports.map((p) => `${hostIP}:${p}`).join(',')],
+        args: [...kl.pre, 'lb', '--listen', `${hostIP}:${o.apiserverPort}`, '--backends', apiPorts.map((port) => `${hostIP}:${port}`).join(',')],
         log: join(logs, 'lb.log'),
       });
     }
-    const ca = readFileSync(pki.caCert);
-    for (const p of ports) {
-      const c = new RestClient({ server: `https://${hostIP}:${p}`, ca, token: pki.adminToken, timeoutMs: 5000 });
-      await waitFor(`API server on port ${p} (/readyz)`, async () => {
-        const r = await c.requestRaw({ method: 'GET', path: '/readyz' });
-        return r.statusCode === 200 ? true : undefined;
-      }, 60_000, 200, allAlive);
-      c.close();
-    }
-    writeFileSync(kubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, token: pki.adminToken }), { mode: 0o600 });
-    writeFileSync(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${server}\nKUBELAB_TOKEN=${pki.joinToken}\nKUBELAB_CA_CERT=${pki.caCert}\n`, { mode: 0o600 });
+    writeFileSync(kubeconfig, kubeconfigYaml({ server, caCertPath: p.caCert, token: p.adminToken }), { mode: 0o600 });
+    writeFileSync(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${server}\nKUBELAB_TOKEN=${p.joinToken}\nKUBELAB_CA_CERT=${p.caCert}\n`, { mode: 0o600 });
     st.apiserverURL = server;
     st.kubeconfig = kubeconfig;
     saveState(st);
-    client = new RestClient({ server, ca, token: pki.adminToken, timeoutMs: 10_000 });
-  }]);
-  steps.push([`controller${o.controllers > 1 ? 's' : ''}`, async () => {
-    for (let i = 0; i < o.controllers; i++) {
-      await daemon({
-        name: `controller-${i}`,
-        cmd: kl.cmd,
-        args: [...kl.pre, 'controller', '--kubeconfig', kubeconfig, '--cluster-cidr', net.clusterCIDR, ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
-        log: join(logs, `controller-${i}.log`),
-      });
-    }
   }]);
   steps.push([`containerd on ${o.nodes} node${o.nodes > 1 ? 's' : ''} (+ images)`, async () => {
-    for (const n of net.nodes) {
+    await Promise.all(net.nodes.map(async (n) => {
       const dir = join(stateDir, 'nodes', n.name);
       const cdir = join(dir, 'containerd');
       mkdirSync(join(cdir, 'net.d'), { recursive: true });
@@ -283,28 +269,57 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
         cniConfDir: join(cdir, 'net.d'),
       };
       writeFileSync(join(cdir, 'config.toml'), containerdConfigToml({ dir: cdir, socket: rec.containerdSocket }));
-      await daemon({ name: `containerd-${n.name}`, cmd: 'containerd', args: ['--config', join(cdir, 'config.toml')], log: join(logs, `containerd-${n.name}.log`), netns: n.netns });
       st.nodes.push(rec);
-      saveState(st);
-    }
-    await Promise.all(st.nodes.map(async (rec) => {
-      await waitFor(`containerd of ${rec.name}`, async () => ((await run('ctr', ['--address', rec.containerdSocket, 'version'], { allowFail: true })).includes('Server:') ? true : undefined), 20_000, 200, allAlive);
-      await run('bash', [join(root, 'deploy', 'images', 'import-images.sh'), rec.containerdSocket, imagesDir], { timeoutMs: 120_000 });
+      await daemon({ name: `containerd-${n.name}`, cmd: 'containerd', args: ['--config', join(cdir, 'config.toml')], log: join(logs, `containerd-${n.name}.log`), netns: n.netns });
     }));
+    st.nodes.sort((x, y) => net.nodes.findIndex((n) => n.name === x.name) - net.nodes.findIndex((n) => n.name === y.name));
+    saveState(st);
+    await Promise.all(st.nodes.map(async (rec) => {
+      await waitFor(`containerd of ${rec.name}`, async () => ((await run('ctr', ['--address', rec.containerdSocket, 'version'], { allowFail: true })).includes('Server:') ? true : undefined), 20_000, 100, allAlive);
+      // The tarballs of step 2, straight into the CRI namespace (what deploy/images/import-images.sh does, without
+      // its per-node rebuild check, which serializes the nodes on the image cache lock).
+      await Promise.all(IMAGES.map(([tar, base]) => run('ctr', ['--address', rec.containerdSocket, '-n', 'k8s.io', 'images', 'import', '--base-name', base, join(imagesDir, tar)], { timeoutMs: 120_000 })));
+    }));
+  }]);
+  steps.push([`API server${o.apiservers > 1 ? 's' : ''} ready`, async () => {
+    if (!pki) throw new Error('no PKI');
+    const ca = readFileSync(pki.caCert);
+    // Each API server, then the address everything uses (the load balancer with two).
+    for (const url of [...new Set([...apiPorts.map((port) => `https://${hostIP}:${port}`), server])]) {
+      const c = new RestClient({ server: url, ca, token: pki.adminToken, timeoutMs: 5000 });
+      try {
+        await waitFor(`API server ${url} (/readyz)`, async () => {
+          const r = await c.requestRaw({ method: 'GET', path: '/readyz' });
+          return r.statusCode === 200 ? true : undefined;
+        }, 60_000, 100, allAlive);
+      } finally {
+        c.close();
+      }
+    }
+    client = new RestClient({ server, ca, token: pki.adminToken, timeoutMs: 10_000 });
+  }]);
+  steps.push([`controller${o.controllers > 1 ? 's' : ''}`, async () => {
+    for (let i = 0; i < o.controllers; i++) {
+      await daemon({
+        name: `controller-${i}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'controller', '--kubeconfig', kubeconfig, '--cluster-cidr', net.clusterCIDR, ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
+        log: join(logs, `controller-${i}.log`),
+      });
+    }
   }]);
   steps.push(['node agents', async () => {
     if (!pki) throw new Error('no PKI');
-    for (const rec of st.nodes) {
-      await daemon({
-        name: `node-${rec.name}`,
-        cmd: kl.cmd,
-        args: [...kl.pre, 'node', '--server', server, '--token', pki.joinToken, '--ca-cert', pki.caCert, '--name', rec.name,
-          '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
-          '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],
-        log: join(logs, `node-${rec.name}.log`),
-        netns: rec.netns,
-      });
-    }
+    const p = pki;
+    await Promise.all(st.nodes.map((rec) => daemon({
+      name: `node-${rec.name}`,
+      cmd: kl.cmd,
+      args: [...kl.pre, 'node', '--server', server, '--token', p.joinToken, '--ca-cert', p.caCert, '--name', rec.name,
+        '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
+        '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],
+      log: join(logs, `node-${rec.name}.log`),
+      netns: rec.netns,
+    })));
   }]);
   if (o.simNodes > 0) {
     steps.push([`${o.simNodes} simulated node${o.simNodes > 1 ? 's' : ''}`, async () => {

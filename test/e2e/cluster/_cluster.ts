@@ -27,6 +27,11 @@ import { RemoteRuntime } from '../../../node-agent/cri/remote/remote-runtime.ts'
 const EXT = fileURLToPath(import.meta.url).endsWith('.ts') ? '.ts' : '.js';
 /** The CLI entry of this tree (never the shared dist/ when this file runs from another build). */
 export const CLI_MAIN = fileURLToPath(new URL(`../../../cli/main${EXT}`, import.meta.url));
+let cliMain = CLI_MAIN;
+/** Runs another build's CLI (the benchmarks run a compiled copy while this module runs as TypeScript). */
+export function useCli(main: string): void {
+  cliMain = main;
+}
 
 export const INSTALL_HINT =
   'install the cluster prerequisites as root with `bash deploy/install-deps.sh` (or: apt-get install -y etcd-server containerd runc containernetworking-plugins umoci busybox-static iproute2 iptables gcc libc6-dev util-linux)';
@@ -43,7 +48,7 @@ export function prerequisites(): void {
   ];
   const missing = need.filter(([, p]) => !existsSync(p)).map(([n, p]) => `${n} (${p})`);
   if (missing.length) throw new Error(`missing: ${missing.join(', ')}: ${INSTALL_HINT}`);
-  if (!existsSync(CLI_MAIN)) throw new Error(`${CLI_MAIN} is missing: run 'npm run build' (or 'npm ci' first)`);
+  if (!existsSync(cliMain)) throw new Error(`${cliMain} is missing: run 'npm run build' (or 'npm ci' first)`);
   kubectlBinary(); // throws with the kubectl install hint
 }
 
@@ -82,7 +87,7 @@ export function exec(cmd: string, args: string[], opts: { timeoutMs?: number; in
 
 /** `kubelab <args>` on this Node (Node 24), optionally as user nobody. */
 export function kubelab(args: string[], opts: { asNobody?: boolean; timeoutMs?: number } = {}): Promise<ProcResult> {
-  const argv = ['--enable-source-maps', CLI_MAIN, ...args];
+  const argv = ['--enable-source-maps', cliMain, ...args];
   if (opts.asNobody) return exec('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', process.execPath, ...argv], { timeoutMs: opts.timeoutMs ?? 180_000 });
   return exec(process.execPath, argv, { timeoutMs: opts.timeoutMs ?? 180_000 });
 }
@@ -94,7 +99,7 @@ export function startKubelab(args: string[]): {
   waitForOutput: (re: RegExp, timeoutMs: number) => Promise<void>;
   exit: Promise<number>;
 } {
-  const child = spawn(process.execPath, ['--enable-source-maps', CLI_MAIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', cliMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
@@ -295,10 +300,11 @@ export class Cluster {
   }
 
   /** `kubelab up <args> --state-dir <temp> --apiserver-port <free> --skip-install`; throws with its output on failure. */
-  static async up(label: string, args: string[]): Promise<Cluster> {
+  static async up(label: string, args: string[], opts: { skipInstall?: boolean } = {}): Promise<Cluster> {
     const stateDir = Cluster.tempStateDir(label);
     const port = await freePorts();
-    const r = await kubelab(['up', '--state-dir', stateDir, '--apiserver-port', String(port), '--skip-install', ...args], { timeoutMs: 240_000 });
+    const install = opts.skipInstall === false ? [] : ['--skip-install'];
+    const r = await kubelab(['up', '--state-dir', stateDir, '--apiserver-port', String(port), ...install, ...args], { timeoutMs: 240_000 });
     if (r.code !== 0) {
       // Whatever up left (it should have torn itself down) goes before the failure is reported.
       await kubelab(['down', '--state-dir', stateDir]).catch(() => undefined);
