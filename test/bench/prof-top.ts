@@ -2,6 +2,9 @@
  * Summarizes V8 .cpuprofile files (node --cpu-prof): the top functions by self time, and self time per file.
  * Usage: node test/bench/prof-top.ts [--top N] [--callers NAME] FILE.cpuprofile...
  *   --callers NAME: where the self time of functions named NAME comes from (their callers, 3 frames up).
+ *   --phases: busy time split into request handlers (apiserver/endpoints/handlers handle*, synchronous part of the
+ *     stack), the watch cache and storage watch, the etcd/gRPC client, Node's HTTP/net/streams, project code
+ *     resumed after an await, GC and the rest. With --per N, also per op.
  */
 import { readFileSync } from 'node:fs';
 
@@ -27,10 +30,14 @@ function shortUrl(url: string): string {
 function main(argv: string[]): void {
   let top = 30;
   let callersOf: string | undefined;
+  let phases = false;
+  let per = 0;
   const files: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--top') top = Number(argv[++i]);
     else if (argv[i] === '--callers') callersOf = argv[++i];
+    else if (argv[i] === '--phases') phases = true;
+    else if (argv[i] === '--per') per = Number(argv[++i]);
     else files.push(argv[i] as string);
   }
   if (files.length === 0) {
@@ -80,6 +87,45 @@ function main(argv: string[]): void {
       }
     }
     const busy = total - idle;
+    const line = (k: string, us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`;
+    if (phases) {
+      const buckets = new Map<string, number>();
+      for (const [id, us] of self) {
+        const chain: ProfileNode[] = [];
+        for (let cur: number | undefined = id; cur !== undefined; cur = parent.get(cur)) {
+          const n = byId.get(cur);
+          if (n) chain.push(n);
+        }
+        const leaf = chain[0]?.callFrame.functionName ?? '';
+        if (leaf === '(idle)') continue;
+        let label: string | undefined;
+        // The outermost request handler on the stack owns the sample.
+        for (let i = chain.length - 1; i >= 0 && !label; i--) {
+          const cf = (chain[i] as ProfileNode).callFrame;
+          if (/\/endpoints\/handlers\//.test(cf.url) && /^handle|^serve/.test(cf.functionName)) label = `handler ${cf.functionName}`;
+        }
+        if (!label && (leaf === '(garbage collector)' || leaf === '(program)')) label = leaf;
+        // Otherwise the first rule (in priority order) that any frame on the stack matches.
+        const rules: [RegExp, string][] = [
+          [/\/storage\/(cacher\/|etcd3\/etcd3-watcher|embedded\/embedded-watcher)/, 'watch cache + storage watch'],
+          [/\/(apiserver|shared)\/(?!server\/)/, 'apiserver code resumed after an await (registry, storage, encode)'],
+          [/\/apiserver\/server\//, 'apiserver/server (filters, dispatch)'],
+          [/grpc-js|\/etcd3\/lib\/|node:internal\/http2/, 'etcd client (etcd3, grpc-js, http2)'],
+          [/node:_http|node:net|node:internal\/(streams|stream_base)|express/, 'node http / net / express'],
+        ];
+        for (const [re, name] of rules) {
+          if (label) break;
+          if (chain.some((n) => re.test(n.callFrame.url))) label = name;
+        }
+        label ??= 'other';
+        buckets.set(label, (buckets.get(label) ?? 0) + us);
+      }
+      process.stdout.write(`\n${f}\n  busy ${(busy / 1e6).toFixed(2)} s by phase:\n`);
+      for (const [k, us] of [...buckets].sort((a, b) => b[1] - a[1])) {
+        process.stdout.write(`  ${line(k, us)}${per ? `  ${(us / per).toFixed(0).padStart(6)} us/op` : ''}\n`);
+      }
+      continue;
+    }
     if (callersOf) {
       const stacks = new Map<string, number>();
       let sum = 0;
@@ -99,7 +145,6 @@ function main(argv: string[]): void {
       for (const [k, us] of [...stacks].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${(us / 1000).toFixed(0).padStart(6)} ms  ${k}\n`);
       continue;
     }
-    const line = (k: string, us: number) => `${((us / busy) * 100).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(0).padStart(7)} ms  ${k}`;
     process.stdout.write(`\n${f}\n  wall ${(total / 1e6).toFixed(1)} s, busy ${(busy / 1e6).toFixed(1)} s (idle ${((idle / total) * 100).toFixed(0)}%)\n`);
     process.stdout.write(`  top functions by self time (% of busy):\n`);
     for (const [k, us] of [...fn].sort((a, b) => b[1] - a[1]).slice(0, top)) process.stdout.write(`  ${line(k, us)}\n`);

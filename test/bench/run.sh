@@ -3,6 +3,8 @@
 #   test/bench/run.sh                 all scenarios (create, rss, list, kubectl, watch, rss-etcd), ~5-10 min on 2 cores
 #   test/bench/run.sh create list     only those
 #   test/bench/run.sh scheduler ...   the issue-4 scheduler benchmarks instead (test/bench/scheduler-bench.ts)
+#   test/bench/run.sh pods ...        the issue-5 node agent benchmark (test/bench/pods-bench.ts)
+#   test/bench/run.sh cluster ...     the issue-6 `kubelab up` benchmarks (test/bench/cluster-bench.ts)
 # Knobs (environment): BENCH_CREATE_N (3000), BENCH_CREATE_REPEATS (3), BENCH_LIST_PODS (10000),
 #   BENCH_LIST_ITERS (30), BENCH_WATCHERS (1000), BENCH_WATCH_WRITES (20), BENCH_OUT (JSON results file),
 #   BENCH_CPU_PROF=DIR (run every apiserver under node --cpu-prof, profiles in DIR; summarize them with
@@ -18,8 +20,7 @@ case "$(node --version)" in
   *) echo "bench: node_modules/.bin/node is not Node 24 (run npm ci)" >&2; exit 1 ;;
 esac
 entry=test/bench/main.ts
-if [ "${1:-}" = scheduler ]; then
-  entry=test/bench/scheduler-bench.ts
-  shift
-fi
+case "${1:-}" in
+  scheduler|pods|cluster) entry="test/bench/$1-bench.ts"; shift ;;
+esac
 exec timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-1200}" node "$entry" "$@"
