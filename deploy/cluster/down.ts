@@ -13,7 +13,7 @@ const rank = (name: string) => {
   return i < 0 ? ORDER.length : i;
 };
 
-/** SIGKILLs every process in the cgroup subtree `prefix` (any hierarchy that lists them). Returns how many. */
+/** SIGKILLs every process in the cgroup subtree `prefix`. Returns how many. */
 function killCgroupProcesses(prefix: string): number {
   const pids = new Set<number>();
   const walk = (dir: string) => {
@@ -23,9 +23,16 @@ function killCgroupProcesses(prefix: string): number {
     } catch {
       // not a cgroup dir
     }
-    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
+    try {
+      for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) walk(join(dir, e.name));
+    } catch {
+      // removed meanwhile
+    }
   };
-  for (const h of ['pids', 'memory', 'cpu,cpuacct', 'unified']) walk(join('/sys/fs/cgroup', h, prefix.replace(/^\//, '')));
+  // Every process is in every hierarchy, so the first one that has the prefix lists them all (v1 pids or memory,
+  // the hybrid unified tree, or a pure cgroup2 mount at /sys/fs/cgroup).
+  const dir = ['pids', 'memory', 'unified', ''].map((h) => join('/sys/fs/cgroup', h, prefix.replace(/^\//, ''))).find((d) => existsSync(d));
+  if (dir) walk(dir);
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
