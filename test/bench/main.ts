@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (test/bench/run.sh): the issue-2 API server benchmarks. Every number is printed next to the
  * raw limit measured in the same run on the same machine (house rule: performance is measured, not timed in
- * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd ...]  (default: all).
+ * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi ...]  (default: all).
  * Results: a summary table on stdout, and every measurement as JSON in $BENCH_OUT (default: a temp file).
  */
 import { execFileSync } from 'node:child_process';
@@ -24,6 +24,8 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   kubectl: kubectlScenario,
   watch: watchScenario,
   'rss-etcd': (ctx) => rssScenario(ctx, 'etcd'),
+  // The same embedded server with a 4 MiB V8 semi-space (default 16 MiB): how much of the RSS is young-gen slack.
+  'rss-semi': (ctx) => rssScenario(ctx, 'embedded', ['--max-semi-space-size=4']),
 };
 
 function machine(): Record<string, string> {

@@ -60,7 +60,7 @@ export class BenchContext {
   readonly nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   #etcd: Promise<EtcdHandle> | undefined;
   #entry: Promise<string> | undefined;
-  readonly #populated = new Map<Backend, Promise<Populated>>();
+  readonly #populated = new Map<string, Promise<Populated>>();
   readonly #servers: APIServerProcess[] = [];
 
   log(msg: string): void {
@@ -100,12 +100,12 @@ export class BenchContext {
     return this.#entry;
   }
 
-  async spawn(backend: Backend, tag: string): Promise<APIServerProcess> {
+  async spawn(backend: Backend, tag: string, extraNodeFlags: string[] = []): Promise<APIServerProcess> {
     const etcd = backend === 'etcd' ? await this.etcd() : undefined;
     const entry = await this.serverEntry();
     const s = await spawnAPIServer({
       entry,
-      nodeFlags: this.nodeFlags,
+      nodeFlags: [...this.nodeFlags, ...extraNodeFlags],
       memProbeFile: join(this.tmp, `mem-${backend}-${tag}.jsonl`),
       backend,
       etcdEndpoint: etcd?.endpoint,
@@ -125,11 +125,12 @@ export class BenchContext {
   }
 
   /** An apiserver holding `listPods` pods in namespace bench-list (created once per backend per run). */
-  populated(backend: Backend): Promise<Populated> {
-    let p = this.#populated.get(backend);
+  populated(backend: Backend, extraNodeFlags: string[] = []): Promise<Populated> {
+    const key = [backend, ...extraNodeFlags].join(' ');
+    let p = this.#populated.get(key);
     if (!p) {
       p = (async () => {
-        const server = await this.spawn(backend, 'list');
+        const server = await this.spawn(backend, 'list', extraNodeFlags);
         await new Promise((r) => setTimeout(r, 1000));
         const baseline = server.memory();
         const baselineHeap = await server.heap();
@@ -140,7 +141,7 @@ export class BenchContext {
         this.log(`  ${load.throughput.toFixed(0)} creates/s`);
         return { server, namespace, pods: this.listPods, baseline, baselineHeap, load };
       })();
-      this.#populated.set(backend, p);
+      this.#populated.set(key, p);
     }
     return p;
   }

@@ -15,13 +15,15 @@ function countItems(body: Buffer): number {
   return (JSON.parse(body.toString('utf8')) as { items: unknown[] }).items.length;
 }
 
-export async function rssScenario(ctx: BenchContext, backend: Backend): Promise<void> {
-  const pop = await ctx.populated(backend);
+/** extraNodeFlags: node flags for this server only (e.g. a smaller V8 young generation), shown in the rows. */
+export async function rssScenario(ctx: BenchContext, backend: Backend, extraNodeFlags: string[] = []): Promise<void> {
+  const pop = await ctx.populated(backend, extraNodeFlags);
+  const label = extraNodeFlags.length ? `${backend}, node ${extraNodeFlags.join(' ')}` : backend;
   const { server, baseline, load } = pop;
   const lat = summarize(load.latencies);
   ctx.row({
     scenario: 'rss',
-    case: `populate: ${pop.pods} creates, ${backend}, c=64`,
+    case: `populate: ${pop.pods} creates, ${label}, c=64`,
     value: `${load.throughput.toFixed(0)}/s`,
     p50: ms(lat.p50),
     p99: ms(lat.p99),
@@ -41,10 +43,10 @@ export async function rssScenario(ctx: BenchContext, backend: Backend): Promise<
     items = countItems(list.body);
   }
   if (items < pop.pods) {
-    ctx.log(`rss ${backend}: the watch cache holds ${items} of ${pop.pods} pods ${CATCH_UP_MS / 1000} s after the last create`);
+    ctx.log(`rss ${label}: the watch cache holds ${items} of ${pop.pods} pods ${CATCH_UP_MS / 1000} s after the last create`);
     ctx.row({
       scenario: 'rss',
-      case: `watch cache complete after populate, ${backend}`,
+      case: `watch cache complete after populate, ${label}`,
       value: `${items} of ${pop.pods} pods`,
       p50: '',
       p99: '',
@@ -54,15 +56,15 @@ export async function rssScenario(ctx: BenchContext, backend: Backend): Promise<
       verdict: 'MISS',
     });
   } else {
-    ctx.results[`rss.${backend}.cacheCatchUpMs`] = Date.now() - t0;
+    ctx.results[`rss.${label}.cacheCatchUpMs`] = Date.now() - t0;
   }
   await new Promise((r) => setTimeout(r, 1000));
   const m = server.memory();
-  ctx.results[`rss.${backend}`] = { baseline, baselineHeap: pop.baselineHeap, after: m, listBytes: list.bytes, pods: pop.pods };
-  ctx.log(`rss ${backend}: ${mb(m.rss)} (idle ${mb(baseline.rss)}, peak ${mb(m.hwm)}); list ${mb(list.bytes)}`);
+  ctx.results[`rss.${label}`] = { baseline, baselineHeap: pop.baselineHeap, after: m, listBytes: list.bytes, pods: pop.pods };
+  ctx.log(`rss ${label}: ${mb(m.rss)} (idle ${mb(baseline.rss)}, peak ${mb(m.hwm)}); list ${mb(list.bytes)}`);
   ctx.row({
     scenario: 'rss',
-    case: `VmRSS, ${pop.pods} pods + full list, ${backend}`,
+    case: `VmRSS, ${pop.pods} pods + full list, ${label}`,
     value: mb(m.rss),
     p50: '-',
     p99: `peak ${mb(m.hwm)}`,
@@ -75,11 +77,11 @@ export async function rssScenario(ctx: BenchContext, backend: Backend): Promise<
   const heap = await server.heap();
   if (heap) {
     const afterGc = server.memory();
-    ctx.results[`rss.${backend}.heap`] = { ...heap, rssAfterGc: afterGc.rss };
+    ctx.results[`rss.${label}.heap`] = { ...heap, rssAfterGc: afterGc.rss };
     const other = m.rss - heap.before.heapTotal - heap.before.external;
     ctx.row({
       scenario: 'rss',
-      case: `  breakdown, ${backend}`,
+      case: `  breakdown, ${label}`,
       value: `V8 heap ${mb(heap.before.heapTotal)} (used ${mb(heap.before.heapUsed)}, live after GC ${mb(heap.after.heapUsed)})`,
       p50: '',
       p99: '',
@@ -89,5 +91,5 @@ export async function rssScenario(ctx: BenchContext, backend: Backend): Promise<
       verdict: '',
     });
   }
-  if (backend === 'etcd') await ctx.stopServer(server);
+  if (backend === 'etcd' || extraNodeFlags.length) await ctx.stopServer(server);
 }
