@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, isIP } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RestClient } from '../../shared/client/rest-client.ts';
@@ -22,6 +22,12 @@ export interface UpOptions {
   controllers: 1 | 2;
   simNodes: number;
   apiserverPort: number;
+  /**
+   * An address of this machine that other machines reach: it goes into the serving certificate, the API
+   * server(s) (or the load balancer) also listen on it, and node-join.env names it, so `kubelab node` on another
+   * machine can join (README "Joining real machines").
+   */
+  advertiseAddress?: string;
   /** Extra flags for `kubelab controller` (e.g. short node-monitor grace periods in tests). */
   controllerArgs: string[];
   /** Extra flags for every `kubelab node`. */
@@ -128,6 +134,9 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     throw new UpError('prerequisites', `a cluster is already running from ${stateDir}`, `run 'kubelab down' there first, or use another --state-dir`);
   }
   if (existing) await teardown(existing, () => undefined);
+  if (o.advertiseAddress !== undefined && isIP(o.advertiseAddress) === 0) {
+    throw new UpError('flags', `--advertise-address must be an IP address of this machine, got ${JSON.stringify(o.advertiseAddress)}`, 'pass e.g. --advertise-address 192.168.1.10');
+  }
   if (!Number.isInteger(o.apiserverPort) || o.apiserverPort < 1 || o.apiserverPort > 65535 - 2) {
     throw new UpError('flags', `--apiserver-port must be a TCP port, got ${o.apiserverPort}`, 'pass e.g. --apiserver-port 6443');
   }
@@ -192,7 +201,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     return imagesDir;
   }]);
   steps.push(['cluster CA, serving certificate and tokens', async () => {
-    pki = ensurePKI(join(stateDir, 'pki'), { ips: [hostIP, '127.0.0.1', '10.96.0.1'], dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'] });
+    pki = ensurePKI(join(stateDir, 'pki'), { ips: [hostIP, '127.0.0.1', '10.96.0.1', ...(o.advertiseAddress ? [o.advertiseAddress] : [])], dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'] });
   }]);
   steps.push([`network (bridge ${net.bridge}, ${o.nodes} node namespace${o.nodes > 1 ? 's' : ''} on ${net.subnet})`, async () => {
     await createNetwork(net);
@@ -236,7 +245,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     await Promise.all(apiPorts.map((port, i) => daemon({
       name: `apiserver-${i}`,
       cmd: kl.cmd,
-      args: [...kl.pre, 'apiserver', '--listen', `${hostIP}:${port}`, ...storageArgs,
+      // With an advertised address the front door listens on every address (TLS + tokens are always on).
+      args: [...kl.pre, 'apiserver', '--listen', `${o.advertiseAddress && apiPorts.length === 1 ? '0.0.0.0' : hostIP}:${port}`, ...storageArgs,
         '--tls-cert-file', p.serverCert, '--tls-private-key-file', p.serverKey, '--token-auth-file', p.tokenFile],
       log: join(logs, `apiserver-${i}.log`),
     })));
@@ -244,12 +254,13 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       await daemon({
         name: 'lb',
         cmd: kl.cmd,
-        args: [...kl.pre, 'lb', '--listen', `${hostIP}:${o.apiserverPort}`, '--backends', apiPorts.map((port) => `${hostIP}:${port}`).join(',')],
+        args: [...kl.pre, 'lb', '--listen', `${o.advertiseAddress ? '0.0.0.0' : hostIP}:${o.apiserverPort}`, '--backends', apiPorts.map((port) => `${hostIP}:${port}`).join(',')],
         log: join(logs, 'lb.log'),
       });
     }
     writeFileSync(kubeconfig, kubeconfigYaml({ server, caCertPath: p.caCert, token: p.adminToken }), { mode: 0o600 });
-    writeFileSync(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${server}\nKUBELAB_TOKEN=${p.joinToken}\nKUBELAB_CA_CERT=${p.caCert}\n`, { mode: 0o600 });
+    const joinServer = o.advertiseAddress ? `https://${o.advertiseAddress}:${o.apiserverPort}` : server;
+    writeFileSync(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${joinServer}\nKUBELAB_TOKEN=${p.joinToken}\nKUBELAB_CA_CERT=${p.caCert}\n`, { mode: 0o600 });
     st.apiserverURL = server;
     st.kubeconfig = kubeconfig;
     saveState(st);
