@@ -187,8 +187,9 @@ export class NodeLifecycleController implements Reconciler {
       return {};
     }
 
-    // 1. Health: turn a silent node's conditions Unknown (retrying with a fresh read after a conflict).
-    let node: Node = deepCopy(cached);
+    // 1. Health: turn a silent node's conditions Unknown (retrying with a fresh read after a conflict). The
+    // cached node is copied only when it is about to change: every node passes here each monitor period.
+    let node: Node = cached;
     let outcome: HealthOutcome | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -255,9 +256,9 @@ export class NodeLifecycleController implements Reconciler {
   }
 
   /**
-   * tryUpdateNodeHealth: updates the remembered health from what `node` (a private copy) and its lease show,
-   * and if the node has been silent longer than its grace period, writes its conditions as Unknown. Returns
-   * the Ready condition as observed (before) and as it is now.
+   * tryUpdateNodeHealth: updates the remembered health from what `node` (possibly the informer's object, never
+   * changed here) and its lease show, and if the node has been silent longer than its grace period, writes its
+   * conditions as Unknown on a copy. Returns the Ready condition as observed (before) and as it is now.
    */
   async #tryUpdateNodeHealth(node: Node, signal: AbortSignal): Promise<HealthOutcome> {
     const name = node.metadata.name as string;
@@ -304,6 +305,7 @@ export class NodeLifecycleController implements Reconciler {
 
     if (!(now > health.probeMs + grace)) return { node, observedReady, currentReady: ready };
 
+    node = deepCopy(node);
     const status = node.status ?? (node.status = {});
     const conditions = status.conditions ?? (status.conditions = []);
     const nowTime = rfc3339(now);
