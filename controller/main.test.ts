@@ -5,7 +5,7 @@ import { FakeClientset } from '../shared/client/fake/clientset.ts';
 import { pollUntil } from '../shared/util/wait.ts';
 import { silentLogger } from '../shared/util/log.ts';
 import { newNode } from './framework/testing.ts';
-import { ALL_CONTROLLERS, parseControllers, runControllerManager } from './main.ts';
+import { ALL_CONTROLLERS, dropManagedFields, parseControllers, runControllerManager } from './main.ts';
 
 test('--controllers: * is all, foo enables, -foo disables, unknown names are refused', () => {
   assert.deepEqual([...parseControllers('*')].sort(), [...ALL_CONTROLLERS].sort());
@@ -41,4 +41,16 @@ test('with leader election the controllers start only once the lease is held, an
   assert.equal((lease['spec'] as { holderIdentity?: string }).holderIdentity !== 'a', true);
   await pollUntil(() => b.isLeader(), { intervalMs: 10, timeoutMs: 1000 });
   await b.stop();
+});
+
+test('the informers cache objects without managedFields, leaving the given object alone', () => {
+  const node = newNode('n1', { ready: 'True' });
+  node.metadata.managedFields = [{ manager: 'kubelet', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: {} }];
+  const cached = dropManagedFields(node) as Node;
+  assert.equal(cached.metadata.managedFields, undefined);
+  assert.equal(cached.metadata.name, 'n1');
+  assert.deepEqual(cached.status, node.status);
+  assert.equal(node.metadata.managedFields?.length, 1, 'the original keeps them');
+  const plain = newNode('n2', {});
+  assert.equal(dropManagedFields(plain), plain, 'nothing to drop: the same object');
 });
