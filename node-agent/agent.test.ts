@@ -200,6 +200,40 @@ test('termination order: app containers first, then sidecars in reverse order', 
   }
 });
 
+test('status echoes do not sync the pod again; initialization steps follow each other without the PLEG', async () => {
+  // A relist period far beyond the test: every step must come from the agent's own syncs.
+  const { cs, rt, agent } = setup({ relistPeriodMs: 600_000 });
+  await agent.start();
+  try {
+    await cs.pods.create(
+      podSpec('steps', {
+        initContainers: [
+          { name: 's1', image: 'localhost/busybox:1.35', command: ['sleep', '3600'], restartPolicy: 'Always' },
+          { name: 's2', image: 'localhost/busybox:1.35', command: ['sleep', '3600'], restartPolicy: 'Always' },
+        ],
+        containers: [{ name: 'app', image: 'localhost/busybox:1.35', command: ['sleep', '3600'] }],
+      }),
+    );
+    const p = await until('Running and Ready', async () => {
+      const x = await getPod(cs, 'steps');
+      return x.status?.phase === 'Running' && x.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? x : undefined;
+    }, 5000);
+    await agent.podWorkers.whenIdle();
+    await new Promise((r) => setTimeout(r, 100));
+    const reads = () => rt.calls.filter((c) => c.method === 'listContainers').length;
+    rt.resetCalls();
+    // The informer delivering the agent's own status again (a later resourceVersion) is no reason to sync.
+    agent.handlePodUpdate({ ...p, metadata: { ...p.metadata, resourceVersion: String(Number(p.metadata.resourceVersion) + 1) } });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(reads(), 0, 'a status echo read the runtime');
+    // A change of the pod itself still is.
+    agent.handlePodUpdate({ ...p, metadata: { ...p.metadata, labels: { changed: 'yes' } } });
+    await until('a sync', () => (reads() > 0 ? true : undefined), 2000);
+  } finally {
+    await agent.stop();
+  }
+});
+
 test('a restarted agent adopts running pods: no new sandbox, no restarted container, no status write', async () => {
   const first = setup();
   await first.agent.start();

@@ -50,6 +50,7 @@ import { Prober } from './prober/prober.ts';
 import { ProberManager } from './prober/prober-manager.ts';
 import { AgentServer } from './server/agent-server.ts';
 import { createNodeStreamingServer, type NodeStreamingServer } from './streaming/node-streaming-server.ts';
+import { statusFingerprint } from './status/generate.ts';
 import { StatusManager } from './status/status-manager.ts';
 import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volume/volume-manager.ts';
 
@@ -119,6 +120,12 @@ export interface NodeAgentOptions {
   statusWriteDelayMs?: number;
   /** Delay of the first periodic node status update (spreads many simulated nodes). @default one period */
   nodeStatusFirstDelayMs?: number;
+}
+
+/** Whether two versions of a pod differ in nothing but status and resourceVersion. */
+function sameButStatus(a: Pod, b: Pod): boolean {
+  const meta = (p: Pod) => JSON.stringify({ ...p.metadata, resourceVersion: undefined, managedFields: undefined });
+  return JSON.stringify(a.spec) === JSON.stringify(b.spec) && meta(a) === meta(b);
 }
 
 function dropManagedFields<T extends Pod | Node>(obj: T): T {
@@ -395,8 +402,12 @@ export class NodeAgent {
     if (pod.spec.nodeName !== this.nodeName) return;
     const uid = pod.metadata.uid ?? '';
     if (!this.#pods.has(uid) && this.podWorkers.phaseOf(uid) === undefined && !this.#rejected.has(uid)) return this.handlePodAdd(pod);
+    const prev = this.#pods.get(uid);
     this.#pods.set(uid, pod);
     this.statusManager.observe(pod);
+    // The echo of the agent's own status write has nothing to sync: kubelet's pod config drops status-only
+    // updates (pkg/kubelet/config/config.go checkAndUpdatePod). Syncing on it cost a full runtime read per write.
+    if (prev && sameButStatus(prev, pod) && statusFingerprint(pod.status) === statusFingerprint(this.statusManager.getPodStatus(uid))) return;
     this.podWorkers.updatePod({ type: 'update', pod });
   }
 

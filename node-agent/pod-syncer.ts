@@ -42,6 +42,12 @@ export interface PodSyncHandlerOptions {
   volumeRetryMs?: number;
 }
 
+/** The pod has init containers and none of its app containers was created yet. */
+function initializing(pod: Pod, runtime: RuntimePodStatus): boolean {
+  if ((pod.spec.initContainers ?? []).length === 0) return false;
+  return !pod.spec.containers.some((c) => runtime.containers.some((s) => s.name === c.name));
+}
+
 export class PodSyncHandler implements PodSyncer {
   #rm: KubeRuntimeManager;
   #status: StatusManager;
@@ -140,6 +146,9 @@ export class PodSyncHandler implements PodSyncer {
       const after = this.#setStatus(pod, runtime, false);
       if (after === 'Succeeded' || after === 'Failed') return { terminal: true };
     }
+    // A step of initialization was started (an init container, or a sidecar the next one waits for): look again
+    // at once rather than at the next PLEG relist (up to 1 s later).
+    if (out.changed && out.errors.length === 0 && initializing(pod, runtime)) return { terminal: false, requeueAfterMs: 0 };
     return out.requeueAfterMs !== undefined ? { terminal: false, requeueAfterMs: out.requeueAfterMs } : { terminal: false };
   }
 
