@@ -200,7 +200,7 @@ test('termination order: app containers first, then sidecars in reverse order', 
   }
 });
 
-test('status echoes do not sync the pod again; initialization steps follow each other without the PLEG', async () => {
+test('status echoes do not sync the pod again; initialization steps (init exit, sidecar running) follow each other without the PLEG', async () => {
   // A relist period far beyond the test: every step must come from the agent's own syncs.
   const { cs, rt, agent } = setup({ relistPeriodMs: 600_000 });
   await agent.start();
@@ -208,6 +208,7 @@ test('status echoes do not sync the pod again; initialization steps follow each 
     await cs.pods.create(
       podSpec('steps', {
         initContainers: [
+          { name: 'i1', image: 'localhost/busybox:1.35', command: ['sh', '-c', 'sleep 0.3; exit 0'] },
           { name: 's1', image: 'localhost/busybox:1.35', command: ['sleep', '3600'], restartPolicy: 'Always' },
           { name: 's2', image: 'localhost/busybox:1.35', command: ['sleep', '3600'], restartPolicy: 'Always' },
         ],

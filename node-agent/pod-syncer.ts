@@ -15,7 +15,7 @@ import type { Pod } from '../shared/api/core-v1.ts';
 import { realClock, type Clock } from '../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../shared/util/log.ts';
 import type { PodCgroups } from './cm/pod-cgroups.ts';
-import { podKey, type RuntimePodStatus } from './container/runtime-pod.ts';
+import { isRestartableInitContainer, podKey, type RuntimePodStatus } from './container/runtime-pod.ts';
 import type { EventRecorder } from './events/event-recorder.ts';
 import { podRef } from './events/event-recorder.ts';
 import type { KubeRuntimeManager } from './kuberuntime/runtime-manager.ts';
@@ -42,10 +42,22 @@ export interface PodSyncHandlerOptions {
   volumeRetryMs?: number;
 }
 
-/** The pod has init containers and none of its app containers was created yet. */
-function initializing(pod: Pod, runtime: RuntimePodStatus): boolean {
-  if ((pod.spec.initContainers ?? []).length === 0) return false;
-  return !pod.spec.containers.some((c) => runtime.containers.some((s) => s.name === c.name));
+/**
+ * While a pod initializes (it has init containers and none of its app containers was created yet), each step
+ * waits for the one before: a regular init container to exit, a sidecar to run. The PLEG notices either only
+ * at its next relist (up to 1 s per step). So after a sync that started a step, the worker looks again at
+ * once (0), and while a regular init container runs it polls the pod: every 50 ms at first, then a quarter of
+ * the time the container has run so far, up to the relist period. Otherwise undefined (no extra sync).
+ */
+export function initializingRequeueMs(pod: Pod, runtime: RuntimePodStatus, started: boolean, now: number): number | undefined {
+  const inits = pod.spec.initContainers ?? [];
+  if (inits.length === 0) return undefined;
+  if (pod.spec.containers.some((c) => runtime.containers.some((s) => s.name === c.name))) return undefined;
+  if (started) return 0;
+  const regular = new Set(inits.filter((c) => !isRestartableInitContainer(c)).map((c) => c.name));
+  const running = runtime.containers.find((s) => s.state === 'running' && regular.has(s.name));
+  if (!running) return undefined;
+  return Math.min(1000, Math.max(50, (now - running.startedAt) / 4));
 }
 
 export class PodSyncHandler implements PodSyncer {
@@ -146,10 +158,9 @@ export class PodSyncHandler implements PodSyncer {
       const after = this.#setStatus(pod, runtime, false);
       if (after === 'Succeeded' || after === 'Failed') return { terminal: true };
     }
-    // A step of initialization was started (an init container, or a sidecar the next one waits for): look again
-    // at once rather than at the next PLEG relist (up to 1 s later).
-    if (out.changed && out.errors.length === 0 && initializing(pod, runtime)) return { terminal: false, requeueAfterMs: 0 };
-    return out.requeueAfterMs !== undefined ? { terminal: false, requeueAfterMs: out.requeueAfterMs } : { terminal: false };
+    const init = initializingRequeueMs(pod, runtime, out.changed && out.errors.length === 0, this.#clock.now());
+    const requeue = init === undefined ? out.requeueAfterMs : Math.min(init, out.requeueAfterMs ?? init);
+    return requeue !== undefined ? { terminal: false, requeueAfterMs: requeue } : { terminal: false };
   }
 
   async syncTerminatingPod(signal: AbortSignal, pod: Pod, gracePeriodSeconds: number, orphan: boolean): Promise<void> {
