@@ -228,8 +228,17 @@ test('status echoes do not sync the pod again; initialization steps (init exit, 
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(reads(), 0, 'a status echo read the runtime');
     // A change of the pod itself still is.
+    let messageReads = 0;
+    const read = agent.volumes.readTerminationMessage.bind(agent.volumes);
+    agent.volumes.readTerminationMessage = (hostPath: string) => {
+      messageReads++;
+      return read(hostPath);
+    };
     agent.handlePodUpdate({ ...p, metadata: { ...p.metadata, labels: { changed: 'yes' } } });
     await until('a sync', () => (reads() > 0 ? true : undefined), 2000);
+    await agent.podWorkers.whenIdle();
+    // The completed init container's termination message was read when it exited, not on every sync since.
+    assert.equal(messageReads, 0, 'a sync read the termination message of a container that exited before');
   } finally {
     await agent.stop();
   }

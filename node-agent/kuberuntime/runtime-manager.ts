@@ -168,6 +168,8 @@ export class KubeRuntimeManager {
   #clock: Clock;
   #log: Logger;
   #o: RuntimeManagerOptions;
+  /** Termination messages of exited containers: pod uid -> container id -> message. */
+  #termMessages = new Map<string, Map<string, string>>();
 
   constructor(options: RuntimeManagerOptions) {
     this.#o = options;
@@ -234,7 +236,7 @@ export class KubeRuntimeManager {
             restartCount: Number(ann[ANNOTATION_RESTART_COUNT] ?? s.metadata.attempt) || 0,
             attempt: s.metadata.attempt,
           };
-          if (st.state === 'exited' && !st.message) st.message = await this.#terminationMessage(s.mounts, s.logPath, ann, st.exitCode);
+          if (st.state === 'exited' && !st.message) st.message = await this.#terminationMessage(uid, s.id, s.mounts, s.logPath, ann, st.exitCode);
           cStatuses.push(st);
         } catch (err) {
           if (!isNotFound(err)) throw err;
@@ -242,10 +244,27 @@ export class KubeRuntimeManager {
       }),
     );
     cStatuses.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
+    const cached = this.#termMessages.get(uid);
+    if (cached) for (const id of cached.keys()) if (!containers.some((c) => c.id === id)) cached.delete(id);
     return { uid, name, namespace, ips, sandboxes: sbStatuses, containers: cStatuses, timestamp };
   }
 
-  async #terminationMessage(mounts: { containerPath: string; hostPath: string }[], logPath: string, ann: Record<string, string>, exitCode: number): Promise<string> {
+  /**
+   * An exited container's termination message (file, else log tail). It never changes once the container
+   * exited, so it is read once per container, not on every status read (each sync of a pod whose init
+   * containers completed read their files again).
+   */
+  async #terminationMessage(uid: string, id: string, mounts: { containerPath: string; hostPath: string }[], logPath: string, ann: Record<string, string>, exitCode: number): Promise<string> {
+    const known = this.#termMessages.get(uid)?.get(id);
+    if (known !== undefined) return known;
+    const msg = await this.#readTerminationMessage(mounts, logPath, ann, exitCode);
+    let byId = this.#termMessages.get(uid);
+    if (!byId) this.#termMessages.set(uid, (byId = new Map()));
+    byId.set(id, msg);
+    return msg;
+  }
+
+  async #readTerminationMessage(mounts: { containerPath: string; hostPath: string }[], logPath: string, ann: Record<string, string>, exitCode: number): Promise<string> {
     const path = ann[ANNOTATION_TERMINATION_MESSAGE_PATH];
     let msg = '';
     if (path) {
@@ -586,6 +605,7 @@ export class KubeRuntimeManager {
 
   forgetPod(uid: string): void {
     this.reasons.forgetPod(uid);
+    this.#termMessages.delete(uid);
     this.crashBackoff.resetPrefix(`${uid}/`);
     this.#images.forgetPod(uid);
   }
