@@ -81,6 +81,10 @@ export class Etcd3Store implements Storage {
       hosts: options.endpoints,
       faultHandling: { global: passThrough as unknown as NonNullable<IOptions['faultHandling']>['global'] },
       defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + timeout }),
+      // No gRPC receive limit (default 4 MiB): a watch that fell behind is caught up by etcd in responses of up to
+      // 1,000 revisions, ~5 MB of pods, and a rejected response would fail every re-watch from that revision
+      // again. kube's etcd client does the same (MaxCallRecvMsgSize = math.MaxInt32).
+      grpcOptions: { 'grpc.max_receive_message_length': -1 },
     };
     this.#client = new Etcd3(clientOptions);
   }
