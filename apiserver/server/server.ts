@@ -132,7 +132,12 @@ export class APIServer {
     const url = requestURL(req.url);
     const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const ac = new AbortController();
-    res.on('close', () => ac.abort());
+    // The request's signal aborts when the client goes away before the response is complete. Not after a
+    // complete one: abort() builds a DOMException with a stack trace, 1.7% of the server's CPU when it ran on
+    // every request (issue-4 scheduler benchmark profile).
+    res.on('close', () => {
+      if (!res.writableFinished) ac.abort();
+    });
     try {
       const user = this.#o.authenticate ? await this.#o.authenticate(req) : null;
       if (this.#o.authorize) await this.#o.authorize(user, info);
