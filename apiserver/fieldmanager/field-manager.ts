@@ -167,6 +167,16 @@ function withoutManagedFields(obj: KubeObject): JsonObject {
   return copy;
 }
 
+/** withoutManagedFields without the deep copy: only the top level and metadata are new; for read-only use. */
+function shallowWithoutManagedFields(obj: KubeObject): JsonObject {
+  const copy = { ...obj } as unknown as JsonObject;
+  if (isObject(copy.metadata)) {
+    const { managedFields: _dropped, ...meta } = copy.metadata;
+    copy.metadata = meta;
+  }
+  return copy;
+}
+
 function setManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): void {
   if (!isObject(obj.metadata)) obj.metadata = {};
   const meta = obj.metadata as JsonObject;
@@ -237,7 +247,8 @@ function decodeLiveOrNew(oldObj: KubeObject | null, newObj: KubeObject, isSubres
 
 /**
  * Records a non-apply write (create when `oldObj` is null, update, json/merge/strategic patch) in
- * managedFields. Returns a copy of `newObj` with metadata.managedFields set. Never throws for object
+ * managedFields. Returns a copy of `newObj` with metadata.managedFields set (top level and metadata copied,
+ * nested values shared with `newObj`). Never throws for object
  * content: when the object does not fit the schema, the live managedFields are kept (UpdateNoErrors).
  */
 export function updateManagedFields(
@@ -255,7 +266,7 @@ export function updateManagedFields(
   const kind = opts.kind ?? newObj.kind ?? oldObj?.kind;
   const schema = rootSchema(opts, apiVersion, kind);
   const reset = resetSet(opts);
-  const result = withoutManagedFields(newObj);
+  const result = shallowWithoutManagedFields(newObj);
 
   const managed = decodeLiveOrNew(oldObj, newObj, !!opts.subresource);
   if (oldObj && managed.size === 0) {
@@ -264,7 +275,7 @@ export function updateManagedFields(
     setManagedFields(result, []);
     return result as unknown as KubeObject;
   }
-  const live = oldObj ? withoutManagedFields(oldObj) : zeroObject(schema);
+  const live = oldObj ? shallowWithoutManagedFields(oldObj) : zeroObject(schema);
   let cmp: Comparison;
   try {
     cmp = compareObjects(live, result, schema, reset);

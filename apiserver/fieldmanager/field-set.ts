@@ -297,14 +297,23 @@ export class FieldSet {
     return this.emit(false);
   }
 
+  // One pass: a child's subtree is emitted once, and dropped when it holds no path (emitted as null).
   private emit(includeSelf: boolean): Record<string, unknown> {
-    const out: Record<string, unknown> = {};
-    const keys = new Set<PathElement>([...this.members, ...[...this.children].filter(([, c]) => !c.isEmpty()).map(([pe]) => pe)]);
-    if (includeSelf && keys.size > 0) out['.'] = {};
-    for (const pe of [...keys].sort(comparePathElements)) {
-      const c = this.children.get(pe);
-      out[pe] = c && !c.isEmpty() ? c.emit(this.members.has(pe)) : {};
+    return this.emitOrNull(includeSelf) ?? {};
+  }
+
+  private emitOrNull(includeSelf: boolean): Record<string, unknown> | null {
+    const subtrees = new Map<PathElement, Record<string, unknown>>();
+    for (const [pe, c] of this.children) {
+      const sub = c.emitOrNull(this.members.has(pe));
+      if (sub) subtrees.set(pe, sub);
     }
+    if (this.members.size === 0 && subtrees.size === 0) return null;
+    const keys = [...this.members];
+    for (const pe of subtrees.keys()) if (!this.members.has(pe)) keys.push(pe);
+    const out: Record<string, unknown> = {};
+    if (includeSelf) out['.'] = {};
+    for (const pe of keys.sort(comparePathElements)) out[pe] = subtrees.get(pe) ?? {};
     return out;
   }
 

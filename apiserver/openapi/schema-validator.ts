@@ -290,23 +290,38 @@ function goJsonKind(v: unknown, expected: Schema | undefined): string {
   return typeof v === 'object' ? 'object' : 'string';
 }
 
-function findBadQuantity(raw: Schema | undefined, value: unknown, pointer: string): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  if (refName(raw) === QUANTITY) return isValidQuantity(value) ? undefined : pointer;
+/** Whether a value of this schema can hold a Quantity anywhere below it (memoized; cycles count as no). */
+const quantityBelow = new Map<Schema, boolean>();
+function mayHoldQuantity(raw: Schema | undefined): boolean {
+  if (refName(raw) === QUANTITY) return true;
   const s = resolveSchema(raw);
-  if (!s || typeof value !== 'object') return undefined;
+  if (!s) return false;
+  const known = quantityBelow.get(s);
+  if (known !== undefined) return known;
+  quantityBelow.set(s, false);
+  let found = false;
+  const props = s.properties as Record<string, Schema> | undefined;
+  if (props) for (const k in props) if (mayHoldQuantity(props[k])) found = true;
+  if (!found && s.additionalProperties && typeof s.additionalProperties === 'object') found = mayHoldQuantity(s.additionalProperties as Schema);
+  if (!found && s.items && typeof s.items === 'object') found = mayHoldQuantity(s.items as Schema);
+  quantityBelow.set(s, found);
+  return found;
+}
+
+/** True when a Quantity-typed value somewhere in `value` does not parse. Skips subtrees that hold no Quantity. */
+function hasBadQuantity(raw: Schema | undefined, value: unknown): boolean {
+  if (value === null || value === undefined) return false;
+  if (refName(raw) === QUANTITY) return !isValidQuantity(value);
+  if (typeof value !== 'object' || !mayHoldQuantity(raw)) return false;
+  const s = resolveSchema(raw);
+  if (!s) return false;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const r = findBadQuantity(s.items as Schema, value[i], `${pointer}/${i}`);
-      if (r !== undefined) return r;
-    }
-    return undefined;
+    for (let i = 0; i < value.length; i++) if (hasBadQuantity(s.items as Schema, value[i])) return true;
+    return false;
   }
-  for (const [k, v] of Object.entries(value)) {
-    const r = findBadQuantity(childSchema(s, k), v, `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
-    if (r !== undefined) return r;
-  }
-  return undefined;
+  const obj = value as Record<string, unknown>;
+  for (const k in obj) if (hasBadQuantity(childSchema(s, k), obj[k])) return true;
+  return false;
 }
 
 /**
@@ -345,7 +360,6 @@ export function decodeErrorMessage(kind: string, obj: unknown, apiVersion?: stri
       return detail;
     }
   }
-  const bad = findBadQuantity({ $ref: `${REF_PREFIX}${name}` }, obj, '');
-  if (bad !== undefined) return QUANTITY_FORMAT_ERROR;
+  if (hasBadQuantity({ $ref: `${REF_PREFIX}${name}` }, obj)) return QUANTITY_FORMAT_ERROR;
   return undefined;
 }

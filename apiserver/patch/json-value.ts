@@ -2,6 +2,7 @@
  * Small helpers over plain JSON values (objects decoded from JSON), shared by apiserver/patch and
  * apiserver/fieldmanager: structural equality, copying, and Go-style rendering for kube error texts.
  */
+import { deepCopy } from '../../shared/api/meta.ts';
 
 export type JsonObject = { [key: string]: unknown };
 
@@ -33,7 +34,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** Deep copy of a JSON value. */
 export function clone<T>(value: T): T {
-  return value === undefined ? value : structuredClone(value);
+  return deepCopy(value);
 }
 
 /** The JSON type name Go's encoding/json uses in "cannot unmarshal X into ..." messages. */

@@ -33,7 +33,8 @@ export interface Storage {
 
   /**
    * Creates obj at key if absent (create-if-absent transaction). Returns the stored object with resourceVersion.
-   * Throws StorageError('KeyExists').
+   * Throws StorageError('KeyExists'). obj is left untouched, but the result may share nested values with it: the
+   * caller hands obj over and must not mutate it afterwards (the same holds for what tryUpdate returns).
    */
   create(key: string, obj: KubeObject): Promise<KubeObject>;
 

@@ -119,7 +119,31 @@ export interface WatchEvent<T = KubeObject | Status> {
   object: T;
 }
 
-/** Deep copy of a JSON value. Cached objects are shared: clone before mutating. */
+/**
+ * Deep copy of a JSON value. Cached objects are shared: clone before mutating. A plain recursive copy: ~10x
+ * faster than structuredClone on a pod (1.3 vs 12 us, measured for issue 2), and enough for JSON data (no
+ * Dates, Maps or cycles). A `__proto__` key (JSON.parse makes it an own property) stays an own property.
+ */
 export function deepCopy<T>(value: T): T {
-  return structuredClone(value);
+  return copyJson(value) as T;
+}
+
+function copyJson(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return v;
+  if (Array.isArray(v)) {
+    const n = v.length;
+    const out = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) out[i] = copyJson(v[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  const src = v as Record<string, unknown>;
+  for (const k in src) {
+    if (!Object.prototype.hasOwnProperty.call(src, k)) continue;
+    const x = src[k];
+    const c = typeof x === 'object' && x !== null ? copyJson(x) : x;
+    if (k === '__proto__') Object.defineProperty(out, k, { value: c, enumerable: true, writable: true, configurable: true });
+    else out[k] = c;
+  }
+  return out;
 }

@@ -43,7 +43,8 @@ export function writeObject(res: ServerResponse, code: number, obj: object, form
     writeJSON(res, code, toYaml(obj), 'application/yaml');
     return;
   }
-  writeJSON(res, code, encodeJSON(obj));
+  // One object, written once: plain stringify (the encodeJSON memo is for objects LIST and WATCH share).
+  writeJSON(res, code, JSON.stringify(obj));
 }
 
 /** Writes any thrown value as a metav1.Status. Non-Status errors are logged and become a 500 InternalError. */

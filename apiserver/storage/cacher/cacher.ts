@@ -60,7 +60,7 @@
  * `bookmarkIntervalMs` (default 55 s, checked every second), and 2 s before their optional `deadline`.
  * Object: `{ kind, apiVersion, metadata: { resourceVersion } }` from `bookmarkTypeMeta`.
  */
-import type { KubeObject } from '../../../shared/api/meta.ts';
+import { deepCopy, type KubeObject } from '../../../shared/api/meta.ts';
 import { type Clock, type Timer, realClock } from '../../../shared/util/clock.ts';
 import { type FieldError, fieldForbidden, fieldInvalid, fieldNotSupported } from '../../../shared/errors/status-error.ts';
 import { StorageError, isStorageError } from '../errors.ts';
@@ -424,7 +424,7 @@ export class Cacher implements Storage {
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     if ((opts.revision && opts.revision > 0) || !prefix.startsWith(this.resourcePrefix)) return this.#storage.list(prefix, opts);
     const r = await this.listFromCache(prefix, { consistent: true, limit: opts.limit, startKey: opts.startKey, predicate: opts.predicate });
-    const result: ListResult = { items: r.source === 'cache' ? r.items.map((o) => structuredClone(o)) : r.items, revision: r.revision };
+    const result: ListResult = { items: r.source === 'cache' ? r.items.map((o) => deepCopy(o)) : r.items, revision: r.revision };
     if (r.continueKey !== undefined) result.continueKey = r.continueKey;
     if (r.remainingItemCount !== undefined) result.remainingItemCount = r.remainingItemCount;
     return result;
@@ -444,9 +444,9 @@ export class Cacher implements Storage {
         const w = await start();
         for await (const ev of w) {
           if (ev.type === 'BOOKMARK') continue;
-          const out: StorageEvent = { type: ev.type, key: ev.key, object: structuredClone(ev.object), revision: ev.revision };
+          const out: StorageEvent = { type: ev.type, key: ev.key, object: deepCopy(ev.object), revision: ev.revision };
           const prev = (ev as Partial<StoredWatchEvent>).prevObject;
-          if (prev && ev.type !== 'ADDED') out.prevObject = structuredClone(prev);
+          if (prev && ev.type !== 'ADDED') out.prevObject = deepCopy(prev);
           yield out;
         }
         const reason = w.closedReason;
@@ -761,7 +761,7 @@ export class Cacher implements Storage {
   #cachedCopy(key: string): KubeObject | undefined {
     if (!this.#initialized) return undefined;
     const e = this.#wc.get(key);
-    return e ? structuredClone(e.object) : undefined;
+    return e ? deepCopy(e.object) : undefined;
   }
 
   /** One consistent snapshot of prefix from the storage, read in pages. */

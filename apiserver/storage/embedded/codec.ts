@@ -42,6 +42,15 @@ export function decodeObject(text: string, rev: number): KubeObject {
 }
 
 /**
+ * The object just written, as a write returns it: `obj` with resourceVersion = rev, without re-parsing the
+ * stored text. Only the top level and metadata are copied; nested values are shared with `obj`, which the
+ * writer hands over (Storage contract) and must not mutate afterwards.
+ */
+export function writtenObject(obj: KubeObject, rev: number): KubeObject {
+  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
+}
+
+/**
  * True when two stored texts hold the same object. Equal JSON that differs only in key order has the same
  * length, so the deep comparison only runs when lengths match and the bytes differ.
  */

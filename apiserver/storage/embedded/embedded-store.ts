@@ -47,7 +47,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from '../interfaces.ts';
-import { checkPreconditions, decodeObject, encodeObject, prefixRangeEnd, revisionOf, sameStoredObject } from './codec.ts';
+import { checkPreconditions, decodeObject, encodeObject, prefixRangeEnd, revisionOf, sameStoredObject, writtenObject } from './codec.ts';
 import { EmbeddedWatcher, type RawEvent, type WatchSource } from './embedded-watcher.ts';
 
 export interface EmbeddedStoreOptions {
@@ -305,7 +305,7 @@ export class EmbeddedStore implements Storage {
       this.#sInsertKv.run(key, text, r, r);
       return { type: 'ADDED', value: text, prevValue: null, prevRev: null };
     });
-    return decodeObject(text, rev);
+    return writtenObject(obj, rev);
   }
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
@@ -366,7 +366,7 @@ export class EmbeddedStore implements Storage {
         this.#sInsertKv.run(key, text, r, r);
         return { type: 'ADDED', value: text, prevValue: null, prevRev: null };
       });
-      return decodeObject(text, rev);
+      return writtenObject(next, rev);
     }
   }
 

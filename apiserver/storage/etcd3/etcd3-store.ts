@@ -27,7 +27,7 @@ import type {
   UpdateOptions,
   WatchOptions,
 } from '../interfaces.ts';
-import { checkPreconditions, decodeObject, encodeObject, prefixRangeEnd, revisionOf, sameStoredObject } from '../embedded/codec.ts';
+import { checkPreconditions, decodeObject, encodeObject, prefixRangeEnd, revisionOf, sameStoredObject, writtenObject } from '../embedded/codec.ts';
 import { Etcd3Watcher } from './etcd3-watcher.ts';
 
 export interface Etcd3StoreOptions {
@@ -173,7 +173,7 @@ export class Etcd3Store implements Storage {
       failure: [],
     });
     if (!res.succeeded) throw new StorageError('KeyExists', key);
-    return decodeObject(text, Number(res.header.revision));
+    return writtenObject(obj, Number(res.header.revision));
   }
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
@@ -230,7 +230,7 @@ export class Etcd3Store implements Storage {
         success: [{ request_put: { key: k, value: Buffer.from(text) } }],
         failure: [{ request_range: { key: k } }],
       });
-      if (res.succeeded) return decodeObject(text, Number(res.header.revision));
+      if (res.succeeded) return writtenObject(next, Number(res.header.revision));
       state = stateFromFailure(res);
       isCurrent = true;
     }
