@@ -19,8 +19,9 @@ import { closedLoop, expectStatus, keepAliveAgent, type LoadResult } from './lib
 import { ensureNamespace } from './lib/pods.ts';
 import { cpuMeter, cpuMs } from './lib/proc.ts';
 import { mb, ms, nowMs, pct, summarize } from './lib/stats.ts';
-import { HealthProbe, PodWatch, runQueueWaitMs, spawnController, spawnSimNodes, storeRevision, waitNodesReady, type Component, type SimNodeOptions } from './scheduler-cluster.ts';
+import { HealthProbe, logDir, PodWatch, runQueueWaitMs, spawnController, spawnSimNodes, storeRevision, waitNodesReady, type Component, type SimNodeOptions } from './scheduler-cluster.ts';
 import type { APIServerProcess, Backend } from './lib/apiserver-process.ts';
+import { join } from 'node:path';
 
 export interface SchedulerBenchOptions {
   backend: Backend;
@@ -168,7 +169,7 @@ function bareNode(name: string, cap: SchedulerBenchOptions['capacity']): Buffer 
 }
 
 async function startCluster(ctx: BenchContext, o: SchedulerBenchOptions, tag: string, nodes: number, bare = false): Promise<Cluster & { registerMs: number }> {
-  const server = await ctx.spawn(o.backend, tag);
+  const server = await ctx.spawn(o.backend, tag, [], join(logDir(ctx), `apiserver-${tag}.log`));
   const entry = await ctx.serverEntry();
   if (bare) {
     ctx.log(`creating ${nodes} bare Node objects (Ready; no agents, no leases)`);

@@ -92,9 +92,10 @@ function checkPatchedFields(ctx: RequestContext, obj: KubeObject, mode: 'Ignore'
   const apiVersion = apiVersionOf(info);
   const decodeErr = decodeErrorMessage(info.kind, obj, apiVersion);
   if (decodeErr) throw newBadRequest(decodeFailureMessage(info.kind, info.version, decodeErr));
-  const unknown = mode === 'Ignore' ? [] : findUnknownFields(info.kind, obj, apiVersion);
-  if (mode === 'Strict' && unknown.length > 0) throw newBadRequest(strictDecodingMessage(unknown));
+  const unknown = findUnknownFields(info.kind, obj, apiVersion);
+  if (unknown.length === 0) return [];
+  if (mode === 'Strict') throw newBadRequest(strictDecodingMessage(unknown));
   // As kube decodes into typed structs: unknown fields are never stored.
   pruneUnknownFields(info.kind, obj, apiVersion);
-  return unknown.map((f) => `unknown field "${f}"`);
+  return mode === 'Ignore' ? [] : unknown.map((f) => `unknown field "${f}"`);
 }

@@ -75,6 +75,7 @@ import type {
   WatchOptions,
 } from '../interfaces.ts';
 import { CacheWatcher } from './cache-watcher.ts';
+import { log } from '../../../shared/util/log.ts';
 import {
   type CacheEntry,
   type StoredWatchEvent,
@@ -584,7 +585,10 @@ export class Cacher implements Storage {
 
   #forget(w: CacheWatcher): void {
     if (!this.#all.delete(w)) return;
-    if (w.closedReason === 'slow') this.stats.slowWatchers++;
+    if (w.closedReason === 'slow') {
+      this.stats.slowWatchers++;
+      log.warn('Terminating a slow watcher: its buffer stayed full past the dispatch budget', { prefix: w.prefix, resource: this.resourcePrefix });
+    }
     const set = this.#index.get(w.prefix);
     if (set) {
       set.delete(w);
@@ -800,6 +804,11 @@ export class Cacher implements Storage {
       } catch (err) {
         if (this.#stopped) break;
         if (isStorageError(err, 'Expired')) needList = true;
+        log.warn('Watch cache lost its storage watch; restarting', {
+          resource: this.resourcePrefix,
+          relist: needList,
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
       if (this.#stopped) break;
       this.stats.watchRestarts++;

@@ -3,7 +3,7 @@
  * is not charged to it and its RSS can be read from /proc.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -40,6 +40,8 @@ export interface SpawnOptions {
   nodeFlags?: string[];
   /** Preload test/bench/mem-probe (a compiled .js next to a compiled entry, else the .ts) and report into this file. */
   memProbeFile?: string;
+  /** Also append the server's stderr (its warn/error log lines) to this file. */
+  logFile?: string;
 }
 
 export interface HeapSample {
@@ -100,6 +102,7 @@ export async function spawnAPIServer(opts: SpawnOptions): Promise<APIServerProce
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (c: string) => {
     stderr = (stderr + c).slice(-8000);
+    if (opts.logFile) appendFileSync(opts.logFile, c);
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.once('exit', () => live.delete(child));

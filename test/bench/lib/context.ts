@@ -100,7 +100,7 @@ export class BenchContext {
     return this.#entry;
   }
 
-  async spawn(backend: Backend, tag: string, extraNodeFlags: string[] = []): Promise<APIServerProcess> {
+  async spawn(backend: Backend, tag: string, extraNodeFlags: string[] = [], logFile?: string): Promise<APIServerProcess> {
     const etcd = backend === 'etcd' ? await this.etcd() : undefined;
     const entry = await this.serverEntry();
     const s = await spawnAPIServer({
@@ -111,6 +111,7 @@ export class BenchContext {
       etcdEndpoint: etcd?.endpoint,
       etcdPrefix: `/bench-${this.id}-${tag}`,
       cpuProfDir: this.cpuProfDir,
+      logFile,
     });
     this.#servers.push(s);
     this.log(`apiserver (${backend}, ${tag}) pid ${s.pid} at ${s.url}`);
