@@ -1,5 +1,6 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { listenWithAcceptors } from '../../shared/util/listen-acceptors.ts';
 import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
@@ -66,6 +67,7 @@ export class APIServer {
   readonly #wss: WebSocketServer;
   readonly #clock: Clock;
   readonly #sockets = new Set<Duplex>();
+  #closeAcceptors: () => void = () => {};
   /** The subprotocol an upgrade handler's `protocols` chose for a request (see UpgradeHooks). */
   readonly #chosenProtocol = new WeakMap<IncomingMessage, string>();
 
@@ -109,17 +111,15 @@ export class APIServer {
     return this.#server;
   }
 
-  listen(host: string, port: number): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.#server.once('error', reject);
-      this.#server.listen(port, host, () => {
-        this.#server.off('error', reject);
-        resolve(this.#server.address() as AddressInfo);
-      });
-    });
+  /** Listens with several accepting sockets (shared/util/listen-acceptors.ts: Node accepts one per loop turn). */
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    const { address, closeAcceptors } = await listenWithAcceptors(this.#server, { host, port });
+    this.#closeAcceptors = closeAcceptors;
+    return address;
   }
 
   async close(): Promise<void> {
+    this.#closeAcceptors();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       for (const ws of this.#wss.clients) ws.terminate();

@@ -116,6 +116,7 @@ export interface ListResult {
 export interface UpdateOptions {
   preconditions?: Preconditions;
   ignoreNotFound?: boolean;
+  /** A guess of the current object (the watch cache's): read only, possibly shared; a storage may ignore it. */
   cachedExisting?: KubeObject;
 }
 

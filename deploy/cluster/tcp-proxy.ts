@@ -1,4 +1,5 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { listenWithAcceptors } from '../../shared/util/listen-acceptors.ts';
 
 export interface Backend {
   host: string;
@@ -17,6 +18,7 @@ export class TcpProxy {
   #next = 0;
   #server: Server | undefined;
   readonly #sockets = new Set<Socket>();
+  #closeAcceptors: () => void = () => {};
 
   constructor(backends: Backend[], opts: { downMs?: number } = {}) {
     if (backends.length === 0) throw new Error('a proxy needs at least one backend');
@@ -24,12 +26,11 @@ export class TcpProxy {
     this.#downMs = opts.downMs ?? 2000;
   }
 
-  listen(host: string, port: number): Promise<void> {
+  /** Listens with several accepting sockets, as the apiserver does (shared/util/listen-acceptors.ts). */
+  async listen(host: string, port: number): Promise<void> {
     this.#server = createServer((client) => this.#accept(client));
-    return new Promise((resolve, reject) => {
-      this.#server?.once('error', reject);
-      this.#server?.listen(port, host, () => resolve());
-    });
+    const { closeAcceptors } = await listenWithAcceptors(this.#server, { host, port });
+    this.#closeAcceptors = closeAcceptors;
   }
 
   #pick(exclude: Set<number>): number | undefined {
@@ -84,6 +85,7 @@ export class TcpProxy {
   }
 
   async close(): Promise<void> {
+    this.#closeAcceptors();
     for (const s of this.#sockets) s.destroy();
     await new Promise<void>((r) => (this.#server ? this.#server.close(() => r()) : r()));
   }

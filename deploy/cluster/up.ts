@@ -3,6 +3,7 @@ import { createServer, isIP } from 'node:net';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RestClient } from '../../shared/client/rest-client.ts';
+import { APISERVER_NODE_FLAGS, NODE_AGENT_NODE_FLAGS } from '../node-flags.ts';
 import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
 import { newState, saveState, loadState, statePath, type ClusterState, type NodeRecord } from './cluster-state.ts';
@@ -246,7 +247,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       name: `apiserver-${i}`,
       cmd: kl.cmd,
       // With an advertised address the front door listens on every address (TLS + tokens are always on).
-      args: [...kl.pre, 'apiserver', '--listen', `${o.advertiseAddress && apiPorts.length === 1 ? '0.0.0.0' : hostIP}:${port}`, ...storageArgs,
+      args: [...APISERVER_NODE_FLAGS, ...kl.pre, 'apiserver', '--listen', `${o.advertiseAddress && apiPorts.length === 1 ? '0.0.0.0' : hostIP}:${port}`, ...storageArgs,
         '--tls-cert-file', p.serverCert, '--tls-private-key-file', p.serverKey, '--token-auth-file', p.tokenFile],
       log: join(logs, `apiserver-${i}.log`),
     })));
@@ -326,7 +327,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       name: `node-${rec.name}`,
       cmd: kl.cmd,
       // A 2 MiB young generation halves the agent's RSS at no measured latency cost (docs/benchmarks.md, issue 5).
-      args: ['--max-semi-space-size=2', ...kl.pre, 'node', '--server', server, '--token', p.joinToken, '--ca-cert', p.caCert, '--name', rec.name,
+      args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--server', server, '--token', p.joinToken, '--ca-cert', p.caCert, '--name', rec.name,
         '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
         '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],
       log: join(logs, `node-${rec.name}.log`),

@@ -7,7 +7,8 @@
  *
  * Storage interface:
  * - create / guaranteedUpdate / delete / compact / count / currentRevision go to the storage.
- *   guaranteedUpdate and delete pass a copy of the cached object as `cachedExisting` (as upstream does);
+ *   guaranteedUpdate and delete pass the cached object as `cachedExisting` (as upstream does; shared and
+ *   read-only: the storages only encode it);
  *   compact also raises the window's floor (resuming below it is Expired).
  * - get goes to the storage (consistent).
  * - list with revision N > 0 goes to the storage (exact snapshot, continuation pages).
@@ -60,7 +61,7 @@
  * `bookmarkIntervalMs` (default 55 s, checked every second), and 2 s before their optional `deadline`.
  * Object: `{ kind, apiVersion, metadata: { resourceVersion } }` from `bookmarkTypeMeta`.
  */
-import { deepCopy, type KubeObject } from '../../../shared/api/meta.ts';
+import { compactManagedFields, deepCopy, type KubeObject } from '../../../shared/api/meta.ts';
 import { type Clock, type Timer, realClock } from '../../../shared/util/clock.ts';
 import { type FieldError, fieldForbidden, fieldInvalid, fieldNotSupported } from '../../../shared/errors/status-error.ts';
 import { StorageError, isStorageError } from '../errors.ts';
@@ -386,12 +387,12 @@ export class Cacher implements Storage {
   }
 
   guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
-    const cachedExisting = opts.cachedExisting ?? this.#cachedCopy(key);
+    const cachedExisting = opts.cachedExisting ?? this.#cached(key);
     return this.#storage.guaranteedUpdate(key, tryUpdate, cachedExisting ? { ...opts, cachedExisting } : opts);
   }
 
   delete(key: string, opts: DeleteOptions = {}): Promise<KubeObject> {
-    const cachedExisting = opts.cachedExisting ?? this.#cachedCopy(key);
+    const cachedExisting = opts.cachedExisting ?? this.#cached(key);
     return this.#storage.delete(key, cachedExisting ? { ...opts, cachedExisting } : opts);
   }
 
@@ -762,10 +763,10 @@ export class Cacher implements Storage {
     }
   }
 
-  #cachedCopy(key: string): KubeObject | undefined {
+  /** The cached object itself (shared: read only). */
+  #cached(key: string): KubeObject | undefined {
     if (!this.#initialized) return undefined;
-    const e = this.#wc.get(key);
-    return e ? deepCopy(e.object) : undefined;
+    return this.#wc.get(key)?.object;
   }
 
   /** One consistent snapshot of prefix from the storage, read in pages. */
@@ -827,11 +828,13 @@ export class Cacher implements Storage {
       this.#wc.updateRevision(ev.revision);
       return null;
     }
+    compactManagedFields(ev.object);
     const stored = this.#wc.processEvent(ev);
     return stored ? this.#dispatch(stored) : null;
   }
 
   async #applyList(objects: KubeObject[], revision: number): Promise<void> {
+    for (const o of objects) compactManagedFields(o);
     const items = objects.map((object) => ({ key: this.#keyFunc(object), object }));
     if (!this.#initialized) {
       this.#wc.replace(items, revision);

@@ -311,15 +311,11 @@ export class EmbeddedStore implements Storage {
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
     this.#checkOpen(key);
     let cur: Row | null;
-    // isCurrent: cur was just read from the store (not the caller's cached guess).
+    // isCurrent: cur was just read from the store. opts.cachedExisting is not used: a point read of the row is
+    // cheaper than encoding the caller's guess (and is never stale).
     let isCurrent: boolean;
-    if (opts.cachedExisting) {
-      cur = this.#rowFromObject(key, opts.cachedExisting);
-      isCurrent = false;
-    } else {
-      cur = this.#read(key);
-      isCurrent = true;
-    }
+    cur = this.#read(key);
+    isCurrent = true;
     for (;;) {
       if (!cur && !opts.ignoreNotFound) {
         if (!isCurrent) {
@@ -374,13 +370,8 @@ export class EmbeddedStore implements Storage {
     this.#checkOpen(key);
     let cur: Row | null;
     let isCurrent: boolean;
-    if (opts.cachedExisting) {
-      cur = this.#rowFromObject(key, opts.cachedExisting);
-      isCurrent = false;
-    } else {
-      cur = this.#read(key);
-      isCurrent = true;
-    }
+    cur = this.#read(key); // as in guaranteedUpdate, opts.cachedExisting is not needed here
+    isCurrent = true;
     for (;;) {
       if (!cur) {
         if (!isCurrent) {
@@ -507,12 +498,6 @@ export class EmbeddedStore implements Storage {
 
   #read(key: string): Row | null {
     return (this.#sGet.get(key) as Row | undefined) ?? null;
-  }
-
-  /** A cached object as a row guess: its RV is its mod revision; the CAS check catches a stale guess. */
-  #rowFromObject(key: string, obj: KubeObject): Row {
-    const rev = revisionOf(obj);
-    return { value: encodeObject(key, obj), mod_rev: rev, create_rev: 0 };
   }
 
   /**

@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { freePort } from '../../integration/framework/etcd.ts';
 import { request } from './http.ts';
+import { APISERVER_NODE_FLAGS } from '../../../deploy/node-flags.ts';
 
 export type Backend = 'embedded' | 'etcd';
 
@@ -77,7 +78,8 @@ export async function spawnAPIServer(opts: SpawnOptions): Promise<APIServerProce
   const port = await freePort();
   let dataDir = '';
   const entry = opts.entry ?? join(repoRoot, 'cli', 'main.ts');
-  const args: string[] = [...(opts.nodeFlags ?? [])];
+  // As bin/kubelab runs it (deploy/node-flags.ts); opts.nodeFlags come later, so they win.
+  const args: string[] = [...APISERVER_NODE_FLAGS, ...(opts.nodeFlags ?? [])];
   // bin/kubelab runs the compiled CLI with source maps on; do the same for it.
   if (entry.endsWith('.js')) args.push('--enable-source-maps');
   if (opts.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`);
