@@ -59,6 +59,32 @@ describe('listenWithAcceptors', () => {
     await new Promise((r) => server.close(r));
   });
 
+  it('accepted sockets keep the server\'s socket options: a half-closed client still gets its answer', async () => {
+    const server = createServer({ allowHalfOpen: true }, (s) => {
+      let got = '';
+      s.setEncoding('utf8');
+      s.on('data', (d: string) => (got += d));
+      s.on('end', () => setTimeout(() => s.end(`echo:${got}`), 20));
+    });
+    const { address, closeAcceptors } = await listenWithAcceptors(server, { host: '127.0.0.1', port: 0, acceptors: 8 });
+    const replies = await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        new Promise<string>((resolve, reject) => {
+          let got = '';
+          const c = connect({ port: address.port, host: '127.0.0.1', allowHalfOpen: true });
+          c.setEncoding('utf8');
+          c.on('data', (d: string) => (got += d));
+          c.on('end', () => resolve(got));
+          c.on('error', reject);
+          c.end(`m${i}`);
+        }),
+      ),
+    );
+    assert.deepEqual(replies, Array.from({ length: 16 }, (_, i) => `echo:m${i}`));
+    closeAcceptors();
+    await new Promise((r) => server.close(r));
+  });
+
   it('refuses an address someone holds (plain or with acceptors), as a plain listen would', async () => {
     const holder: Server = createServer();
     await new Promise<void>((r) => holder.listen(0, '127.0.0.1', () => r()));

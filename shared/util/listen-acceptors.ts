@@ -14,7 +14,7 @@
  * requests already flowing. Before binding, a plain (non-reuseport) probe bind keeps "address already in use"
  * working: without it a second process could silently share the port.
  */
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { createServer, type AddressInfo, type Server, type ServerOpts } from 'node:net';
 
 /** listen(2) backlog; Linux caps it at net.core.somaxconn (4096 by default since 5.4), as Go's listener does. */
 export const ACCEPT_BACKLOG = 4096;
@@ -38,7 +38,7 @@ export async function listenWithAcceptors(server: Server, o: AcceptorOptions): P
   const extras: Server[] = [];
   try {
     for (let i = 1; i < n; i++) {
-      const l = createServer((socket) => server.emit('connection', socket));
+      const l = createServer(socketOptionsOf(server), (socket) => server.emit('connection', socket));
       await listenOnce(l, o.host, address.port, true);
       extras.push(l);
     }
@@ -48,6 +48,22 @@ export async function listenWithAcceptors(server: Server, o: AcceptorOptions): P
     throw e;
   }
   return { address, closeAcceptors: () => extras.forEach((l) => l.close()) };
+}
+
+/**
+ * The accepted sockets must be what the server itself would have made: an http server accepts half-open sockets
+ * (without it a client's half-close ends the response side: SPDY exec hung), with TCP_NODELAY, and so on.
+ */
+function socketOptionsOf(server: Server): ServerOpts {
+  const s = server as Server & Partial<Record<'allowHalfOpen' | 'pauseOnConnect' | 'noDelay' | 'keepAlive', boolean>> & { keepAliveInitialDelay?: number; highWaterMark?: number };
+  const o: ServerOpts = {};
+  if (s.allowHalfOpen !== undefined) o.allowHalfOpen = s.allowHalfOpen;
+  if (s.pauseOnConnect !== undefined) o.pauseOnConnect = s.pauseOnConnect;
+  if (s.noDelay !== undefined) o.noDelay = s.noDelay;
+  if (s.keepAlive !== undefined) o.keepAlive = s.keepAlive;
+  if (s.keepAliveInitialDelay !== undefined) o.keepAliveInitialDelay = s.keepAliveInitialDelay;
+  if (s.highWaterMark !== undefined) o.highWaterMark = s.highWaterMark;
+  return o;
 }
 
 function listenOnce(server: Server, host: string, port: number, reusePort: boolean): Promise<void> {
