@@ -288,7 +288,14 @@ export function updateManagedFields(
   const changed = cmp.modified.union(cmp.added);
 
   // The write takes what it changed from everyone (force) and nobody keeps what it removed.
-  for (const info of managed.values()) info.set = info.set.difference(changed).difference(cmp.removed);
+  // (Walking the small changed/removed sets against each manager's: most managers lose nothing, keep their set
+  // and their encoded fieldsV1.)
+  const lost = changed.union(cmp.removed);
+  for (const info of managed.values()) {
+    if (lost.intersection(info.set).isEmpty()) continue;
+    info.set = info.set.difference(changed).difference(cmp.removed);
+    delete info.fieldsV1;
+  }
 
   const taken = changed.difference(STRIP_SET);
   const id = managerIdentifier(manager, operation, apiVersion, opts.subresource);
@@ -446,6 +453,7 @@ export function apply(liveObj: KubeObject | null, appliedObj: unknown, manager: 
     if (key === id) continue;
     const c = conflictSets.get(key);
     info.set = (c ? info.set.difference(c) : info.set).difference(cmp.removed);
+    delete info.fieldsV1;
   }
   mine.set = mine.set.difference(STRIP_SET);
   for (const [key, info] of managed) if (info.set.isEmpty()) managed.delete(key);

@@ -20,6 +20,11 @@ export interface ManagerInfo {
   /** RFC 3339, seconds precision. */
   time?: string;
   set: FieldSet;
+  /**
+   * The fieldsV1 this set was decoded from, while `set` is still exactly that (encoding reuses it instead of
+   * rendering the set again); whoever replaces `set` drops it.
+   */
+  fieldsV1?: ManagedFieldsEntry['fieldsV1'];
 }
 
 /** Managers by identifier. */
@@ -52,6 +57,7 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
       operation,
       apiVersion: e.apiVersion ?? '',
       set: FieldSet.fromFieldsV1(e.fieldsV1),
+      fieldsV1: e.fieldsV1,
     };
     if (e.subresource) info.subresource = e.subresource;
     if (e.time) info.time = e.time;
@@ -59,6 +65,7 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
     const prev = managed.get(id);
     if (prev) {
       prev.set = prev.set.union(info.set);
+      delete prev.fieldsV1;
       if (info.time && (!prev.time || info.time > prev.time)) prev.time = info.time;
     } else {
       managed.set(id, info);
@@ -94,7 +101,7 @@ export function encodeManagedFields(managed: Managed): ManagedFieldsEntry[] {
     const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time) e.time = m.time;
     e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = m.set.toFieldsV1();
+    e.fieldsV1 = m.fieldsV1 ?? m.set.toFieldsV1();
     if (m.subresource) e.subresource = m.subresource;
     return e;
   });
@@ -137,6 +144,7 @@ export function capUpdateManagers(managed: Managed, max: number): void {
     }
     const b = managed.get(bucket) as ManagerInfo;
     b.set = b.set.union(info.set);
+    delete b.fieldsV1;
     if (info.time) b.time = info.time;
     else delete b.time;
     managed.delete(id);

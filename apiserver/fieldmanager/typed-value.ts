@@ -114,6 +114,9 @@ function nullAsEmpty(v: unknown, other: unknown, schema: TypeSchema): unknown {
 
 function walkCompare(lhs: unknown, rhs: unknown, schema: TypeSchema, path: FieldPath, c: Comparison): void {
   if (lhs === undefined && rhs === undefined) return;
+  // Equal subtrees report nothing; checking that first is much cheaper than walking them with paths (an update
+  // usually changes one corner: a status write leaves spec and most of metadata alone).
+  if (lhs !== null && rhs !== null && typeof lhs === 'object' && typeof rhs === 'object' && deepEqual(lhs, rhs)) return;
   const l = nullAsEmpty(lhs, rhs, schema);
   const r = nullAsEmpty(rhs, lhs, schema);
   const sameShape = l === undefined || r === undefined || (Array.isArray(l) === Array.isArray(r) && isObject(l) === isObject(r));

@@ -3,6 +3,8 @@
  */
 export interface Timer {
   cancel(): void;
+  /** Does not keep the process alive for this timer (real clocks; a no-op elsewhere). */
+  unref?(): void;
 }
 
 export interface Clock {
@@ -20,7 +22,7 @@ export class RealClock implements Clock {
   }
   setTimeout(fn: () => void, ms: number): Timer {
     const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t) };
+    return { cancel: () => clearTimeout(t), unref: () => void t.unref() };
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepWith(this, ms, signal);

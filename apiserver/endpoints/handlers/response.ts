@@ -3,21 +3,9 @@ import { stringify as toYaml } from 'yaml';
 import type { KubeObject, Status } from '../../../shared/api/meta.ts';
 import { StatusError, newInternalError } from '../../../shared/errors/status-error.ts';
 import { log } from '../../../shared/util/log.ts';
+import { encodeJSON } from '../../storage/cacher/object-encoding.ts';
 
-/**
- * Encoded JSON of objects shared with the watch cache. Cached objects are immutable by contract, so one
- * encoding serves every LIST and WATCH that returns them.
- */
-const encoded = new WeakMap<object, string>();
-
-export function encodeJSON(obj: object): string {
-  let s = encoded.get(obj);
-  if (s === undefined) {
-    s = JSON.stringify(obj);
-    encoded.set(obj, s);
-  }
-  return s;
-}
+export { encodeJSON };
 
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0 || res.headersSent) return;

@@ -45,7 +45,8 @@ async function seeded(make: () => Storage = () => new MemoryStorage()): Promise<
 async function setup(t: TestContext, opts: Partial<CacherOptions> = {}): Promise<Env> {
   const storage = opts.storage ?? (await seeded());
   const clock = new FakeClock();
-  const cacher = new Cacher({ resourcePrefix: '/pods/', clock, bookmarkTypeMeta: { kind: 'Pod', apiVersion: 'v1' }, ...opts, storage });
+  // No periodic window trim unless a test asks (it would add a timer to every FakeClock step).
+  const cacher = new Cacher({ resourcePrefix: '/pods/', clock, bookmarkTypeMeta: { kind: 'Pod', apiVersion: 'v1' }, trimIntervalMs: 0, ...opts, storage });
   const ac = new AbortController();
   t.after(async () => {
     ac.abort();
@@ -688,6 +689,18 @@ describe('Cacher watch restarts and relists (MemoryStorage fault injection)', ()
     assert.equal(w.closedReason, 'reset');
     assert.equal(env.cacher.revision, 1);
     assert.deepEqual((await env.cacher.listFromCache('/pods/')).items.map((o) => o.metadata.name), ['z']);
+  });
+
+  it('an idle cacher trims its event window on its clock (every trimIntervalMs)', async (t) => {
+    const env = await setup(t, { window: { minEvents: 5, maxEvents: 1000 }, trimIntervalMs: 15_000 });
+    let last = 0;
+    for (let i = 0; i < 50; i++) last = rvOf(await create(env, `p${i}`));
+    await synced(env, last);
+    assert.equal(env.cacher.watchCache.eventCount, 50);
+    env.clock.step(60_000);
+    assert.equal(env.cacher.watchCache.eventCount, 50, 'younger than 75 s: kept');
+    env.clock.step(30_000);
+    assert.equal(env.cacher.watchCache.eventCount, 5, 'older than 75 s: trimmed down to minEvents');
   });
 
   it('guaranteedUpdate and delete pass the cached object (read only) as cachedExisting', async (t) => {

@@ -118,6 +118,8 @@ export interface CacherOptions {
   bookmarkIntervalMs?: number;
   /** How often due bookmarks are looked for. @default 1000 */
   bookmarkCheckMs?: number;
+  /** How often the event window drops expired events while no new ones arrive; 0: never. @default 15000 */
+  trimIntervalMs?: number;
   /** Page size of the storage list on (re)list. @default 1000 */
   listPageSize?: number;
   /** How long a read waits for a revision the store does not have yet. @default 3000 (upstream blockTimeout) */
@@ -308,6 +310,8 @@ export class Cacher implements Storage {
   readonly #all = new Set<CacheWatcher>();
   readonly #bookmarkWatchers = new Set<CacheWatcher>();
   #bookmarkTimer: Timer | null = null;
+  #trimTimer: Timer | null = null;
+  readonly #trimIntervalMs: number;
   #progressInFlight: Promise<void> | null = null;
 
   constructor(opts: CacherOptions) {
@@ -323,6 +327,7 @@ export class Cacher implements Storage {
     this.#bufferSize = opts.watcherBufferSize ?? 1000;
     this.#bookmarkIntervalMs = opts.bookmarkIntervalMs ?? 55_000;
     this.#bookmarkCheckMs = Math.min(opts.bookmarkCheckMs ?? 1000, this.#bookmarkIntervalMs);
+    this.#trimIntervalMs = opts.trimIntervalMs ?? 15_000;
     this.#pageSize = opts.listPageSize ?? 1000;
     this.#freshnessTimeoutMs = opts.freshnessTimeoutMs ?? 3000;
     this.#consistentReadWaitMs = opts.consistentReadWaitMs ?? 50;
@@ -343,8 +348,20 @@ export class Cacher implements Storage {
     if (!this.#started && !this.#stopped) {
       this.#started = true;
       this.#loop = this.#run();
+      this.#scheduleTrim();
     }
     return this.ready;
+  }
+
+  /** Every trimIntervalMs: the window sheds expired events even when no new ones arrive (WatchCache.trimExpired). */
+  #scheduleTrim(): void {
+    if (this.#stopped || this.#trimIntervalMs <= 0) return;
+    this.#trimTimer = this.#clock.setTimeout(() => {
+      this.#trimTimer = null;
+      this.#wc.trimExpired();
+      this.#scheduleTrim();
+    }, this.#trimIntervalMs);
+    this.#trimTimer.unref?.();
   }
 
   /** Ends every watcher ('stopped') and the storage watch. Reads after stop fail with Unavailable. */
@@ -354,6 +371,8 @@ export class Cacher implements Storage {
     this.#stop.abort();
     this.#bookmarkTimer?.cancel();
     this.#bookmarkTimer = null;
+    this.#trimTimer?.cancel();
+    this.#trimTimer = null;
     for (const w of [...this.#all]) w.close('stopped');
     this.#wc.cancelWaiters();
     if (!this.#initialized) this.#rejectReady(new StorageError('Unavailable', this.resourcePrefix, 'cacher stopped'));

@@ -6,6 +6,7 @@ import { StorageError, isStorageError } from '../errors.ts';
 import type { StorageEvent } from '../interfaces.ts';
 import { pod, podKey } from './_test-util.ts';
 import { WatchCache } from './watch-cache.ts';
+import { encodeJSON, isEncoded } from './object-encoding.ts';
 
 function at(obj: KubeObject, rev: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
@@ -125,6 +126,43 @@ describe('WatchCache window', () => {
     }
     // Halving stops once the newest quarter is within freshMs (upstream's hysteresis): 20 slots of 10 s events.
     assert.ok(wc.capacity <= 20, `shrank from ${grown} to ${wc.capacity}`);
+  });
+
+  it('trimExpired: an idle cache sheds its last burst (keeping minEvents) and shrinks the ring', () => {
+    const clock = new FakeClock();
+    const wc = new WatchCache({ clock, minEvents: 10, maxEvents: 10_000 });
+    wc.replace([], 1);
+    let rev = 1;
+    for (let i = 0; i < 3000; i++) wc.processEvent(change('ADDED', `b${i}`, ++rev));
+    assert.ok(wc.capacity >= 3000);
+    clock.step(30_000);
+    assert.equal(wc.trimExpired(), 0, 'nothing is older than 75 s yet');
+    assert.equal(wc.eventCount, 3000);
+    clock.step(50_000);
+    assert.equal(wc.trimExpired(), 2990);
+    assert.equal(wc.eventCount, 10, 'minEvents stay');
+    assert.equal(wc.capacity, 10, 'the ring shrank to fit');
+    assert.equal(wc.eventsAfter(rev - 10).length, 10, 'the newest events still resume');
+    assert.throws(() => wc.eventsAfter(rev - 11), (e: unknown) => isStorageError(e, 'Expired'), 'older ones are Expired');
+    // Events keep flowing after a trim.
+    wc.processEvent(change('ADDED', 'after', ++rev));
+    assert.equal(wc.eventsAfter(rev - 1)[0]?.revision, rev);
+  });
+
+  it('forgets the encoding of an object once a newer version or a delete replaces it', () => {
+    const wc = new WatchCache({ clock: new FakeClock() });
+    wc.replace([], 1);
+    wc.processEvent(change('ADDED', 'a', 2));
+    const v1 = wc.get(podKey('ns', 'a'))!.object;
+    const s1 = encodeJSON(v1);
+    assert.equal(encodeJSON(v1), s1, 'memoized');
+    wc.processEvent(change('MODIFIED', 'a', 3, { v: '2' }));
+    assert.equal(isEncoded(v1), false, 'the superseded version has no memo');
+    const v2 = wc.get(podKey('ns', 'a'))!.object;
+    encodeJSON(v2);
+    assert.equal(isEncoded(v2), true);
+    wc.processEvent(change('DELETED', 'a', 4, { v: '2' }));
+    assert.equal(isEncoded(v2), false, 'a deleted object has no memo');
   });
 
   it('clears encode memos of events far behind the head', () => {

@@ -19,6 +19,7 @@
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { type Clock, type Timer, realClock } from '../../../shared/util/clock.ts';
 import { StorageError } from '../errors.ts';
+import { forgetEncoding } from './object-encoding.ts';
 import type { StorageEvent } from '../interfaces.ts';
 
 export type WatchCacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -290,10 +291,12 @@ export class WatchCache {
       }
       if (this.#freeze) deepFreeze(ev.object);
       this.#remove(ev.key);
+      forgetEncoding(prev.object);
       stored = makeEvent('DELETED', ev.key, ev.object, prev.object, ev.revision, this.#clock.now());
     } else {
       if (this.#freeze) deepFreeze(ev.object);
       this.#put(ev.key, { key: ev.key, object: ev.object, revision: ev.revision });
+      if (prev) forgetEncoding(prev.object);
       stored = makeEvent(prev ? 'MODIFIED' : 'ADDED', ev.key, ev.object, prev?.object, ev.revision, this.#clock.now());
     }
     this.#append(stored);
@@ -456,6 +459,29 @@ export class WatchCache {
       old.asDeleted?.encoded.clear();
       old.asDeletedPrevious?.encoded.clear();
     }
+  }
+
+  /**
+   * Drops events older than `freshMs` beyond the newest `minEvents` and shrinks the ring to fit. The ring only
+   * sheds events when new ones arrive, so without this an idle cache would hold its last burst (and the object
+   * versions in it) for good. The Cacher calls it periodically. Returns how many events were dropped.
+   */
+  trimExpired(): number {
+    const now = this.#clock.now();
+    let dropped = 0;
+    while (this.#end - this.#start > this.#minEvents) {
+      const oldest = this.#at(this.#start);
+      if (now - oldest.recordTime <= this.#freshMs) break;
+      this.#ring[this.#start % this.#capacity] = undefined;
+      this.#droppedRevision = oldest.revision;
+      this.#start++;
+      dropped++;
+    }
+    let capacity = this.#capacity;
+    const held = this.#end - this.#start;
+    while (Math.floor(capacity / 2) >= Math.max(this.#minEvents, held)) capacity = Math.floor(capacity / 2);
+    if (capacity !== this.#capacity) this.#resize(capacity);
+    return dropped;
   }
 
   #resize(capacity: number): void {
