@@ -498,8 +498,18 @@ export async function holdScenario(ctx: BenchContext, o: SchedulerBenchOptions):
     ctx.log(`  ${describe(fill, o.holdPods, 'pod')}`);
     res.fill = { createThroughput: fill.result.load.throughput, allRunning, running: w.running.size, runningMs: tRunning - t0, watchReconnects: w.reconnects, watchErrors: w.errors, ...perUnit(fill, o.holdPods) };
     w.close();
-    ctx.log(`  settling 10 s, then measuring ${o.idleSeconds} s of idle`);
-    await sleep(10_000);
+    // Idle means the store sees only the node leases (one renewal per node per 10 s): the sim nodes may still be
+    // writing status after the bench's watch saw every pod Running (at 30,000 pods: 150-300 writes/s for a while).
+    const leaseRate = o.holdNodes / 10;
+    const tSettle = nowMs();
+    let rate = Number.POSITIVE_INFINITY;
+    while (nowMs() - tSettle < o.budgetSeconds * 1000) {
+      const r0 = await storeRevision(c.server.url);
+      await sleep(5_000);
+      rate = ((await storeRevision(c.server.url)) - r0) / 5;
+      if (rate <= leaseRate * 1.25 + 2) break;
+    }
+    ctx.log(`  settled in ${((nowMs() - tSettle) / 1000).toFixed(0)} s: store writes ${rate.toFixed(0)}/s (node leases alone: ${leaseRate.toFixed(0)}/s); measuring ${o.idleSeconds} s of idle`);
     const idleM = await measure(c, () => sleep(o.idleSeconds * 1000));
     const idle = idleM.cpu;
     const after = { apiserver: c.server.memory(), controller: c.ctrl.memory(), 'sim-nodes': sim.memory() };
