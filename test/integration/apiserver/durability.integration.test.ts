@@ -95,6 +95,8 @@ function startWriters(url: string, ns: string, prefix: string, workers: number, 
   const api = client(url);
   let okCount = 0;
   const httpErrors: string[] = [];
+  /** Transport errors (the server went away): when, and what. */
+  const transportErrors: { at: number; message: string }[] = [];
   const loops = Array.from({ length: workers }, async (_, w) => {
     const mine: string[] = [];
     for (let i = 0; !stopped; i++) {
@@ -126,6 +128,7 @@ function startWriters(url: string, ns: string, prefix: string, workers: number, 
       } catch (e) {
         // a transport error means the server went away; an HTTP error status is a server bug
         if (e instanceof Error && /^(create|get|update) /.test(e.message)) httpErrors.push(e.message);
+        else transportErrors.push({ at: Date.now(), message: e instanceof Error ? e.message : String(e) });
         return;
       }
     }
@@ -135,6 +138,7 @@ function startWriters(url: string, ns: string, prefix: string, workers: number, 
       return okCount;
     },
     httpErrors,
+    transportErrors,
     stop() {
       stopped = true;
     },
@@ -187,11 +191,15 @@ test('SIGKILL mid-stream loses no acknowledged write, invents none, and resource
     const writers = startWriters(proc.url, ns, `r${round}`, 8, sent, acked, inflightUpdate);
     // kill while writes are streaming in
     await until(`round ${round}: 150 acknowledged writes`, () => writers.acks >= 150, 30_000, 10);
+    const killedAt = Date.now();
+    const inFlightAtKill = sent.size - acked.size + [...inflightUpdate].filter(([n, gen]) => (acked.get(n)?.gen ?? -1) < gen).length;
     proc.child.kill('SIGKILL');
     assert.equal(await proc.exited, 'SIGKILL');
     await writers.done;
     assert.deepEqual(writers.httpErrors, [], 'writes failed with an HTTP error before the kill');
-    assert.ok(sent.size > acked.size, 'some writes were in flight at the kill');
+    const early = writers.transportErrors.filter((e) => e.at < killedAt);
+    assert.deepEqual(early, [], 'writers lost their connection before the kill');
+    assert.ok(inFlightAtKill > 0, `some writes (creates or updates) were in flight at the kill (round ${round}: ${writers.transportErrors.length} writers stopped by it)`);
     proc = await startCLI(port);
     const max = await verify(proc.url, ns, sent, acked, inflightUpdate);
     assert.ok(max >= maxRV, `rv went backwards after restart: ${max} < ${maxRV}`);
