@@ -310,46 +310,23 @@ export class EmbeddedStore implements Storage {
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
     this.#checkOpen(key);
-    let cur: Row | null;
-    // isCurrent: cur was just read from the store. opts.cachedExisting is not used: a point read of the row is
-    // cheaper than encoding the caller's guess (and is never stale).
-    let isCurrent: boolean;
-    cur = this.#read(key);
-    isCurrent = true;
+    // opts.cachedExisting is not used: a point read of the row is cheaper than encoding the caller's guess, and
+    // it is never stale, so tryUpdate runs on the current object and only a concurrent write makes it run again.
+    let cur = this.#read(key);
     for (;;) {
-      if (!cur && !opts.ignoreNotFound) {
-        if (!isCurrent) {
-          cur = this.#read(key);
-          isCurrent = true;
-          continue;
-        }
-        throw new StorageError('KeyNotFound', key);
-      }
+      if (!cur && !opts.ignoreNotFound) throw new StorageError('KeyNotFound', key);
       const currentObj = cur ? decodeObject(cur.value, cur.mod_rev) : null;
       const preErr = checkPreconditions(key, opts.preconditions, currentObj);
-      let next: KubeObject;
-      try {
-        if (preErr) throw preErr;
-        next = await tryUpdate(currentObj);
-      } catch (e) {
-        // A stale cached guess may be why tryUpdate or the preconditions failed: retry once on fresh state.
-        if (!isCurrent) {
-          cur = this.#read(key);
-          isCurrent = true;
-          continue;
-        }
-        throw e;
-      }
+      if (preErr) throw preErr;
+      const next = await tryUpdate(currentObj);
       this.#checkOpen(key);
       const text = encodeObject(key, next);
       // Compare-and-swap: from here to the end of #write there is no await.
       const now = this.#read(key);
       if (!sameRevision(now, cur)) {
         cur = now;
-        isCurrent = true;
         continue;
       }
-      // Same revision: use the stored row itself (a cached guess may differ in bytes, never in revision).
       const prev = now;
       if (prev && sameStoredObject(text, prev.value)) {
         return decodeObject(prev.value, prev.mod_rev);
@@ -368,37 +345,17 @@ export class EmbeddedStore implements Storage {
 
   async delete(key: string, opts: DeleteOptions = {}): Promise<KubeObject> {
     this.#checkOpen(key);
-    let cur: Row | null;
-    let isCurrent: boolean;
-    cur = this.#read(key); // as in guaranteedUpdate, opts.cachedExisting is not needed here
-    isCurrent = true;
+    let cur = this.#read(key); // as in guaranteedUpdate, opts.cachedExisting is not needed here
     for (;;) {
-      if (!cur) {
-        if (!isCurrent) {
-          cur = this.#read(key);
-          isCurrent = true;
-          continue;
-        }
-        throw new StorageError('KeyNotFound', key);
-      }
-      try {
-        const currentObj = decodeObject(cur.value, cur.mod_rev);
-        const preErr = checkPreconditions(key, opts.preconditions, currentObj);
-        if (preErr) throw preErr;
-        if (opts.validateDeletion) await opts.validateDeletion(currentObj);
-      } catch (e) {
-        if (!isCurrent) {
-          cur = this.#read(key);
-          isCurrent = true;
-          continue;
-        }
-        throw e;
-      }
+      if (!cur) throw new StorageError('KeyNotFound', key);
+      const currentObj = decodeObject(cur.value, cur.mod_rev);
+      const preErr = checkPreconditions(key, opts.preconditions, currentObj);
+      if (preErr) throw preErr;
+      if (opts.validateDeletion) await opts.validateDeletion(currentObj);
       this.#checkOpen(key);
       const now = this.#read(key);
       if (!sameRevision(now, cur)) {
         cur = now;
-        isCurrent = true;
         continue;
       }
       const last = now ?? cur;
