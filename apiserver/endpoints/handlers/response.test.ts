@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import { streamList } from './response.ts';
+
+/** Serves one streamList response and returns the parsed body and the number of body chunks received. */
+async function roundTrip(head: Record<string, unknown>, items: KubeObject[]): Promise<{ body: unknown; chunks: number }> {
+  const server = createServer((_req, res) => void streamList(res, head, items));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
+    let chunks = 0;
+    const parts: Uint8Array[] = [];
+    for await (const c of res.body as unknown as AsyncIterable<Uint8Array>) {
+      chunks++;
+      parts.push(c);
+    }
+    return { body: JSON.parse(Buffer.concat(parts).toString('utf8')), chunks };
+  } finally {
+    server.close();
+  }
+}
+
+const obj = (name: string, note = ''): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, annotations: { note } } });
+
+describe('streamList', () => {
+  it('writes head and items as one JSON document across many chunks', async () => {
+    const items = Array.from({ length: 3000 }, (_, i) => obj(`p-${i}`, 'x'.repeat(i % 300)));
+    const { body, chunks } = await roundTrip({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' } }, items);
+    assert.deepEqual(body, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items });
+    assert.ok(chunks > 3, `streamed in pieces (${chunks})`);
+  });
+
+  it('keeps multi-byte characters intact at chunk edges, and writes items larger than a chunk', async () => {
+    const items = [
+      ...Array.from({ length: 500 }, (_, i) => obj(`u-${i}`, 'żółw 🐢 日本語 '.repeat(1 + (i % 40)))),
+      obj('huge', '€'.repeat(100_000)),
+      obj('after-huge', 'ok'),
+    ];
+    const { body } = await roundTrip({ kind: 'PodList', apiVersion: 'v1', metadata: {} }, items);
+    assert.deepEqual(body, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
+  });
+
+  it('an empty list and a list that ends exactly at a chunk edge are well formed', async () => {
+    assert.deepEqual((await roundTrip({ kind: 'PodList', metadata: {} }, [])).body, { kind: 'PodList', metadata: {}, items: [] });
+    // Items sized so the buffer fills to its last bytes before the closing brackets.
+    for (let pad = 0; pad < 40; pad++) {
+      const items = Array.from({ length: 60 }, (_, i) => obj(`e-${i}`, 'y'.repeat(1000 + pad)));
+      assert.deepEqual((await roundTrip({ kind: 'PodList' }, items)).body, { kind: 'PodList', items });
+    }
+  });
+});
