@@ -21,10 +21,10 @@
  * (type stripping, no compile). Needs root and the cluster prerequisites (deploy/install-deps.sh).
  */
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { BenchContext } from './lib/context.ts';
+import { loadAverage, machineInfo, runBench, sh } from './lib/machine.ts';
 import { markdownTable, ms, summarize, textTable, type Summary } from './lib/stats.ts';
 import { Cluster, prerequisites, sleep, useCli, waitFor, webPod } from '../e2e/cluster/_cluster.ts';
 import { RemoteRuntime } from '../../node-agent/cri/remote/remote-runtime.ts';
@@ -40,14 +40,6 @@ function envInt(name: string, dflt: number): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
   return n;
-}
-
-function sh(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-  } catch {
-    return '?';
-  }
 }
 
 interface Row {
@@ -210,16 +202,7 @@ async function main(): Promise<number> {
   const idleUps = envInt('BENCH_CLUSTER_UPS', 3);
   const repeats = envInt('BENCH_BURST_REPEATS', 2);
   const perNode = envInt('BENCH_PODS_PER_NODE', 30);
-  const info = {
-    date: new Date().toISOString(),
-    nproc: sh('nproc', []),
-    cpu: cpus()[0]?.model ?? '?',
-    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
-    kernel: sh('uname', ['-r']),
-    node: process.version,
-    containerd: sh('containerd', ['--version']),
-    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
-  };
+  const info = machineInfo({ containerd: sh('containerd', ['--version']) });
   ctx.log(`machine: ${JSON.stringify(info)}`);
   const rows: Row[] = [];
   const results: Record<string, unknown> = {};
@@ -330,7 +313,7 @@ async function main(): Promise<number> {
   const table = rows.map((r) => [r.case, r.result, r.p50, r.p99, r.raw, r.ratio, r.target, r.verdict, r.runs]);
   const out = process.env.BENCH_OUT || join(tmpdir(), `kubelab-bench-cluster-${ctx.id}.json`);
   writeFileSync(out, JSON.stringify({ machine: info, rows, results }, null, 2));
-  process.stdout.write(`\nkubelab up benchmarks (issue 6), ${info.date}\nmachine: nproc ${info.nproc}, ${info.cpu}, ${info.memory}, kernel ${info.kernel}, node ${info.node}, ${info.containerd}\nload average at start ${info.loadavg}, at end ${loadavg().map((v) => v.toFixed(2)).join(' ')}\n\n`);
+  process.stdout.write(`\nkubelab up benchmarks (issue 6), ${info.date}\nmachine: nproc ${info.nproc}, ${info.cpu}, ${info.memory}, kernel ${info.kernel}, node ${info.node}, ${info.containerd}\nload average at start ${info.loadavg}, at end ${loadAverage()}\n\n`);
   process.stdout.write(textTable(header, table) + '\n\n');
   for (const [k, v] of Object.entries(cpu)) process.stdout.write(`CPU seconds during ${k}: ${v.map(fmtCpu).join(' | ')}\n`);
   if (process.env.BENCH_MARKDOWN) process.stdout.write('\n' + markdownTable(header, table) + '\n\n');
@@ -338,11 +321,5 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`bench cluster: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench cluster', () => main());
 

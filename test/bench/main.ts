@@ -4,12 +4,11 @@
  * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi ...]  (default: all).
  * Results: a summary table on stdout, and every measurement as JSON in $BENCH_OUT (default: a temp file).
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { BenchContext } from './lib/context.ts';
+import { loadAverage, machineInfo, runBench, sh } from './lib/machine.ts';
 import { markdownTable, textTable } from './lib/stats.ts';
 import { createScenario } from './scenarios/create.ts';
 import { listScenario } from './scenarios/list.ts';
@@ -30,24 +29,10 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
 };
 
 function machine(): Record<string, string> {
-  const sh = (cmd: string, args: string[]) => {
-    try {
-      return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-    } catch {
-      return '?';
-    }
-  };
-  return {
-    date: new Date().toISOString(),
-    nproc: sh('nproc', []),
-    cpu: cpus()[0]?.model ?? '?',
-    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
-    kernel: sh('uname', ['-r']),
-    node: process.version,
-    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
+  return machineInfo({
     etcd: sh('etcd', ['--version']).split('\n')[0] ?? '?',
     kubectl: sh('kubectl', ['version', '--client']).split('\n')[0] ?? '?',
-  };
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -86,7 +71,7 @@ async function main(argv: string[]): Promise<number> {
   const rows = ctx.rows.map((r) => [r.scenario, r.case, r.value, r.p50, r.p99, r.raw, r.ratio, r.target, r.verdict]);
   const out = process.env.BENCH_OUT || join(tmpdir(), `kubelab-bench-${ctx.id}.json`);
   writeFileSync(out, JSON.stringify({ machine: info, rows: ctx.rows, results: ctx.results, failures }, null, 2));
-  const loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadEnd = loadAverage();
   process.stdout.write(`\nkubelab apiserver benchmarks, ${info.date}\n`);
   process.stdout.write(`machine: nproc ${info.nproc}, ${info.memory}, kernel ${info.kernel}, node ${info.node}, ${info.etcd}\napiserver: ${info.server}, its own process\nload average (1/5/15 min) at start ${info.loadavg}, at end ${loadEnd} (other work on the machine skews absolute numbers; ratios are measured side by side)\n\n`);
   process.stdout.write(textTable(header, rows) + '\n\n');
@@ -99,10 +84,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`bench: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench', () => main(process.argv.slice(2)));

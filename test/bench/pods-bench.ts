@@ -35,10 +35,10 @@
  * Targets (issue 5): agent p50 <= 1.3x the raw p50 of the same case and concurrency; p99 <= 2 s; agent RSS
  * <= 80 MB with 50 pods.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
-import { cpus, freemem, hostname, loadavg, tmpdir, totalmem } from 'node:os';
+import { hostname, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -52,6 +52,7 @@ import { generateContainerConfig, generatePodSandboxConfig } from '../../node-ag
 import { LABEL_POD_UID } from '../../node-agent/kuberuntime/labels.ts';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../integration/framework/containerd.ts';
 import { BenchContext } from './lib/context.ts';
+import { loadAverage, machineInfo, runBench, sh } from './lib/machine.ts';
 import { spawnAPIServer, type APIServerProcess, type HeapReport } from './lib/apiserver-process.ts';
 import { ensureNamespace } from './lib/pods.ts';
 import { cpuMs } from './lib/proc.ts';
@@ -530,14 +531,6 @@ class Bench {
 
 // ------------------------------------------------------------------------------------------ main
 
-function sh(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-  } catch {
-    return '?';
-  }
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -557,19 +550,12 @@ async function main(argv: string[]): Promise<number> {
   const relistMs = values['relist-ms'] !== undefined ? Number(values['relist-ms']) : undefined;
 
   const ctx = new BenchContext();
-  const info = {
-    date: new Date().toISOString(),
-    nproc: sh('nproc', []),
-    cpu: cpus()[0]?.model ?? '?',
-    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
-    kernel: sh('uname', ['-r']),
-    node: process.version,
+  const info = machineInfo({
     containerd: sh('containerd', ['--version']),
     runc: sh('runc', ['--version']).split('\n')[0] ?? '?',
-    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
     host: hostname(),
     agent: `${ctx.serverMode === 'dist' ? 'compiled CLI (as bin/kubelab)' : 'node cli/main.ts'}${relistMs !== undefined || values.lean ? ' through a wrapper that loads only the node command' : ''}${relistMs !== undefined ? `, PLEG relist ${relistMs} ms` : ''}${ctx.nodeFlags.length ? `, node flags ${ctx.nodeFlags.join(' ')}` : ''}`,
-  };
+  });
   ctx.log(`machine: ${JSON.stringify(info)}`);
   let cd: ContainerdInstance | undefined;
   let server: APIServerProcess | undefined;
@@ -678,7 +664,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const out = process.env.BENCH_OUT || join(tmpdir(), `kubelab-bench-pods-${ctx.id}.json`);
   fs.writeFileSync(out, JSON.stringify({ machine: info, results, failures }, null, 2));
-  const loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadEnd = loadAverage();
   process.stdout.write(`\nkubelab node agent on containerd (issue 5), ${info.date}\n`);
   process.stdout.write(`machine: nproc ${info.nproc}, ${info.memory}, kernel ${info.kernel}, node ${info.node}, ${info.containerd}, ${info.runc}\nagent: ${info.agent}, its own process; ${n} pods per round\nload average at start ${info.loadavg}, at end ${loadEnd}\n\n`);
   process.stdout.write(textTable(header, rows) + '\n\n');
@@ -693,10 +679,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`bench pods: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench pods', () => main(process.argv.slice(2)));

@@ -14,23 +14,15 @@
  * Environment as for the other benchmarks: BENCH_CPU_PROF=DIR (every process under node --cpu-prof; summarize with
  *   `node test/bench/prof-top.ts DIR/*.cpuprofile`), BENCH_SERVER=ts (no compile), BENCH_OUT, BENCH_MARKDOWN=1.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BenchContext } from './lib/context.ts';
+import { loadAverage, machineInfo, runBench } from './lib/machine.ts';
 import { markdownTable, textTable } from './lib/stats.ts';
 import { logDir } from './scheduler-cluster.ts';
 import { holdScenario, throughputScenario, type SchedulerBenchOptions } from './scheduler-scenarios.ts';
-
-function sh(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8' }).trim();
-  } catch {
-    return '?';
-  }
-}
 
 function positive(name: string, v: string | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -84,17 +76,10 @@ async function main(argv: string[]): Promise<number> {
   for (const w of wanted) if (!known.includes(w)) throw new Error(`unknown scenario ${JSON.stringify(w)}; known: ${known.join(', ')}`);
 
   const ctx = new BenchContext();
-  const info = {
-    date: new Date().toISOString(),
-    nproc: sh('nproc', []),
-    cpu: cpus()[0]?.model ?? '?',
-    memory: `${(totalmem() / 2 ** 30).toFixed(1)} GiB total, ${(freemem() / 2 ** 30).toFixed(1)} GiB free`,
-    kernel: sh('uname', ['-r']),
-    node: process.version,
-    loadavg: loadavg().map((x) => x.toFixed(2)).join(' '),
+  const info = machineInfo({
     processes: ctx.serverMode === 'dist' ? 'compiled CLI (as bin/kubelab)' : 'node cli/main.ts (type stripping)',
     backend,
-  };
+  });
   ctx.log(`machine: ${JSON.stringify(info)}`);
   ctx.log(`options: ${JSON.stringify(o)}`);
   const onSignal = () => void ctx.close().finally(() => process.exit(130));
@@ -122,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const rows = ctx.rows.map((r) => [r.scenario, r.case, r.value, r.p50, r.p99, r.raw, r.ratio, r.target, r.verdict]);
   const out = process.env.BENCH_OUT || join(tmpdir(), `kubelab-bench-scheduler-${ctx.id}.json`);
   writeFileSync(out, JSON.stringify({ machine: info, options: o, rows: ctx.rows, results: ctx.results, failures }, null, 2));
-  const loadEnd = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const loadEnd = loadAverage();
   process.stdout.write(`\nkubelab scheduler + simulated nodes benchmarks (issue 4), ${info.date}\n`);
   process.stdout.write(`machine: nproc ${info.nproc}, ${info.memory}, kernel ${info.kernel}, node ${info.node}; ${backend} store; processes: ${info.processes}\n`);
   process.stdout.write(`load average at start ${info.loadavg}, at end ${loadEnd}\n\n`);
@@ -136,10 +121,4 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`bench scheduler: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exit(1);
-  },
-);
+runBench('bench scheduler', () => main(process.argv.slice(2)));
