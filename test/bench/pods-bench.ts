@@ -53,7 +53,7 @@ import { LABEL_POD_UID } from '../../node-agent/kuberuntime/labels.ts';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../integration/framework/containerd.ts';
 import { BenchContext } from './lib/context.ts';
 import { loadAverage, machineInfo, runBench, sh } from './lib/machine.ts';
-import { spawnAPIServer, type APIServerProcess, type HeapReport } from './lib/apiserver-process.ts';
+import { requestHeapReport, spawnAPIServer, type APIServerProcess, type HeapReport } from './lib/apiserver-process.ts';
 import { ensureNamespace } from './lib/pods.ts';
 import { cpuMs } from './lib/proc.ts';
 import { markdownTable, mb, ms, summarize, textTable, type Summary } from './lib/stats.ts';
@@ -210,17 +210,7 @@ async function spawnAgent(o: {
   return {
     pid,
     memory: () => agentMemory(pid),
-    async heap() {
-      const lines = () => (fs.existsSync(memProbeFile) ? fs.readFileSync(memProbeFile, 'utf8').split('\n').filter(Boolean) : []);
-      const n = lines().length;
-      child.kill('SIGHUP');
-      for (let i = 0; i < 100; i++) {
-        await sleep(50);
-        const all = lines();
-        if (all.length > n) return JSON.parse(all[all.length - 1] as string) as HeapReport;
-      }
-      return undefined;
-    },
+    heap: () => requestHeapReport(child, memProbeFile),
     check() {
       if (child.exitCode !== null || child.signalCode !== null) throw new FatalError(`the node agent exited (${child.exitCode ?? child.signalCode}): ${stderr.slice(-3000)}`);
     },

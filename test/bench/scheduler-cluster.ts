@@ -4,7 +4,7 @@
  * BenchContext.spawn). Also the pod watch the benchmarks time bindings with, and node readiness polling.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BenchContext } from './lib/context.ts';
 import { getJSON } from './lib/http.ts';
-import { readMemory, type HeapReport } from './lib/apiserver-process.ts';
+import { readMemory, requestHeapReport, type HeapReport } from './lib/apiserver-process.ts';
 import { nowMs } from './lib/stats.ts';
 
 export interface Component {
@@ -63,17 +63,7 @@ export function spawnKubelab(ctx: BenchContext, entry: string, name: string, arg
     pid,
     logFile,
     memory: () => readMemory(pid),
-    async heap() {
-      const lines = () => (existsSync(probeFile) ? readFileSync(probeFile, 'utf8').split('\n').filter(Boolean) : []);
-      const n = lines().length;
-      child.kill('SIGHUP');
-      for (let i = 0; i < 200; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        const all = lines();
-        if (all.length > n) return JSON.parse(all[all.length - 1] as string) as HeapReport;
-      }
-      return undefined;
-    },
+    heap: () => requestHeapReport(child, probeFile, 10_000),
     running: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

@@ -59,6 +59,22 @@ export interface HeapReport {
   after: HeapSample;
 }
 
+/**
+ * Asks a process running test/bench/mem-probe (SIGHUP) for a heap report and waits for the new line it appends
+ * to `probeFile`; undefined if none comes within `timeoutMs`.
+ */
+export async function requestHeapReport(child: ChildProcess, probeFile: string, timeoutMs = 5_000): Promise<HeapReport | undefined> {
+  const lines = () => (existsSync(probeFile) ? readFileSync(probeFile, 'utf8').split('\n').filter(Boolean) : []);
+  const n = lines().length;
+  child.kill('SIGHUP');
+  for (let waited = 0; waited < timeoutMs; waited += 50) {
+    await new Promise((r) => setTimeout(r, 50));
+    const all = lines();
+    if (all.length > n) return JSON.parse(all[all.length - 1] as string) as HeapReport;
+  }
+  return undefined;
+}
+
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..');
 const live = new Set<ChildProcess>();
 process.once('exit', () => {
@@ -131,19 +147,7 @@ export async function spawnAPIServer(opts: SpawnOptions): Promise<APIServerProce
     pid,
     where: opts.backend === 'etcd' ? `etcd ${opts.etcdPrefix}` : dataDir,
     memory: () => readMemory(pid),
-    async heap() {
-      const f = opts.memProbeFile;
-      if (!f) return undefined;
-      const lines = () => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean) : []);
-      const n = lines().length;
-      child.kill('SIGHUP');
-      for (let i = 0; i < 100; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        const all = lines();
-        if (all.length > n) return JSON.parse(all[all.length - 1] as string) as HeapReport;
-      }
-      return undefined;
-    },
+    heap: () => (opts.memProbeFile ? requestHeapReport(child, opts.memProbeFile) : Promise.resolve(undefined)),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
