@@ -293,7 +293,7 @@ export function updateManagedFields(
   const lost = changed.union(cmp.removed);
   for (const info of managed.values()) {
     if (lost.intersection(info.set).isEmpty()) continue;
-    info.set = info.set.difference(changed).difference(cmp.removed);
+    info.set = info.set.difference(lost);
     delete info.fieldsV1;
   }
 

@@ -294,14 +294,10 @@ export class FieldSet {
 
   /** The fieldsV1 object (metadata.managedFields[].fieldsV1). */
   toFieldsV1(): Record<string, unknown> {
-    return this.emit(false);
+    return this.emitOrNull(false) ?? {};
   }
 
   // One pass: a child's subtree is emitted once, and dropped when it holds no path (emitted as null).
-  private emit(includeSelf: boolean): Record<string, unknown> {
-    return this.emitOrNull(includeSelf) ?? {};
-  }
-
   private emitOrNull(includeSelf: boolean): Record<string, unknown> | null {
     const subtrees = new Map<PathElement, Record<string, unknown>>();
     for (const [pe, c] of this.children) {
