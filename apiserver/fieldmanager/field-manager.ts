@@ -41,6 +41,7 @@ import {
 import { clone, deepEqual, isObject, type JsonObject } from '../patch/json-value.ts';
 import { schemaFor, type TypeSchema } from '../patch/patch-meta.ts';
 import { newApplyConflictError, type Conflict } from './conflict.ts';
+import { CreateFieldsUnsupported, createFieldsV1 } from './create-fields.ts';
 import { FieldSet, fieldElement, type FieldPath } from './field-set.ts';
 import {
   capUpdateManagers,
@@ -63,7 +64,7 @@ export const BEFORE_FIRST_APPLY_MANAGER = 'before-first-apply';
 const KUBECTL_MANAGER = 'kubectl';
 
 /** Paths never recorded in managedFields (stripmeta.go). */
-const STRIP_SET = FieldSet.of(
+export const STRIP_SET = FieldSet.of(
   ['f:apiVersion'],
   ['f:kind'],
   ['f:metadata'],
@@ -107,11 +108,20 @@ export interface ApplyResult {
   managedFields: ManagedFieldsEntry[];
 }
 
+/** The last formatTime result, by whole second (the text depends on nothing else). */
+let formattedSecond = NaN;
+let formattedTime = '';
+
 /** metav1.Time formatting: RFC 3339 in UTC, whole seconds. */
 export function formatTime(now: Date | string): string {
   const d = typeof now === 'string' ? new Date(now) : now;
-  if (Number.isNaN(d.getTime())) return String(now);
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) return String(now);
+  const second = Math.floor(ms / 1000);
+  if (second === formattedSecond) return formattedTime;
+  formattedTime = d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  formattedSecond = second;
+  return formattedTime;
 }
 
 function defaultResetFields(subresource: string | undefined): string[][] {
@@ -250,6 +260,8 @@ function decodeLiveOrNew(oldObj: KubeObject | null, newObj: KubeObject, isSubres
  * managedFields. Returns a copy of `newObj` with metadata.managedFields set (top level and metadata copied,
  * nested values shared with `newObj`). Never throws for object
  * content: when the object does not fit the schema, the live managedFields are kept (UpdateNoErrors).
+ * A create without managedFields of its own is recorded in one walk of the new object (create-fields.ts),
+ * with exactly the result of the typed compare against the zero object (updateManagedFieldsByCompare).
  */
 export function updateManagedFields(
   oldObj: KubeObject | null,
@@ -259,6 +271,60 @@ export function updateManagedFields(
   subresource: string | undefined,
   now: Date | string,
   options: FieldManagerOptions = {},
+): KubeObject {
+  return recordUpdate(oldObj, newObj, manager, operation, subresource, now, options, true);
+}
+
+/**
+ * updateManagedFields without the create path: a create is recorded by the typed compare against the kind's
+ * zero object, like every other write. The reference the create path is tested and measured against.
+ */
+export function updateManagedFieldsByCompare(
+  oldObj: KubeObject | null,
+  newObj: KubeObject,
+  manager: string,
+  operation: 'Update',
+  subresource: string | undefined,
+  now: Date | string,
+  options: FieldManagerOptions = {},
+): KubeObject {
+  return recordUpdate(oldObj, newObj, manager, operation, subresource, now, options, false);
+}
+
+/**
+ * A create nobody owns anything of yet (no managedFields sent, or reset): the writer's entry is exactly what the
+ * new object sets apart from the zero value, rendered in one walk (createFieldsV1) instead of compare + encode.
+ * Undefined when the walk cannot say (a zero value it does not model, an object that does not fit the schema):
+ * the general path decides then.
+ */
+function createEntries(result: JsonObject, schema: TypeSchema, reset: FieldSet, manager: string, operation: 'Update', apiVersion: string, subresource: string | undefined, now: Date | string): ManagedFieldsEntry[] | undefined {
+  let fieldsV1: Record<string, unknown> | null;
+  try {
+    fieldsV1 = createFieldsV1(result, schema, reset, STRIP_SET);
+  } catch (e) {
+    if (e instanceof TypedValueError || e instanceof CreateFieldsUnsupported) return undefined;
+    throw e;
+  }
+  if (fieldsV1 === null) return [];
+  // encodeManagedFields' entry, key for key.
+  const e: ManagedFieldsEntry = { manager, operation, apiVersion };
+  const time = formatTime(now);
+  if (time) e.time = time;
+  e.fieldsType = 'FieldsV1';
+  e.fieldsV1 = fieldsV1;
+  if (subresource) e.subresource = subresource;
+  return [e];
+}
+
+function recordUpdate(
+  oldObj: KubeObject | null,
+  newObj: KubeObject,
+  manager: string,
+  operation: 'Update',
+  subresource: string | undefined,
+  now: Date | string,
+  options: FieldManagerOptions,
+  createPath: boolean,
 ): KubeObject {
   const opts: FieldManagerOptions = { ...options };
   if (subresource !== undefined) opts.subresource = subresource;
@@ -274,6 +340,14 @@ export function updateManagedFields(
     // reset) stays untracked until its first apply.
     setManagedFields(result, []);
     return result as unknown as KubeObject;
+  }
+  if (!oldObj && managed.size === 0 && createPath) {
+    // With one entry capUpdateManagers has nothing to merge.
+    const entries = createEntries(result, schema, reset, manager, operation, apiVersion, opts.subresource, now);
+    if (entries) {
+      setManagedFields(result, entries);
+      return result as unknown as KubeObject;
+    }
   }
   const live = oldObj ? shallowWithoutManagedFields(oldObj) : zeroObject(schema);
   let cmp: Comparison;

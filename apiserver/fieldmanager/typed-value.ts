@@ -24,7 +24,7 @@ function associative(schema: TypeSchema): ListSchema | undefined {
 }
 
 /** True when the value at this schema is owned/compared as a whole. */
-function isLeaf(schema: TypeSchema, value: unknown): boolean {
+export function isLeaf(schema: TypeSchema, value: unknown): boolean {
   if (Array.isArray(value)) return !associative(schema);
   if (isObject(value)) {
     if (schema.kind === 'struct' || schema.kind === 'map') return !!schema.atomic;
