@@ -5,6 +5,7 @@ import type { Clock } from '../../shared/util/clock.ts';
 import { isStorageError } from '../storage/errors.ts';
 import type { Storage } from '../storage/interfaces.ts';
 import { Cacher } from '../storage/cacher/cacher.ts';
+import { fieldsFor } from '../../shared/api/fields.ts';
 import type { ServedResource, SubresourceHandler } from '../endpoints/request-context.ts';
 import { handleUpdate, readObject } from '../endpoints/handlers/crud.ts';
 import { writeObject } from '../endpoints/handlers/response.ts';
@@ -78,7 +79,7 @@ export class Registry {
     let namespaceStore: GenericStore | undefined;
     const lookupNamespace = async (name: string): Promise<Namespace | null> => {
       if (namespaceCacher) {
-        const cached = await namespaceCacher.listFromCache('/namespaces/', { predicate: (o) => o.metadata.name === name });
+        const cached = await namespaceCacher.listFromCache('/namespaces/', { predicate: (a) => a.fields['metadata.name'] === name });
         const hit = cached.items[0];
         if (hit) return hit as Namespace;
       }
@@ -98,6 +99,7 @@ export class Registry {
         storage,
         resourcePrefix: `${spec.keyRoot}/`,
         clock,
+        attrs: (o) => ({ labels: o.metadata.labels, fields: fieldsFor(spec.resource, o) }),
         bookmarkTypeMeta: { kind: entry.kind, apiVersion: spec.group ? `${spec.group}/${spec.version}` : spec.version },
       });
       const cache: CacheReader = {

@@ -103,8 +103,18 @@ export interface ListOptions {
   predicate?: (obj: KubeObject) => boolean;
 }
 
+/** An object together with its JSON encoding (a watch cache's form; see cacher/cached-object.ts). */
+export interface EncodedObject {
+  /** The object's JSON, with its resourceVersion: what a JSON response writes for it. */
+  readonly text: string;
+  /** The parsed object: shared and read-only. */
+  readonly object: KubeObject;
+}
+
 export interface ListResult {
   items: KubeObject[];
+  /** When the source keeps objects encoded (the watch cache): the same items with their JSON, in order. */
+  values?: readonly EncodedObject[];
   /** The revision of the snapshot the list was read at (>= every item's resourceVersion). */
   revision: number;
   /** Set when more matching items may follow: pass it as startKey with revision for the next page. */

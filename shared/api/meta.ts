@@ -128,36 +128,8 @@ export function deepCopy<T>(value: T): T {
   return copyJson(value) as T;
 }
 
-/**
- * A managedFields entry's `fieldsV1` kept as its JSON text: the watch cache's compact form (a pod's fieldsV1 trie is
- * ~135 small objects, ~5 KiB of heap; the text is ~2 KB; Go's FieldsV1 is raw bytes as well). JSON.stringify writes
- * it as the object it stands for, and deepCopy turns it back into that object, so copies never carry it.
- */
-export class FieldsV1Text {
-  readonly text: string;
-  constructor(text: string) {
-    this.text = text;
-    Object.freeze(this);
-  }
-
-  toJSON(): unknown {
-    return JSON.parse(this.text);
-  }
-}
-
-/** Replaces, in place, every managedFields[].fieldsV1 object of `obj` (which the caller owns) by its FieldsV1Text. */
-export function compactManagedFields(obj: KubeObject): void {
-  const entries = obj.metadata?.managedFields;
-  if (!Array.isArray(entries)) return;
-  for (const e of entries) {
-    const f = e?.fieldsV1 as unknown;
-    if (f !== null && typeof f === 'object' && !(f instanceof FieldsV1Text)) (e as { fieldsV1: unknown }).fieldsV1 = new FieldsV1Text(JSON.stringify(f));
-  }
-}
-
 function copyJson(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
-  if (v instanceof FieldsV1Text) return v.toJSON();
   if (Array.isArray(v)) {
     const n = v.length;
     const out = new Array<unknown>(n);

@@ -1,6 +1,7 @@
-import type { KubeList, KubeObject } from '../../../shared/api/meta.ts';
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import type { ServedList } from '../../registry/generic/store.ts';
 import type { RequestContext } from '../request-context.ts';
-import { encodeJSON, streamList, writeObject } from './response.ts';
+import { streamList, writeObject } from './response.ts';
 import { parseIncludeObject, tableFor } from '../../printers/table-for.ts';
 
 /** metav1.PartialObjectMetadata of an object. */
@@ -28,7 +29,7 @@ export function writeOne(ctx: RequestContext, code: number, obj: KubeObject): vo
 }
 
 /** Renders a list in the negotiated form; JSON lists are streamed item by item. */
-export async function writeList(ctx: RequestContext, list: KubeList): Promise<void> {
+export async function writeList(ctx: RequestContext, list: ServedList): Promise<void> {
   const out = ctx.output;
   if (out.as === 'Table') {
     const t = tableFor(ctx.entry.store.qualifiedResource, list.items, { includeObject: includeObjectParam(ctx), now: ctx.now(), listMeta: list.metadata, tableVersion: out.version });
@@ -45,5 +46,8 @@ export async function writeList(ctx: RequestContext, list: KubeList): Promise<vo
     writeObject(ctx.res, 200, list, 'yaml');
     return;
   }
-  await streamList(ctx.res, { kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata }, list.items, encodeJSON);
+  const head = { kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata };
+  // From the watch cache the items are already JSON; from storage they are encoded one by one as they stream.
+  if (list.values) await streamList(ctx.res, head, list.values, (v) => v.text);
+  else await streamList(ctx.res, head, list.items, (o) => JSON.stringify(o));
 }

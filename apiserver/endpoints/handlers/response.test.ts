@@ -7,7 +7,7 @@ import { streamList } from './response.ts';
 
 /** Serves one streamList response and returns the parsed body and the number of body chunks received. */
 async function roundTrip(head: Record<string, unknown>, items: KubeObject[]): Promise<{ body: unknown; chunks: number }> {
-  const server = createServer((_req, res) => void streamList(res, head, items));
+  const server = createServer((_req, res) => void streamList(res, head, items, (o) => JSON.stringify(o)));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   try {
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);

@@ -3,9 +3,7 @@ import { stringify as toYaml } from 'yaml';
 import type { KubeObject, Status } from '../../../shared/api/meta.ts';
 import { StatusError, newInternalError } from '../../../shared/errors/status-error.ts';
 import { log } from '../../../shared/util/log.ts';
-import { encodeJSON } from '../../storage/cacher/object-encoding.ts';
 
-export { encodeJSON };
 
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0 || res.headersSent) return;
@@ -31,7 +29,6 @@ export function writeObject(res: ServerResponse, code: number, obj: object, form
     writeJSON(res, code, toYaml(obj), 'application/yaml');
     return;
   }
-  // One object, written once: plain stringify (the encodeJSON memo is for objects LIST and WATCH share).
   writeJSON(res, code, JSON.stringify(obj));
 }
 
@@ -54,15 +51,15 @@ const CHUNK = 64 * 1024;
 
 /**
  * Streams `{...head,"items":[item,item,...]}` without building one giant string: items are encoded one by one
- * (through the shared encoding memo) and written in ~64 KiB chunks, honouring backpressure.
+ * (the watch cache hands over their JSON as is) and written in ~64 KiB chunks, honouring backpressure.
  */
-export async function streamList(res: ServerResponse, head: Record<string, unknown>, items: readonly KubeObject[], encodeItem: (o: KubeObject) => string = encodeJSON): Promise<void> {
+export async function streamList<T>(res: ServerResponse, head: Record<string, unknown>, items: readonly T[], encodeItem: (item: T) => string): Promise<void> {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json');
   const headJson = JSON.stringify(head);
   let buf = headJson.slice(0, -1) + (headJson.length > 2 ? ',' : '') + '"items":[';
   for (let i = 0; i < items.length; i++) {
-    buf += (i ? ',' : '') + encodeItem(items[i] as KubeObject);
+    buf += (i ? ',' : '') + encodeItem(items[i] as T);
     if (buf.length >= CHUNK) {
       const ok = res.write(buf);
       buf = '';

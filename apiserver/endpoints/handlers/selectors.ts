@@ -36,12 +36,13 @@ export function buildPredicate(entry: ServedResource, labelSelector: string, fie
   const noLabels = isEverything(labels);
   const noFields = isEverythingFields(fields);
   const name = fieldRequiresExactMatch(fields, 'metadata.name');
-  if (noLabels && noFields) return { empty: true, matches: () => true };
+  if (noLabels && noFields) return { empty: true, matches: () => true, matchesAttrs: () => true };
   return {
     empty: false,
     // A name pins a point read only when the request is namespaced (or the resource cluster-scoped).
     singleName: name !== undefined && (namespace || !entry.store.info.namespaced) ? name : undefined,
     matches: (obj: KubeObject) =>
       (noLabels || matches(labels, obj.metadata.labels)) && (noFields || matchesFields(fields, fieldsFor(resource, obj))),
+    matchesAttrs: (a) => (noLabels || matches(labels, a.labels)) && (noFields || matchesFields(fields, a.fields)),
   };
 }

@@ -8,7 +8,6 @@ import type { RequestContext } from '../request-context.ts';
 import { watchOptionsFromQuery, type WatchCachedOptions, type WatchCacheEvent } from '../../storage/cacher/cacher.ts';
 import { intParam } from '../request-context.ts';
 import { buildPredicate } from './selectors.ts';
-import { encodeJSON } from './response.ts';
 import { includeObjectParam, partialObjectMetadata } from './output.ts';
 import { watchEventTable } from '../../printers/table-for.ts';
 
@@ -42,7 +41,7 @@ export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
     request: {
       ...parsed.options,
       prefix: ctx.entry.store.prefixFor(ctx.info.namespace || undefined),
-      predicate: predicate.empty ? undefined : (o: KubeObject) => predicate.matches(o),
+      predicate: predicate.empty ? undefined : (a) => predicate.matchesAttrs(a),
       // Like kube: an object leaving the selection is sent as DELETED with its previous (matching) state.
       selectorDeleteObject: 'previous',
       deadline: ctx.now() + timeoutMs,
@@ -63,7 +62,7 @@ function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => string {
     const includeObject = includeObjectParam(ctx);
     let first = true;
     return (ev) => {
-      if (ev.type === 'BOOKMARK') return `{"type":"BOOKMARK","object":${encodeJSON(ev.object)}}`;
+      if (ev.type === 'BOOKMARK') return `{"type":"BOOKMARK","object":${ev.value.text}}`;
       const withHeaders = first;
       first = false;
       const memoKey = `table:${out.version}:${includeObject}:${withHeaders ? 'h' : ''}:${ev.type}`;
@@ -83,7 +82,7 @@ function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => string {
     const memoKey = `json:${ev.type}`;
     let s = ev.encoded.get(memoKey);
     if (s === undefined) {
-      s = `{"type":"${ev.type}","object":${encodeJSON(ev.object)}}`;
+      s = `{"type":"${ev.type}","object":${ev.value.text}}`;
       ev.encoded.set(memoKey, s);
     }
     return s;

@@ -15,15 +15,21 @@ import {
   type FieldError,
 } from '../../../shared/errors/status-error.ts';
 import { isStorageError } from '../../storage/errors.ts';
-import type { ListResult, Storage } from '../../storage/interfaces.ts';
+import type { EncodedObject, ListResult, Storage } from '../../storage/interfaces.ts';
+import type { AttrsPredicate } from '../../storage/cacher/cached-object.ts';
 import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } from '../rest/strategy.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { interpretStorageError } from './interpret-storage-error.ts';
 import type { SelectionPredicate } from './selection.ts';
 
+/** A list as the store returns it; `values` (not serialized) carries the items' JSON when they came from the cache. */
+export interface ServedList extends KubeList {
+  values?: readonly EncodedObject[];
+}
+
 /** The watch-cache read API the store serves LIST (RV "0" / NotOlderThan) and WATCH from. */
 export interface CacheReader {
-  listFromCache(prefix: string, opts: { minRevision?: number; predicate?: (o: KubeObject) => boolean; limit?: number; startKey?: string }): Promise<ListResult>;
+  listFromCache(prefix: string, opts: { minRevision?: number; predicate?: AttrsPredicate | undefined; limit?: number; startKey?: string }): Promise<ListResult>;
   currentCacheRevision(): number;
 }
 
@@ -161,10 +167,11 @@ export class GenericStore {
    * - RV N: not older than N from the cache, or exactly N (resourceVersionMatch=Exact, or limit set without
    *   match) from storage.
    */
-  async list(namespace: string | undefined, p: ListParams): Promise<KubeList> {
+  async list(namespace: string | undefined, p: ListParams): Promise<ServedList> {
     const prefix = this.prefixFor(namespace);
     const pred = p.predicate;
     const filter = pred.empty ? undefined : (o: KubeObject) => pred.matches(o);
+    const cacheFilter: AttrsPredicate | undefined = pred.empty ? undefined : (a) => pred.matchesAttrs(a);
     const limit = p.limit !== undefined && p.limit > 0 ? p.limit : undefined;
     const rv = p.resourceVersion ?? '';
     const match = p.resourceVersionMatch ?? '';
@@ -177,7 +184,7 @@ export class GenericStore {
         const tok = decodeContinue(prefix, p.continue);
         const cache = this.#o.cache;
         if (cache && cache.currentCacheRevision() === tok.revision) {
-          result = await cache.listFromCache(prefix, { predicate: filter, limit, startKey: tok.startKey, minRevision: tok.revision });
+          result = await cache.listFromCache(prefix, { predicate: cacheFilter, limit, startKey: tok.startKey, minRevision: tok.revision });
           if (result.revision !== tok.revision) result = await this.storage.list(prefix, { revision: tok.revision, predicate: filter, limit, startKey: tok.startKey });
         } else {
           result = await this.storage.list(prefix, { revision: tok.revision, predicate: filter, limit, startKey: tok.startKey });
@@ -201,7 +208,7 @@ export class GenericStore {
         } else if (exact) {
           result = await this.storage.list(prefix, { revision, predicate: filter, limit });
         } else {
-          result = await this.#o.cache.listFromCache(prefix, { minRevision: revision, predicate: filter, limit });
+          result = await this.#o.cache.listFromCache(prefix, { minRevision: revision, predicate: cacheFilter, limit });
         }
       }
     } catch (e) {
@@ -212,7 +219,16 @@ export class GenericStore {
       metadata.continue = encodeContinue(prefix, result.continueKey, result.revision);
       if (result.remainingItemCount !== undefined) metadata.remainingItemCount = result.remainingItemCount;
     }
-    return { kind: `${this.info.kind}List`, apiVersion: apiVersionOf(this.info), metadata, items: result.items };
+    const list: ServedList = { kind: `${this.info.kind}List`, apiVersion: apiVersionOf(this.info), metadata, items: [] };
+    if (result.values) {
+      // Served from the watch cache: keep the items' JSON for the encoder, parse them only if someone reads them.
+      const from = result;
+      Object.defineProperty(list, 'values', { value: from.values, enumerable: false });
+      Object.defineProperty(list, 'items', { enumerable: true, configurable: true, get: () => from.items, set: (v: KubeObject[]) => (from.items = v) });
+    } else {
+      list.items = result.items;
+    }
+    return list;
   }
 
   async #getAsList(key: string, filter?: (o: KubeObject) => boolean): Promise<ListResult> {

@@ -22,8 +22,8 @@
  *
  * Objects in events are shared with the cache and every other watcher: never mutate them.
  */
-import type { KubeObject } from '../../../shared/api/meta.ts';
-import { type CacheEntry, type StoredWatchEvent, type WatchCacheEvent, keyMatches, withResourceVersion } from './watch-cache.ts';
+import type { AttrsPredicate } from './cached-object.ts';
+import { type CacheEntry, type StoredWatchEvent, WatchCacheEvent, keyMatches } from './watch-cache.ts';
 
 /**
  * Why a watcher ended:
@@ -39,7 +39,8 @@ export type CacheWatcherCloseReason = 'slow' | 'aborted' | 'returned' | 'stopped
 
 export interface CacheWatcherInit {
   prefix: string;
-  predicate?: ((obj: KubeObject) => boolean) | undefined;
+  /** Label/field selector on the objects' attributes. */
+  predicate?: AttrsPredicate | undefined;
   /** Object of the DELETED sent when an object stops matching the predicate. @default 'new' */
   selectorDeleteObject?: 'new' | 'previous' | undefined;
   bookmarks: boolean;
@@ -76,7 +77,7 @@ export class CacheWatcher implements AsyncIterableIterator<WatchCacheEvent> {
   /** Registration order, assigned by the Cacher. */
   readonly id: number;
 
-  readonly #predicate: ((obj: KubeObject) => boolean) | undefined;
+  readonly #predicate: AttrsPredicate | undefined;
   readonly #deletePrevious: boolean;
   readonly #bufferSize: number;
   readonly #signal: AbortSignal;
@@ -214,8 +215,8 @@ export class CacheWatcher implements AsyncIterableIterator<WatchCacheEvent> {
     const pred = this.#predicate;
     while (this.#initialIdx < this.#initial.length) {
       const e = this.#initial[this.#initialIdx++]!;
-      if (pred && !pred(e.object)) continue;
-      return (e.added ??= { type: 'ADDED', key: e.key, object: e.object, revision: e.revision, encoded: new Map() });
+      if (pred && !pred(e.value.attrs)) continue;
+      return (e.added ??= new WatchCacheEvent('ADDED', e.key, e.value, e.revision));
     }
     if (this.#initial.length) this.#initial = [];
     if (this.#endBookmark) {
@@ -253,18 +254,18 @@ export class CacheWatcher implements AsyncIterableIterator<WatchCacheEvent> {
     if (checkKey && !keyMatches(ev.key, this.prefix)) return null;
     const pred = this.#predicate;
     if (!pred) return ev;
-    const cur = ev.type !== 'DELETED' && pred(ev.object);
-    const old = ev.prevObject !== undefined && pred(ev.prevObject);
+    const cur = ev.type !== 'DELETED' && pred(ev.value.attrs);
+    const old = ev.prev !== undefined && pred(ev.prev.attrs);
     if (cur) {
       if (old || ev.type === 'ADDED') return ev;
-      return (ev.asAdded ??= { type: 'ADDED', key: ev.key, object: ev.object, revision: ev.revision, encoded: new Map() });
+      return (ev.asAdded ??= new WatchCacheEvent('ADDED', ev.key, ev.value, ev.revision));
     }
     if (old) {
       if (ev.type === 'DELETED') return ev;
       if (this.#deletePrevious) {
-        return (ev.asDeletedPrevious ??= { type: 'DELETED', key: ev.key, object: withResourceVersion(ev.prevObject!, ev.revision), revision: ev.revision, encoded: new Map() });
+        return (ev.asDeletedPrevious ??= new WatchCacheEvent('DELETED', ev.key, ev.prev!.withResourceVersion(ev.revision), ev.revision));
       }
-      return (ev.asDeleted ??= { type: 'DELETED', key: ev.key, object: ev.object, revision: ev.revision, encoded: new Map() });
+      return (ev.asDeleted ??= new WatchCacheEvent('DELETED', ev.key, ev.value, ev.revision));
     }
     return null;
   }

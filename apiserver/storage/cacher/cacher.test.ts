@@ -11,6 +11,7 @@ import { applyEvents, brief, pod, podKey, settle, take, takeStorage, until, with
 import type { CacheWatcher } from './cache-watcher.ts';
 import { Cacher, type CacherOptions, type WatchCachedOptions, watchOptionsFromQuery } from './cacher.ts';
 import type { WatchCacheEvent } from './watch-cache.ts';
+import type { ObjectAttrs } from './cached-object.ts';
 
 interface Env {
   storage: Storage;
@@ -213,7 +214,7 @@ for (const backend of backends) {
 
     it('selectors: changes into the selection are ADDED, out of it DELETED (new state), others are not sent', async (t) => {
       const env = await setup(t, { storage: backend.make() });
-      const web = (o: KubeObject) => o.metadata.labels?.['app'] === 'web';
+      const web = (a: ObjectAttrs) => a.labels?.['app'] === 'web';
       const w = await watch(env, { revision: env.cacher.revision, predicate: web });
       const wPrev = await watch(env, { revision: env.cacher.revision, predicate: web, selectorDeleteObject: 'previous' });
       const all = await watch(env, { revision: env.cacher.revision });
@@ -248,7 +249,7 @@ for (const backend of backends) {
       await create(env, 'b');
       const a = await create(env, 'a');
       await create(env, 'skip', { hide: 'yes' });
-      const pred = (o: KubeObject) => !o.metadata.labels?.['hide'];
+      const pred = (a: ObjectAttrs) => !a.labels?.['hide'];
       const w = await watch(env, { revision: 0, sendInitialEvents: true, bookmarks: true, predicate: pred });
       const w2 = await watch(env, { revision: 0, sendInitialEvents: true, bookmarks: true });
       const evs = await take(w, 3);
@@ -589,7 +590,7 @@ describe('Cacher watch restarts and relists (MemoryStorage fault injection)', ()
   it('relists on Expired and sends watchers the difference, so their state matches the storage', async (t) => {
     const storage = new MemoryStorage();
     const env = await setup(t, { storage });
-    const pred = (o: KubeObject) => o.metadata.labels?.['app'] === 'web';
+    const pred = (a: ObjectAttrs) => a.labels?.['app'] === 'web';
     for (const n of ['a', 'b', 'c']) await create(env, n, { app: 'web' });
     const d = await create(env, 'd', { app: 'db' });
     await synced(env, rvOf(d));
@@ -626,7 +627,7 @@ describe('Cacher watch restarts and relists (MemoryStorage fault injection)', ()
     const fdiff = await take(wf, 4);
     assert.deepEqual(fdiff.map((e) => `${e.type} ${e.object.metadata.name}`), ['DELETED b', 'DELETED a', 'ADDED d', 'ADDED e']);
     applyEvents(filtered, fdiff);
-    assert.deepEqual([...filtered.keys()].sort(), truth.items.filter(pred).map((o) => `ns/${o.metadata.name}`).sort());
+    assert.deepEqual([...filtered.keys()].sort(), truth.items.filter((o) => pred({ labels: o.metadata.labels, fields: {} })).map((o) => `ns/${o.metadata.name}`).sort());
 
     // The window restarted at the list revision.
     await assert.rejects(watch(env, { revision: before }), (e: unknown) => isStorageError(e, 'Expired'));

@@ -61,7 +61,7 @@
  * `bookmarkIntervalMs` (default 55 s, checked every second), and 2 s before their optional `deadline`.
  * Object: `{ kind, apiVersion, metadata: { resourceVersion } }` from `bookmarkTypeMeta`.
  */
-import { compactManagedFields, deepCopy, type KubeObject } from '../../../shared/api/meta.ts';
+import type { KubeObject } from '../../../shared/api/meta.ts';
 import { type Clock, type Timer, realClock } from '../../../shared/util/clock.ts';
 import { type FieldError, fieldForbidden, fieldInvalid, fieldNotSupported } from '../../../shared/errors/status-error.ts';
 import { StorageError, isStorageError } from '../errors.ts';
@@ -76,17 +76,13 @@ import type {
   WatchOptions,
 } from '../interfaces.ts';
 import { CacheWatcher } from './cache-watcher.ts';
+import { type AttrsFunc, type AttrsPredicate, CachedObject, defaultAttrs } from './cached-object.ts';
 import { log } from '../../../shared/util/log.ts';
-import {
-  type CacheEntry,
-  type StoredWatchEvent,
-  WatchCache,
-  type WatchCacheEvent,
-  type WatchCacheOptions,
-} from './watch-cache.ts';
+import { CacheEntry, type StoredWatchEvent, WatchCache, WatchCacheEvent, type WatchCacheOptions } from './watch-cache.ts';
 
 export { CacheWatcher, type CacheWatcherCloseReason } from './cache-watcher.ts';
 export type { WatchCacheEvent } from './watch-cache.ts';
+export type { AttrsFunc, AttrsPredicate, ObjectAttrs } from './cached-object.ts';
 
 /**
  * Optional storage capability (proposed addition to interfaces.ts; modelled on etcd's WatchProgressRequest):
@@ -110,6 +106,8 @@ export interface CacherOptions {
   clock?: Clock;
   /** Key of an object as listed. @default resourcePrefix + (namespace ? namespace + '/' : '') + name */
   keyFunc?: (obj: KubeObject) => string;
+  /** The resource's selection attributes (labels, selectable fields). @default labels, metadata.name/namespace */
+  attrs?: AttrsFunc;
   /** kind/apiVersion of BOOKMARK objects (e.g. { kind: 'Pod', apiVersion: 'v1' }). */
   bookmarkTypeMeta?: BookmarkTypeMeta;
   /** Live events a watcher may hold before it is cut off as slow. @default 1000 */
@@ -145,7 +143,8 @@ export interface ListFromCacheOptions {
   minRevision?: number;
   /** A consistent read (resourceVersion unset): at least the store's current revision. */
   consistent?: boolean;
-  predicate?: (obj: KubeObject) => boolean;
+  /** Label/field selector on the objects' attributes (see CacherOptions.attrs). */
+  predicate?: AttrsPredicate | undefined;
   /** At most this many matching items (plus continueKey when more follow). */
   limit?: number;
   /** Only keys strictly greater than this (the previous page's continueKey). */
@@ -154,8 +153,9 @@ export interface ListFromCacheOptions {
 }
 
 export interface CachedListResult extends ListResult {
-  /** 'cache': items are shared with the cache (read-only). 'storage': the cache could not prove freshness and
-   *  the list was read from the storage (fresh objects). */
+  /** 'cache': items are shared with the cache (read-only), `values` holds their JSON, and `items` parses them
+   *  only when read. 'storage': the cache could not prove freshness and the list was read from the storage
+   *  (fresh objects, no `values`). */
   source: 'cache' | 'storage';
 }
 
@@ -181,8 +181,8 @@ export interface WatchCachedOptions {
   sendInitialEvents?: boolean | undefined;
   /** allowWatchBookmarks: periodic BOOKMARKs (and the initial-events-end one). */
   bookmarks?: boolean | undefined;
-  /** Label/field selector. See CacheWatcher for the ADDED/DELETED transitions. */
-  predicate?: ((obj: KubeObject) => boolean) | undefined;
+  /** Label/field selector on the objects' attributes. See CacheWatcher for the ADDED/DELETED transitions. */
+  predicate?: AttrsPredicate | undefined;
   /** Object of the DELETED sent when an object stops matching: 'new' state (default) or 'previous' (upstream). */
   selectorDeleteObject?: 'new' | 'previous' | undefined;
   /** Ends the watcher (closedReason 'aborted'); also aborts waiting for the cache. */
@@ -283,6 +283,7 @@ export class Cacher implements Storage {
   readonly #storage: Storage;
   readonly #clock: Clock;
   readonly #keyFunc: (obj: KubeObject) => string;
+  readonly #attrs: AttrsFunc;
   readonly #bookmarkTypeMeta: BookmarkTypeMeta | undefined;
   readonly #bufferSize: number;
   readonly #bookmarkIntervalMs: number;
@@ -334,7 +335,8 @@ export class Cacher implements Storage {
     this.#initialBackoffMs = opts.initialBackoffMs ?? 200;
     this.#maxBackoffMs = opts.maxBackoffMs ?? 30_000;
     this.#closeStorage = opts.closeStorage ?? false;
-    this.#wc = new WatchCache({ ...opts.window, clock: this.#clock });
+    this.#attrs = opts.attrs ?? defaultAttrs;
+    this.#wc = new WatchCache({ ...opts.window, clock: this.#clock, attrs: this.#attrs });
     this.#budget = new TimeBudget(this.#clock, opts.dispatchBudgetMs ?? 100);
     this.ready = new Promise<void>((resolve, reject) => {
       this.#resolveReady = resolve;
@@ -444,8 +446,9 @@ export class Cacher implements Storage {
    */
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     if ((opts.revision && opts.revision > 0) || !prefix.startsWith(this.resourcePrefix)) return this.#storage.list(prefix, opts);
-    const r = await this.listFromCache(prefix, { consistent: true, limit: opts.limit, startKey: opts.startKey, predicate: opts.predicate });
-    const result: ListResult = { items: r.source === 'cache' ? r.items.map((o) => deepCopy(o)) : r.items, revision: r.revision };
+    const pred = opts.predicate;
+    const r = await this.listFromCache(prefix, { consistent: true, limit: opts.limit, startKey: opts.startKey }, pred);
+    const result: ListResult = { items: r.values ? r.values.map((v) => (v as CachedObject).fresh()) : r.items, revision: r.revision };
     if (r.continueKey !== undefined) result.continueKey = r.continueKey;
     if (r.remainingItemCount !== undefined) result.remainingItemCount = r.remainingItemCount;
     return result;
@@ -465,9 +468,9 @@ export class Cacher implements Storage {
         const w = await start();
         for await (const ev of w) {
           if (ev.type === 'BOOKMARK') continue;
-          const out: StorageEvent = { type: ev.type, key: ev.key, object: deepCopy(ev.object), revision: ev.revision };
-          const prev = (ev as Partial<StoredWatchEvent>).prevObject;
-          if (prev && ev.type !== 'ADDED') out.prevObject = deepCopy(prev);
+          const out: StorageEvent = { type: ev.type, key: ev.key, object: ev.value.fresh(), revision: ev.revision };
+          const prev = (ev as Partial<StoredWatchEvent>).prev;
+          if (prev && ev.type !== 'ADDED') out.prevObject = prev.fresh();
           yield out;
         }
         const reason = w.closedReason;
@@ -488,15 +491,20 @@ export class Cacher implements Storage {
    * `revision` of the result is the cache revision the items were read at. Paging: pass the previous page's
    * `continueKey` as `startKey`; every key present throughout the paging is seen exactly once (later pages are
    * read from the then-current state). Items are SHARED with the cache when `source === 'cache'`: do not mutate.
-   * Before the first list completes, reads go to the storage.
+   * Before the first list completes, reads go to the storage. `objectPredicate` (only when `opts.predicate` is
+   * unset) filters on the parsed objects instead of their attributes: it parses every cached object it looks at,
+   * so it is for the Storage-interface `list` only.
    */
-  async listFromCache(prefix: string, opts: ListFromCacheOptions = {}): Promise<CachedListResult> {
+  async listFromCache(prefix: string, opts: ListFromCacheOptions = {}, objectPredicate?: (obj: KubeObject) => boolean): Promise<CachedListResult> {
     this.#checkPrefix(prefix);
     this.#throwIfStopped();
     const page: ListOptions = {};
     if (opts.limit !== undefined) page.limit = opts.limit;
     if (opts.startKey !== undefined) page.startKey = opts.startKey;
-    if (opts.predicate !== undefined) page.predicate = opts.predicate;
+    const attrsPred = opts.predicate;
+    const attrsOf = this.#attrs;
+    if (attrsPred) page.predicate = (o) => attrsPred(attrsOf(o));
+    else if (objectPredicate) page.predicate = objectPredicate;
     let min = opts.minRevision ?? 0;
     let current: number | undefined;
     if (opts.consistent) {
@@ -515,9 +523,13 @@ export class Cacher implements Storage {
       }
     }
     this.#throwIfStopped();
-    const r = this.#wc.list(prefix, page);
+    const r = this.#wc.list(prefix, {
+      ...(page.limit !== undefined ? { limit: page.limit } : {}),
+      ...(page.startKey !== undefined ? { startKey: page.startKey } : {}),
+      ...(attrsPred ? { predicate: (v: CachedObject) => attrsPred(v.attrs) } : objectPredicate ? { predicate: (v: CachedObject) => objectPredicate(v.object) } : {}),
+    });
     this.stats.listsFromCache++;
-    const result: CachedListResult = { items: r.entries.map((e) => e.object), revision: this.#wc.revision, source: 'cache' };
+    const result = cachedList(r.entries.map((e) => e.value), this.#wc.revision);
     if (r.continueKey !== undefined) result.continueKey = r.continueKey;
     if (r.remainingItemCount !== undefined) result.remainingItemCount = r.remainingItemCount;
     return result;
@@ -559,7 +571,9 @@ export class Cacher implements Storage {
     const exact = !opts.prefix.endsWith('/');
     const listed = await this.#listAll(exact ? opts.prefix.slice(0, opts.prefix.lastIndexOf('/') + 1) : opts.prefix, signal);
     this.#throwIfStopped();
-    let entries: CacheEntry[] = listed.items.map((object) => ({ key: this.#keyFunc(object), object, revision: Number(object.metadata.resourceVersion) }));
+    let entries: CacheEntry[] = listed.items.map(
+      (object) => new CacheEntry(this.#keyFunc(object), CachedObject.of(object, this.#attrs), Number(object.metadata.resourceVersion)),
+    );
     if (exact) entries = entries.filter((e) => e.key === opts.prefix);
     return this.#register(opts, entries, listed.revision, true);
   }
@@ -671,10 +685,7 @@ export class Cacher implements Storage {
     const object: KubeObject = this.#bookmarkTypeMeta
       ? { kind: this.#bookmarkTypeMeta.kind, apiVersion: this.#bookmarkTypeMeta.apiVersion, metadata }
       : { metadata };
-    const ev: WatchCacheEvent = initialEventsEnd
-      ? { type: 'BOOKMARK', key: '', object, revision, encoded: new Map(), initialEventsEnd: true }
-      : { type: 'BOOKMARK', key: '', object, revision, encoded: new Map() };
-    return ev;
+    return new WatchCacheEvent('BOOKMARK', '', CachedObject.of(object, defaultAttrs), revision, initialEventsEnd);
   }
 
   #nextBookmarkAt(now: number, deadline: number | undefined): number {
@@ -785,7 +796,7 @@ export class Cacher implements Storage {
   /** The cached object itself (shared: read only). */
   #cached(key: string): KubeObject | undefined {
     if (!this.#initialized) return undefined;
-    return this.#wc.get(key)?.object;
+    return this.#wc.get(key)?.value.object;
   }
 
   /** One consistent snapshot of prefix from the storage, read in pages. */
@@ -847,13 +858,11 @@ export class Cacher implements Storage {
       this.#wc.updateRevision(ev.revision);
       return null;
     }
-    compactManagedFields(ev.object);
     const stored = this.#wc.processEvent(ev);
     return stored ? this.#dispatch(stored) : null;
   }
 
   async #applyList(objects: KubeObject[], revision: number): Promise<void> {
-    for (const o of objects) compactManagedFields(o);
     const items = objects.map((object) => ({ key: this.#keyFunc(object), object }));
     if (!this.#initialized) {
       this.#wc.replace(items, revision);
@@ -884,4 +893,20 @@ export class Cacher implements Storage {
       for (const w of this.#bookmarkWatchers) w.offerBookmark(bm);
     }
   }
+}
+
+/** A page served from the cache: the values' JSON for encoders, the parsed items only if someone reads them. */
+function cachedList(values: CachedObject[], revision: number): CachedListResult {
+  let items: KubeObject[] | undefined;
+  return {
+    values,
+    revision,
+    source: 'cache',
+    get items(): KubeObject[] {
+      return (items ??= values.map((v) => v.object));
+    },
+    set items(v: KubeObject[]) {
+      items = v;
+    },
+  };
 }

@@ -6,7 +6,9 @@ import { StorageError, isStorageError } from '../errors.ts';
 import type { StorageEvent } from '../interfaces.ts';
 import { pod, podKey } from './_test-util.ts';
 import { WatchCache } from './watch-cache.ts';
-import { encodeJSON, isEncoded } from './object-encoding.ts';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { CachedObject } from './cached-object.ts';
 
 function at(obj: KubeObject, rev: number): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(rev) } };
@@ -149,20 +151,29 @@ describe('WatchCache window', () => {
     assert.equal(wc.eventsAfter(rev - 1)[0]?.revision, rev);
   });
 
-  it('forgets the encoding of an object once a newer version or a delete replaces it', () => {
+  it('keeps each version as its JSON and attributes, not as the parsed object', async () => {
     const wc = new WatchCache({ clock: new FakeClock() });
     wc.replace([], 1);
-    wc.processEvent(change('ADDED', 'a', 2));
-    const v1 = wc.get(podKey('ns', 'a'))!.object;
-    const s1 = encodeJSON(v1);
-    assert.equal(encodeJSON(v1), s1, 'memoized');
-    wc.processEvent(change('MODIFIED', 'a', 3, { v: '2' }));
-    assert.equal(isEncoded(v1), false, 'the superseded version has no memo');
-    const v2 = wc.get(podKey('ns', 'a'))!.object;
-    encodeJSON(v2);
-    assert.equal(isEncoded(v2), true);
-    wc.processEvent(change('DELETED', 'a', 4, { v: '2' }));
-    assert.equal(isEncoded(v2), false, 'a deleted object has no memo');
+    let given: KubeObject | undefined = at(pod('ns', 'a', { app: 'web' }), 2);
+    const expected = JSON.stringify(given);
+    const gone = new WeakRef(given);
+    wc.processEvent({ type: 'ADDED', key: podKey('ns', 'a'), object: given, revision: 2 });
+    const entry = wc.get(podKey('ns', 'a'))!;
+    assert.equal(entry.value.text, expected, 'the JSON as LIST and WATCH write it, encoded once');
+    assert.deepEqual(entry.value.attrs.labels, { app: 'web' });
+    assert.equal(entry.value.attrs.fields['metadata.name'], 'a');
+    assert.equal(entry.object, given, 'the object handed in is shared while someone holds it');
+    given = undefined;
+    // Once nothing else holds the parsed object, the cache does not keep it alive (its memory is the text).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    for (let i = 0; i < 5 && gone.deref() !== undefined; i++) {
+      await new Promise((r) => setImmediate(r));
+      gc();
+    }
+    assert.equal(gone.deref(), undefined, 'the cache let the parsed object go');
+    assert.deepEqual(entry.object, JSON.parse(expected), 'and parses it again on demand');
+    assert.equal(entry.object, entry.object, 'the re-parsed object is shared while in use');
   });
 
   it('clears encode memos of events far behind the head', () => {
@@ -208,7 +219,7 @@ describe('WatchCache list', () => {
 
   it('with a predicate, limit counts matches and continueKey is only set when more matches follow', () => {
     const wc = withPods(['ns/a1', 'ns/b1', 'ns/a2', 'ns/b2', 'ns/a3', 'ns/b3']);
-    const isA = (o: KubeObject) => o.metadata.name!.startsWith('a');
+    const isA = (v: CachedObject) => v.attrs.fields['metadata.name']!.startsWith('a');
     const p1 = wc.list('/pods/ns/', { limit: 2, predicate: isA });
     assert.deepEqual(p1.entries.map((e) => e.object.metadata.name), ['a1', 'a2']);
     assert.equal(p1.continueKey, '/pods/ns/a2');

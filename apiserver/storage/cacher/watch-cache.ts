@@ -2,7 +2,8 @@
  * WatchCache: the in-memory state of one resource plus a sliding window of its recent change events.
  * Modelled on k8s.io/apiserver/pkg/storage/cacher/watch_cache.go.
  *
- * State: `key -> CacheEntry { object, revision }`, with a sorted key array for ordered, paged reads.
+ * State: `key -> CacheEntry { value, revision }`, with a sorted key array for ordered, paged reads. Each value is
+ * a CachedObject: the object's JSON text and selection attributes, the parsed object only while in use.
  * Window: a ring buffer of `StoredWatchEvent`s in revision order, kept for at least `freshMs` (75 s, the
  * upstream `eventFreshDuration`) and at least `minEvents` (1,000) events. When the ring is full and its oldest
  * event is younger than `freshMs` the capacity doubles (up to `maxEvents`, 100k, upstream
@@ -12,6 +13,7 @@
  *
  * Ownership: objects inside the cache (entries and events) are shared with every reader. Nobody may mutate
  * them; the cache never copies on the read path. (`freeze: true` deep-freezes them to catch offenders in tests.)
+ * An object handed to the cache (processEvent, replace, relist) is taken over: the caller must not mutate it.
  *
  * The WatchCache is synchronous and single-threaded: `processEvent` applies one change and returns the event
  * to fan out; the Cacher does the fan-out. Waiting for a revision (`waitForRevision`) is the only async API.
@@ -19,7 +21,7 @@
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { type Clock, type Timer, realClock } from '../../../shared/util/clock.ts';
 import { StorageError } from '../errors.ts';
-import { forgetEncoding } from './object-encoding.ts';
+import { type AttrsFunc, CachedObject, defaultAttrs } from './cached-object.ts';
 import type { StorageEvent } from '../interfaces.ts';
 
 export type WatchCacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
@@ -28,12 +30,14 @@ export type WatchCacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK';
  * One event as handed to watchers. Shared by every watcher that receives it: treat it and its object as
  * read-only.
  */
-export interface WatchCacheEvent {
+export class WatchCacheEvent {
   readonly type: WatchCacheEventType;
+  /** Storage key of the object ('' for BOOKMARK). */
+  readonly key: string;
   /** ADDED/MODIFIED: the new state. DELETED: the last state (resourceVersion = the delete's revision, or the
    *  new state when an object stopped matching a watcher's predicate). BOOKMARK: `{kind, apiVersion,
    *  metadata: {resourceVersion}}` only. */
-  readonly object: KubeObject;
+  readonly value: CachedObject;
   /** The revision this event brings the watcher to (synthetic initial ADDED: the object's own revision). */
   readonly revision: number;
   /**
@@ -42,33 +46,65 @@ export interface WatchCacheEvent {
    * vs object, ...). A selector transition (MODIFIED delivered as ADDED/DELETED) is a different event object
    * with its own memo, so the memo may include the event type.
    */
-  readonly encoded: Map<string, string>;
+  readonly encoded = new Map<string, string>();
   /** Set on the BOOKMARK that ends the initial events of a `sendInitialEvents=true` watch. */
-  readonly initialEventsEnd?: boolean;
-  /** Storage key of the object ('' for BOOKMARK). */
-  readonly key: string;
+  readonly initialEventsEnd: boolean;
+
+  constructor(type: WatchCacheEventType, key: string, value: CachedObject, revision: number, initialEventsEnd = false) {
+    this.type = type;
+    this.key = key;
+    this.value = value;
+    this.revision = revision;
+    this.initialEventsEnd = initialEventsEnd;
+  }
+
+  /** The parsed object (shared, read-only). Encoders should prefer `value.text`. */
+  get object(): KubeObject {
+    return this.value.object;
+  }
 }
 
 /** A change as kept in the window. */
-export interface StoredWatchEvent extends WatchCacheEvent {
-  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+export class StoredWatchEvent extends WatchCacheEvent {
+  declare readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
   /** The cached state before this change (undefined for ADDED). Used for selector transitions. */
-  readonly prevObject: KubeObject | undefined;
+  readonly prev: CachedObject | undefined;
   /** clock.now() when the event entered the cache. */
   readonly recordTime: number;
   /** Lazily built variants for selector transitions, shared by all watchers needing them. */
   asAdded?: WatchCacheEvent;
   asDeleted?: WatchCacheEvent;
   asDeletedPrevious?: WatchCacheEvent;
+
+  constructor(type: 'ADDED' | 'MODIFIED' | 'DELETED', key: string, value: CachedObject, prev: CachedObject | undefined, revision: number, recordTime: number) {
+    super(type, key, value, revision);
+    this.prev = prev;
+    this.recordTime = recordTime;
+  }
+
+  /** The previous state's object (parsed on demand). */
+  get prevObject(): KubeObject | undefined {
+    return this.prev?.object;
+  }
 }
 
-export interface CacheEntry {
+export class CacheEntry {
   readonly key: string;
-  readonly object: KubeObject;
+  readonly value: CachedObject;
   /** The object's mod revision (= Number(object.metadata.resourceVersion)). */
   readonly revision: number;
   /** Lazily built synthetic ADDED event for initial events, shared by all watchers (and its encode memo). */
   added?: WatchCacheEvent;
+
+  constructor(key: string, value: CachedObject, revision: number) {
+    this.key = key;
+    this.value = value;
+    this.revision = revision;
+  }
+
+  get object(): KubeObject {
+    return this.value.object;
+  }
 }
 
 export interface WatchCacheOptions {
@@ -87,6 +123,8 @@ export interface WatchCacheOptions {
   memoRetention?: number;
   /** Deep-freeze every object entering the cache (debug aid; costs CPU). @default false */
   freeze?: boolean;
+  /** The resource's selection attributes. @default labels, metadata.name, metadata.namespace */
+  attrs?: AttrsFunc;
 }
 
 interface Waiter {
@@ -104,14 +142,6 @@ export const DEFAULT_MAX_EVENTS = 100_000;
 /** prefix ending in '/' matches every key below it; anything else matches exactly that key. */
 export const keyMatches = (key: string, prefixOrKey: string): boolean =>
   prefixOrKey.endsWith('/') ? key.startsWith(prefixOrKey) : key === prefixOrKey;
-
-export function deepFreeze<T>(o: T): T {
-  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
-    Object.freeze(o);
-    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
-  }
-  return o;
-}
 
 /** First index i with keys[i] >= k. */
 function lowerBound(keys: readonly string[], k: string): number {
@@ -149,7 +179,7 @@ export interface CacheListOptions {
   startKey?: string;
   /** At most this many (matching) entries; 0/undefined = all. */
   limit?: number;
-  predicate?: (obj: KubeObject) => boolean;
+  predicate?: (value: CachedObject) => boolean;
 }
 
 export interface CacheListResult {
@@ -167,6 +197,7 @@ export class WatchCache {
   readonly #freshMs: number;
   readonly #memoRetention: number;
   readonly #freeze: boolean;
+  readonly #attrs: AttrsFunc;
 
   readonly #store = new Map<string, CacheEntry>();
   #sortedKeys: string[] = [];
@@ -194,6 +225,7 @@ export class WatchCache {
     this.#freshMs = opts.freshMs ?? DEFAULT_FRESH_MS;
     this.#memoRetention = opts.memoRetention ?? 2048;
     this.#freeze = opts.freeze ?? false;
+    this.#attrs = opts.attrs ?? defaultAttrs;
     this.#capacity = this.#minEvents;
     this.#ring = new Array<StoredWatchEvent | undefined>(this.#capacity);
   }
@@ -229,10 +261,7 @@ export class WatchCache {
    */
   replace(items: Iterable<{ key: string; object: KubeObject }>, revision: number): void {
     this.#store.clear();
-    for (const { key, object } of items) {
-      if (this.#freeze) deepFreeze(object);
-      this.#store.set(key, { key, object, revision: revisionOf(object) });
-    }
+    for (const { key, object } of items) this.#store.set(key, new CacheEntry(key, this.#cached(object), revisionOf(object)));
     this.#sortedKeys = [...this.#store.keys()];
     this.#sortedDirty = true;
     this.#resetWindow(revision);
@@ -257,17 +286,15 @@ export class WatchCache {
       const prev = this.#store.get(key);
       const rev = revisionOf(object);
       if (prev && prev.revision === rev) continue;
-      if (this.#freeze) deepFreeze(object);
-      this.#put(key, { key, object, revision: rev });
-      changes.push(makeEvent(prev ? 'MODIFIED' : 'ADDED', key, object, prev?.object, rev, now));
+      const value = this.#cached(object);
+      this.#put(key, new CacheEntry(key, value, rev));
+      changes.push(new StoredWatchEvent(prev ? 'MODIFIED' : 'ADDED', key, value, prev?.value, rev, now));
     }
     changes.sort((a, b) => a.revision - b.revision);
     const deletes: StoredWatchEvent[] = [];
     for (const [key, entry] of this.#store) {
       if (seen.has(key)) continue;
-      const last = withResourceVersion(entry.object, oldRevision);
-      if (this.#freeze) deepFreeze(last);
-      deletes.push(makeEvent('DELETED', key, last, entry.object, oldRevision, now));
+      deletes.push(new StoredWatchEvent('DELETED', key, entry.value.withResourceVersion(oldRevision), entry.value, oldRevision, now));
     }
     for (const d of deletes) this.#remove(d.key);
     this.#resetWindow(revision);
@@ -289,15 +316,12 @@ export class WatchCache {
         this.#setRevision(ev.revision);
         return null;
       }
-      if (this.#freeze) deepFreeze(ev.object);
       this.#remove(ev.key);
-      forgetEncoding(prev.object);
-      stored = makeEvent('DELETED', ev.key, ev.object, prev.object, ev.revision, this.#clock.now());
+      stored = new StoredWatchEvent('DELETED', ev.key, this.#cached(ev.object), prev.value, ev.revision, this.#clock.now());
     } else {
-      if (this.#freeze) deepFreeze(ev.object);
-      this.#put(ev.key, { key: ev.key, object: ev.object, revision: ev.revision });
-      if (prev) forgetEncoding(prev.object);
-      stored = makeEvent(prev ? 'MODIFIED' : 'ADDED', ev.key, ev.object, prev?.object, ev.revision, this.#clock.now());
+      const value = this.#cached(ev.object);
+      this.#put(ev.key, new CacheEntry(ev.key, value, ev.revision));
+      stored = new StoredWatchEvent(prev ? 'MODIFIED' : 'ADDED', ev.key, value, prev?.value, ev.revision, this.#clock.now());
     }
     this.#append(stored);
     this.#setRevision(ev.revision);
@@ -350,7 +374,7 @@ export class WatchCache {
     const pred = opts.predicate;
     if (!prefix.endsWith('/')) {
       const e = this.#store.get(prefix);
-      const ok = e && (opts.startKey === undefined || e.key > opts.startKey) && (!pred || pred(e.object));
+      const ok = e && (opts.startKey === undefined || e.key > opts.startKey) && (!pred || pred(e.value));
       return { entries: ok ? [e] : [] };
     }
     const keys = this.#sorted();
@@ -359,7 +383,7 @@ export class WatchCache {
     const entries: CacheEntry[] = [];
     for (; i < end && entries.length < limit; i++) {
       const e = this.#store.get(keys[i]!)!;
-      if (!pred || pred(e.object)) entries.push(e);
+      if (!pred || pred(e.value)) entries.push(e);
     }
     const result: CacheListResult = { entries };
     if (i < end && entries.length > 0) {
@@ -367,7 +391,7 @@ export class WatchCache {
       if (pred) {
         more = false;
         for (let j = i; j < end; j++) {
-          if (pred(this.#store.get(keys[j]!)!.object)) {
+          if (pred(this.#store.get(keys[j]!)!.value)) {
             more = true;
             break;
           }
@@ -497,6 +521,10 @@ export class WatchCache {
     this.#capacity = capacity;
   }
 
+  #cached(object: KubeObject): CachedObject {
+    return CachedObject.of(object, this.#attrs, this.#freeze);
+  }
+
   #sorted(): string[] {
     if (this.#sortedDirty) {
       this.#sortedKeys.sort();
@@ -523,20 +551,4 @@ export class WatchCache {
     const i = lowerBound(this.#sortedKeys, key);
     if (this.#sortedKeys[i] === key) this.#sortedKeys.splice(i, 1);
   }
-}
-
-function makeEvent(
-  type: 'ADDED' | 'MODIFIED' | 'DELETED',
-  key: string,
-  object: KubeObject,
-  prevObject: KubeObject | undefined,
-  revision: number,
-  recordTime: number,
-): StoredWatchEvent {
-  return { type, key, object, prevObject, revision, recordTime, encoded: new Map() };
-}
-
-/** A shallow copy of obj with metadata.resourceVersion replaced (metadata is copied, the rest shared). */
-export function withResourceVersion(obj: KubeObject, revision: number): KubeObject {
-  return { ...obj, metadata: { ...obj.metadata, resourceVersion: String(revision) } };
 }

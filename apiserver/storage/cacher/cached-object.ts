@@ -1,0 +1,91 @@
+/**
+ * CachedObject: how the watch cache holds one object version: its JSON text, which every LIST and WATCH
+ * writes as is, plus the selection attributes (labels and selectable fields, kube's `GetAttrs`) that
+ * selectors need, and the parsed object only as long as something uses it.
+ *
+ * Why text first: a parsed pod costs ~2.5x its JSON in V8 heap (every nested object and string is a heap
+ * object), and LIST needs the JSON anyway (re-encoding 10,000 pods per rv=0 list costs more than the list
+ * itself). Keeping the text and letting the parsed object go cut the apiserver's live heap per cached pod
+ * from ~11.8 KiB (object + JSON memo) to ~5.5 KiB (docs/benchmarks.md, issue 2). Go's cacher keeps decoded
+ * objects; kube-apiserver pays for that in Go memory.
+ *
+ * `object` returns the parsed object: the one the cache was given while anything still holds it (a WeakRef),
+ * else a fresh parse of the text (kept the same way). Either way it is shared and read-only.
+ */
+import type { KubeObject } from '../../../shared/api/meta.ts';
+import { deepCopy } from '../../../shared/api/meta.ts';
+
+/** What selectors look at (k8s storage.AttrFunc): labels and the resource's selectable fields. */
+export interface ObjectAttrs {
+  readonly labels: Readonly<Record<string, string>> | undefined;
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+export type AttrsFunc = (obj: KubeObject) => ObjectAttrs;
+
+/** A selector evaluated on attributes, never on the object (so the cache need not parse anything). */
+export type AttrsPredicate = (attrs: ObjectAttrs) => boolean;
+
+/** The attributes every resource has: labels, metadata.name, metadata.namespace. */
+export const defaultAttrs: AttrsFunc = (obj) => {
+  const md = obj.metadata;
+  const fields: Record<string, string> = { 'metadata.name': md.name ?? '' };
+  if (md.namespace !== undefined) fields['metadata.namespace'] = md.namespace;
+  return { labels: md.labels, fields };
+};
+
+export function deepFreeze<T>(o: T): T {
+  if (o && typeof o === 'object' && !Object.isFrozen(o)) {
+    Object.freeze(o);
+    for (const v of Object.values(o as Record<string, unknown>)) deepFreeze(v);
+  }
+  return o;
+}
+
+export class CachedObject {
+  /** The object's JSON (with its resourceVersion), as LIST and WATCH write it. */
+  readonly text: string;
+  readonly attrs: ObjectAttrs;
+  #ref: WeakRef<KubeObject>;
+  readonly #freeze: boolean;
+
+  private constructor(text: string, attrs: ObjectAttrs, obj: KubeObject, freeze: boolean) {
+    this.text = text;
+    this.attrs = attrs;
+    this.#ref = new WeakRef(obj);
+    this.#freeze = freeze;
+  }
+
+  /**
+   * Takes over `obj` (the caller must not mutate it afterwards): encodes it once and computes its attributes.
+   * `freeze` deep-freezes it (a debug aid that catches anyone mutating cached objects).
+   */
+  static of(obj: KubeObject, attrsOf: AttrsFunc, freeze = false): CachedObject {
+    if (freeze) deepFreeze(obj);
+    return new CachedObject(JSON.stringify(obj), attrsOf(obj), obj, freeze);
+  }
+
+  /** The parsed object, shared and read-only (see the file comment). */
+  get object(): KubeObject {
+    let o = this.#ref.deref();
+    if (o === undefined) {
+      o = JSON.parse(this.text) as KubeObject;
+      if (this.#freeze) deepFreeze(o);
+      this.#ref = new WeakRef(o);
+    }
+    return o;
+  }
+
+  /** A copy the caller owns. */
+  fresh(): KubeObject {
+    const o = this.#ref.deref();
+    return o === undefined ? (JSON.parse(this.text) as KubeObject) : deepCopy(o);
+  }
+
+  /** This object with metadata.resourceVersion = revision (a DELETED built from a previous state). */
+  withResourceVersion(revision: number): CachedObject {
+    const o = this.object;
+    const copy: KubeObject = { ...o, metadata: { ...o.metadata, resourceVersion: String(revision) } };
+    return CachedObject.of(copy, () => this.attrs, this.#freeze);
+  }
+}
