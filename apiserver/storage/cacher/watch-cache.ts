@@ -46,7 +46,16 @@ export class WatchCacheEvent {
    * vs object, ...). A selector transition (MODIFIED delivered as ADDED/DELETED) is a different event object
    * with its own memo, so the memo may include the event type.
    */
-  readonly encoded = new Map<string, string>();
+  get encoded(): Map<string, string> {
+    return (this.#encoded ??= new Map());
+  }
+  /** Created on first use: most events in a large window are never encoded again. */
+  #encoded: Map<string, string> | undefined;
+
+  /** Drops the encode memo. */
+  forgetEncoded(): void {
+    this.#encoded = undefined;
+  }
   /** Set on the BOOKMARK that ends the initial events of a `sendInitialEvents=true` watch. */
   readonly initialEventsEnd: boolean;
 
@@ -478,10 +487,10 @@ export class WatchCache {
     const stale = this.#end - 1 - this.#memoRetention;
     if (stale >= this.#start) {
       const old = this.#at(stale);
-      old.encoded.clear();
-      old.asAdded?.encoded.clear();
-      old.asDeleted?.encoded.clear();
-      old.asDeletedPrevious?.encoded.clear();
+      old.forgetEncoded();
+      old.asAdded?.forgetEncoded();
+      old.asDeleted?.forgetEncoded();
+      old.asDeletedPrevious?.forgetEncoded();
     }
   }
 

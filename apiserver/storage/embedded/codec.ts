@@ -8,7 +8,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { StorageError } from '../errors.ts';
-import type { Preconditions } from '../interfaces.ts';
+import type { Preconditions, StorageEvent } from '../interfaces.ts';
 
 /** Serializes obj for storage, leaving obj untouched. Throws StorageError('InvalidObj'). */
 export function encodeObject(key: string, obj: KubeObject): string {
@@ -96,4 +96,32 @@ export function revisionOf(obj: KubeObject): number {
   const rv = obj.metadata?.resourceVersion;
   if (rv === undefined || !/^\d+$/.test(rv)) return 0;
   return Number(rv);
+}
+
+/**
+ * A watch event whose `prevObject` is parsed from its stored text only if someone reads it (the watch cache
+ * keeps its own previous state and never does, so an update costs the watch one parse instead of two).
+ */
+export class StoredTextEvent implements StorageEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly key: string;
+  readonly revision: number;
+  readonly object: KubeObject;
+  readonly #prevText: string | null;
+  readonly #prevRev: number;
+  #prev: KubeObject | undefined;
+
+  constructor(type: StorageEvent['type'], key: string, revision: number, object: KubeObject, prevText: string | null, prevRev: number) {
+    this.type = type;
+    this.key = key;
+    this.revision = revision;
+    this.object = object;
+    this.#prevText = prevText;
+    this.#prevRev = prevRev;
+  }
+
+  get prevObject(): KubeObject | undefined {
+    if (this.#prev === undefined && this.#prevText !== null) this.#prev = decodeObject(this.#prevText, this.#prevRev);
+    return this.#prev;
+  }
 }

@@ -303,7 +303,7 @@ export class EmbeddedStore implements Storage {
     if (this.#sGet.get(key) !== undefined) throw new StorageError('KeyExists', key);
     const rev = this.#write(key, (r) => {
       this.#sInsertKv.run(key, text, r, r);
-      return { type: 'ADDED', value: text, prevValue: null, prevRev: null };
+      return { type: 'ADDED', value: text, prevValue: null, prevRev: null, object: writtenObject(obj, r) };
     });
     return writtenObject(obj, rev);
   }
@@ -334,10 +334,10 @@ export class EmbeddedStore implements Storage {
       const rev = this.#write(key, (r) => {
         if (prev) {
           this.#sUpdateKv.run(text, r, key);
-          return { type: 'MODIFIED', value: text, prevValue: prev.value, prevRev: prev.mod_rev };
+          return { type: 'MODIFIED', value: text, prevValue: prev.value, prevRev: prev.mod_rev, object: writtenObject(next, r) };
         }
         this.#sInsertKv.run(key, text, r, r);
-        return { type: 'ADDED', value: text, prevValue: null, prevRev: null };
+        return { type: 'ADDED', value: text, prevValue: null, prevRev: null, object: writtenObject(next, r) };
       });
       return writtenObject(next, rev);
     }
@@ -359,11 +359,13 @@ export class EmbeddedStore implements Storage {
         continue;
       }
       const last = now ?? cur;
-      const rev = this.#write(key, () => {
+      let removed: KubeObject | undefined;
+      this.#write(key, (r) => {
         this.#sDeleteKv.run(key);
-        return { type: 'DELETED', value: null, prevValue: last.value, prevRev: last.mod_rev };
+        removed = decodeObject(last.value, r);
+        return { type: 'DELETED', value: null, prevValue: last.value, prevRev: last.mod_rev, object: writtenObject(removed, r) };
       });
-      return decodeObject(last.value, rev);
+      return removed!;
     }
   }
 

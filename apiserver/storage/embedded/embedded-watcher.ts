@@ -13,7 +13,7 @@
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { StorageError } from '../errors.ts';
 import type { StorageEvent } from '../interfaces.ts';
-import { decodeObject } from './codec.ts';
+import { StoredTextEvent, decodeObject } from './codec.ts';
 
 /** A log row as the store keeps it; texts are shared between watchers (strings are immutable). */
 export interface RawEvent {
@@ -25,6 +25,12 @@ export interface RawEvent {
   /** MODIFIED/DELETED: the previous stored text; ADDED: null. */
   prevValue: string | null;
   prevRev: number | null;
+  /**
+   * Live events only: the object as written, with its resourceVersion (for DELETED: the last state at the delete
+   * revision), so watchers need not parse `value` again. Shared by every watcher and read-only; a shallow copy
+   * of its own (top level and metadata), never the object the write returned to its caller.
+   */
+  object?: KubeObject;
 }
 
 export interface WatchSource {
@@ -37,19 +43,12 @@ export interface WatchSource {
 
 const REPLAY_PAGE = 500;
 
+/** A log row as a StorageEvent: the live write's own object when there is one, else parsed from the row. */
 export function toStorageEvent(e: RawEvent): StorageEvent {
-  if (e.type === 'DELETED') {
-    const last = e.prevValue ?? '{"metadata":{}}';
-    const ev: StorageEvent = { type: 'DELETED', key: e.key, object: decodeObject(last, e.rev), revision: e.rev };
-    if (e.prevValue !== null && e.prevRev !== null) ev.prevObject = decodeObject(e.prevValue, e.prevRev);
-    return ev;
-  }
-  const object: KubeObject = decodeObject(e.value ?? '{"metadata":{}}', e.rev);
-  const ev: StorageEvent = { type: e.type, key: e.key, object, revision: e.rev };
-  if (e.type === 'MODIFIED' && e.prevValue !== null && e.prevRev !== null) {
-    ev.prevObject = decodeObject(e.prevValue, e.prevRev);
-  }
-  return ev;
+  const text = e.type === 'DELETED' ? e.prevValue : e.value;
+  const object = e.object ?? decodeObject(text ?? '{"metadata":{}}', e.rev);
+  const hasPrev = e.type !== 'ADDED' && e.prevRev !== null;
+  return new StoredTextEvent(e.type, e.key, e.rev, object, hasPrev ? e.prevValue : null, e.prevRev ?? 0);
 }
 
 export class EmbeddedWatcher implements AsyncIterableIterator<StorageEvent> {

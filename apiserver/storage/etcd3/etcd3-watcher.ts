@@ -14,7 +14,7 @@
 import type { Etcd3, IKeyValue, IWatchRequest, IWatchResponse } from 'etcd3';
 import { StorageError } from '../errors.ts';
 import type { StorageEvent } from '../interfaces.ts';
-import { decodeObject } from '../embedded/codec.ts';
+import { StoredTextEvent, decodeObject } from '../embedded/codec.ts';
 
 interface RawEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -214,11 +214,10 @@ function toStorageEvent(e: RawEvent): StorageEvent {
   const rev = Number(e.kv.mod_revision);
   if (e.type === 'DELETED' && e.prev) {
     const text = e.prev.value.toString('utf8');
-    return { type: 'DELETED', key: e.key, object: decodeObject(text, rev), prevObject: decodeObject(text, Number(e.prev.mod_revision)), revision: rev };
+    return new StoredTextEvent('DELETED', e.key, rev, decodeObject(text, rev), text, Number(e.prev.mod_revision));
   }
-  const ev: StorageEvent = { type: e.type, key: e.key, object: decodeObject(e.kv.value.toString('utf8'), rev), revision: rev };
-  if (e.prev) ev.prevObject = decodeObject(e.prev.value.toString('utf8'), Number(e.prev.mod_revision));
-  return ev;
+  const object = decodeObject(e.kv.value.toString('utf8'), rev);
+  return new StoredTextEvent(e.type, e.key, rev, object, e.prev ? e.prev.value.toString('utf8') : null, Number(e.prev?.mod_revision ?? 0));
 }
 
 /**

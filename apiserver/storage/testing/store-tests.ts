@@ -58,6 +58,7 @@ export const storageConformanceTests = [
   'count counts keys under a prefix',
   'watch from a revision replays later events in order then continues live',
   'watch replays a long history in order',
+  'live watch events do not share the objects writes return to their callers',
   'watch on an exact key sees only that key',
   'watch of a prefix excludes keys of a longer sibling prefix',
   'watch from revision 0 starts at the current revision without history',
@@ -610,6 +611,34 @@ export function runStorageConformance(opts: StorageConformanceOptions): void {
         assert.deepEqual(live[0]?.prevObject, b0);
         assert.deepEqual(live[1]?.object, c0);
         assert.equal(live[1]?.revision, rvOf(c0));
+      } finally {
+        ac.abort();
+      }
+    });
+
+    it('live watch events do not share the objects writes return to their callers', async ({ s }) => {
+      const ac = new AbortController();
+      try {
+        const it = s.watch('/pods/ns/', { revision: await s.currentRevision(), signal: ac.signal })[Symbol.asyncIterator]();
+        // The caller owns what a write returns: it may change the top level and metadata right away.
+        const created = await s.create('/pods/ns/a', testObject('a'));
+        const createdRv = created.metadata.resourceVersion;
+        created.metadata.labels = { changed: 'by-caller' };
+        created.kind = 'Changed';
+        const updated = await s.guaranteedUpdate('/pods/ns/a', bump);
+        const updatedRv = updated.metadata.resourceVersion;
+        updated.metadata.name = 'renamed';
+        const removed = await s.delete('/pods/ns/a');
+        const removedRv = removed.metadata.resourceVersion;
+        removed.metadata.annotations = { changed: 'yes' };
+        const [add, mod, del] = (await take(it, 3)) as [StorageEvent, StorageEvent, StorageEvent];
+        assert.equal(add.object.metadata.labels?.['changed'], undefined, 'ADDED is not the returned object');
+        assert.equal(add.object.kind, 'Pod');
+        assert.equal(add.object.metadata.resourceVersion, createdRv);
+        assert.equal(mod.object.metadata.name, 'a', 'MODIFIED is not the returned object');
+        assert.equal(mod.object.metadata.resourceVersion, updatedRv);
+        assert.equal(del.object.metadata.annotations?.['changed'], undefined, 'DELETED is not the returned object');
+        assert.equal(del.object.metadata.resourceVersion, removedRv);
       } finally {
         ac.abort();
       }
