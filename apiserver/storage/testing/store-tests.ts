@@ -619,7 +619,7 @@ export function runStorageConformance(opts: StorageConformanceOptions): void {
     it('live watch events do not share the objects writes return to their callers', async ({ s }) => {
       const ac = new AbortController();
       try {
-        const it = s.watch('/pods/ns/', { revision: await s.currentRevision(), signal: ac.signal })[Symbol.asyncIterator]();
+        const it = s.watch('/pods/ns/', { revision: await seededRevision(s), signal: ac.signal })[Symbol.asyncIterator]();
         // The caller owns what a write returns: it may change the top level and metadata right away.
         const created = await s.create('/pods/ns/a', testObject('a'));
         const createdRv = created.metadata.resourceVersion;
