@@ -105,8 +105,8 @@ export interface ListOptions {
 
 /** An object together with its JSON encoding (a watch cache's form; see cacher/cached-object.ts). */
 export interface EncodedObject {
-  /** The object's JSON, with its resourceVersion: what a JSON response writes for it. */
-  readonly text: string;
+  /** The object's JSON (UTF-8), with its resourceVersion: what a JSON response writes for it. Read-only. */
+  readonly json: Buffer;
   /** The parsed object: shared and read-only. */
   readonly object: KubeObject;
 }

@@ -1,7 +1,7 @@
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { ServedList } from '../../registry/generic/store.ts';
 import type { RequestContext } from '../request-context.ts';
-import { streamList, writeObject } from './response.ts';
+import { streamEncodedList, streamList, writeObject } from './response.ts';
 import { parseIncludeObject, tableFor } from '../../printers/table-for.ts';
 
 /** metav1.PartialObjectMetadata of an object. */
@@ -48,6 +48,6 @@ export async function writeList(ctx: RequestContext, list: ServedList): Promise<
   }
   const head = { kind: list.kind, apiVersion: list.apiVersion, metadata: list.metadata };
   // From the watch cache the items are already JSON; from storage they are encoded one by one as they stream.
-  if (list.values) await streamList(ctx.res, head, list.values, (v) => v.text);
+  if (list.values) await streamEncodedList(ctx.res, head, list.values);
   else await streamList(ctx.res, head, list.items, (o) => JSON.stringify(o));
 }

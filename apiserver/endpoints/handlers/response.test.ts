@@ -3,11 +3,17 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { streamList } from './response.ts';
+import { ownBytes } from '../../storage/cacher/cached-object.ts';
+import { streamEncodedList, streamList } from './response.ts';
 
-/** Serves one streamList response and returns the parsed body and the number of body chunks received. */
-async function roundTrip(head: Record<string, unknown>, items: KubeObject[]): Promise<{ body: unknown; chunks: number }> {
-  const server = createServer((_req, res) => void streamList(res, head, items, (o) => JSON.stringify(o)));
+type Writer = 'streamList' | 'streamEncodedList';
+
+/** Serves one list response and returns the parsed body and the number of body chunks received. */
+async function roundTrip(writer: Writer, head: Record<string, unknown>, items: KubeObject[]): Promise<{ body: unknown; chunks: number }> {
+  const encoded = items.map((o) => ({ json: ownBytes(JSON.stringify(o)) }));
+  const server = createServer((_req, res) =>
+    void (writer === 'streamList' ? streamList(res, head, items, (o) => JSON.stringify(o)) : streamEncodedList(res, head, encoded)),
+  );
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   try {
     const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`);
@@ -25,10 +31,11 @@ async function roundTrip(head: Record<string, unknown>, items: KubeObject[]): Pr
 
 const obj = (name: string, note = ''): KubeObject => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, annotations: { note } } });
 
-describe('streamList', () => {
+for (const writer of ['streamList', 'streamEncodedList'] as const)
+describe(writer, () => {
   it('writes head and items as one JSON document across many chunks', async () => {
     const items = Array.from({ length: 3000 }, (_, i) => obj(`p-${i}`, 'x'.repeat(i % 300)));
-    const { body, chunks } = await roundTrip({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' } }, items);
+    const { body, chunks } = await roundTrip(writer, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' } }, items);
     assert.deepEqual(body, { kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '7' }, items });
     assert.ok(chunks > 3, `streamed in pieces (${chunks})`);
   });
@@ -39,16 +46,16 @@ describe('streamList', () => {
       obj('huge', '€'.repeat(100_000)),
       obj('after-huge', 'ok'),
     ];
-    const { body } = await roundTrip({ kind: 'PodList', apiVersion: 'v1', metadata: {} }, items);
+    const { body } = await roundTrip(writer, { kind: 'PodList', apiVersion: 'v1', metadata: {} }, items);
     assert.deepEqual(body, { kind: 'PodList', apiVersion: 'v1', metadata: {}, items });
   });
 
   it('an empty list and a list that ends exactly at a chunk edge are well formed', async () => {
-    assert.deepEqual((await roundTrip({ kind: 'PodList', metadata: {} }, [])).body, { kind: 'PodList', metadata: {}, items: [] });
+    assert.deepEqual((await roundTrip(writer, { kind: 'PodList', metadata: {} }, [])).body, { kind: 'PodList', metadata: {}, items: [] });
     // Items sized so the buffer fills to its last bytes before the closing brackets.
     for (let pad = 0; pad < 40; pad++) {
       const items = Array.from({ length: 60 }, (_, i) => obj(`e-${i}`, 'y'.repeat(1000 + pad)));
-      assert.deepEqual((await roundTrip({ kind: 'PodList' }, items)).body, { kind: 'PodList', items });
+      assert.deepEqual((await roundTrip(writer, { kind: 'PodList' }, items)).body, { kind: 'PodList', items });
     }
   });
 });

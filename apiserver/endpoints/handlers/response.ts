@@ -49,23 +49,72 @@ export function writeError(res: ServerResponse, err: unknown): void {
 
 const CHUNK = 64 * 1024;
 
+/** `{...head,"items":[` */
+function listOpening(head: Record<string, unknown>): string {
+  const headJson = JSON.stringify(head);
+  return headJson.slice(0, -1) + (headJson.length > 2 ? ',' : '') + '"items":[';
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /**
  * Streams `{...head,"items":[item,item,...]}` without building one giant string: items are encoded one by one
- * (the watch cache hands over their JSON as is) and written in ~64 KiB chunks, honouring backpressure.
+ * and written in ~64 KiB chunks, honouring backpressure.
  */
 export async function streamList<T>(res: ServerResponse, head: Record<string, unknown>, items: readonly T[], encodeItem: (item: T) => string): Promise<void> {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json');
-  const headJson = JSON.stringify(head);
-  let buf = headJson.slice(0, -1) + (headJson.length > 2 ? ',' : '') + '"items":[';
+  let buf = listOpening(head);
   for (let i = 0; i < items.length; i++) {
     buf += (i ? ',' : '') + encodeItem(items[i] as T);
     if (buf.length >= CHUNK) {
       const ok = res.write(buf);
       buf = '';
-      if (!ok) await new Promise<void>((r) => res.once('drain', r));
+      if (!ok) await drained(res);
       if (res.destroyed) return;
     }
   }
   res.end(buf + ']}');
+}
+
+const COMMA = Buffer.from(',');
+const LIST_END = Buffer.from(']}');
+
+/**
+ * streamList for items already encoded (the watch cache's JSON bytes): each ~64 KiB chunk is one copy of the
+ * items' bytes, with no string building or UTF-8 encoding per response.
+ */
+export async function streamEncodedList(res: ServerResponse, head: Record<string, unknown>, items: readonly { readonly json: Buffer }[]): Promise<void> {
+  res.statusCode = 200;
+  res.setHeader('Content-Type', 'application/json');
+  let parts: Buffer[] = [Buffer.from(listOpening(head))];
+  let size = parts[0]!.length;
+  for (let i = 0; i < items.length; i++) {
+    if (i) {
+      parts.push(COMMA);
+      size++;
+    }
+    const json = items[i]!.json;
+    parts.push(json);
+    size += json.length;
+    if (size >= CHUNK) {
+      const ok = res.write(Buffer.concat(parts, size));
+      parts = [];
+      size = 0;
+      if (!ok) await drained(res);
+      if (res.destroyed) return;
+    }
+  }
+  parts.push(LIST_END);
+  res.end(Buffer.concat(parts, size + LIST_END.length));
 }

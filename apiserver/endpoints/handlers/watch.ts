@@ -50,11 +50,24 @@ export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
   };
 }
 
+/** One event on the wire: its JSON and a newline (the chunked-HTTP framing; WebSocket frames drop it). */
+type EventLine = Buffer;
+
+const lineOf = (json: string): EventLine => Buffer.from(json + '\n');
+const EVENT_END = Buffer.from('}\n');
+
+/** `{"type":T,"object":<json>}\n` around an object's encoded JSON, without re-encoding it. */
+function eventLine(type: string, json: Buffer): EventLine {
+  const open = Buffer.from(`{"type":"${type}","object":`);
+  return Buffer.concat([open, json, EVENT_END], open.length + json.length + EVENT_END.length);
+}
+
 /**
  * One encoder for both transports: the wire form of an event in the negotiated output (JSON object, Table of
- * one row, PartialObjectMetadata). Encoded once per event and output kind, shared by every watcher.
+ * one row, PartialObjectMetadata). Encoded once per event and output kind and shared by every watcher: the same
+ * bytes go to every socket.
  */
-function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => string {
+function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => EventLine {
   const out = ctx.output;
   if (out.as === 'Table') {
     // Like kube's watch encoder: column definitions ride on the first event only; bookmarks stay raw objects.
@@ -62,44 +75,47 @@ function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => string {
     const includeObject = includeObjectParam(ctx);
     let first = true;
     return (ev) => {
-      if (ev.type === 'BOOKMARK') return `{"type":"BOOKMARK","object":${ev.value.text}}`;
+      if (ev.type === 'BOOKMARK') return eventLine('BOOKMARK', ev.value.json);
       const withHeaders = first;
       first = false;
       const memoKey = `table:${out.version}:${includeObject}:${withHeaders ? 'h' : ''}:${ev.type}`;
-      let s = ev.encoded.get(memoKey);
-      if (s === undefined) {
+      let line = ev.encoded.get(memoKey);
+      if (line === undefined) {
         const t = watchEventTable(resource, ev.object, { includeObject, now: ctx.now(), tableVersion: out.version, withHeaders });
-        s = `{"type":"${ev.type}","object":${JSON.stringify(t)}}`;
-        ev.encoded.set(memoKey, s);
+        line = lineOf(`{"type":"${ev.type}","object":${JSON.stringify(t)}}`);
+        ev.encoded.set(memoKey, line);
       }
-      return s;
+      return line;
     };
   }
   if (out.as === 'PartialObjectMetadata') {
-    return (ev) => `{"type":"${ev.type}","object":${JSON.stringify(ev.type === 'BOOKMARK' ? ev.object : partialObjectMetadata(ev.object, out.version))}}`;
+    return (ev) =>
+      ev.type === 'BOOKMARK'
+        ? eventLine('BOOKMARK', ev.value.json)
+        : lineOf(`{"type":"${ev.type}","object":${JSON.stringify(partialObjectMetadata(ev.object, out.version))}}`);
   }
   return (ev) => {
     const memoKey = `json:${ev.type}`;
-    let s = ev.encoded.get(memoKey);
-    if (s === undefined) {
-      s = `{"type":"${ev.type}","object":${ev.value.text}}`;
-      ev.encoded.set(memoKey, s);
+    let line = ev.encoded.get(memoKey);
+    if (line === undefined) {
+      line = eventLine(ev.type, ev.value.json);
+      ev.encoded.set(memoKey, line);
     }
-    return s;
+    return line;
   };
 }
 
-function errorEvent(err: unknown, resource: string): string {
+function errorEvent(err: unknown, resource: string): EventLine {
   let status: Status;
   const translated = isStorageError(err) ? interpretStorageError(err, resource, '') : err;
   if (translated instanceof StatusError) status = translated.status;
   else status = newInternalError(translated instanceof Error ? translated.message : String(translated)).status;
-  return `{"type":"ERROR","object":${JSON.stringify(status)}}`;
+  return lineOf(`{"type":"ERROR","object":${JSON.stringify(status)}}`);
 }
 
 /** A sink both transports implement. `write` resolves when the transport can take more. */
 interface Sink {
-  write(line: string): Promise<void> | void;
+  write(line: EventLine): Promise<void> | void;
   end(): void;
   readonly closed: boolean;
 }
@@ -159,9 +175,9 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     get closed() {
       return res.destroyed || res.writableEnded;
     },
-    write(line: string) {
+    write(line: EventLine) {
       start();
-      if (res.write(line + '\n')) return;
+      if (res.write(line)) return;
       return new Promise<void>((resolve) => {
         const done = () => {
           res.off('drain', done);
@@ -189,9 +205,9 @@ export async function serveWatchWebSocket(ctx: RequestContext, ws: WebSocket): P
     get closed() {
       return ws.readyState !== ws.OPEN;
     },
-    write(line: string) {
+    write(line: EventLine) {
       return new Promise<void>((resolve) => {
-        ws.send(line, () => resolve());
+        ws.send(line.subarray(0, line.length - 1), { binary: false }, () => resolve());
       });
     },
     end() {

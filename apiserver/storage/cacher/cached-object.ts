@@ -1,6 +1,7 @@
 /**
- * CachedObject: how the watch cache holds one object version: its JSON text, which every LIST and WATCH
- * writes as is, plus the selection attributes (labels and selectable fields, kube's `GetAttrs`) that
+ * CachedObject: how the watch cache holds one object version: its JSON as UTF-8 bytes, which every LIST and
+ * WATCH writes to the socket as is (no per-response encoding, one buffer shared by all watchers), plus the
+ * selection attributes (labels and selectable fields, kube's `GetAttrs`) that
  * selectors need, and the parsed object only as long as something uses it.
  *
  * Why text first: a parsed pod costs ~2.5x its JSON in V8 heap (every nested object and string is a heap
@@ -42,15 +43,22 @@ export function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** UTF-8 bytes of s in a buffer of their own (not a slice of Node's shared pool, which one survivor pins). */
+export function ownBytes(s: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s));
+  b.write(s, 'utf8');
+  return b;
+}
+
 export class CachedObject {
-  /** The object's JSON (with its resourceVersion), as LIST and WATCH write it. */
-  readonly text: string;
+  /** The object's JSON (with its resourceVersion), UTF-8, as LIST and WATCH write it. Read-only. */
+  readonly json: Buffer;
   readonly attrs: ObjectAttrs;
   #ref: WeakRef<KubeObject>;
   readonly #freeze: boolean;
 
-  private constructor(text: string, attrs: ObjectAttrs, obj: KubeObject, freeze: boolean) {
-    this.text = text;
+  private constructor(json: Buffer, attrs: ObjectAttrs, obj: KubeObject, freeze: boolean) {
+    this.json = json;
     this.attrs = attrs;
     this.#ref = new WeakRef(obj);
     this.#freeze = freeze;
@@ -62,7 +70,12 @@ export class CachedObject {
    */
   static of(obj: KubeObject, attrsOf: AttrsFunc, freeze = false): CachedObject {
     if (freeze) deepFreeze(obj);
-    return new CachedObject(JSON.stringify(obj), attrsOf(obj), obj, freeze);
+    return new CachedObject(ownBytes(JSON.stringify(obj)), attrsOf(obj), obj, freeze);
+  }
+
+  /** The JSON as a string. */
+  get text(): string {
+    return this.json.toString('utf8');
   }
 
   /** The parsed object, shared and read-only (see the file comment). */

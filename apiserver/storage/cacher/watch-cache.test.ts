@@ -159,7 +159,7 @@ describe('WatchCache window', () => {
     const gone = new WeakRef(given);
     wc.processEvent({ type: 'ADDED', key: podKey('ns', 'a'), object: given, revision: 2 });
     const entry = wc.get(podKey('ns', 'a'))!;
-    assert.equal(entry.value.text, expected, 'the JSON as LIST and WATCH write it, encoded once');
+    assert.equal(entry.value.json.toString(), expected, 'the JSON as LIST and WATCH write it, encoded once');
     assert.deepEqual(entry.value.attrs.labels, { app: 'web' });
     assert.equal(entry.value.attrs.fields['metadata.name'], 'a');
     assert.equal(entry.object, given, 'the object handed in is shared while someone holds it');
@@ -180,11 +180,12 @@ describe('WatchCache window', () => {
     const wc = filled(3, { clock: new FakeClock(), memoRetention: 3 });
     const first = wc.eventsAfter(1)[0]!;
     const last = wc.eventsAfter(3)[0]!;
-    first.encoded.set('json', 'x');
-    last.encoded.set('json', 'y');
+    const y = Buffer.from('y');
+    first.encoded.set('json', Buffer.from('x'));
+    last.encoded.set('json', y);
     wc.processEvent(change('ADDED', 'more', 5));
     assert.equal(first.encoded.size, 0);
-    assert.equal(last.encoded.get('json'), 'y');
+    assert.equal(last.encoded.get('json'), y);
   });
 });
 

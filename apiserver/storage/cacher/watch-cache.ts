@@ -46,11 +46,11 @@ export class WatchCacheEvent {
    * vs object, ...). A selector transition (MODIFIED delivered as ADDED/DELETED) is a different event object
    * with its own memo, so the memo may include the event type.
    */
-  get encoded(): Map<string, string> {
+  get encoded(): Map<string, Buffer> {
     return (this.#encoded ??= new Map());
   }
   /** Created on first use: most events in a large window are never encoded again. */
-  #encoded: Map<string, string> | undefined;
+  #encoded: Map<string, Buffer> | undefined;
 
   /** Drops the encode memo. */
   forgetEncoded(): void {
@@ -67,7 +67,7 @@ export class WatchCacheEvent {
     this.initialEventsEnd = initialEventsEnd;
   }
 
-  /** The parsed object (shared, read-only). Encoders should prefer `value.text`. */
+  /** The parsed object (shared, read-only). Encoders should prefer `value.json`. */
   get object(): KubeObject {
     return this.value.object;
   }
