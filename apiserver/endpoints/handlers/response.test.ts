@@ -58,4 +58,16 @@ describe(writer, () => {
       assert.deepEqual((await roundTrip(writer, { kind: 'PodList' }, items)).body, { kind: 'PodList', items });
     }
   });
+
+  it('a list whose bytes end on every offset around the chunk size is well formed', async () => {
+    const edge = writer === 'streamList' ? 64 * 1024 : 128 * 1024;
+    const fill = Array.from({ length: Math.floor(edge / 1100) }, (_, i) => obj(`f-${i}`, 'z'.repeat(1000)));
+    const base = JSON.stringify({ kind: 'PodList', items: [...fill, obj('last')] }).length;
+    // The last item's size moves the end of the document across the chunk edge one byte at a time.
+    for (let end = edge - 6; end <= edge + 6; end++) {
+      const items = [...fill, obj('last', 'q'.repeat(end - base))];
+      const expected = { kind: 'PodList', items };
+      assert.deepEqual((await roundTrip(writer, { kind: 'PodList' }, items)).body, expected, `document of ${JSON.stringify(expected).length} bytes`);
+    }
+  });
 });
