@@ -29,6 +29,7 @@ import type {
 } from '../interfaces.ts';
 import { checkPreconditions, decodeObject, encodeObject, prefixRangeEnd, revisionOf, sameStoredObject, writtenObject } from '../embedded/codec.ts';
 import { Etcd3Watcher } from './etcd3-watcher.ts';
+import { LocalWrites } from './local-writes.ts';
 
 export interface Etcd3StoreOptions {
   /** Client URLs, e.g. ['http://127.0.0.1:2379']. */
@@ -70,6 +71,8 @@ export class Etcd3Store implements Storage {
   readonly #prefix: string;
   readonly #pageSize: number;
   readonly #watchers = new Set<Etcd3Watcher>();
+  /** What this store wrote, until its own watch sees it (saves parsing it back). */
+  readonly #localWrites = new LocalWrites();
   #closed = false;
 
   constructor(options: Etcd3StoreOptions) {
@@ -173,7 +176,9 @@ export class Etcd3Store implements Storage {
       failure: [],
     });
     if (!res.succeeded) throw new StorageError('KeyExists', key);
-    return writtenObject(obj, Number(res.header.revision));
+    const rev = Number(res.header.revision);
+    this.#localWrites.remember(key, rev, writtenObject(obj, rev));
+    return writtenObject(obj, rev);
   }
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
@@ -230,7 +235,11 @@ export class Etcd3Store implements Storage {
         success: [{ request_put: { key: k, value: Buffer.from(text) } }],
         failure: [{ request_range: { key: k } }],
       });
-      if (res.succeeded) return writtenObject(next, Number(res.header.revision));
+      if (res.succeeded) {
+        const rev = Number(res.header.revision);
+        this.#localWrites.remember(key, rev, writtenObject(next, rev));
+        return writtenObject(next, rev);
+      }
       state = stateFromFailure(res);
       isCurrent = true;
     }
@@ -277,7 +286,10 @@ export class Etcd3Store implements Storage {
       if (res.succeeded) {
         const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
         const text = prev ? prev.value.toString('utf8') : state.text;
-        return decodeObject(text, Number(res.header.revision));
+        const rev = Number(res.header.revision);
+        const removed = decodeObject(text, rev);
+        this.#localWrites.remember(key, rev, writtenObject(removed, rev));
+        return removed;
       }
       state = stateFromFailure(res);
       isCurrent = true;
@@ -297,6 +309,7 @@ export class Etcd3Store implements Storage {
       after: opts.revision > 0 ? opts.revision : 0,
       signal: opts.signal,
       onClose: (x) => this.#watchers.delete(x),
+      localWrites: this.#localWrites,
     });
     if (this.#closed) w.fail(new StorageError('Unavailable', prefixOrKey, `Cannot watch ${prefixOrKey} as the store is closed`));
     else if (!opts.signal.aborted) this.#watchers.add(w);

@@ -15,6 +15,7 @@ import type { Etcd3, IKeyValue, IWatchRequest, IWatchResponse } from 'etcd3';
 import { StorageError } from '../errors.ts';
 import type { StorageEvent } from '../interfaces.ts';
 import { StoredTextEvent, decodeObject } from '../embedded/codec.ts';
+import type { LocalWrites } from './local-writes.ts';
 
 interface RawEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -48,6 +49,8 @@ export interface Etcd3WatcherOptions {
   signal: AbortSignal;
   /** Pause the stream at this many waiting events. @default 1000 */
   highWater?: number;
+  /** Objects the store wrote itself: taken instead of parsing the event's value (see LocalWrites). */
+  localWrites?: LocalWrites;
   onClose: (w: Etcd3Watcher) => void;
 }
 
@@ -192,7 +195,7 @@ export class Etcd3Watcher implements AsyncIterableIterator<StorageEvent> {
           this.#paused = false;
           this.#stream?.resume?.();
         }
-        return { done: false, value: toStorageEvent(raw) };
+        return { done: false, value: toStorageEvent(raw, this.#opts.localWrites) };
       }
       await new Promise<void>((resolve) => {
         this.#wake = resolve;
@@ -210,13 +213,14 @@ export class Etcd3Watcher implements AsyncIterableIterator<StorageEvent> {
   }
 }
 
-function toStorageEvent(e: RawEvent): StorageEvent {
+function toStorageEvent(e: RawEvent, local: LocalWrites | undefined): StorageEvent {
   const rev = Number(e.kv.mod_revision);
+  const known = local?.take(e.key, rev);
   if (e.type === 'DELETED' && e.prev) {
     const text = e.prev.value.toString('utf8');
-    return new StoredTextEvent('DELETED', e.key, rev, decodeObject(text, rev), text, Number(e.prev.mod_revision));
+    return new StoredTextEvent('DELETED', e.key, rev, known ?? decodeObject(text, rev), text, Number(e.prev.mod_revision));
   }
-  const object = decodeObject(e.kv.value.toString('utf8'), rev);
+  const object = known ?? decodeObject(e.kv.value.toString('utf8'), rev);
   return new StoredTextEvent(e.type, e.key, rev, object, e.prev ? e.prev.value.toString('utf8') : null, Number(e.prev?.mod_revision ?? 0));
 }
 
