@@ -168,17 +168,25 @@ export class Etcd3Store implements Storage {
   // ---------------------------------------------------------------------------------------------- writes
 
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
-    const text = encodeObject(key, obj);
+    const value = Buffer.from(encodeObject(key, obj));
     const k = Buffer.from(this.#full(key));
-    const res = await this.#txn(key, {
-      compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [{ request_put: { key: k, value: Buffer.from(text) } }],
-      failure: [],
-    });
-    if (!res.succeeded) throw new StorageError('KeyExists', key);
-    const rev = Number(res.header.revision);
-    this.#localWrites.remember(key, rev, writtenObject(obj, rev));
-    return writtenObject(obj, rev);
+    this.#localWrites.remember(key, value, obj);
+    let res;
+    try {
+      res = await this.#txn(key, {
+        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key: k, value } }],
+        failure: [],
+      });
+    } catch (e) {
+      this.#localWrites.forget(key, value);
+      throw e;
+    }
+    if (!res.succeeded) {
+      this.#localWrites.forget(key, value);
+      throw new StorageError('KeyExists', key);
+    }
+    return writtenObject(obj, Number(res.header.revision));
   }
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
@@ -226,20 +234,25 @@ export class Etcd3Store implements Storage {
         }
         return decodeObject(state.text, state.modRev);
       }
-      const res = await this.#txn(key, {
-        compare: [
-          state
-            ? { key: k, target: 'Mod', result: 'Equal', mod_revision: state.modRev }
-            : { key: k, target: 'Create', result: 'Equal', create_revision: 0 },
-        ],
-        success: [{ request_put: { key: k, value: Buffer.from(text) } }],
-        failure: [{ request_range: { key: k } }],
-      });
-      if (res.succeeded) {
-        const rev = Number(res.header.revision);
-        this.#localWrites.remember(key, rev, writtenObject(next, rev));
-        return writtenObject(next, rev);
+      const value = Buffer.from(text);
+      this.#localWrites.remember(key, value, next);
+      let res;
+      try {
+        res = await this.#txn(key, {
+          compare: [
+            state
+              ? { key: k, target: 'Mod', result: 'Equal', mod_revision: state.modRev }
+              : { key: k, target: 'Create', result: 'Equal', create_revision: 0 },
+          ],
+          success: [{ request_put: { key: k, value } }],
+          failure: [{ request_range: { key: k } }],
+        });
+      } catch (e) {
+        this.#localWrites.forget(key, value);
+        throw e;
       }
+      if (res.succeeded) return writtenObject(next, Number(res.header.revision));
+      this.#localWrites.forget(key, value);
       state = stateFromFailure(res);
       isCurrent = true;
     }
@@ -286,10 +299,7 @@ export class Etcd3Store implements Storage {
       if (res.succeeded) {
         const prev = res.responses[0]?.response_delete_range?.prev_kvs?.[0];
         const text = prev ? prev.value.toString('utf8') : state.text;
-        const rev = Number(res.header.revision);
-        const removed = decodeObject(text, rev);
-        this.#localWrites.remember(key, rev, writtenObject(removed, rev));
-        return removed;
+        return decodeObject(text, Number(res.header.revision));
       }
       state = stateFromFailure(res);
       isCurrent = true;

@@ -215,12 +215,11 @@ export class Etcd3Watcher implements AsyncIterableIterator<StorageEvent> {
 
 function toStorageEvent(e: RawEvent, local: LocalWrites | undefined): StorageEvent {
   const rev = Number(e.kv.mod_revision);
-  const known = local?.take(e.key, rev);
   if (e.type === 'DELETED' && e.prev) {
     const text = e.prev.value.toString('utf8');
-    return new StoredTextEvent('DELETED', e.key, rev, known ?? decodeObject(text, rev), text, Number(e.prev.mod_revision));
+    return new StoredTextEvent('DELETED', e.key, rev, decodeObject(text, rev), text, Number(e.prev.mod_revision));
   }
-  const object = known ?? decodeObject(e.kv.value.toString('utf8'), rev);
+  const object = local?.take(e.key, e.kv.value, rev) ?? decodeObject(e.kv.value.toString('utf8'), rev);
   return new StoredTextEvent(e.type, e.key, rev, object, e.prev ? e.prev.value.toString('utf8') : null, Number(e.prev?.mod_revision ?? 0));
 }
 
