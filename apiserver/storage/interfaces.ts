@@ -105,8 +105,10 @@ export interface ListOptions {
 
 /** An object together with its JSON encoding (a watch cache's form; see cacher/cached-object.ts). */
 export interface EncodedObject {
-  /** The object's JSON (UTF-8), with its resourceVersion: what a JSON response writes for it. Read-only. */
-  readonly json: Buffer;
+  /** The object's JSON, with its resourceVersion: what a JSON response writes for it. */
+  readonly text: string;
+  /** The text's length in UTF-8 bytes. */
+  readonly byteLength: number;
   /** The parsed object: shared and read-only. */
   readonly object: KubeObject;
 }

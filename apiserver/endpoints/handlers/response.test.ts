@@ -3,14 +3,16 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { ownBytes } from '../../storage/cacher/cached-object.ts';
 import { streamEncodedList, streamList } from './response.ts';
 
 type Writer = 'streamList' | 'streamEncodedList';
 
 /** Serves one list response and returns the parsed body and the number of body chunks received. */
 async function roundTrip(writer: Writer, head: Record<string, unknown>, items: KubeObject[]): Promise<{ body: unknown; chunks: number }> {
-  const encoded = items.map((o) => ({ json: ownBytes(JSON.stringify(o)) }));
+  const encoded = items.map((o) => {
+    const text = JSON.stringify(o);
+    return { text, byteLength: Buffer.byteLength(text) };
+  });
   const server = createServer((_req, res) =>
     void (writer === 'streamList' ? streamList(res, head, items, (o) => JSON.stringify(o)) : streamEncodedList(res, head, encoded)),
   );

@@ -54,12 +54,10 @@ export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
 type EventLine = Buffer;
 
 const lineOf = (json: string): EventLine => Buffer.from(json + '\n');
-const EVENT_END = Buffer.from('}\n');
 
-/** `{"type":T,"object":<json>}\n` around an object's encoded JSON, without re-encoding it. */
-function eventLine(type: string, json: Buffer): EventLine {
-  const open = Buffer.from(`{"type":"${type}","object":`);
-  return Buffer.concat([open, json, EVENT_END], open.length + json.length + EVENT_END.length);
+/** `{"type":T,"object":<json>}\n` around an object's JSON text, encoded once for every watcher. */
+function eventLine(type: string, json: string): EventLine {
+  return lineOf(`{"type":"${type}","object":${json}}`);
 }
 
 /**
@@ -75,7 +73,7 @@ function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => EventLine {
     const includeObject = includeObjectParam(ctx);
     let first = true;
     return (ev) => {
-      if (ev.type === 'BOOKMARK') return eventLine('BOOKMARK', ev.value.json);
+      if (ev.type === 'BOOKMARK') return eventLine('BOOKMARK', ev.value.text);
       const withHeaders = first;
       first = false;
       const memoKey = `table:${out.version}:${includeObject}:${withHeaders ? 'h' : ''}:${ev.type}`;
@@ -91,14 +89,14 @@ function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => EventLine {
   if (out.as === 'PartialObjectMetadata') {
     return (ev) =>
       ev.type === 'BOOKMARK'
-        ? eventLine('BOOKMARK', ev.value.json)
+        ? eventLine('BOOKMARK', ev.value.text)
         : lineOf(`{"type":"${ev.type}","object":${JSON.stringify(partialObjectMetadata(ev.object, out.version))}}`);
   }
   return (ev) => {
     const memoKey = `json:${ev.type}`;
     let line = ev.encoded.get(memoKey);
     if (line === undefined) {
-      line = eventLine(ev.type, ev.value.json);
+      line = eventLine(ev.type, ev.value.text);
       ev.encoded.set(memoKey, line);
     }
     return line;

@@ -159,7 +159,7 @@ describe('WatchCache window', () => {
     const gone = new WeakRef(given);
     wc.processEvent({ type: 'ADDED', key: podKey('ns', 'a'), object: given, revision: 2 });
     const entry = wc.get(podKey('ns', 'a'))!;
-    assert.equal(entry.value.json.toString(), expected, 'the JSON as LIST and WATCH write it, encoded once');
+    assert.equal(entry.value.text, expected, 'the JSON as LIST and WATCH write it, encoded once');
     assert.deepEqual(entry.value.attrs.labels, { app: 'web' });
     assert.equal(entry.value.attrs.fields['metadata.name'], 'a');
     assert.equal(entry.object, given, 'the object handed in is shared while someone holds it');

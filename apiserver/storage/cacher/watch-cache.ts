@@ -67,7 +67,7 @@ export class WatchCacheEvent {
     this.initialEventsEnd = initialEventsEnd;
   }
 
-  /** The parsed object (shared, read-only). Encoders should prefer `value.json`. */
+  /** The parsed object (shared, read-only). Encoders should prefer `value.text`. */
   get object(): KubeObject {
     return this.value.object;
   }
