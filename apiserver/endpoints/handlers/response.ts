@@ -55,7 +55,8 @@ function listOpening(head: Record<string, unknown>): string {
   return headJson.slice(0, -1) + (headJson.length > 2 ? ',' : '') + '"items":[';
 }
 
-function drained(res: ServerResponse): Promise<void> {
+/** Resolves once res can take more (drain), or is gone (close). */
+export function drained(res: ServerResponse): Promise<void> {
   return new Promise<void>((resolve) => {
     const done = () => {
       res.off('drain', done);

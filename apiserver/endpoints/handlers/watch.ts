@@ -1,5 +1,5 @@
 import type { WebSocket } from 'ws';
-import type { KubeObject, Status } from '../../../shared/api/meta.ts';
+import type { Status } from '../../../shared/api/meta.ts';
 import { StatusError, newBadRequest, newInvalid, newInternalError } from '../../../shared/errors/status-error.ts';
 import { isStorageError } from '../../storage/errors.ts';
 import { interpretStorageError } from '../../registry/generic/interpret-storage-error.ts';
@@ -9,6 +9,7 @@ import { watchOptionsFromQuery, type WatchCachedOptions, type WatchCacheEvent } 
 import { intParam } from '../request-context.ts';
 import { buildPredicate } from './selectors.ts';
 import { includeObjectParam, partialObjectMetadata } from './output.ts';
+import { drained } from './response.ts';
 import { watchEventTable } from '../../printers/table-for.ts';
 
 /** Default server-side watch timeout: kube's MinRequestTimeout (30 min) times a random factor in [1, 2). */
@@ -176,15 +177,7 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
     write(line: EventLine) {
       start();
       if (res.write(line)) return;
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
+      return drained(res);
     },
     end() {
       start();
