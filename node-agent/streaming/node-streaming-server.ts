@@ -29,6 +29,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import type { Clock } from '../../shared/util/clock.ts';
 import { realClock } from '../../shared/util/clock.ts';
+import { drained } from '../../shared/util/drained.ts';
 import { log } from '../../shared/util/log.ts';
 import type { RuntimeService } from '../cri/services.ts';
 import { isNotFound } from '../cri/services.ts';
@@ -258,17 +259,7 @@ async function serveLogs(opts: NodeStreamingServerOptions, clock: Clock, t: Targ
   const sink = async (chunk: Buffer) => {
     start();
     if (ac.signal.aborted) return;
-    if (!res.write(chunk)) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          res.off('drain', done);
-          res.off('close', done);
-          resolve();
-        };
-        res.on('drain', done);
-        res.on('close', done);
-      });
-    }
+    if (!res.write(chunk)) await drained(res);
   };
   if (logOpts.follow) {
     // Headers first: a follower of a quiet container must see the 200 at once.

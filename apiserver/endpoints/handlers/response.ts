@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
-import type { KubeObject, Status } from '../../../shared/api/meta.ts';
+import type { Status } from '../../../shared/api/meta.ts';
 import { StatusError, newInternalError } from '../../../shared/errors/status-error.ts';
+import { drained } from '../../../shared/util/drained.ts';
 import { log } from '../../../shared/util/log.ts';
-
 
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0 || res.headersSent) return;
@@ -53,19 +53,6 @@ const CHUNK = 64 * 1024;
 function listOpening(head: Record<string, unknown>): string {
   const headJson = JSON.stringify(head);
   return headJson.slice(0, -1) + (headJson.length > 2 ? ',' : '') + '"items":[';
-}
-
-/** Resolves once res can take more (drain), or is gone (close). */
-export function drained(res: ServerResponse): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }
 
 /**

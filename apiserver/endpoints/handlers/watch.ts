@@ -9,7 +9,7 @@ import { watchOptionsFromQuery, type WatchCachedOptions, type WatchCacheEvent } 
 import { intParam } from '../request-context.ts';
 import { buildPredicate } from './selectors.ts';
 import { includeObjectParam, partialObjectMetadata } from './output.ts';
-import { drained } from './response.ts';
+import { drained } from '../../../shared/util/drained.ts';
 import { watchEventTable } from '../../printers/table-for.ts';
 
 /** Default server-side watch timeout: kube's MinRequestTimeout (30 min) times a random factor in [1, 2). */
