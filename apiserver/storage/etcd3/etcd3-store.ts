@@ -170,22 +170,12 @@ export class Etcd3Store implements Storage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const value = Buffer.from(encodeObject(key, obj));
     const k = Buffer.from(this.#full(key));
-    this.#localWrites.remember(key, value, obj);
-    let res;
-    try {
-      res = await this.#txn(key, {
-        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-        success: [{ request_put: { key: k, value } }],
-        failure: [],
-      });
-    } catch (e) {
-      this.#localWrites.forget(key, value);
-      throw e;
-    }
-    if (!res.succeeded) {
-      this.#localWrites.forget(key, value);
-      throw new StorageError('KeyExists', key);
-    }
+    const res = await this.#putTxn(key, value, obj, {
+      compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+      success: [{ request_put: { key: k, value } }],
+      failure: [],
+    });
+    if (!res.succeeded) throw new StorageError('KeyExists', key);
     return writtenObject(obj, Number(res.header.revision));
   }
 
@@ -235,24 +225,16 @@ export class Etcd3Store implements Storage {
         return decodeObject(state.text, state.modRev);
       }
       const value = Buffer.from(text);
-      this.#localWrites.remember(key, value, next);
-      let res;
-      try {
-        res = await this.#txn(key, {
-          compare: [
-            state
-              ? { key: k, target: 'Mod', result: 'Equal', mod_revision: state.modRev }
-              : { key: k, target: 'Create', result: 'Equal', create_revision: 0 },
-          ],
-          success: [{ request_put: { key: k, value } }],
-          failure: [{ request_range: { key: k } }],
-        });
-      } catch (e) {
-        this.#localWrites.forget(key, value);
-        throw e;
-      }
+      const res = await this.#putTxn(key, value, next, {
+        compare: [
+          state
+            ? { key: k, target: 'Mod', result: 'Equal', mod_revision: state.modRev }
+            : { key: k, target: 'Create', result: 'Equal', create_revision: 0 },
+        ],
+        success: [{ request_put: { key: k, value } }],
+        failure: [{ request_range: { key: k } }],
+      });
       if (res.succeeded) return writtenObject(next, Number(res.header.revision));
-      this.#localWrites.forget(key, value);
       state = stateFromFailure(res);
       isCurrent = true;
     }
@@ -394,6 +376,18 @@ export class Etcd3Store implements Storage {
         throw new StorageError('Expired', key, `The resourceVersion ${revision} for ${key} is too old: it was compacted`, { revision });
       }
       throw e;
+    }
+  }
+
+  /** A txn whose success puts `value` (the stored bytes of `object`) at key; LocalWrites knows it while in flight. */
+  async #putTxn(key: string, value: Buffer, object: KubeObject, req: ITxnRequest): Promise<ITxnResponse> {
+    this.#localWrites.remember(key, value, object);
+    let res: ITxnResponse | undefined;
+    try {
+      res = await this.#txn(key, req);
+      return res;
+    } finally {
+      if (!res?.succeeded) this.#localWrites.forget(key, value);
     }
   }
 
