@@ -1,13 +1,21 @@
 /**
  * CachedObject: how the watch cache holds one object version: its JSON text, which every LIST copies into its
- * output chunks and every WATCH event wraps once for all its watchers, plus the selection attributes (labels and selectable fields, kube's `GetAttrs`) that
- * selectors need, and the parsed object only as long as something uses it.
+ * output chunks and every WATCH event wraps once for all its watchers, the selection attributes (labels and
+ * selectable fields, kube's `GetAttrs`) that selectors need, and the parsed object only as long as something
+ * uses it.
  *
  * Why text first: a parsed pod costs ~2.5x its JSON in V8 heap (every nested object and string is a heap
  * object), and LIST needs the JSON anyway (re-encoding 10,000 pods per rv=0 list costs more than the list
- * itself). Keeping the text and letting the parsed object go cut the apiserver's live heap per cached pod
- * from ~11.8 KiB (object + JSON memo) to ~5.5 KiB (docs/benchmarks.md, issue 2). Go's cacher keeps decoded
+ * itself). Keeping the text and letting the parsed object go cut the apiserver's live heap per cached pod from
+ * ~11.8 KiB (object + JSON memo) to 6.1-6.8 KiB (docs/benchmarks.md, issue 2). Go's cacher keeps decoded
  * objects; kube-apiserver pays for that in Go memory.
+ *
+ * Why a string and not a Buffer of UTF-8: writing a string into an output chunk costs the same as copying bytes
+ * (a 10,000-pod list: p50 41-51 ms against 44-47 ms), the V8 heap compacts while 4-8 KB malloc'd buffers churned
+ * by updates fragment the C heap (a test churning 30,000 such buffers 90,000 times held 318 MB of RSS for 172 MB
+ * of live buffers), and a Latin-1 string costs one byte per character too. At 30,000 pods the RSS came out about
+ * the same either way (1,130 MiB with buffers, 1,227 MiB with strings: both keep the fill's peak, V8 its heap and
+ * malloc its free lists); at 10,000 pods at rest both are ~190 MiB.
  *
  * `object` returns the parsed object: the one the cache was given while anything still holds it (a WeakRef),
  * else a fresh parse of the text (kept the same way). Either way it is shared and read-only.
@@ -41,15 +49,6 @@ export function deepFreeze<T>(o: T): T {
   }
   return o;
 }
-
-/*
- * Why a string and not a Buffer of UTF-8: writing a string into an output chunk costs the same as copying bytes
- * (a 10,000-pod list: p50 41-51 ms against 44-47 ms), the V8 heap compacts while 4-8 KB malloc'd buffers churned
- * by updates fragment the C heap (a test churning 30,000 such buffers 90,000 times held 318 MB of RSS for 172 MB
- * of live buffers), and a Latin-1 string costs one byte per character too. At 30,000 pods the RSS came out about
- * the same either way (1,130 MiB with buffers, 1,227 MiB with strings: both keep the fill's peak, V8 its heap and
- * malloc its free lists); at 10,000 pods at rest both are ~190 MiB.
- */
 
 export class CachedObject {
   /** The object's JSON (with its resourceVersion), as LIST and WATCH write it. */

@@ -78,7 +78,7 @@ import type {
 import { CacheWatcher } from './cache-watcher.ts';
 import { type AttrsFunc, type AttrsPredicate, CachedObject, defaultAttrs } from './cached-object.ts';
 import { log } from '../../../shared/util/log.ts';
-import { CacheEntry, type StoredWatchEvent, WatchCache, WatchCacheEvent, type WatchCacheOptions } from './watch-cache.ts';
+import { CacheEntry, type CacheListOptions, type StoredWatchEvent, WatchCache, WatchCacheEvent, type WatchCacheOptions } from './watch-cache.ts';
 
 export { CacheWatcher, type CacheWatcherCloseReason } from './cache-watcher.ts';
 export type { WatchCacheEvent } from './watch-cache.ts';
@@ -157,6 +157,7 @@ export interface CachedListResult extends ListResult {
    *  only when read. 'storage': the cache could not prove freshness and the list was read from the storage
    *  (fresh objects, no `values`). */
   source: 'cache' | 'storage';
+  values?: readonly CachedObject[];
 }
 
 export interface WatchCachedOptions {
@@ -448,7 +449,7 @@ export class Cacher implements Storage {
     if ((opts.revision && opts.revision > 0) || !prefix.startsWith(this.resourcePrefix)) return this.#storage.list(prefix, opts);
     const pred = opts.predicate;
     const r = await this.listFromCache(prefix, { consistent: true, limit: opts.limit, startKey: opts.startKey }, pred);
-    const result: ListResult = { items: r.values ? r.values.map((v) => (v as CachedObject).fresh()) : r.items, revision: r.revision };
+    const result: ListResult = { items: r.values ? r.values.map((v) => v.fresh()) : r.items, revision: r.revision };
     if (r.continueKey !== undefined) result.continueKey = r.continueKey;
     if (r.remainingItemCount !== undefined) result.remainingItemCount = r.remainingItemCount;
     return result;
@@ -498,13 +499,20 @@ export class Cacher implements Storage {
   async listFromCache(prefix: string, opts: ListFromCacheOptions = {}, objectPredicate?: (obj: KubeObject) => boolean): Promise<CachedListResult> {
     this.#checkPrefix(prefix);
     this.#throwIfStopped();
+    // The same page from the storage (before the cache is fresh enough) or from the window.
     const page: ListOptions = {};
-    if (opts.limit !== undefined) page.limit = opts.limit;
-    if (opts.startKey !== undefined) page.startKey = opts.startKey;
+    const window: CacheListOptions = {};
+    if (opts.limit !== undefined) page.limit = window.limit = opts.limit;
+    if (opts.startKey !== undefined) page.startKey = window.startKey = opts.startKey;
     const attrsPred = opts.predicate;
     const attrsOf = this.#attrs;
-    if (attrsPred) page.predicate = (o) => attrsPred(attrsOf(o));
-    else if (objectPredicate) page.predicate = objectPredicate;
+    if (attrsPred) {
+      page.predicate = (o) => attrsPred(attrsOf(o));
+      window.predicate = (v) => attrsPred(v.attrs);
+    } else if (objectPredicate) {
+      page.predicate = objectPredicate;
+      window.predicate = (v) => objectPredicate(v.object);
+    }
     let min = opts.minRevision ?? 0;
     let current: number | undefined;
     if (opts.consistent) {
@@ -519,15 +527,12 @@ export class Cacher implements Storage {
           throw new StorageError('TooLargeResourceVersion', prefix, `Too large resource version: ${min}, current: ${r.revision}`, { revision: min, bound: r.revision });
         }
         this.stats.listsDelegated++;
-        return { ...r, source: 'storage' };
+        const { values: _storagesHaveNone, ...fromStorage } = r;
+        return { ...fromStorage, source: 'storage' };
       }
     }
     this.#throwIfStopped();
-    const r = this.#wc.list(prefix, {
-      ...(page.limit !== undefined ? { limit: page.limit } : {}),
-      ...(page.startKey !== undefined ? { startKey: page.startKey } : {}),
-      ...(attrsPred ? { predicate: (v: CachedObject) => attrsPred(v.attrs) } : objectPredicate ? { predicate: (v: CachedObject) => objectPredicate(v.object) } : {}),
-    });
+    const r = this.#wc.list(prefix, window);
     this.stats.listsFromCache++;
     const result = cachedList(r.entries.map((e) => e.value), this.#wc.revision);
     if (r.continueKey !== undefined) result.continueKey = r.continueKey;
