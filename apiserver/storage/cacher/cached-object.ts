@@ -22,6 +22,7 @@
  */
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import { deepCopy } from '../../../shared/api/meta.ts';
+import { writtenObject } from '../embedded/codec.ts';
 
 /** What selectors look at (k8s storage.AttrFunc): labels and the resource's selectable fields. */
 export interface ObjectAttrs {
@@ -95,8 +96,6 @@ export class CachedObject {
 
   /** This object with metadata.resourceVersion = revision (a DELETED built from a previous state). */
   withResourceVersion(revision: number): CachedObject {
-    const o = this.object;
-    const copy: KubeObject = { ...o, metadata: { ...o.metadata, resourceVersion: String(revision) } };
-    return CachedObject.of(copy, () => this.attrs, this.#freeze);
+    return CachedObject.of(writtenObject(this.object, revision), () => this.attrs, this.#freeze);
   }
 }
