@@ -6,6 +6,7 @@ import type { GenericStore } from '../registry/generic/store.ts';
 import type { UpdateStrategy } from '../registry/rest/strategy.ts';
 import type { RequestInfo } from '../server/request-info.ts';
 import type { OutputKind } from './handlers/negotiation.ts';
+import type { UserInfo } from '../authentication/user-info.ts';
 
 /** Everything served for one resource: its store, its watch source and its subresources. */
 export interface ServedResource {
@@ -35,6 +36,8 @@ export interface RequestContext {
   /** Aborted when the client goes away. */
   signal: AbortSignal;
   now: () => number;
+  /** The authenticated (or impersonated) user; loopbackMasterUser() on the unsecured loopback dev server. */
+  user: UserInfo;
 }
 
 /** The watch API of the resource's Cacher, as the watch handler uses it. */

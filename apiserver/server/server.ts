@@ -15,6 +15,7 @@ import { dispatchResource } from '../endpoints/dispatch.ts';
 import { serveWatchWebSocket } from '../endpoints/handlers/watch.ts';
 import { parseRequestInfo, isTrue, type RequestInfo } from './request-info.ts';
 import { log } from '../../shared/util/log.ts';
+import { loopbackMasterUser, type UserInfo } from '../authentication/user-info.ts';
 
 /** Looks up what is served at group/version/resource. */
 export interface ResourceLookup {
@@ -24,10 +25,13 @@ export interface ResourceLookup {
 /** A non-resource endpoint: discovery, openapi, version, health. Returns false when it does not serve the path. */
 export type NonResourceHandler = (req: IncomingMessage, res: ServerResponse, path: string) => boolean | Promise<boolean>;
 
-/** Authentication slot (filled in a later issue): resolves the user or throws a 401 StatusError. */
-export type Authenticator = (req: IncomingMessage) => Promise<{ name: string; groups: string[] } | null>;
-/** Authorization slot: throws a 403 StatusError to refuse. */
-export type Authorizer = (user: { name: string; groups: string[] } | null, info: RequestInfo) => Promise<void>;
+/**
+ * Authentication: resolves the user (anonymous included) or throws a 401 StatusError. Absent: the unsecured
+ * loopback dev server, where every request is loopbackMasterUser().
+ */
+export type Authenticator = (req: IncomingMessage) => Promise<UserInfo>;
+/** Authorization: throws a 403 StatusError to refuse. */
+export type Authorizer = (user: UserInfo, info: RequestInfo, req: IncomingMessage) => Promise<void>;
 
 /**
  * What an upgrade handler (exec, attach) may carry besides being `(ctx, ws) => …`:
@@ -139,8 +143,8 @@ export class APIServer {
       if (!res.writableFinished) ac.abort();
     });
     try {
-      const user = this.#o.authenticate ? await this.#o.authenticate(req) : null;
-      if (this.#o.authorize) await this.#o.authorize(user, info);
+      const user = this.#o.authenticate ? await this.#o.authenticate(req) : loopbackMasterUser();
+      if (this.#o.authorize) await this.#o.authorize(user, info, req);
       if (!info.isResourceRequest) {
         await this.#nonResource(req, res, url.pathname);
       } else {
@@ -155,6 +159,7 @@ export class APIServer {
           output: negotiateOutput(req.headers.accept),
           signal: ac.signal,
           now: () => this.#clock.now(),
+          user,
         };
         await dispatchResource(ctx);
       }
@@ -194,8 +199,8 @@ export class APIServer {
       socket.end(`HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     try {
-      const user = this.#o.authenticate ? await this.#o.authenticate(req) : null;
-      if (this.#o.authorize) await this.#o.authorize(user, info);
+      const user = this.#o.authenticate ? await this.#o.authenticate(req) : loopbackMasterUser();
+      if (this.#o.authorize) await this.#o.authorize(user, info, req);
       if (!info.isResourceRequest) throw notFoundResource();
       const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
       if (!entry) throw notFoundResource();
@@ -219,6 +224,7 @@ export class APIServer {
         output: negotiateOutput(req.headers.accept),
         signal: ac.signal,
         now: () => this.#clock.now(),
+        user,
       };
       if (upgradeHandler) {
         const hooks: UpgradeHandler & UpgradeHooks = upgradeHandler;

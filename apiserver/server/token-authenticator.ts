@@ -3,11 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { newUnauthorized } from '../../shared/errors/status-error.ts';
 
-export interface UserInfo {
-  name: string;
-  uid?: string;
-  groups: string[];
-}
+import type { UserInfo } from '../authentication/user-info.ts';
+import { anonymousUser } from '../authentication/user-info.ts';
 
 /**
  * Static bearer tokens, kube-apiserver's --token-auth-file format: one CSV line per token,
@@ -55,7 +52,7 @@ const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
  * A bearer-token authenticator: a request with a known token is that user; a request with an unknown token
  * is 401; a request without one is 401 except for the public health/version endpoints.
  */
-export function tokenAuthenticator(file: string): (req: IncomingMessage) => Promise<UserInfo | null> {
+export function tokenAuthenticator(file: string): (req: IncomingMessage) => Promise<UserInfo> {
   const tokens = parseTokenFile(readFileSync(file, 'utf8'));
   const entries = [...tokens.entries()].map(([t, u]) => [Buffer.from(t), u] as const);
   return async (req) => {
@@ -63,7 +60,7 @@ export function tokenAuthenticator(file: string): (req: IncomingMessage) => Prom
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!m) {
       const path = (req.url ?? '/').split('?')[0] ?? '/';
-      if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return null;
+      if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return anonymousUser();
       throw newUnauthorized();
     }
     const given = Buffer.from(m[1] ?? '');

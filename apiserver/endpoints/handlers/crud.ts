@@ -51,6 +51,7 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
   const created = await ctx.entry.store.create(ctx.info.namespace || undefined, obj, {
     dryRun: parseDryRun(ctx.query),
     fieldManager: fieldManagerParam(ctx.query) ?? userAgentManager(ctx),
+    user: ctx.user,
   });
   addWarnings(ctx.res, ctx.entry.store.warningsOnCreate(created));
   writeOne(ctx, 201, created);
@@ -64,6 +65,7 @@ export async function handleUpdate(ctx: RequestContext, strategy?: UpdateStrateg
     fieldManager: fieldManagerParam(ctx.query) ?? userAgentManager(ctx),
     strategy,
     subresource: ctx.info.subresource || undefined,
+    user: ctx.user,
   });
   writeOne(ctx, created ? 201 : 200, object);
 }
@@ -103,7 +105,7 @@ async function readDeleteOptions(ctx: RequestContext): Promise<{
 /** DELETE on an object. Returns the object (still present with deletionTimestamp, or its last state). */
 export async function handleDelete(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
-  const { object } = await ctx.entry.store.delete(ctx.info.namespace || undefined, ctx.info.name, opts);
+  const { object } = await ctx.entry.store.delete(ctx.info.namespace || undefined, ctx.info.name, { ...opts, user: ctx.user });
   writeOne(ctx, 200, object);
 }
 
@@ -114,7 +116,7 @@ export async function handleDeleteCollection(ctx: RequestContext): Promise<void>
   const list = await ctx.entry.store.deleteCollection(
     ctx.info.namespace || undefined,
     { predicate: buildPredicate(ctx.entry, q.get('labelSelector') ?? '', q.get('fieldSelector') ?? '', ctx.info.namespace) },
-    opts,
+    { ...opts, user: ctx.user },
   );
   writeObject(ctx.res, 200, list);
 }

@@ -80,6 +80,7 @@ export async function handlePatch(ctx: RequestContext, strategy?: UpdateStrategy
       subresource,
       forceAllowCreate: isApply && !subresource ? true : undefined,
       operation: isApply ? 'Apply' : 'Update',
+      user: ctx.user,
     },
   );
   addWarnings(ctx.res, warnings);

@@ -21,6 +21,7 @@ import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } fro
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { interpretStorageError } from './interpret-storage-error.ts';
 import type { SelectionPredicate } from './selection.ts';
+import type { UserInfo } from '../../authentication/user-info.ts';
 
 /** A list as the store returns it; `values` (not serialized) carries the items' JSON when they came from the cache. */
 export interface ServedList extends KubeList {
@@ -82,6 +83,8 @@ export interface ListParams {
 export interface WriteOptions {
   dryRun?: boolean;
   fieldManager?: string;
+  /** Who writes (for admission and for strategies that record the requester, e.g. CSR spec.username). */
+  user?: UserInfo;
 }
 
 export interface UpdateOptions extends WriteOptions {
