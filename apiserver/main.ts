@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { Clock } from '../shared/util/clock.ts';
 import { realClock } from '../shared/util/clock.ts';
 import { log } from '../shared/util/log.ts';
 import type { Storage } from './storage/interfaces.ts';
-import { EmbeddedStore } from './storage/embedded/embedded-store.ts';
+import { EmbeddedStore, prepareDataDir } from './storage/embedded/embedded-store.ts';
 import { Etcd3Store } from './storage/etcd3/etcd3-store.ts';
 import { Registry } from './registry/registry.ts';
 import { APIServer } from './server/server.ts';
@@ -67,7 +67,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
       storage = new Etcd3Store({ endpoints: cfg.etcdServers, prefix: cfg.etcdPrefix ?? '/registry' });
     } else {
       const dir = resolve(cfg.dataDir ?? './.kubelab/data');
-      mkdirSync(dir, { recursive: true });
+      prepareDataDir(dir);
       storage = EmbeddedStore.open({ path: join(dir, 'kubelab.db') });
     }
   }

@@ -1,7 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYaml } from 'yaml';
+import { parseDocument, visit, isCollection, type Document } from 'yaml';
 import { StatusError, newBadRequest, newRequestEntityTooLarge, newStatus } from '../../../shared/errors/status-error.ts';
 import { PROTOBUF_CONTENT_TYPE, decodeProtobufObject } from './protobuf-body.ts';
+import { jsonDepthMessage, jsonDepthViolation, yamlDepthMessage, yamlDepthViolation } from './nesting-depth.ts';
 
 /** kube-apiserver's limit for a request body (3 MiB, --max-request-bytes default for non-etcd limits). */
 export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
@@ -49,17 +50,15 @@ export function mediaType(contentType: string | undefined): string {
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
   if (type === PROTOBUF_CONTENT_TYPE) return decodeProtobufObject(body);
-  const text = body.toString('utf8');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
-    let doc: unknown;
-    try {
-      doc = parseYaml(text, { maxAliasCount: 100, uniqueKeys: false });
-    } catch (e) {
-      throw newBadRequest(`error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
-    }
-    return doc;
+    return decodeYAML(body.toString('utf8'));
   }
   if (type === '' || type === 'application/json' || type.endsWith('+json')) {
+    // Go's decoder refuses more than 10,000 levels before building anything; JSON.parse would build them all
+    // and every recursive step after it (validation, patching, encoding) would overflow the stack.
+    const deep = jsonDepthViolation(body);
+    if (deep) throw newBadRequest(`couldn't get version/kind; json parse error: ${jsonDepthMessage(deep)}`);
+    const text = body.toString('utf8');
     if (text.trim() === '') throw newBadRequest('the body of the request was empty');
     try {
       return JSON.parse(text);
@@ -70,6 +69,64 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
   throw new StatusError(
     newStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`),
   );
+}
+
+/** Aliases a document may expand (billion-laughs bound): the yaml library counts the nodes they bring in. */
+const MAX_YAML_ALIAS_COUNT = 100;
+
+/** Tags whose values JSON can hold; the non-specific `!` (a plain string) too. */
+const JSON_YAML_TAGS = new Set(['!', ...['str', 'int', 'float', 'bool', 'null', 'map', 'seq'].map((t) => `tag:yaml.org,2002:${t}`)]);
+
+/**
+ * YAML as sigs.k8s.io/yaml reads it: one document converted to JSON. Refused with a 400 (never a 500 or a
+ * non-JSON value stored): nesting past 10,000 levels (checked before parsing), tags without a JSON meaning
+ * (`!!binary`, `!!set`, `!!omap`, `!!timestamp`, custom `!tags`), collections as mapping keys, and aliases
+ * expanding past the bound.
+ */
+export function decodeYAML(text: string): unknown {
+  const fail = (message: string) => newBadRequest(`error converting YAML to JSON: ${message}`);
+  const deep = yamlDepthViolation(text);
+  if (deep) throw fail(yamlDepthMessage(deep));
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { uniqueKeys: false, logLevel: 'silent', prettyErrors: false });
+  } catch (e) {
+    throw fail(firstLine(e));
+  }
+  const [err] = doc.errors;
+  if (err) throw fail(`yaml: ${firstLine(err)}`);
+  let refused: string | undefined;
+  try {
+    visit(doc, {
+      Pair(_, pair) {
+        if (isCollection(pair.key)) {
+          refused = 'yaml: a sequence or mapping cannot be a mapping key in JSON';
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+      Node(_, node) {
+        if (node.tag !== undefined && !JSON_YAML_TAGS.has(node.tag)) {
+          refused = `yaml: the tag ${shortTag(node.tag)} has no JSON equivalent`;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (refused === undefined) return doc.toJS({ maxAliasCount: MAX_YAML_ALIAS_COUNT });
+  } catch (e) {
+    // The library's own recursion (a document a few thousand levels deep) or the alias bound.
+    throw fail(`yaml: ${firstLine(e)}`);
+  }
+  throw fail(refused);
+}
+
+function shortTag(tag: string): string {
+  return tag.startsWith('tag:yaml.org,2002:') ? `!!${tag.slice('tag:yaml.org,2002:'.length)}` : tag;
+}
+
+function firstLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
 }
 
 export function isPlainObject(v: unknown): v is Record<string, unknown> {

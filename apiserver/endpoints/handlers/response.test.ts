@@ -73,3 +73,49 @@ describe(writer, () => {
     }
   });
 });
+
+describe('addWarnings', () => {
+  /** Serves one response with the given warnings added, and returns the raw Warning header bytes per value. */
+  async function warningsOf(...batches: string[][]): Promise<{ status: number; values: Buffer[] }> {
+    const { addWarnings: add, writeJSON } = await import('./response.ts');
+    const server = createServer((_req, res) => {
+      for (const b of batches) add(res, b);
+      writeJSON(res, 200, '{}');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    try {
+      const { request } = await import('node:http');
+      return await new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: (server.address() as AddressInfo).port, path: '/' }, (res) => {
+          const values: Buffer[] = [];
+          for (let i = 0; i < res.rawHeaders.length; i += 2) {
+            if (res.rawHeaders[i]!.toLowerCase() === 'warning') values.push(Buffer.from(res.rawHeaders[i + 1]!, 'latin1'));
+          }
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, values }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    } finally {
+      server.close();
+    }
+  }
+
+  it('writes non-Latin-1 text as its UTF-8 bytes (what Go sends), quotes escaped', async () => {
+    const { status, values } = await warningsOf(['unknown field "spec.ключ☃"', 'back\\slash']);
+    assert.equal(status, 200);
+    assert.deepEqual(values.map((v) => v.toString('utf8')), ['299 - "unknown field \\"spec.ключ☃\\""', '299 - "back\\\\slash"']);
+  });
+
+  it('drops duplicates and text kube refuses (control characters, invalid UTF-8)', async () => {
+    const { values } = await warningsOf(['a', 'a', 'line\nbreak', 'lone \ud800 surrogate', 'b'], ['a']);
+    assert.deepEqual(values.map((v) => v.toString('utf8')), ['299 - "a"', '299 - "b"']);
+  });
+
+  it('past 4096 runes in all, every warning is cut to 256 runes', async () => {
+    const long = (c: string) => c.repeat(3000);
+    const { values } = await warningsOf([long('x'), 'short', long('ü')]);
+    assert.deepEqual(values.map((v) => v.toString('utf8')), [`299 - "${'x'.repeat(256)}"`, '299 - "short"', `299 - "${'ü'.repeat(256)}"`]);
+  });
+});

@@ -1,16 +1,92 @@
 import type { ServerResponse } from 'node:http';
 import { stringify as toYaml } from 'yaml';
 import type { Status } from '../../../shared/api/meta.ts';
-import { StatusError, newInternalError } from '../../../shared/errors/status-error.ts';
+import { StatusError, newBadRequest, newInternalError } from '../../../shared/errors/status-error.ts';
 import { drained } from '../../../shared/util/drained.ts';
 import { log } from '../../../shared/util/log.ts';
 
+/** kube-apiserver's warning recorder limits (endpoints/filters/warning.go). */
+const WARNING_TOTAL_RUNES = 4 * 1024;
+const WARNING_ITEM_RUNES_WHEN_TRUNCATING = 256;
+
+interface WarningState {
+  seen: Set<string>;
+  ordered: string[];
+  written: number;
+  truncating: boolean;
+}
+const warningStates = new WeakMap<ServerResponse, WarningState>();
+/**
+ * Responses carrying a header whose characters stand for UTF-8 bytes. Node writes the head in Latin-1 (byte per
+ * character) only when the body is written as a Buffer: with a string body it joins head and body and encodes
+ * both as UTF-8, which would encode those bytes a second time. writeJSON sends such responses' bodies as bytes.
+ */
+const utf8ByteHeaders = new WeakSet<ServerResponse>();
+
+/**
+ * Adds `Warning: 299 - "text"` headers as kube-apiserver's recorder does: duplicates dropped, text with control
+ * characters or invalid UTF-8 dropped, `"` and `\` escaped, and past 4096 runes in all every warning cut to 256
+ * runes. Go writes the text's UTF-8 bytes as they are; Node only accepts header strings of Latin-1 characters,
+ * so the UTF-8 bytes are handed over as one Latin-1 character each (on the wire: the same bytes Go sends).
+ * Never throws: a warning must not turn a write that was made into an error response.
+ */
 export function addWarnings(res: ServerResponse, warnings: string[]): void {
   if (warnings.length === 0 || res.headersSent) return;
-  const existing = res.getHeader('Warning');
-  const list = Array.isArray(existing) ? existing.map(String) : existing ? [String(existing)] : [];
-  for (const w of warnings) list.push(`299 - ${JSON.stringify(w.replace(/[\r\n]+/g, ' '))}`);
-  res.setHeader('Warning', list);
+  try {
+    let st = warningStates.get(res);
+    if (!st) warningStates.set(res, (st = { seen: new Set(), ordered: [], written: 0, truncating: false }));
+    for (const text of warnings) recordWarning(res, st, text);
+  } catch (e) {
+    log.warn('Dropped warning headers', { error: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+function recordWarning(res: ServerResponse, st: WarningState, text: string): void {
+  if (text === '' || st.seen.has(text)) return;
+  if (st.written >= WARNING_TOTAL_RUNES && st.truncating) return;
+  st.seen.add(text);
+  st.ordered.push(text);
+  let runes = [...text];
+  if (st.truncating && runes.length > WARNING_ITEM_RUNES_WHEN_TRUNCATING) runes = runes.slice(0, WARNING_ITEM_RUNES_WHEN_TRUNCATING);
+  const header = warningHeader(runes.join(''));
+  if (header === undefined) return;
+  if (/[^\x00-\x7f]/.test(header)) utf8ByteHeaders.add(res);
+  if (st.written + runes.length <= WARNING_TOTAL_RUNES || st.truncating) {
+    st.written += runes.length;
+    appendHeader(res, 'Warning', header);
+    return;
+  }
+  // Over the total: start truncating, and replay every warning so far cut to the per-item length.
+  st.truncating = true;
+  st.written = 0;
+  res.removeHeader('Warning');
+  for (const t of st.ordered) {
+    const cut = [...t].slice(0, WARNING_ITEM_RUNES_WHEN_TRUNCATING);
+    const h = warningHeader(cut.join(''));
+    if (h === undefined) continue;
+    st.written += cut.length;
+    appendHeader(res, 'Warning', h);
+  }
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * `299 - "text"` (apimachinery's NewWarningHeader), as the header string Node writes byte for byte; undefined
+ * for text kube refuses (control characters, or lone surrogates, which are not valid UTF-8).
+ */
+export function warningHeader(text: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(text) || LONE_SURROGATE.test(text)) return undefined;
+  const quoted = `299 - "${text.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+  return Buffer.from(quoted, 'utf8').toString('latin1');
+}
+
+function appendHeader(res: ServerResponse, name: string, value: string): void {
+  const existing = res.getHeader(name);
+  const list = Array.isArray(existing) ? existing.map(String) : existing !== undefined ? [String(existing)] : [];
+  list.push(value);
+  res.setHeader(name, list);
 }
 
 export function writeJSON(res: ServerResponse, code: number, body: string, contentType = 'application/json'): void {
@@ -21,7 +97,7 @@ export function writeJSON(res: ServerResponse, code: number, body: string, conte
   res.statusCode = code;
   res.setHeader('Content-Type', contentType);
   res.setHeader('Content-Length', Buffer.byteLength(body));
-  res.end(body);
+  res.end(utf8ByteHeaders.has(res) ? Buffer.from(body, 'utf8') : body);
 }
 
 export function writeObject(res: ServerResponse, code: number, obj: object, format: 'json' | 'yaml' = 'json'): void {
@@ -37,6 +113,10 @@ export function writeError(res: ServerResponse, err: unknown): void {
   let status: Status;
   if (err instanceof StatusError) {
     status = err.status;
+  } else if (isStackOverflow(err)) {
+    // Input within the decoders' 10,000-level limit can still be deeper than a recursive step (patching,
+    // encoding) can follow on Node's stack: the request's fault, never a 500.
+    status = newBadRequest('the object is nested too deeply to be processed').status;
   } else {
     log.error('Internal error serving request', { error: err instanceof Error ? err.stack ?? err.message : String(err) });
     status = newInternalError(err instanceof Error ? err.message : String(err)).status;
@@ -45,6 +125,11 @@ export function writeError(res: ServerResponse, err: unknown): void {
     res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   }
   writeJSON(res, status.code, JSON.stringify(status));
+}
+
+/** V8's RangeError for a recursion past the stack. */
+export function isStackOverflow(err: unknown): boolean {
+  return err instanceof RangeError && err.message.startsWith('Maximum call stack size exceeded');
 }
 
 const CHUNK = 64 * 1024;

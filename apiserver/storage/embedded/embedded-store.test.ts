@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { isStorageError } from '../errors.ts';
 import type { Storage, StorageEvent } from '../interfaces.ts';
 import { runStorageConformance, testObject } from '../testing/store-tests.ts';
-import { EmbeddedStore } from './embedded-store.ts';
+import { EmbeddedStore, prepareDataDir } from './embedded-store.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'kubelab-embedded-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,6 +41,38 @@ runStorageConformance({
 });
 
 describe('EmbeddedStore specifics', () => {
+  test('the data directory is 0700 and the database and WAL files 0600 (created so, and tightened when looser)', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'kubelab-perm-'));
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    const old = process.umask(0o022);
+    try {
+      const dir = join(root, 'data');
+      prepareDataDir(dir);
+      assert.equal(mode(dir), 0o700);
+      const path = join(dir, 'kubelab.db');
+      let store = new EmbeddedStore({ path });
+      await store.create('/pods/ns/a', testObject('a'));
+      assert.ok(existsSync(`${path}-wal`), 'WAL file exists while open');
+      for (const f of readdirSync(dir)) assert.equal(mode(join(dir, f)), 0o600, `${f} is 0600`);
+      await store.close();
+      // A directory and files left looser (an older version, a copy) are tightened on the next start.
+      chmodSync(dir, 0o755);
+      chmodSync(path, 0o644);
+      writeFileSync(`${path}-wal`, '');
+      chmodSync(`${path}-wal`, 0o666);
+      prepareDataDir(dir);
+      store = new EmbeddedStore({ path });
+      assert.equal(mode(dir), 0o700);
+      assert.equal(mode(path), 0o600);
+      assert.equal(mode(`${path}-wal`), 0o600);
+      assert.equal((await store.get('/pods/ns/a')).metadata.name, 'a');
+      await store.close();
+    } finally {
+      process.umask(old);
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test('a second open of the same file fails while the first holds it', async () => {
     const path = tempPath();
     const first = new EmbeddedStore({ path });

@@ -33,6 +33,7 @@
  * commit; `synchronous: 'full'` gives the same power-loss guarantee here (~5k creates/s on this machine, still
  * above etcd's ~4k/s at concurrency 64).
  */
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { KubeObject } from '../../../shared/api/meta.ts';
@@ -101,6 +102,31 @@ interface KeyedRow {
   rev: number;
 }
 
+/** The store's directory: created 0700 (as etcd's data dir), tightened when it exists with looser bits. */
+export function prepareDataDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  tighten(dir, 0o700);
+}
+
+/**
+ * The database file and SQLite's companions (-wal, -shm, -journal) are 0600: created so before SQLite opens the
+ * file (SQLite gives its journal files the database file's mode), and tightened when they exist looser.
+ */
+function securePrivateFiles(path: string): void {
+  closeSync(openSync(path, 'a', 0o600));
+  for (const p of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) tighten(p, 0o600);
+}
+
+function tighten(path: string, mode: number): void {
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return;
+  }
+  if ((st.mode & 0o777 & ~mode) !== 0) chmodSync(path, mode);
+}
+
 export class EmbeddedStore implements Storage {
   readonly #path: string;
   readonly #db: DatabaseSync;
@@ -140,6 +166,7 @@ export class EmbeddedStore implements Storage {
     this.#bufferLimit = options.watchBufferLimit ?? 10_000;
     let db: DatabaseSync;
     try {
+      if (options.path !== ':memory:') securePrivateFiles(options.path);
       db = new DatabaseSync(options.path, { timeout: 0 });
     } catch (e) {
       throw new StorageError('Unavailable', '', `Cannot open embedded store ${options.path}: ${(e as Error).message}`);
