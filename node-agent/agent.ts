@@ -34,7 +34,7 @@ import type { ImageService, RuntimeService } from './cri/services.ts';
 import { admitPod } from './admission/pod-admission.ts';
 import { HostPodCgroups, NoopPodCgroups, type PodCgroups } from './cm/pod-cgroups.ts';
 import { podKey } from './container/runtime-pod.ts';
-import { EventRecorder, type EventLevel } from './events/event-recorder.ts';
+import { EventRecorder, podRef, type EventLevel } from './events/event-recorder.ts';
 import { ImageManager } from './images/image-manager.ts';
 import { KubeRuntimeManager } from './kuberuntime/runtime-manager.ts';
 import { HandlerRunner } from './lifecycle/handler-runner.ts';
@@ -53,6 +53,8 @@ import { createNodeStreamingServer, type NodeStreamingServer } from './streaming
 import { statusFingerprint } from './status/generate.ts';
 import { StatusManager } from './status/status-manager.ts';
 import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volume/volume-manager.ts';
+import { configMapsResource, ObjectManager, secretsResource, serviceAccountsResource } from './configmap-secret/object-manager.ts';
+import { TokenManager, tokenRequester } from './token/token-manager.ts';
 
 export interface NodeAgentOptions {
   nodeName: string;
@@ -98,6 +100,8 @@ export interface NodeAgentOptions {
   resyncIntervalMs?: number;
   /** @default 10000 */
   backOffPeriodMs?: number;
+  /** Period of rewriting pods' secret/configMap/downwardAPI/projected volumes (and their GET cache TTL). @default 10000 */
+  volumeResyncIntervalMs?: number;
   /** @default 2000 */
   housekeepingIntervalMs?: number;
   /** @default 10000 */
@@ -188,7 +192,26 @@ export class NodeAgent {
     );
     this.#allocatable = Object.fromEntries(Object.entries(allocatableFrom(this.#capacity, options.reserved ?? {})).map(([k, v]) => [k, String(v)]));
     const cgroupPrefix = options.cgroupPrefix ?? `/kubelab-${options.nodeName}`;
-    this.volumes = simulated ? new NoopVolumeManager(options.rootDir) : new HostVolumeManager({ rootDir: options.rootDir });
+    const volumeResyncMs = options.volumeResyncIntervalMs ?? 10_000;
+    this.volumes = simulated
+      ? new NoopVolumeManager(options.rootDir)
+      : new HostVolumeManager({
+          rootDir: options.rootDir,
+          objects: new ObjectManager(
+            { secrets: options.clientset.resource(secretsResource), configMaps: options.clientset.resource(configMapsResource) },
+            { ttlMs: volumeResyncMs, clock: this.#clock },
+          ),
+          tokens: new TokenManager({ getToken: tokenRequester(options.clientset.resource(serviceAccountsResource)), clock: this.#clock, log: this.#log }),
+          allocatable: () => ({
+            cpu: quantityToNumber(parseQuantityExact(this.#allocatable['cpu'] ?? '0')),
+            memory: quantityValue(parseQuantityExact(this.#allocatable['memory'] ?? '0')),
+          }),
+          resyncIntervalMs: volumeResyncMs,
+          onUpdateError: (pod, volume, message) =>
+            this.recorder.event(podRef(pod), 'Warning', 'FailedMount', `MountVolume.SetUp failed for volume "${volume}" : ${message}`),
+          clock: this.#clock,
+          log: this.#log,
+        });
     this.cgroups = simulated ? new NoopPodCgroups(cgroupPrefix) : new HostPodCgroups(cgroupPrefix);
     this.recorder = new EventRecorder({ events: options.clientset.events, host: options.nodeName, level: options.events ?? 'all', clock: this.#clock, log: this.#log });
     const network = simulated ? 'assume-success' : 'real';
@@ -515,6 +538,7 @@ export class NodeAgent {
     this.nodeStatus.start(this.#o.nodeStatusFirstDelayMs);
     if (node.status?.conditions?.find((c) => c.type === 'Ready')?.status !== 'True') this.#fastStatusUntilReady(this.#clock.now());
     this.#scheduleHousekeeping();
+    this.volumes.start();
     return node;
   }
 
@@ -568,6 +592,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.#ac.abort(new Error('node agent stopped'));
     this.#housekeeping?.cancel();
+    this.volumes.stop();
     this.pleg.stop();
     this.nodeStatus.stop();
     if (this.#ownLeases) this.leases.stop();

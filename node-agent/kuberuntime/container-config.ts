@@ -159,16 +159,17 @@ function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
   }
 }
 
-function resourceFieldRefValue(container: Container, resource: string, divisor: string | number | undefined, ctx: EnvContext): string {
+/** A container's resource for a resourceFieldRef (limits default to the node's allocatable), divided and rounded up. */
+export function resourceFieldRefValue(container: Container, resource: string, divisor: string | number | undefined, allocatable: EnvContext['allocatable']): string {
   const div = divisor !== undefined ? quantityToNumber(parseQuantityExact(divisor)) : 1;
   const get = (list: Record<string, string | number> | undefined, name: string) => (list?.[name] !== undefined ? quantityToNumber(parseQuantityExact(list[name] as string | number)) : undefined);
   let v: number;
   switch (resource) {
     case 'limits.cpu':
-      v = get(container.resources?.limits, 'cpu') ?? ctx.allocatable.cpu;
+      v = get(container.resources?.limits, 'cpu') ?? allocatable.cpu;
       break;
     case 'limits.memory':
-      v = get(container.resources?.limits, 'memory') ?? ctx.allocatable.memory;
+      v = get(container.resources?.limits, 'memory') ?? allocatable.memory;
       break;
     case 'requests.cpu':
       v = get(container.resources?.requests, 'cpu') ?? 0;
@@ -196,7 +197,7 @@ export function makeEnvironment(pod: Pod, container: Container, ctx: EnvContext)
     if (e.valueFrom) {
       const f = e.valueFrom;
       if (f.fieldRef) v = fieldRefValue(pod, f.fieldRef.fieldPath, ctx);
-      else if (f.resourceFieldRef) v = resourceFieldRefValue(container, f.resourceFieldRef.resource, f.resourceFieldRef.divisor, ctx);
+      else if (f.resourceFieldRef) v = resourceFieldRefValue(container, f.resourceFieldRef.resource, f.resourceFieldRef.divisor, ctx.allocatable);
       else if (f.configMapKeyRef) {
         if (f.configMapKeyRef.optional) continue;
         throw new ContainerConfigError(`configmap "${f.configMapKeyRef.name ?? ''}" not found`);

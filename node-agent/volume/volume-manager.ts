@@ -13,10 +13,22 @@
  *   Directory, FileOrCreate (an empty 0644 file; the parent must exist, as documented), File,
  *   Socket, CharDevice, BlockDevice. A failed check is a `VolumeError` (event FailedMount, pod stays
  *   ContainerCreating and is retried).
- * - Other volume types the API server may pass (configMap, secret, downwardAPI, projected, PVCs, ...) are not
- *   supported by kubelab's agent: they fail the mount with a clear message, except projected volumes made
- *   only of serviceAccountToken/configMap kube-root-ca.crt/downwardAPI sources (what the ServiceAccount
- *   admission injects), which get an empty directory so ordinary pods still run.
+ * - secret, configMap, downwardAPI, projected (API data volumes, kubelet's pkg/volume/secret, configmap,
+ *   downwardapi, projected): the files of volume-payloads.ts written by the AtomicWriter (`..data` layout)
+ *   into <root>/pods/<uid>/volumes/kubernetes.io~secret|configmap|downward-api|projected/<name>. Secret,
+ *   downwardAPI and projected dirs are a tmpfs (as kubelet's wrapped Memory emptyDir: secrets never reach
+ *   the disk; mode 1777 as tmpfs makes it), configMap dirs a plain 0777 directory. They are always mounted
+ *   read-only into containers. A failed first setup is a VolumeError (FailedMount, the pod stays in
+ *   ContainerCreating and is retried).
+ * - Updates in place: `resync()` (every `resyncIntervalMs` once `start()`ed) rewrites the API data volumes of
+ *   every pod set up here from fresh reads (Secrets/ConfigMaps through a TTL cache of GETs, tokens through
+ *   the TokenManager, which refreshes them at 80% of their TTL), so running containers see changed objects
+ *   and fresh tokens; the writer changes nothing when nothing changed. A failed update keeps the old files
+ *   and is reported through `onUpdateError` (an event). kubelet does the same on its pod sync with a 1-minute
+ *   TTL cache; kubelab uses its own short period instead because the pod worker's resync (60 s) does far
+ *   more than this needs, and a watch per object is what the Node authorizer should not have to allow.
+ *   A `subPath` mount of these volumes is bound to the file as it was when the container started (as kube).
+ * - Other volume types (PVCs, nfs, ...) fail the mount with a clear message.
  * - subPath: the directory (or file's parent) is created inside the volume; `..` escapes are refused.
  *
  * `NoopVolumeManager` is the simulated-node variant: same contract, no filesystem work.
@@ -28,6 +40,13 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { Pod, Volume } from '../../shared/api/core-v1.ts';
 import { parseQuantityExact, quantityValue } from '../../shared/api/quantity.ts';
+import { realClock, type Clock, type Timer } from '../../shared/util/clock.ts';
+import { log as rootLog, type Logger } from '../../shared/util/log.ts';
+import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
+import type { EnvContext } from '../kuberuntime/container-config.ts';
+import type { ServiceAccountTokenGetter, TokenManager } from '../token/token-manager.ts';
+import { AtomicWriter } from './atomic-writer.ts';
+import { volumePayload } from './volume-payloads.ts';
 
 const execFileP = promisify(execFile);
 
@@ -43,9 +62,26 @@ export class VolumeError extends Error {
 export interface MountedVolume {
   name: string;
   hostPath: string;
-  /** The plugin forces read-only (none of ours do, kept for completeness). */
+  /** The plugin forces read-only (the API data volumes do). */
   readOnly: boolean;
-  kind: 'emptyDir' | 'hostPath' | 'placeholder';
+  kind: 'emptyDir' | 'hostPath' | 'secret' | 'configMap' | 'downwardAPI' | 'projected';
+}
+
+/** The API data volume kinds and their plugin directory names. */
+const API_DATA_PLUGINS = {
+  secret: { dir: 'kubernetes.io~secret', tmpfs: true },
+  configMap: { dir: 'kubernetes.io~configmap', tmpfs: false },
+  downwardAPI: { dir: 'kubernetes.io~downward-api', tmpfs: true },
+  projected: { dir: 'kubernetes.io~projected', tmpfs: true },
+} as const;
+type ApiDataKind = keyof typeof API_DATA_PLUGINS;
+
+function apiDataKind(v: Volume): ApiDataKind | undefined {
+  if (v.secret) return 'secret';
+  if (v.configMap) return 'configMap';
+  if (v.downwardAPI) return 'downwardAPI';
+  if (v.projected) return 'projected';
+  return undefined;
 }
 
 export interface VolumeManager {
@@ -61,12 +97,9 @@ export interface VolumeManager {
   readTerminationMessage(hostPath: string): Promise<string>;
   /** Unmounts tmpfs and removes emptyDirs and the pod dir; logs stay unless removeLogs. Idempotent. */
   cleanupPod(pod: Pod, options: { removeLogs: boolean }): Promise<void>;
-}
-
-function isPlaceholderProjection(v: Volume): boolean {
-  const sources = v.projected?.sources;
-  if (!sources) return false;
-  return sources.every((s) => s.serviceAccountToken || s.downwardAPI || (s.configMap && s.configMap.name === 'kube-root-ca.crt'));
+  /** Starts / stops updating mounted API data volumes in place. */
+  start(): void;
+  stop(): void;
 }
 
 async function statOrUndefined(p: string): Promise<fs.Stats | undefined> {
@@ -156,17 +189,139 @@ export interface HostVolumeManagerOptions {
   rootDir: string;
   /** mount/umount runner (tests inject one). */
   exec?: (cmd: string, args: string[]) => Promise<void>;
+  /** Reads pods' Secrets and ConfigMaps (without it, those volumes fail to mount). */
+  objects?: PodObjectGetter;
+  /** Gets pods' ServiceAccount tokens (without it, serviceAccountToken projections fail). */
+  tokens?: TokenManager;
+  /** Node allocatable, the default of resourceFieldRef limits. */
+  allocatable?: () => EnvContext['allocatable'];
+  /** Period of `resync()` once started. @default 10000 */
+  resyncIntervalMs?: number;
+  /** A running pod's volume could not be updated (its old files stay). */
+  onUpdateError?: (pod: Pod, volume: string, message: string) => void;
+  clock?: Clock;
+  log?: Logger;
 }
+
+const noObjects: PodObjectGetter = {
+  getSecret: () => Promise.reject(new Error('the node agent has no client for secrets')),
+  getConfigMap: () => Promise.reject(new Error('the node agent has no client for configmaps')),
+};
+const noTokens: ServiceAccountTokenGetter = {
+  getServiceAccountToken: () => Promise.reject(new Error('the node agent has no client for serviceaccounts/token')),
+};
 
 export class HostVolumeManager implements VolumeManager {
   readonly rootDir: string;
   #exec: (cmd: string, args: string[]) => Promise<void>;
+  #o: HostVolumeManagerOptions;
+  #clock: Clock;
+  #log: Logger;
+  /** Pods with API data volumes set up: uid -> latest pod and the names of the volumes set up. */
+  #apiData = new Map<string, { pod: Pod; volumes: Set<string> }>();
+  /** One write at a time per volume directory (the AtomicWriter is not safe for concurrent writers). */
+  #locks = new Map<string, Promise<unknown>>();
+  #timer: Timer | undefined;
+  #resyncing: Promise<void> | undefined;
 
   constructor(options: HostVolumeManagerOptions) {
     this.rootDir = options.rootDir;
+    this.#o = options;
+    this.#clock = options.clock ?? realClock;
+    this.#log = options.log ?? rootLog;
     this.#exec = options.exec ?? (async (cmd, args) => {
       await execFileP(cmd, args);
     });
+  }
+
+  /** Starts the periodic `resync()`. */
+  start(): void {
+    if (this.#timer) return;
+    const tick = () => {
+      this.#timer = this.#clock.setTimeout(() => {
+        void this.resync().finally(() => {
+          if (this.#timer) tick();
+        });
+      }, this.#o.resyncIntervalMs ?? 10_000);
+      this.#timer.unref?.();
+    };
+    tick();
+  }
+
+  stop(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+
+  apiDataVolumePath(uid: string, kind: ApiDataKind, name: string): string {
+    return path.join(this.podDir(uid), 'volumes', API_DATA_PLUGINS[kind].dir, name);
+  }
+
+  async #locked<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(key) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.#locks.set(key, settled);
+    try {
+      return await run;
+    } finally {
+      if (this.#locks.get(key) === settled) this.#locks.delete(key);
+    }
+  }
+
+  /** Writes one API data volume's files (creating and mounting its dir first). Throws a plain Error. */
+  async #writeApiData(pod: Pod, v: Volume, kind: ApiDataKind): Promise<string> {
+    const dir = this.apiDataVolumePath(pod.metadata.uid ?? '', kind, v.name);
+    return this.#locked(dir, async () => {
+      const payload = await volumePayload(v, pod, {
+        objects: this.#o.objects ?? noObjects,
+        tokens: this.#o.tokens ?? noTokens,
+        allocatable: this.#o.allocatable?.() ?? { cpu: 0, memory: 0 },
+      });
+      if (!(await statOrUndefined(dir))) {
+        await fsp.mkdir(dir, { recursive: true, mode: 0o777 });
+        await fsp.chmod(dir, 0o777);
+      }
+      if (API_DATA_PLUGINS[kind].tmpfs && !(await mountPointsUnder(dir)).includes(dir)) {
+        try {
+          await this.#exec('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
+        } catch (err) {
+          throw new Error(`mount failed: tmpfs on ${dir}: ${(err as Error).message}`);
+        }
+      }
+      const changed = await new AtomicWriter(dir, { clock: this.#clock }).write(payload);
+      if (changed) this.#log.debug('Volume updated', { pod: `${pod.metadata.namespace}/${pod.metadata.name}`, volume: v.name });
+      return dir;
+    });
+  }
+
+  /**
+   * Rewrites the API data volumes of every pod set up here (fresh Secrets, ConfigMaps, pod metadata,
+   * tokens). A failure keeps the old files and is reported through onUpdateError. One round at a time.
+   */
+  resync(): Promise<void> {
+    this.#resyncing ??= (async () => {
+      try {
+        this.#o.tokens?.cleanup();
+        for (const [uid, entry] of [...this.#apiData]) {
+          for (const v of entry.pod.spec.volumes ?? []) {
+            const kind = apiDataKind(v);
+            if (!kind || !entry.volumes.has(v.name)) continue;
+            try {
+              await this.#writeApiData(entry.pod, v, kind);
+            } catch (err) {
+              if (!this.#apiData.has(uid)) break; // cleaned up meanwhile
+              const message = (err as Error).message;
+              this.#log.warn('Unable to update volume', { pod: `${entry.pod.metadata.namespace}/${entry.pod.metadata.name}`, volume: v.name, err: message });
+              this.#o.onUpdateError?.(entry.pod, v.name, message);
+            }
+          }
+        }
+      } finally {
+        this.#resyncing = undefined;
+      }
+    })();
+    return this.#resyncing;
   }
 
   podDir(uid: string): string {
@@ -212,13 +367,25 @@ export class HostVolumeManager implements VolumeManager {
       } else if (v.hostPath) {
         await checkHostPathType(v.name, v.hostPath.path, v.hostPath.type ?? '');
         out.set(v.name, { name: v.name, hostPath: v.hostPath.path, readOnly: false, kind: 'hostPath' });
-      } else if (isPlaceholderProjection(v)) {
-        const dir = path.join(this.podDir(uid), 'volumes', 'kubernetes.io~projected', v.name);
-        await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
-        out.set(v.name, { name: v.name, hostPath: dir, readOnly: true, kind: 'placeholder' });
+      } else if (apiDataKind(v)) {
+        const kind = apiDataKind(v) as ApiDataKind;
+        let entry = this.#apiData.get(uid);
+        if (!entry) this.#apiData.set(uid, (entry = { pod, volumes: new Set() }));
+        entry.pod = pod;
+        let dir = this.apiDataVolumePath(uid, kind, v.name);
+        // Set up once here; later changes are resync()'s (a failed update must not stop a running pod's sync).
+        if (!entry.volumes.has(v.name)) {
+          try {
+            dir = await this.#writeApiData(pod, v, kind);
+          } catch (err) {
+            throw new VolumeError(v.name, (err as Error).message);
+          }
+          entry.volumes.add(v.name);
+        }
+        out.set(v.name, { name: v.name, hostPath: dir, readOnly: true, kind });
       } else {
         const kind = Object.keys(v).find((k) => k !== 'name') ?? 'unknown';
-        throw new VolumeError(v.name, `volume type ${kind} is not supported by the kubelab node agent (supported: emptyDir, hostPath)`);
+        throw new VolumeError(v.name, `volume type ${kind} is not supported by the kubelab node agent (supported: emptyDir, hostPath, secret, configMap, downwardAPI, projected)`);
       }
     }
     return out;
@@ -262,6 +429,8 @@ export class HostVolumeManager implements VolumeManager {
   async cleanupPod(pod: Pod, options: { removeLogs: boolean }): Promise<void> {
     const uid = pod.metadata.uid ?? '';
     const dir = this.podDir(uid);
+    this.#apiData.delete(uid);
+    this.#o.tokens?.deleteServiceAccountToken(uid);
     // Unmount tmpfs (and anything else) under the pod dir, deepest first.
     const mounts = (await mountPointsUnder(dir)).sort((a, b) => b.length - a.length);
     for (const m of mounts) {
@@ -303,4 +472,6 @@ export class NoopVolumeManager implements VolumeManager {
     return '';
   }
   async cleanupPod(): Promise<void> {}
+  start(): void {}
+  stop(): void {}
 }

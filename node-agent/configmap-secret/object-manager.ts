@@ -1,0 +1,98 @@
+/**
+ * Secrets and ConfigMaps the node's pods use, read by name (kubelet pkg/kubelet/secret, pkg/kubelet/configmap
+ * and util/manager/cache_based_manager.go, the TTL "Cache" strategy).
+ *
+ * The agent reads each object with a GET of its name: the Node authorizer lets a node get only the objects
+ * its own pods reference, so a cluster-wide list or watch would be refused. A read is cached for `ttlMs`
+ * (kubelet's default TTL is one minute; kubelab's is the volume resync period, so one resync round shares
+ * one read per object among the pods that use it). A missing object is a NotFound StatusError worded as
+ * kubelet's managers word it: `secret "s" not found`, `configmap "c" not found`.
+ */
+import type { KubeObject } from '../../shared/api/meta.ts';
+import type { ResourceClient, ResourceDescriptor } from '../../shared/client/interfaces.ts';
+import { isNotFound, newNotFound } from '../../shared/errors/status-error.ts';
+import { realClock, type Clock } from '../../shared/util/clock.ts';
+
+export const secretsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
+export const configMapsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
+export const serviceAccountsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+
+/** The fields of a v1 Secret the agent reads (values base64). */
+export interface SecretData extends KubeObject {
+  data?: Record<string, string> | null;
+  type?: string;
+}
+
+/** The fields of a v1 ConfigMap the agent reads (binaryData values base64). */
+export interface ConfigMapData extends KubeObject {
+  data?: Record<string, string> | null;
+  binaryData?: Record<string, string> | null;
+}
+
+export interface ObjectCacheOptions {
+  /** How long a read stays fresh. @default 60000 */
+  ttlMs?: number;
+  clock?: Clock;
+}
+
+/** GETs by name with a TTL cache; concurrent reads of one key share one request. */
+export class ObjectCache<T extends KubeObject> {
+  readonly resource: string;
+  #client: ResourceClient<T>;
+  #ttlMs: number;
+  #clock: Clock;
+  #entries = new Map<string, { at: number; value: Promise<T> }>();
+
+  /** `resource` is the singular name kubelet's errors use ('secret', 'configmap'). */
+  constructor(client: ResourceClient<T>, resource: string, options: ObjectCacheOptions = {}) {
+    this.#client = client;
+    this.resource = resource;
+    this.#ttlMs = options.ttlMs ?? 60_000;
+    this.#clock = options.clock ?? realClock;
+  }
+
+  async get(namespace: string, name: string): Promise<T> {
+    const key = `${namespace}/${name}`;
+    const now = this.#clock.now();
+    const hit = this.#entries.get(key);
+    if (hit && now - hit.at < this.#ttlMs) return hit.value;
+    const value = this.#client.get(namespace, name).catch((err: unknown) => {
+      this.#entries.delete(key);
+      if (isNotFound(err)) throw newNotFound(this.resource, name);
+      throw err;
+    });
+    this.#entries.set(key, { at: now, value });
+    return value;
+  }
+
+  /** Forgets one object (e.g. when nothing references it any more) or everything. */
+  invalidate(namespace?: string, name?: string): void {
+    if (namespace === undefined) this.#entries.clear();
+    else this.#entries.delete(`${namespace}/${name ?? ''}`);
+  }
+}
+
+/** The agent's readers for pods' Secrets and ConfigMaps. */
+export interface PodObjectGetter {
+  getSecret(namespace: string, name: string): Promise<SecretData>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapData>;
+}
+
+/** A PodObjectGetter over two TTL caches. */
+export class ObjectManager implements PodObjectGetter {
+  readonly secrets: ObjectCache<SecretData>;
+  readonly configMaps: ObjectCache<ConfigMapData>;
+
+  constructor(clients: { secrets: ResourceClient; configMaps: ResourceClient }, options: ObjectCacheOptions = {}) {
+    this.secrets = new ObjectCache(clients.secrets as ResourceClient<SecretData>, 'secret', options);
+    this.configMaps = new ObjectCache(clients.configMaps as ResourceClient<ConfigMapData>, 'configmap', options);
+  }
+
+  getSecret(namespace: string, name: string): Promise<SecretData> {
+    return this.secrets.get(namespace, name);
+  }
+
+  getConfigMap(namespace: string, name: string): Promise<ConfigMapData> {
+    return this.configMaps.get(namespace, name);
+  }
+}
