@@ -14,7 +14,7 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'token', type: 'string', help: 'bearer token (with --server)' },
   { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
   { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
-  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc)' },
+  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc,csrapproving,csrsigning)' },
   { name: 'node-monitor-grace-period', type: 'duration', default: '50s', help: 'a node silent this long is marked Unknown (unreachable)' },
   { name: 'node-startup-grace-period', type: 'duration', default: '60s', help: 'grace for a node that never posted status' },
   { name: 'node-monitor-period', type: 'duration', default: '5s', help: 'how often every node is checked' },
@@ -33,6 +33,9 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'leader-elect-retry-period', type: 'duration', default: '2s', help: 'time between acquire/renew attempts' },
   { name: 'leader-elect-resource-namespace', type: 'string', default: 'kube-system', help: 'namespace of the leader lease' },
   { name: 'leader-elect-resource-name', type: 'string', default: 'kubelab-controller', help: 'name of the leader lease' },
+  { name: 'cluster-signing-cert-file', type: 'string', help: 'PEM CA certificate csrsigning signs approved CSRs with (kubernetes.io/kube-apiserver-client, -client-kubelet, kubelet-serving); also starts csrapproving' },
+  { name: 'cluster-signing-key-file', type: 'string', help: 'PEM private key (EC or RSA) of --cluster-signing-cert-file' },
+  { name: 'cluster-signing-duration', type: 'duration', default: '8760h', help: 'the longest lifetime of a signed certificate (spec.expirationSeconds may ask for less)' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
 
@@ -75,8 +78,15 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
   const grace = durationMs(values, 'node-monitor-grace-period');
   const period = durationMs(values, 'node-monitor-period');
   if (!(grace > 0) || !(period > 0)) throw new FlagError('--node-monitor-grace-period and --node-monitor-period must be positive');
+  const signingCert = values['cluster-signing-cert-file'] ? String(values['cluster-signing-cert-file']) : undefined;
+  const signingKey = values['cluster-signing-key-file'] ? String(values['cluster-signing-key-file']) : undefined;
+  if (Boolean(signingCert) !== Boolean(signingKey)) throw new FlagError('--cluster-signing-cert-file and --cluster-signing-key-file go together');
+  const signingDuration = durationMs(values, 'cluster-signing-duration');
+  if (!(signingDuration > 0)) throw new FlagError('--cluster-signing-duration must be positive');
   return {
     controllers,
+    ...(signingCert && signingKey ? { clusterSigningCertFile: signingCert, clusterSigningKeyFile: signingKey } : {}),
+    clusterSigningDurationMs: signingDuration,
     nodeMonitorGracePeriodMs: grace,
     nodeStartupGracePeriodMs: durationMs(values, 'node-startup-grace-period'),
     nodeMonitorPeriodMs: period,

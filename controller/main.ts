@@ -26,11 +26,17 @@ import { NodeLifecycleController } from './nodelifecycle/node-lifecycle-controll
 import { PodGCController } from './podgc/pod-gc-controller.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { TaintEvictionController } from './tainteviction/taint-eviction-controller.ts';
+import { CSRApprovingController } from './certificates/approver/csr-approving-controller.ts';
+import { CertificateAuthority } from './certificates/authority/certificate-authority.ts';
+import { CSRSigningController } from './certificates/signer/csr-signing-controller.ts';
 
-export type ControllerName = 'scheduler' | 'nodelifecycle' | 'tainteviction' | 'nodeipam' | 'podgc';
+export type ControllerName = 'scheduler' | 'nodelifecycle' | 'tainteviction' | 'nodeipam' | 'podgc' | 'csrapproving' | 'csrsigning';
 
-/** Every controller, in start order; all are on by default. */
-export const ALL_CONTROLLERS: readonly ControllerName[] = ['nodeipam', 'nodelifecycle', 'tainteviction', 'podgc', 'scheduler'];
+/**
+ * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
+ * csrsigning) start only when the cluster signs certificates (`--cluster-signing-cert-file/-key-file`).
+ */
+export const ALL_CONTROLLERS: readonly ControllerName[] = ['nodeipam', 'nodelifecycle', 'tainteviction', 'podgc', 'csrapproving', 'csrsigning', 'scheduler'];
 
 /**
  * Parses `--controllers` as kube-controller-manager does: a comma-separated list where `*` means every
@@ -106,6 +112,11 @@ export interface ControllerManagerConfig {
   /** @default 'default-scheduler' */
   schedulerName?: string;
   leaderElection?: LeaderElectionConfig;
+  /** --cluster-signing-cert-file / --cluster-signing-key-file: the CA csrsigning signs with (PEM; EC or RSA). */
+  clusterSigningCertFile?: string;
+  clusterSigningKeyFile?: string;
+  /** --cluster-signing-duration: the longest certificate csrsigning issues. @default 8760h */
+  clusterSigningDurationMs?: number;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -136,6 +147,14 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
   const allocate = config.allocateNodeCidrs ?? true;
   // Configuration errors surface here, not inside a controller after the lease was won.
   if (selected.has('nodeipam') && allocate) newCidrSets(clusterCidrs, maskSizes);
+  const signing = Boolean(config.clusterSigningCertFile || config.clusterSigningKeyFile);
+  if (signing && !(config.clusterSigningCertFile && config.clusterSigningKeyFile)) {
+    throw new RangeError('Cannot sign certificates: --cluster-signing-cert-file and --cluster-signing-key-file go together');
+  }
+  // A CA that cannot be read or does not match its key fails the start, not the first signature.
+  const authority = signing && selected.has('csrsigning')
+    ? await CertificateAuthority.fromFiles(config.clusterSigningCertFile as string, config.clusterSigningKeyFile as string, clock)
+    : undefined;
 
   let leading = false;
   const runControllers = async (signal: AbortSignal): Promise<void> => {
@@ -193,6 +212,18 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         ...(config.podGcQuarantineMs !== undefined ? { quarantineMs: config.podGcQuarantineMs } : {}),
       });
       runners.push({ name: 'podgc', run: (s) => c.run(s) });
+    }
+    if ((selected.has('csrapproving') || selected.has('csrsigning')) && !signing) {
+      log.info('Not starting csrapproving and csrsigning: --cluster-signing-cert-file is not set');
+    } else {
+      if (selected.has('csrapproving')) {
+        const c = new CSRApprovingController(common);
+        runners.push({ name: 'csrapproving', run: (s) => c.run(s) });
+      }
+      if (authority) {
+        const c = new CSRSigningController({ ...common, authority, ...(config.clusterSigningDurationMs ? { durationMs: config.clusterSigningDurationMs } : {}) });
+        runners.push({ name: 'csrsigning', run: (s) => c.run(s) });
+      }
     }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);
