@@ -11,10 +11,13 @@ import { Registry } from './registry/registry.ts';
 import { APIServer } from './server/server.ts';
 import { discoveryHandler } from './endpoints/discovery-handler.ts';
 import { openapiHandler } from './endpoints/openapi-handler.ts';
-import { tokenAuthenticator } from './server/token-authenticator.ts';
+import { buildAuthentication, type AuthenticationConfig } from './authentication/authentication-options.ts';
+import { impersonate } from './authentication/impersonation.ts';
+import type { Authorizer } from './authorization/authorizer.ts';
+import { SYSTEM_PRIVILEGED_GROUP } from './authentication/user-info.ts';
 import { precompileSchemaValidators } from './openapi/schema-validator.ts';
 
-export interface APIServerConfig {
+export interface APIServerConfig extends AuthenticationConfig {
   host: string;
   port: number;
   /** Embedded store directory (used when neither etcdServers nor storage is given). */
@@ -25,8 +28,12 @@ export interface APIServerConfig {
   storage?: Storage;
   tlsCertFile?: string;
   tlsKeyFile?: string;
-  tokenAuthFile?: string;
   minorVersion?: number;
+  /**
+   * The authorizer impersonation asks (verb `impersonate`). Absent: only system:masters may impersonate (the
+   * loopback dev server's user is one).
+   */
+  impersonationAuthorizer?: Authorizer;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   clock?: Clock;
 }
@@ -54,9 +61,12 @@ function isLoopback(host: string): boolean {
 export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServer> {
   if (cfg.logLevel) log.configure({ level: cfg.logLevel });
   const secure = Boolean(cfg.tlsCertFile && cfg.tlsKeyFile);
-  if (!isLoopback(cfg.host) && !(secure && cfg.tokenAuthFile)) {
+  const authnConfigured = Boolean(
+    cfg.clientCAFile || cfg.tokenAuthFile || cfg.enableBootstrapTokenAuth || cfg.serviceAccountKeyFiles?.length || cfg.serviceAccountSigningKeyFile,
+  );
+  if (!isLoopback(cfg.host) && !(secure && authnConfigured)) {
     throw new Error(
-      `refusing to listen on non-loopback address ${cfg.host} without TLS and authentication: pass --tls-cert-file, --tls-private-key-file and --token-auth-file, or listen on 127.0.0.1`,
+      `refusing to listen on non-loopback address ${cfg.host} without TLS and authentication: pass --tls-cert-file, --tls-private-key-file and an authenticator (--client-ca-file, --token-auth-file, --enable-bootstrap-token-auth, --service-account-key-file), or listen on 127.0.0.1`,
     );
   }
   const clock = cfg.clock ?? realClock;
@@ -81,12 +91,24 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     if (ownStorage) await storage.close();
     throw e;
   }
+  let authn;
+  try {
+    authn = buildAuthentication(cfg, registry, clock);
+  } catch (e) {
+    await registry.stop();
+    if (ownStorage) await storage.close();
+    throw e;
+  }
+  const impersonationAuthorizer: Authorizer = cfg.impersonationAuthorizer ?? {
+    authorize: (a) => (a.user.groups.includes(SYSTEM_PRIVILEGED_GROUP) ? { decision: 'Allow', reason: '' } : { decision: 'NoOpinion', reason: '' }),
+  };
   const server = new APIServer({
     resources: registry,
     nonResource: [discoveryHandler({ minorVersion: cfg.minorVersion ?? 32 }), openapiHandler()],
     isReady: () => registry.ready,
-    authenticate: cfg.tokenAuthFile ? tokenAuthenticator(cfg.tokenAuthFile) : undefined,
-    tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string) } : undefined,
+    authenticate: authn.authenticate,
+    impersonate: (user, req) => impersonate(impersonationAuthorizer, user, req),
+    tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string), clientCA: authn.clientCA } : undefined,
     clock,
   });
   let addr;

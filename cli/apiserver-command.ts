@@ -10,9 +10,24 @@ const specs: FlagSpec[] = [
   { name: 'tls-cert-file', type: 'string', help: 'serving certificate (PEM); enables HTTPS' },
   { name: 'tls-private-key-file', type: 'string', help: 'serving key (PEM)' },
   { name: 'token-auth-file', type: 'string', help: 'static bearer tokens (CSV: token,user,uid,"group1,group2")' },
+  { name: 'client-ca-file', type: 'string', help: 'CA bundle (PEM) for client certificates: CN is the user, O the groups' },
+  { name: 'enable-bootstrap-token-auth', type: 'boolean', default: false, help: 'accept bootstrap tokens (Secrets bootstrap-token-<id> in kube-system)' },
+  { name: 'anonymous-auth', type: 'boolean', default: true, help: 'requests without credentials are system:anonymous (else 401)' },
+  { name: 'service-account-key-file', type: 'string', repeated: true, help: 'PEM public (or private) keys that verify ServiceAccount tokens (repeatable)' },
+  { name: 'service-account-signing-key-file', type: 'string', help: 'PEM private key that signs ServiceAccount tokens (TokenRequest)' },
+  { name: 'service-account-issuer', type: 'string', repeated: true, help: 'ServiceAccount token issuer (repeatable; the first signs; default https://kubernetes.default.svc.cluster.local)' },
+  { name: 'api-audiences', type: 'string', help: 'comma-separated audiences of the API (default: the issuers)' },
+  { name: 'service-account-max-token-expiration', type: 'duration', help: 'the longest ServiceAccount token TokenRequest issues (e.g. 24h)' },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
+
+/** --service-account-max-token-expiration: at least an hour, as upstream requires. */
+function maxTokenSeconds(ms: unknown): number | undefined {
+  if (typeof ms !== 'number' || ms === 0) return undefined;
+  if (ms < 3600_000) throw new FlagError('the service-account-max-token-expiration must be set longer than 3600 seconds');
+  return Math.floor(ms / 1000);
+}
 
 export const apiserverCommand: Command = {
   name: 'apiserver',
@@ -41,6 +56,14 @@ export const apiserverCommand: Command = {
       tlsCertFile: cert,
       tlsKeyFile: key,
       tokenAuthFile: values['token-auth-file'] as string | undefined,
+      clientCAFile: values['client-ca-file'] as string | undefined,
+      enableBootstrapTokenAuth: values['enable-bootstrap-token-auth'] === true,
+      anonymousAuth: values['anonymous-auth'] !== false,
+      serviceAccountKeyFiles: values['service-account-key-file'] as string[] | undefined,
+      serviceAccountSigningKeyFile: values['service-account-signing-key-file'] as string | undefined,
+      serviceAccountIssuers: values['service-account-issuer'] as string[] | undefined,
+      apiAudiences: values['api-audiences'] ? String(values['api-audiences']).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
+      serviceAccountMaxTokenExpirationSeconds: maxTokenSeconds(values['service-account-max-token-expiration']),
       minorVersion: Number(values['kubernetes-minor-version']),
       logLevel: level as 'debug' | 'info' | 'warn' | 'error',
     });

@@ -7,11 +7,13 @@ export interface FlagSpec {
   type: 'string' | 'number' | 'boolean' | 'duration';
   default?: string | number | boolean;
   help: string;
+  /** A string flag that may be given several times (upstream's stringArray): its value is a string[]. */
+  repeated?: boolean;
 }
 
 export class FlagError extends Error {}
 
-export type FlagValues = Record<string, string | number | boolean | undefined>;
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 
 export function parseFlags(args: string[], specs: FlagSpec[]): { values: FlagValues; rest: string[] } {
   const byName = new Map(specs.map((s) => [s.name, s]));
@@ -50,6 +52,9 @@ export function parseFlags(args: string[], specs: FlagSpec[]): { values: FlagVal
       values[name] = n;
     } else if (spec.type === 'duration') {
       values[name] = parseDuration(raw, name);
+    } else if (spec.repeated) {
+      const prev = values[name];
+      values[name] = [...(Array.isArray(prev) ? prev : []), raw];
     } else {
       values[name] = raw;
     }

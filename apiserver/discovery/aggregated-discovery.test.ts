@@ -56,7 +56,7 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
 });
 
 test('GET /apis aggregated: one named item per group; an empty registry gives no items', () => {
-  const doc = aggregatedDiscovery('apis');
+  const doc = aggregatedDiscovery('apis', 'v2', new ResourceRegistry(BUILTIN_RESOURCES.filter((r) => r.group === '' || r.group === 'coordination.k8s.io')));
   assert.equal(
     JSON.stringify(doc),
     '{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[' +

@@ -69,11 +69,13 @@ export class Registry {
   readonly stores = new Map<string, GenericStore>();
   readonly #lifecycle: NamespaceLifecycle;
   readonly #clock: Clock;
+  readonly #storage: Storage;
   #ready = false;
   #stopWatching: AbortController = new AbortController();
 
   constructor(storage: Storage, clock: Clock) {
     this.#clock = clock;
+    this.#storage = storage;
     const byResource = new Map<string, { store: GenericStore; cacher: Cacher; spec: ResourceSpec }>();
     let namespaceCacher: Cacher | undefined;
     let namespaceStore: GenericStore | undefined;
@@ -187,6 +189,31 @@ export class Registry {
     }
     const content = [...byResource.values()].filter((r) => r.store.info.namespaced).map((r) => r.store);
     this.#lifecycle = new NamespaceLifecycle({ namespaces: namespaceStore, content, clock });
+  }
+
+  /**
+   * Serves a create-only resource without storage (TokenReview, SelfSubjectReview: `verbs: { create }`, as
+   * the top-level `bindings`). The store only describes the resource (scope, kind); nothing is written.
+   */
+  serveCreateOnly(info: ResourceInfo, create: SubresourceHandler): void {
+    const store = new GenericStore({
+      info,
+      storage: this.#storage,
+      keyRoot: `/${info.resource}`,
+      createStrategy: podStrategy,
+      updateStrategy: podStrategy,
+      deleteStrategy: immediateDelete,
+    });
+    const noWatch = { watchCached: () => Promise.reject(newMethodNotAllowed('the server does not allow this method on the requested resource')) };
+    this.#served.set(`${info.group}/${info.version}/${info.resource}`, { store, watch: noWatch, verbs: { create } });
+  }
+
+  /** Adds a subresource handler (serviceaccounts/token); false when the resource is not served. */
+  addSubresource(group: string, version: string, resource: string, name: string, handler: SubresourceHandler): boolean {
+    const served = this.#served.get(`${group}/${version}/${resource}`);
+    if (!served) return false;
+    served.subresources = { ...(served.subresources ?? {}), [name]: handler };
+    return true;
   }
 
   lookup(group: string, version: string, resource: string): ServedResource | undefined {

@@ -186,6 +186,27 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     verbs: ['create'],
     storage: null,
   },
+  // authentication.k8s.io/v1 reviews: create only, nothing stored (apiserver/authentication/review-handlers.ts).
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resource: 'selfsubjectreviews',
+    singularName: 'selfsubjectreview',
+    kind: 'SelfSubjectReview',
+    namespaced: false,
+    verbs: ['create'],
+    storage: null,
+  },
+  {
+    group: 'authentication.k8s.io',
+    version: 'v1',
+    resource: 'tokenreviews',
+    singularName: 'tokenreview',
+    kind: 'TokenReview',
+    namespaced: false,
+    verbs: ['create'],
+    storage: null,
+  },
   {
     group: 'coordination.k8s.io',
     version: 'v1',

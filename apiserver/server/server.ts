@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { StatusError, newMethodNotAllowed, newNotFound, newStatus } from '../../shared/errors/status-error.ts';
+import { StatusError, newMethodNotAllowed, newNotFound, newStatus, newUnauthorized } from '../../shared/errors/status-error.ts';
 import type { Clock } from '../../shared/util/clock.ts';
 import { realClock } from '../../shared/util/clock.ts';
 import { negotiateOutput } from '../endpoints/handlers/negotiation.ts';
@@ -15,7 +15,8 @@ import { dispatchResource } from '../endpoints/dispatch.ts';
 import { serveWatchWebSocket } from '../endpoints/handlers/watch.ts';
 import { parseRequestInfo, isTrue, type RequestInfo } from './request-info.ts';
 import { log } from '../../shared/util/log.ts';
-import { loopbackMasterUser, type UserInfo } from '../authentication/user-info.ts';
+import { ANONYMOUS, loopbackMasterUser, type UserInfo } from '../authentication/user-info.ts';
+import { isPublicInfoPath } from '../authentication/authenticator.ts';
 
 /** Looks up what is served at group/version/resource. */
 export interface ResourceLookup {
@@ -30,6 +31,11 @@ export type NonResourceHandler = (req: IncomingMessage, res: ServerResponse, pat
  * loopback dev server, where every request is loopbackMasterUser().
  */
 export type Authenticator = (req: IncomingMessage) => Promise<UserInfo>;
+/**
+ * Impersonation (kube's WithImpersonation, between authentication and authorization): the user the request
+ * acts as given its Impersonate-* headers, or a 403 StatusError.
+ */
+export type Impersonator = (user: UserInfo, req: IncomingMessage) => Promise<UserInfo>;
 /** Authorization: throws a 403 StatusError to refuse. */
 export type Authorizer = (user: UserInfo, info: RequestInfo, req: IncomingMessage) => Promise<void>;
 
@@ -55,8 +61,10 @@ export interface APIServerOptions {
   nonResource: NonResourceHandler[];
   /** true once storage and caches are ready (drives /readyz). */
   isReady: () => boolean;
-  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serving certificate and key; `clientCA` (--client-ca-file) makes the server ask clients for a certificate. */
+  tls?: { cert: string | Buffer; key: string | Buffer; clientCA?: string | Buffer };
   authenticate?: Authenticator;
+  impersonate?: Impersonator;
   authorize?: Authorizer;
   clock?: Clock;
 }
@@ -85,7 +93,16 @@ export class APIServer {
       void this.#handle(req, res);
     });
     this.#server = options.tls
-      ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, app)
+      ? createHttpsServer(
+          {
+            cert: options.tls.cert,
+            key: options.tls.key,
+            // Ask for a client certificate but do not refuse the handshake without (or with a bad) one: the x509
+            // authenticator verifies it, and a request without one goes on to tokens and anonymous.
+            ...(options.tls.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: options.tls.clientCA } : {}),
+          },
+          app,
+        )
       : createHttpServer(app);
     this.#server.keepAliveTimeout = 65_000;
     this.#server.headersTimeout = 70_000;
@@ -143,8 +160,7 @@ export class APIServer {
       if (!res.writableFinished) ac.abort();
     });
     try {
-      const user = this.#o.authenticate ? await this.#o.authenticate(req) : loopbackMasterUser();
-      if (this.#o.authorize) await this.#o.authorize(user, info, req);
+      const user = await this.#identify(req, info, url.pathname);
       if (!info.isResourceRequest) {
         await this.#nonResource(req, res, url.pathname);
       } else {
@@ -170,6 +186,19 @@ export class APIServer {
       const ms = this.#clock.now() - started;
       if (ms > 1000 && info.verb !== 'watch' && !info.subresource) log.warn('Slow request', { verb: info.verb, path: url.pathname, ms });
     }
+  }
+
+  /**
+   * Authentication (401), impersonation (403), authorization (403): the user the request acts as. Until an
+   * authorizer is configured, anonymous requests reach only the public health and version endpoints (401
+   * elsewhere); with one, the authorizer decides for them as for anyone (system:public-info-viewer).
+   */
+  async #identify(req: IncomingMessage, info: RequestInfo, path: string): Promise<UserInfo> {
+    const user = this.#o.authenticate ? await this.#o.authenticate(req) : loopbackMasterUser();
+    if (user.name === ANONYMOUS && !this.#o.authorize && !isPublicInfoPath(path)) throw newUnauthorized();
+    const acting = this.#o.impersonate ? await this.#o.impersonate(user, req) : user;
+    if (this.#o.authorize) await this.#o.authorize(acting, info, req);
+    return acting;
   }
 
   async #nonResource(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
@@ -199,8 +228,7 @@ export class APIServer {
       socket.end(`HTTP/1.1 ${status.code} ${status.reason ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
     };
     try {
-      const user = this.#o.authenticate ? await this.#o.authenticate(req) : loopbackMasterUser();
-      if (this.#o.authorize) await this.#o.authorize(user, info, req);
+      const user = await this.#identify(req, info, url.pathname);
       if (!info.isResourceRequest) throw notFoundResource();
       const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
       if (!entry) throw notFoundResource();

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
-import { newUnauthorized } from '../../shared/errors/status-error.ts';
-
-import type { UserInfo } from '../authentication/user-info.ts';
-import { anonymousUser } from '../authentication/user-info.ts';
+import type { UserInfo } from './user-info.ts';
+import type { TokenAuthenticator } from './authenticator.ts';
 
 /**
  * Static bearer tokens, kube-apiserver's --token-auth-file format: one CSV line per token,
@@ -45,28 +42,23 @@ function splitCsv(line: string): string[] {
   return out;
 }
 
-/** Paths anyone may read without credentials (kube's system:public-info-viewer). */
-const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
-
 /**
- * A bearer-token authenticator: a request with a known token is that user; a request with an unknown token
- * is 401; a request without one is 401 except for the public health/version endpoints.
+ * The static token authenticator (token/tokenfile): a known token is its user; an unknown one is not handled
+ * (the bearer-token authenticator turns "nobody handled it" into 401). Compared in constant time.
  */
-export function tokenAuthenticator(file: string): (req: IncomingMessage) => Promise<UserInfo> {
-  const tokens = parseTokenFile(readFileSync(file, 'utf8'));
+export function tokenFileAuthenticator(tokens: Map<string, UserInfo>): TokenAuthenticator {
   const entries = [...tokens.entries()].map(([t, u]) => [Buffer.from(t), u] as const);
-  return async (req) => {
-    const header = req.headers.authorization ?? '';
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!m) {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      if (PUBLIC_PATHS.has(path) || path.startsWith('/healthz/') || path.startsWith('/livez/') || path.startsWith('/readyz/')) return anonymousUser();
-      throw newUnauthorized();
+  return (token) => {
+    const given = Buffer.from(token);
+    let found: UserInfo | null = null;
+    for (const [t, user] of entries) {
+      if (t.length === given.length && timingSafeEqual(t, given)) found = user;
     }
-    const given = Buffer.from(m[1] ?? '');
-    for (const [token, user] of entries) {
-      if (token.length === given.length && timingSafeEqual(token, given)) return user;
-    }
-    throw newUnauthorized();
+    return found ? { user: found } : null;
   };
+}
+
+/** Reads --token-auth-file. */
+export function tokenFileAuthenticatorFromFile(file: string): TokenAuthenticator {
+  return tokenFileAuthenticator(parseTokenFile(readFileSync(file, 'utf8')));
 }
