@@ -193,14 +193,15 @@ export class NodeAgent {
     this.#allocatable = Object.fromEntries(Object.entries(allocatableFrom(this.#capacity, options.reserved ?? {})).map(([k, v]) => [k, String(v)]));
     const cgroupPrefix = options.cgroupPrefix ?? `/kubelab-${options.nodeName}`;
     const volumeResyncMs = options.volumeResyncIntervalMs ?? 10_000;
+    const objects = new ObjectManager(
+      { secrets: options.clientset.resource(secretsResource), configMaps: options.clientset.resource(configMapsResource) },
+      { ttlMs: volumeResyncMs, clock: this.#clock },
+    );
     this.volumes = simulated
       ? new NoopVolumeManager(options.rootDir)
       : new HostVolumeManager({
           rootDir: options.rootDir,
-          objects: new ObjectManager(
-            { secrets: options.clientset.resource(secretsResource), configMaps: options.clientset.resource(configMapsResource) },
-            { ttlMs: volumeResyncMs, clock: this.#clock },
-          ),
+          objects,
           tokens: new TokenManager({ getToken: tokenRequester(options.clientset.resource(serviceAccountsResource)), clock: this.#clock, log: this.#log }),
           allocatable: () => ({
             cpu: quantityToNumber(parseQuantityExact(this.#allocatable['cpu'] ?? '0')),
@@ -233,6 +234,7 @@ export class NodeAgent {
         memory: quantityValue(parseQuantityExact(this.#allocatable['memory'] ?? '0')),
       },
       cgroupParent: (uid) => this.cgroups.parentFor(uid),
+      objects,
       ...(options.crashLoopBaseDelayMs !== undefined ? { crashLoopBaseDelayMs: options.crashLoopBaseDelayMs } : {}),
       ...(options.crashLoopMaxDelayMs !== undefined ? { crashLoopMaxDelayMs: options.crashLoopMaxDelayMs } : {}),
     });

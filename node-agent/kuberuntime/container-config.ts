@@ -5,6 +5,8 @@
  */
 import type { Container, EnvVar, Pod, VolumeMount } from '../../shared/api/core-v1.ts';
 import { parseQuantityExact, quantityToNumber } from '../../shared/api/quantity.ts';
+import { isNotFound } from '../../shared/errors/status-error.ts';
+import type { ConfigMapData, PodObjectGetter, SecretData } from '../configmap-secret/object-manager.ts';
 import type { ContainerConfig, KeyValue, Mount, MountPropagation, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/services.ts';
 import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.ts';
 import { containerResources } from './resources.ts';
@@ -183,15 +185,91 @@ export function resourceFieldRefValue(container: Container, resource: string, di
   return String(Math.ceil(v / (div || 1)));
 }
 
-/** makeEnvironmentVariables: spec env in order, each value expanded against the ones before it. */
-export function makeEnvironment(pod: Pod, container: Container, ctx: EnvContext): KeyValue[] {
-  if (container.envFrom?.length) throw new ContainerConfigError('envFrom (configMapRef/secretRef) is not supported by the kubelab node agent');
+/** utilvalidation.IsEnvVarName (the C identifier rule plus `-` and `.`). */
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+export interface EnvSources {
+  /** Reads the pod's Secrets and ConfigMaps (kubelet's secret and configMap managers). */
+  objects?: PodObjectGetter;
+  /** envFrom keys that are not valid variable names were skipped: InvalidEnvironmentVariableNames event. */
+  onInvalidKeys?: (message: string) => void;
+}
+
+/**
+ * makeEnvironmentVariables: `envFrom` sources first (their valid keys, with the prefix), then `env` in order
+ * (overriding), each value expanded against the variables before it. A missing Secret or ConfigMap or key
+ * is an error (CreateContainerConfigError) unless optional; messages as kubelet's:
+ * `secret "s" not found`, `couldn't find key k in Secret ns/s`.
+ */
+export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvContext, sources: EnvSources = {}): Promise<KeyValue[]> {
+  const ns = pod.metadata.namespace ?? '';
   const values = new Map<string, string>();
   const order: string[] = [];
   const set = (k: string, v: string) => {
     if (!values.has(k)) order.push(k);
     values.set(k, v);
   };
+  const secrets = new Map<string, SecretData>();
+  const configMaps = new Map<string, ConfigMapData>();
+  const objects = sources.objects;
+  const getSecret = async (name: string): Promise<SecretData> => {
+    let s = secrets.get(name);
+    if (!s) {
+      if (!objects) throw new ContainerConfigError(`couldn't get secret ${ns}/${name}, no kubeClient defined`);
+      s = await objects.getSecret(ns, name);
+      secrets.set(name, s);
+    }
+    return s;
+  };
+  const getConfigMap = async (name: string): Promise<ConfigMapData> => {
+    let c = configMaps.get(name);
+    if (!c) {
+      if (!objects) throw new ContainerConfigError(`couldn't get configMap ${ns}/${name}, no kubeClient defined`);
+      c = await objects.getConfigMap(ns, name);
+      configMaps.set(name, c);
+    }
+    return c;
+  };
+  /** undefined: optional and not found. */
+  const orOptional = async <T>(get: () => Promise<T>, optional: boolean | undefined): Promise<T | undefined> => {
+    try {
+      return await get();
+    } catch (err) {
+      if (optional && isNotFound(err)) return undefined;
+      throw err;
+    }
+  };
+  for (const from of container.envFrom ?? []) {
+    let data: Record<string, string>;
+    let what: string;
+    let name: string;
+    if (from.configMapRef) {
+      name = from.configMapRef.name ?? '';
+      what = 'configMap';
+      const cm = await orOptional(() => getConfigMap(name), from.configMapRef.optional);
+      if (!cm) continue;
+      data = cm.data ?? {};
+    } else if (from.secretRef) {
+      name = from.secretRef.name ?? '';
+      what = 'secret';
+      const s = await orOptional(() => getSecret(name), from.secretRef.optional);
+      if (!s) continue;
+      data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
+    } else continue;
+    const invalid: string[] = [];
+    for (const [key, v] of Object.entries(data)) {
+      const k = (from.prefix ?? '') + key;
+      if (!ENV_VAR_NAME.test(k)) {
+        invalid.push(k);
+        continue;
+      }
+      set(k, v);
+    }
+    if (invalid.length) {
+      invalid.sort();
+      sources.onInvalidKeys?.(`Keys [${invalid.join(', ')}] from the EnvFrom ${what} ${ns}/${name} were skipped since they are considered invalid environment variable names.`);
+    }
+  }
   for (const e of container.env ?? ([] as EnvVar[])) {
     let v: string;
     if (e.valueFrom) {
@@ -199,11 +277,25 @@ export function makeEnvironment(pod: Pod, container: Container, ctx: EnvContext)
       if (f.fieldRef) v = fieldRefValue(pod, f.fieldRef.fieldPath, ctx);
       else if (f.resourceFieldRef) v = resourceFieldRefValue(container, f.resourceFieldRef.resource, f.resourceFieldRef.divisor, ctx.allocatable);
       else if (f.configMapKeyRef) {
-        if (f.configMapKeyRef.optional) continue;
-        throw new ContainerConfigError(`configmap "${f.configMapKeyRef.name ?? ''}" not found`);
+        const ref = f.configMapKeyRef;
+        const cm = await orOptional(() => getConfigMap(ref.name ?? ''), ref.optional);
+        if (!cm) continue;
+        const found = cm.data?.[ref.key];
+        if (found === undefined) {
+          if (ref.optional) continue;
+          throw new ContainerConfigError(`couldn't find key ${ref.key} in ConfigMap ${ns}/${ref.name ?? ''}`);
+        }
+        v = found;
       } else if (f.secretKeyRef) {
-        if (f.secretKeyRef.optional) continue;
-        throw new ContainerConfigError(`secret "${f.secretKeyRef.name ?? ''}" not found`);
+        const ref = f.secretKeyRef;
+        const s = await orOptional(() => getSecret(ref.name ?? ''), ref.optional);
+        if (!s) continue;
+        const found = s.data?.[ref.key];
+        if (found === undefined) {
+          if (ref.optional) continue;
+          throw new ContainerConfigError(`couldn't find key ${ref.key} in Secret ${ns}/${ref.name ?? ''}`);
+        }
+        v = Buffer.from(found, 'base64').toString('utf8');
       } else v = '';
     } else {
       v = expandVars(e.value ?? '', (n) => values.get(n));

@@ -41,6 +41,7 @@ import { podRef } from '../events/event-recorder.ts';
 import { ImageError, type ImageManager } from '../images/image-manager.ts';
 import type { HandlerRunner } from '../lifecycle/handler-runner.ts';
 import type { MountedVolume, VolumeManager } from '../volume/volume-manager.ts';
+import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import { formatDuration } from '../util/time.ts';
 import { computePodActions, type KillReason, type PodActions, type ProbeResult } from './compute-pod-actions.ts';
 import {
@@ -116,6 +117,8 @@ export interface RuntimeManagerOptions {
   allocatable: { cpu: number; memory: number };
   /** `<prefix>/pod<uid>` for a pod. */
   cgroupParent: (uid: string) => string;
+  /** Secrets and ConfigMaps for env valueFrom / envFrom. */
+  objects?: PodObjectGetter;
   /** CrashLoopBackOff start. @default 10000 */
   crashLoopBaseDelayMs?: number;
   /** @default 300000 */
@@ -403,7 +406,10 @@ export class KubeRuntimeManager {
     const restartCount = prev ? prev.restartCount + 1 : 0;
     let containerId: string;
     try {
-      const env = makeEnvironment(pod, c, this.#envContext(pod, x.podIPs));
+      const env = await makeEnvironment(pod, c, this.#envContext(pod, x.podIPs), {
+        ...(this.#o.objects ? { objects: this.#o.objects } : {}),
+        onInvalidKeys: (message) => this.#recorder?.event(podRef(pod), 'Warning', 'InvalidEnvironmentVariableNames', message),
+      });
       const mounts = await makeMounts(c, async (vm) => {
         const v = x.volumes.get(vm.name);
         if (!v) throw new ContainerConfigError(`cannot find volume "${vm.name}" to mount into container "${c.name}"`);

@@ -1,0 +1,94 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Container, Pod } from '../../shared/api/core-v1.ts';
+import { newNotFound } from '../../shared/errors/status-error.ts';
+import type { ConfigMapData, PodObjectGetter, SecretData } from '../configmap-secret/object-manager.ts';
+import { ContainerConfigError, makeEnvironment, type EnvContext } from './container-config.ts';
+
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+const ctx: EnvContext = { nodeName: 'n1', hostIP: '10.0.0.1', podIPs: ['10.1.0.5'], allocatable: { cpu: 2, memory: 1 << 30 } };
+const pod: Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' }, spec: { containers: [] } };
+
+function objects(secrets: Record<string, Record<string, string>>, cms: Record<string, Record<string, string>>): PodObjectGetter & { reads: string[] } {
+  const reads: string[] = [];
+  return {
+    reads,
+    getSecret: async (_ns, name): Promise<SecretData> => {
+      reads.push(`secret/${name}`);
+      const d = secrets[name];
+      if (!d) throw newNotFound('secret', name);
+      return { metadata: { name }, data: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, b64(v)])) };
+    },
+    getConfigMap: async (_ns, name): Promise<ConfigMapData> => {
+      reads.push(`configmap/${name}`);
+      const d = cms[name];
+      if (!d) throw newNotFound('configmap', name);
+      return { metadata: { name }, data: d };
+    },
+  };
+}
+
+const env = (c: Partial<Container>, o: PodObjectGetter, onInvalidKeys?: (m: string) => void) =>
+  makeEnvironment(pod, { name: 'c', image: 'i', ...c }, ctx, { objects: o, ...(onInvalidKeys ? { onInvalidKeys } : {}) });
+
+test('secretKeyRef and configMapKeyRef: values (secrets decoded), $(VAR) expansion, one read per object', async () => {
+  const o = objects({ db: { password: 'pw', user: 'admin' } }, { cfg: { mode: 'fast' } });
+  const out = await env(
+    {
+      env: [
+        { name: 'USER', valueFrom: { secretKeyRef: { name: 'db', key: 'user' } } },
+        { name: 'PASS', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+        { name: 'MODE', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'mode' } } },
+        { name: 'DSN', value: '$(USER):$(PASS)@db?$(MODE)' },
+      ],
+    },
+    o,
+  );
+  assert.deepEqual(out, [
+    { key: 'USER', value: 'admin' },
+    { key: 'PASS', value: 'pw' },
+    { key: 'MODE', value: 'fast' },
+    { key: 'DSN', value: 'admin:pw@db?fast' },
+  ]);
+  assert.deepEqual(o.reads, ['secret/db', 'configmap/cfg']);
+});
+
+test('missing objects and keys: kubelet messages unless optional', async () => {
+  const o = objects({ db: { user: 'admin' } }, { cfg: {} });
+  await assert.rejects(env({ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'db', key: 'nope' } } }] }, o), (e: Error) => e instanceof ContainerConfigError && e.message === "couldn't find key nope in Secret ns/db");
+  await assert.rejects(env({ env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k' } } }] }, o), (e: Error) => e.message === "couldn't find key k in ConfigMap ns/cfg");
+  await assert.rejects(env({ env: [{ name: 'X', valueFrom: { secretKeyRef: { name: 'gone', key: 'k' } } }] }, o), (e: Error) => e.message === 'secret "gone" not found');
+  await assert.rejects(env({ envFrom: [{ configMapRef: { name: 'gone' } }] }, o), (e: Error) => e.message === 'configmap "gone" not found');
+  const out = await env(
+    {
+      envFrom: [{ secretRef: { name: 'gone', optional: true } }],
+      env: [
+        { name: 'A', valueFrom: { secretKeyRef: { name: 'gone', key: 'k', optional: true } } },
+        { name: 'B', valueFrom: { secretKeyRef: { name: 'db', key: 'nope', optional: true } } },
+        { name: 'C', value: 'c' },
+      ],
+    },
+    o,
+  );
+  assert.deepEqual(out, [{ key: 'C', value: 'c' }]);
+});
+
+test('envFrom: all keys with the prefix, env overrides, invalid names skipped with an event', async () => {
+  const o = objects({ s: { TOKEN: 't', '1bad': 'x' } }, { cfg: { LEVEL: 'debug', 'bad key': 'x', 'my.dotted-name': 'ok' } });
+  const events: string[] = [];
+  const out = await env(
+    {
+      envFrom: [{ configMapRef: { name: 'cfg' } }, { secretRef: { name: 's' }, prefix: 'S_' }],
+      env: [{ name: 'LEVEL', value: 'info' }],
+    },
+    o,
+    (m) => events.push(m),
+  );
+  assert.deepEqual(out, [
+    { key: 'LEVEL', value: 'info' },
+    { key: 'my.dotted-name', value: 'ok' },
+    { key: 'S_TOKEN', value: 't' },
+    { key: 'S_1bad', value: 'x' },
+  ]);
+  assert.deepEqual(events, ['Keys [bad key] from the EnvFrom configMap ns/cfg were skipped since they are considered invalid environment variable names.']);
+});
