@@ -31,7 +31,7 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
   const resources = core.versions[0]!.resources ?? [];
   assert.deepEqual(
     resources.map((r) => r.resource),
-    ['bindings', 'events', 'namespaces', 'nodes', 'pods', 'services'],
+    ['bindings', 'configmaps', 'events', 'namespaces', 'nodes', 'pods', 'secrets', 'serviceaccounts', 'services'],
   );
   const pods = resources.find((r) => r.resource === 'pods');
   assert.equal(
@@ -56,13 +56,25 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
 });
 
 test('GET /apis aggregated: one named item per group; an empty registry gives no items', () => {
-  const doc = aggregatedDiscovery('apis', 'v2', new ResourceRegistry(BUILTIN_RESOURCES.filter((r) => r.group === '' || r.group === 'coordination.k8s.io')));
+  const doc = aggregatedDiscovery('apis');
+  assert.ok(JSON.stringify(doc).startsWith('{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":['));
+  assert.deepEqual(
+    doc.items.map((i) => i.metadata.name),
+    ['authentication.k8s.io', 'certificates.k8s.io', 'coordination.k8s.io'],
+  );
   assert.equal(
-    JSON.stringify(doc),
-    '{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[' +
-      '{"metadata":{"name":"coordination.k8s.io","creationTimestamp":null},"versions":[{"version":"v1","resources":[' +
+    JSON.stringify(doc.items.find((i) => i.metadata.name === 'coordination.k8s.io')),
+    '{"metadata":{"name":"coordination.k8s.io","creationTimestamp":null},"versions":[{"version":"v1","resources":[' +
       '{"resource":"leases","responseKind":{"group":"","version":"","kind":"Lease"},"scope":"Namespaced","singularResource":"lease",' +
-      '"verbs":["create","delete","deletecollection","get","list","patch","update","watch"]}],"freshness":"Current"}]}]}',
+      '"verbs":["create","delete","deletecollection","get","list","patch","update","watch"]}],"freshness":"Current"}]}',
+  );
+  assert.equal(
+    JSON.stringify(doc.items.find((i) => i.metadata.name === 'certificates.k8s.io')),
+    '{"metadata":{"name":"certificates.k8s.io","creationTimestamp":null},"versions":[{"version":"v1","resources":[' +
+      '{"resource":"certificatesigningrequests","responseKind":{"group":"","version":"","kind":"CertificateSigningRequest"},"scope":"Cluster",' +
+      '"singularResource":"certificatesigningrequest","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["csr"],' +
+      '"subresources":[{"subresource":"approval","responseKind":{"group":"","version":"","kind":"CertificateSigningRequest"},"verbs":["get","patch","update"]},' +
+      '{"subresource":"status","responseKind":{"group":"","version":"","kind":"CertificateSigningRequest"},"verbs":["get","patch","update"]}]}],"freshness":"Current"}]}',
   );
   const coreOnly = new ResourceRegistry(BUILTIN_RESOURCES.filter((r) => r.group === ''));
   assert.equal(JSON.stringify(aggregatedDiscovery('apis', 'v2', coreOnly)), '{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":[]}');

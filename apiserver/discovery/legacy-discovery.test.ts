@@ -12,9 +12,16 @@ test('GET /api: APIVersions without apiVersion, with the server address for 0.0.
 });
 
 test('GET /apis and /apis/<group>', () => {
+  const list = apiGroupList();
+  assert.ok(JSON.stringify(list).startsWith('{"kind":"APIGroupList","apiVersion":"v1","groups":['));
+  // kube-apiserver's group priority order.
+  assert.deepEqual(
+    list.groups.map((g) => g.name),
+    ['authentication.k8s.io', 'certificates.k8s.io', 'coordination.k8s.io'],
+  );
   assert.equal(
-    JSON.stringify(apiGroupList(new ResourceRegistry(BUILTIN_RESOURCES.filter((r) => r.group === '' || r.group === 'coordination.k8s.io')))),
-    '{"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"coordination.k8s.io","versions":[{"groupVersion":"coordination.k8s.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"coordination.k8s.io/v1","version":"v1"}}]}',
+    JSON.stringify(list.groups.find((g) => g.name === 'coordination.k8s.io')),
+    '{"name":"coordination.k8s.io","versions":[{"groupVersion":"coordination.k8s.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"coordination.k8s.io/v1","version":"v1"}}',
   );
   assert.equal(
     JSON.stringify(apiGroup('coordination.k8s.io')),
@@ -33,6 +40,13 @@ test('GET /apis/coordination.k8s.io/v1 is byte-identical to a real kube-apiserve
     '{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"coordination.k8s.io/v1","resources":[{"name":"leases","singularName":"lease","namespaced":true,"kind":"Lease","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"storageVersionHash":"gqkMMb/YqFM="}]}',
   );
   assert.equal(apiResourceList('coordination.k8s.io', 'v1beta1'), undefined);
+  assert.equal(
+    JSON.stringify(apiResourceList('certificates.k8s.io', 'v1')),
+    '{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"certificates.k8s.io/v1","resources":[' +
+      '{"name":"certificatesigningrequests","singularName":"certificatesigningrequest","namespaced":false,"kind":"CertificateSigningRequest","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["csr"],"storageVersionHash":"95fRKMXA+00="},' +
+      '{"name":"certificatesigningrequests/approval","singularName":"","namespaced":false,"kind":"CertificateSigningRequest","verbs":["get","patch","update"]},' +
+      '{"name":"certificatesigningrequests/status","singularName":"","namespaced":false,"kind":"CertificateSigningRequest","verbs":["get","patch","update"]}]}',
+  );
   assert.equal(apiResourceList('', 'v2'), undefined);
 });
 
@@ -45,6 +59,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     list.resources.map((r) => r.name),
     [
       'bindings',
+      'configmaps',
       'events',
       'namespaces',
       'namespaces/finalize',
@@ -58,12 +73,16 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
       'pods/log',
       'pods/portforward',
       'pods/status',
+      'secrets',
+      'serviceaccounts',
+      'serviceaccounts/token',
       'services',
     ],
   );
   // Each entry below is verbatim from a real 1.31 /api/v1 response.
   const real = [
     '{"name":"bindings","singularName":"binding","namespaced":true,"kind":"Binding","verbs":["create"]}',
+    '{"name":"configmaps","singularName":"configmap","namespaced":true,"kind":"ConfigMap","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["cm"],"storageVersionHash":"qFsyl6wFWjQ="}',
     '{"name":"events","singularName":"event","namespaced":true,"kind":"Event","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["ev"],"storageVersionHash":"r2yiGXH7wu8="}',
     '{"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["create","delete","get","list","patch","update","watch"],"shortNames":["ns"],"storageVersionHash":"Q3oi5N2YM8M="}',
     '{"name":"namespaces/finalize","singularName":"","namespaced":false,"kind":"Namespace","verbs":["update"]}',
@@ -77,6 +96,9 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     '{"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]}',
     '{"name":"pods/portforward","singularName":"","namespaced":true,"kind":"PodPortForwardOptions","verbs":["create","get"]}',
     '{"name":"pods/status","singularName":"","namespaced":true,"kind":"Pod","verbs":["get","patch","update"]}',
+    '{"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"storageVersionHash":"S6u1pOWzb84="}',
+    '{"name":"serviceaccounts","singularName":"serviceaccount","namespaced":true,"kind":"ServiceAccount","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["sa"],"storageVersionHash":"pbx9ZvyFpBE="}',
+    '{"name":"serviceaccounts/token","singularName":"","namespaced":true,"group":"authentication.k8s.io","version":"v1","kind":"TokenRequest","verbs":["create"]}',
     '{"name":"services","singularName":"service","namespaced":true,"kind":"Service","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["svc"],"categories":["all"],"storageVersionHash":"0/CO1lhkEBI="}',
   ];
   assert.deepEqual(list.resources.map((r) => JSON.stringify(r)), real);

@@ -16,14 +16,20 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
   if (!namespaced && ns && info.resource !== 'namespaces') throw notFound();
 
   if (info.subresource) {
-    if (info.subresource === 'status' && entry.statusStrategy) {
+    const subStrategy =
+      info.subresource === 'status'
+        ? entry.statusStrategy
+        : entry.updateSubresources && Object.hasOwn(entry.updateSubresources, info.subresource)
+          ? entry.updateSubresources[info.subresource]
+          : undefined;
+    if (subStrategy) {
       switch (info.verb) {
         case 'get':
           return handleGet(ctx);
         case 'update':
-          return handleUpdate(ctx, entry.statusStrategy);
+          return handleUpdate(ctx, subStrategy);
         case 'patch':
-          return handlePatch(ctx, entry.statusStrategy);
+          return handlePatch(ctx, subStrategy);
         default:
           throw methodNotAllowed();
       }

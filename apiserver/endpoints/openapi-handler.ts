@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { documentHash, openApiDocument, openApiRoot } from '../openapi/openapi-document.ts';
-import type { GroupVersion } from '../openapi/schemas.ts';
+import { KINDS_BY_GROUP_VERSION, type GroupVersion } from '../openapi/schemas.ts';
 import { writeJSON } from './handlers/response.ts';
 import type { NonResourceHandler } from '../server/server.ts';
 
@@ -9,7 +9,7 @@ import type { NonResourceHandler } from '../server/server.ts';
  * themselves, built once from the schema source. Hashed URLs are immutable, as kube-apiserver marks them.
  */
 export function openapiHandler(): NonResourceHandler {
-  const gvs: GroupVersion[] = ['v1', 'coordination.k8s.io/v1'];
+  const gvs = Object.keys(KINDS_BY_GROUP_VERSION) as GroupVersion[];
   let built: { root: string; docs: Map<string, { body: string; hash: string }> } | undefined;
   const build = () => {
     if (built) return built;

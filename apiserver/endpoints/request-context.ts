@@ -15,6 +15,8 @@ export interface ServedResource {
   verbs?: Partial<Record<string, SubresourceHandler>>;
   /** The status subresource's strategy, when the resource has one. */
   statusStrategy?: UpdateStrategy;
+  /** Other subresources served like `status` (get, update, patch) with their own strategy: CSR `approval`. */
+  updateSubresources?: Record<string, UpdateStrategy>;
   /** Other subresources (binding, log, exec, ...) by name. */
   subresources?: Record<string, SubresourceHandler>;
   /** WebSocket subresources (exec, attach, portforward) by name. */

@@ -18,6 +18,7 @@ export type Schema = { [keyword: string]: unknown };
 export const REF_PREFIX = '#/components/schemas/';
 const CORE = 'io.k8s.api.core.v1.';
 const COORD = 'io.k8s.api.coordination.v1.';
+const CERTS = 'io.k8s.api.certificates.v1.';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -76,6 +77,9 @@ const refArr = (name: string, description: string, e: ListExt = { listType: 'ato
   arrOf({ allOf: [refTo(name)], default: {} }, description, e);
 
 const strMap = (description: string): Schema => ({ type: 'object', additionalProperties: { type: 'string', default: '' }, description });
+/** map[string][]byte: base64 strings. */
+const bytesMap = (description: string): Schema => ({ type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description });
+const bytesField = (description: string): Schema => ({ type: 'string', format: 'byte', description });
 const quantityMap = (description: string): Schema => ({ type: 'object', additionalProperties: refTo(QUANTITY), description });
 
 function obj(description: string, properties: Record<string, Schema>, required?: string[], extra: Schema = {}): Schema {
@@ -1464,6 +1468,59 @@ Object.assign(core, {
   [`${CORE}ServiceList`]: listKind('', 'v1', 'ServiceList', `${CORE}Service`, 'ServiceList holds a list of services.'),
 });
 
+// ---- core/v1: Secret, ConfigMap, ServiceAccount ----
+
+Object.assign(core, {
+  [`${CORE}Secret`]: kindObject(
+    '',
+    'v1',
+    'Secret',
+    'Secret holds secret data of a certain type. The total bytes of the values in the Data field must be less than MaxSecretSize bytes.',
+    {
+      data: bytesMap(
+        "Data contains the secret data. Each key must consist of alphanumeric characters, '-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, representing the arbitrary (possibly non-string) data value here. Described in https://tools.ietf.org/html/rfc4648#section-4",
+      ),
+      immutable: bool('Immutable, if set to true, ensures that data stored in the Secret cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.'),
+      stringData: strMap(
+        'stringData allows specifying non-binary secret data in string form. It is provided as a write-only input field for convenience. All keys and values are merged into the data field on write, overwriting any existing values. The stringData field is never output when reading from the API.',
+      ),
+      type: str('Used to facilitate programmatic handling of secret data. More info: https://kubernetes.io/docs/concepts/configuration/secret/#secret-types'),
+    },
+  ),
+  [`${CORE}SecretList`]: listKind('', 'v1', 'SecretList', `${CORE}Secret`, 'SecretList is a list of Secret.'),
+  [`${CORE}ConfigMap`]: kindObject('', 'v1', 'ConfigMap', 'ConfigMap holds configuration data for pods to consume.', {
+    binaryData: bytesMap(
+      "BinaryData contains the binary data. Each key must consist of alphanumeric characters, '-', '_' or '.'. BinaryData can contain byte sequences that are not in the UTF-8 range. The keys stored in BinaryData must not overlap with the ones in the Data field, this is enforced during validation process.",
+    ),
+    data: strMap(
+      "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the BinaryData field. The keys stored in Data must not overlap with the keys in the BinaryData field, this is enforced during validation process.",
+    ),
+    immutable: bool('Immutable, if set to true, ensures that data stored in the ConfigMap cannot be updated (only object metadata can be modified). If not set to true, the field can be modified at any time. Defaulted to nil.'),
+  }),
+  [`${CORE}ConfigMapList`]: listKind('', 'v1', 'ConfigMapList', `${CORE}ConfigMap`, 'ConfigMapList is a resource containing a list of ConfigMap objects.'),
+  [`${CORE}ServiceAccount`]: kindObject(
+    '',
+    'v1',
+    'ServiceAccount',
+    'ServiceAccount binds together: * a name, understood by users, and perhaps by peripheral systems, for an identity * a principal that can be authenticated and authorized * a set of secrets',
+    {
+      automountServiceAccountToken: bool(
+        'AutomountServiceAccountToken indicates whether pods running as this service account should have an API token automatically mounted. Can be overridden at the pod level.',
+      ),
+      imagePullSecrets: refArr(
+        `${CORE}LocalObjectReference`,
+        'ImagePullSecrets is a list of references to secrets in the same namespace to use for pulling any images in pods that reference this ServiceAccount.',
+      ),
+      secrets: refArr(
+        `${CORE}ObjectReference`,
+        'Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use. This field should not be used to find auto-generated service account token secrets for use outside of pods; tokens can be requested directly using the TokenRequest API. More info: https://kubernetes.io/docs/concepts/configuration/secret',
+        { listType: 'map', mapKeys: ['name'], mergeKey: 'name', strategy: 'merge' },
+      ),
+    },
+  ),
+  [`${CORE}ServiceAccountList`]: listKind('', 'v1', 'ServiceAccountList', `${CORE}ServiceAccount`, 'ServiceAccountList is a list of ServiceAccount objects'),
+});
+
 meta[`${META}Condition`] = obj(
   'Condition contains details for one aspect of the current state of this API Resource.',
   {
@@ -1495,12 +1552,75 @@ const coordination: Record<string, Schema> = {
   [`${COORD}LeaseList`]: listKind('coordination.k8s.io', 'v1', 'LeaseList', `${COORD}Lease`, 'LeaseList is a list of Lease objects.'),
 };
 
+// ---- certificates.k8s.io/v1 ----
+
+const certificates: Record<string, Schema> = {
+  [`${CERTS}CertificateSigningRequestSpec`]: obj(
+    'CertificateSigningRequestSpec contains the certificate request.',
+    {
+      expirationSeconds: int32('expirationSeconds is the requested duration of validity of the issued certificate. The minimum valid value is 600 (10 minutes).'),
+      extra: {
+        type: 'object',
+        additionalProperties: { type: 'array', items: { type: 'string', default: '' } },
+        description: 'extra contains extra attributes of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.',
+      },
+      groups: strArr('groups contains group membership of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.'),
+      request: bytesField('request contains an x509 certificate signing request encoded in a "CERTIFICATE REQUEST" PEM block. When serialized as JSON or YAML, the data is additionally base64-encoded.'),
+      signerName: strDef('signerName indicates the requested signer, and is a qualified name. List/watch requests for CertificateSigningRequests can filter on this field using a "spec.signerName=NAME" fieldSelector.'),
+      uid: str('uid contains the uid of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.'),
+      usages: strArr('usages specifies a set of key usages requested in the issued certificate. Requests for TLS client certificates typically request: "digital signature", "key encipherment", "client auth".'),
+      username: str('username contains the name of the user that created the CertificateSigningRequest. Populated by the API server on creation and immutable.'),
+    },
+    ['request', 'signerName'],
+  ),
+  [`${CERTS}CertificateSigningRequestCondition`]: obj(
+    'CertificateSigningRequestCondition describes a condition of a CertificateSigningRequest object',
+    {
+      lastTransitionTime: time('lastTransitionTime is the time the condition last transitioned from one status to another. If unset, when a new condition type is added or an existing condition\'s status is changed, the server defaults this to the current time.'),
+      lastUpdateTime: time('lastUpdateTime is the time of the last update to this condition'),
+      message: str('message contains a human readable message with details about the request state'),
+      reason: str('reason indicates a brief reason for the request state'),
+      status: strDef('status of the condition, one of True, False, Unknown. Approved, Denied, and Failed conditions may not be "False" or "Unknown".'),
+      type: strDef('type of the condition. Known conditions are "Approved", "Denied", and "Failed".'),
+    },
+    ['type', 'status'],
+  ),
+  [`${CERTS}CertificateSigningRequestStatus`]: obj('CertificateSigningRequestStatus contains conditions used to indicate approved/denied/failed status of the request, and the issued certificate.', {
+    certificate: {
+      ...bytesField('certificate is populated with an issued certificate by the signer after an Approved condition is present. This field is set via the /status subresource.'),
+      'x-kubernetes-list-type': 'atomic',
+    },
+    conditions: refArr(`${CERTS}CertificateSigningRequestCondition`, 'conditions applied to the request. Known conditions are "Approved", "Denied", and "Failed".', {
+      listType: 'map',
+      mapKeys: ['type'],
+    }),
+  }),
+  [`${CERTS}CertificateSigningRequest`]: kindObject(
+    'certificates.k8s.io',
+    'v1',
+    'CertificateSigningRequest',
+    'CertificateSigningRequest objects provide a mechanism to obtain x509 certificates by submitting a certificate signing request, and having it asynchronously approved and issued.',
+    {
+      spec: refV(`${CERTS}CertificateSigningRequestSpec`, 'spec contains the certificate request, and is immutable after creation. Only the request, signerName, expirationSeconds, and usages fields can be set on creation.'),
+      status: refV(`${CERTS}CertificateSigningRequestStatus`, 'status contains information about whether the request is approved or denied, and the certificate issued by the signer, or the failure condition indicating signer failure.'),
+    },
+    ['spec'],
+  ),
+  [`${CERTS}CertificateSigningRequestList`]: listKind(
+    'certificates.k8s.io',
+    'v1',
+    'CertificateSigningRequestList',
+    `${CERTS}CertificateSigningRequest`,
+    'CertificateSigningRequestList is a collection of CertificateSigningRequest objects',
+  ),
+};
+
 // ---- the registry ----
 
 /** Every definition, keyed by its OpenAPI name. Treat as read-only. */
-export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...coordination });
+export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination });
 
-export type GroupVersion = 'v1' | 'coordination.k8s.io/v1';
+export type GroupVersion = 'v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1';
 
 /** Served kinds per group-version, with their definition names. */
 export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Record<string, string>>>> = {
@@ -1516,6 +1636,19 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     EventList: `${CORE}EventList`,
     Service: `${CORE}Service`,
     ServiceList: `${CORE}ServiceList`,
+    Secret: `${CORE}Secret`,
+    SecretList: `${CORE}SecretList`,
+    ConfigMap: `${CORE}ConfigMap`,
+    ConfigMapList: `${CORE}ConfigMapList`,
+    ServiceAccount: `${CORE}ServiceAccount`,
+    ServiceAccountList: `${CORE}ServiceAccountList`,
+    Status: `${META}Status`,
+    DeleteOptions: `${META}DeleteOptions`,
+    WatchEvent: `${META}WatchEvent`,
+  },
+  'certificates.k8s.io/v1': {
+    CertificateSigningRequest: `${CERTS}CertificateSigningRequest`,
+    CertificateSigningRequestList: `${CERTS}CertificateSigningRequestList`,
     Status: `${META}Status`,
     DeleteOptions: `${META}DeleteOptions`,
     WatchEvent: `${META}WatchEvent`,
@@ -1531,12 +1664,13 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
 
 /**
  * The definition name for a kind: accepts a definition name as is ("io.k8s.api.core.v1.Pod"), else looks the
- * kind up in the given apiVersion (default: core v1, then coordination.k8s.io/v1).
+ * kind up in the given apiVersion (default: every served group-version in order, core v1 first).
  */
 export function schemaNameFor(kind: string, apiVersion?: string): string | undefined {
   if (kind in SCHEMAS) return kind;
-  if (apiVersion === 'v1' || apiVersion === 'coordination.k8s.io/v1') return KINDS_BY_GROUP_VERSION[apiVersion][kind];
-  return KINDS_BY_GROUP_VERSION.v1[kind] ?? KINDS_BY_GROUP_VERSION['coordination.k8s.io/v1'][kind];
+  if (apiVersion !== undefined && Object.hasOwn(KINDS_BY_GROUP_VERSION, apiVersion)) return KINDS_BY_GROUP_VERSION[apiVersion as GroupVersion][kind];
+  for (const kinds of Object.values(KINDS_BY_GROUP_VERSION)) if (Object.hasOwn(kinds, kind)) return kinds[kind];
+  return undefined;
 }
 
 function collectRefs(value: unknown, out: Set<string>): void {

@@ -3,6 +3,7 @@ import { newBadRequest } from '../../shared/errors/status-error.ts';
 import { groupVersionString, resourceRegistry } from '../registry/resource-registry.ts';
 import { OBJECT_META_CREATION_TIMESTAMP, OBJECT_META_NAME } from './column-descriptions.ts';
 import { eventPrinter } from './event-printer.ts';
+import { certificateSigningRequestPrinter, configMapPrinter, secretPrinter, serviceAccountPrinter } from './identity-printers.ts';
 import { parseTimestamp } from './human-duration.ts';
 import { leasePrinter } from './lease-printer.ts';
 import { namespacePrinter } from './namespace-printer.ts';
@@ -74,6 +75,10 @@ const PRINTERS = new Map<string, ResourcePrinter>([
   ['/namespaces', namespacePrinter],
   ['/events', eventPrinter],
   ['/services', servicePrinter],
+  ['/secrets', secretPrinter],
+  ['/configmaps', configMapPrinter],
+  ['/serviceaccounts', serviceAccountPrinter],
+  ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestPrinter],
   ['coordination.k8s.io/leases', leasePrinter],
 ]);
 

@@ -23,6 +23,14 @@ import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_N
 import { eventStrategy } from './core/event/strategy.ts';
 import { serviceStrategy } from './core/service/strategy.ts';
 import { leaseStrategy } from './coordination/lease/strategy.ts';
+import { secretStrategy } from './core/secret/strategy.ts';
+import { configMapStrategy } from './core/configmap/strategy.ts';
+import { serviceAccountStrategy } from './core/serviceaccount/strategy.ts';
+import {
+  certificateSigningRequestApprovalStrategy,
+  certificateSigningRequestStatusStrategy,
+  certificateSigningRequestStrategy,
+} from './certificates/certificatesigningrequest/strategy.ts';
 import { resourceRegistry } from './resource-registry.ts';
 import { updateManagedFields } from '../fieldmanager/field-manager.ts';
 import type { WriteContext } from './generic/store.ts';
@@ -46,6 +54,8 @@ interface ResourceSpec {
   keyRoot: string;
   strategy: CreateStrategy & UpdateStrategy;
   statusStrategy?: UpdateStrategy;
+  /** Other get/update/patch subresources with their own strategy (certificatesigningrequests/approval). */
+  subresourceStrategies?: Record<string, UpdateStrategy>;
   deleteStrategy?: DeleteStrategy;
 }
 
@@ -55,7 +65,19 @@ const SPECS: ResourceSpec[] = [
   { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
   { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy },
   { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy },
+  { group: '', version: 'v1', resource: 'secrets', keyRoot: '/secrets', strategy: secretStrategy },
+  { group: '', version: 'v1', resource: 'configmaps', keyRoot: '/configmaps', strategy: configMapStrategy },
+  { group: '', version: 'v1', resource: 'serviceaccounts', keyRoot: '/serviceaccounts', strategy: serviceAccountStrategy },
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', keyRoot: '/leases', strategy: leaseStrategy },
+  {
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    resource: 'certificatesigningrequests',
+    keyRoot: '/certificatesigningrequests',
+    strategy: certificateSigningRequestStrategy,
+    statusStrategy: certificateSigningRequestStatusStrategy,
+    subresourceStrategies: { approval: certificateSigningRequestApprovalStrategy },
+  },
 ];
 
 /**
@@ -140,6 +162,7 @@ export class Registry {
       this.#served.set(`${spec.group}/${spec.version}/${spec.resource}`, {
         store,
         statusStrategy: spec.statusStrategy,
+        ...(spec.subresourceStrategies ? { updateSubresources: spec.subresourceStrategies } : {}),
         watch: cacher,
         subresources: {},
       });

@@ -20,6 +20,10 @@ test('storage version hashes equal the ones a real kube-apiserver reports', () =
   assert.equal(storageVersionHash('', 'v1', 'Event'), 'r2yiGXH7wu8=');
   assert.equal(storageVersionHash('', 'v1', 'Service'), '0/CO1lhkEBI=');
   assert.equal(storageVersionHash('coordination.k8s.io', 'v1', 'Lease'), 'gqkMMb/YqFM=');
+  assert.equal(storageVersionHash('', 'v1', 'Secret'), 'S6u1pOWzb84=');
+  assert.equal(storageVersionHash('', 'v1', 'ConfigMap'), 'qFsyl6wFWjQ=');
+  assert.equal(storageVersionHash('', 'v1', 'ServiceAccount'), 'pbx9ZvyFpBE=');
+  assert.equal(storageVersionHash('certificates.k8s.io', 'v1', 'CertificateSigningRequest'), '95fRKMXA+00=');
   assert.equal(resourceRegistry.lookup('', 'v1', 'pods')?.storageVersionHash, 'xPOwRZ+Yhw8=');
   assert.equal(resourceRegistry.lookup('coordination.k8s.io', 'v1', 'leases')?.storageVersionHash, 'gqkMMb/YqFM=');
 });
@@ -73,6 +77,18 @@ test('the other core resources and leases', () => {
   assert.deepEqual(leases.shortNames, []);
   assert.equal(r.lookup('coordination.k8s.io', 'v1', 'pods'), undefined);
   assert.equal(r.lookup('', 'v2', 'pods'), undefined);
+  assert.deepEqual(r.lookup('', 'v1', 'secrets')?.shortNames, []);
+  assert.deepEqual(r.lookup('', 'v1', 'configmaps')?.shortNames, ['cm']);
+  assert.deepEqual(r.lookup('', 'v1', 'serviceaccounts')?.shortNames, ['sa']);
+  const csr = r.lookup('certificates.k8s.io', 'v1', 'certificatesigningrequests');
+  assert.ok(csr);
+  assert.equal(csr.namespaced, false);
+  assert.deepEqual(csr.shortNames, ['csr']);
+  assert.deepEqual(
+    csr.subresources.map((s) => `${s.name}:${s.verbs.join(',')}`),
+    ['approval:get,patch,update', 'status:get,patch,update'],
+  );
+  assert.deepEqual(r.lookupSubresource('', 'v1', 'serviceaccounts', 'token'), { name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] });
 });
 
 test('lookups by kind, user-typed names and group versions', () => {
@@ -98,7 +114,7 @@ test('lookups by kind, user-typed names and group versions', () => {
   assert.equal(r.servesGroupVersion('events.k8s.io', 'v1'), false);
   assert.deepEqual(
     r.resourcesIn('', 'v1').map((e) => e.resource),
-    ['pods', 'nodes', 'namespaces', 'events', 'services', 'bindings'],
+    ['pods', 'nodes', 'namespaces', 'events', 'services', 'secrets', 'configmaps', 'serviceaccounts', 'bindings'],
   );
 });
 

@@ -176,6 +176,40 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     categories: ['all'],
   },
   {
+    group: '',
+    version: 'v1',
+    resource: 'secrets',
+    singularName: 'secret',
+    kind: 'Secret',
+    listKind: 'SecretList',
+    namespaced: true,
+    verbs: ALL_VERBS,
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'configmaps',
+    singularName: 'configmap',
+    kind: 'ConfigMap',
+    listKind: 'ConfigMapList',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['cm'],
+  },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'serviceaccounts',
+    singularName: 'serviceaccount',
+    kind: 'ServiceAccount',
+    listKind: 'ServiceAccountList',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['sa'],
+    // TokenRequest (served when the API server has a signing key: apiserver/authentication/token-request.ts).
+    subresources: [{ name: 'token', kind: 'TokenRequest', group: 'authentication.k8s.io', version: 'v1', verbs: ['create'] }],
+  },
+  {
     // The top-level binding resource (POST /api/v1/namespaces/{ns}/bindings): create only, no storage hash.
     group: '',
     version: 'v1',
@@ -206,6 +240,22 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     namespaced: false,
     verbs: ['create'],
     storage: null,
+  },
+  {
+    // /apis lists groups in kube-apiserver's priority order: certificates.k8s.io before coordination.k8s.io.
+    group: 'certificates.k8s.io',
+    version: 'v1',
+    resource: 'certificatesigningrequests',
+    singularName: 'certificatesigningrequest',
+    kind: 'CertificateSigningRequest',
+    listKind: 'CertificateSigningRequestList',
+    namespaced: false,
+    verbs: ALL_VERBS,
+    shortNames: ['csr'],
+    subresources: [
+      { name: 'approval', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS },
+      { name: 'status', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS },
+    ],
   },
   {
     group: 'coordination.k8s.io',

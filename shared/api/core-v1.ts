@@ -752,3 +752,63 @@ export const LABEL_METADATA_NAME = 'kubernetes.io/metadata.name';
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
 export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
 export const TERMINATION_MESSAGE_PATH_DEFAULT = '/dev/termination-log';
+
+// ---- identity objects: Secret, ConfigMap, ServiceAccount ----
+
+/** Secret types (core/v1 SecretType) and the keys their validation requires. */
+export const SECRET_TYPE_OPAQUE = 'Opaque';
+export const SECRET_TYPE_SERVICE_ACCOUNT_TOKEN = 'kubernetes.io/service-account-token';
+export const SECRET_TYPE_DOCKERCFG = 'kubernetes.io/dockercfg';
+export const SECRET_TYPE_DOCKER_CONFIG_JSON = 'kubernetes.io/dockerconfigjson';
+export const SECRET_TYPE_BASIC_AUTH = 'kubernetes.io/basic-auth';
+export const SECRET_TYPE_SSH_AUTH = 'kubernetes.io/ssh-auth';
+export const SECRET_TYPE_TLS = 'kubernetes.io/tls';
+export const SECRET_TYPE_BOOTSTRAP_TOKEN = 'bootstrap.kubernetes.io/token';
+/** Annotation a service-account-token Secret must carry. */
+export const SERVICE_ACCOUNT_NAME_KEY = 'kubernetes.io/service-account.name';
+export const SERVICE_ACCOUNT_UID_KEY = 'kubernetes.io/service-account.uid';
+/** Upper bound of a Secret's (and a ConfigMap's) data, in bytes (core.MaxSecretSize). */
+export const MAX_SECRET_SIZE = 1024 * 1024;
+
+export interface Secret extends KubeObject {
+  apiVersion?: 'v1';
+  kind?: 'Secret';
+  metadata: ObjectMeta;
+  immutable?: boolean;
+  /** Values are base64 (Go []byte in JSON). */
+  data?: Record<string, string>;
+  /** Write-only: merged into data on write, never stored or returned. */
+  stringData?: Record<string, string>;
+  type?: string;
+}
+
+export type SecretList = KubeList<Secret>;
+
+export interface ConfigMap extends KubeObject {
+  apiVersion?: 'v1';
+  kind?: 'ConfigMap';
+  metadata: ObjectMeta;
+  immutable?: boolean;
+  data?: Record<string, string>;
+  /** Values are base64 (Go []byte in JSON). */
+  binaryData?: Record<string, string>;
+}
+
+export type ConfigMapList = KubeList<ConfigMap>;
+
+export interface ServiceAccount extends KubeObject {
+  apiVersion?: 'v1';
+  kind?: 'ServiceAccount';
+  metadata: ObjectMeta;
+  secrets?: ObjectReference[];
+  imagePullSecrets?: LocalObjectReference[];
+  automountServiceAccountToken?: boolean;
+}
+
+export type ServiceAccountList = KubeList<ServiceAccount>;
+
+/** The ConfigMap every namespace gets with the cluster CA (root-ca-cert-publisher), and its key. */
+export const ROOT_CA_CONFIG_MAP_NAME = 'kube-root-ca.crt';
+export const ROOT_CA_CONFIG_MAP_KEY = 'ca.crt';
+/** The ServiceAccount every namespace gets (serviceaccounts controller). */
+export const DEFAULT_SERVICE_ACCOUNT_NAME = 'default';

@@ -174,6 +174,7 @@ export const SUPPORTED_FIELD_LABELS: Readonly<Record<string, readonly string[]>>
   ],
   services: ['metadata.name', 'metadata.namespace', 'spec.clusterIP', 'spec.type'],
   secrets: ['metadata.name', 'metadata.namespace', 'type'],
+  certificatesigningrequests: ['metadata.name', 'spec.signerName'],
   replicationcontrollers: ['metadata.name', 'metadata.namespace', 'status.replicas'],
 };
 
@@ -271,6 +272,8 @@ export function fieldsFor(resource: string, obj: KubeObject): Record<string, str
       return { ...metaFields(obj, true), 'spec.clusterIP': str(get(obj, 'spec', 'clusterIP')), 'spec.type': str(get(obj, 'spec', 'type')) };
     case 'secrets':
       return { ...metaFields(obj, true), type: str(get(obj, 'type')) };
+    case 'certificatesigningrequests':
+      return { ...metaFields(obj, false), 'spec.signerName': str(get(obj, 'spec', 'signerName')) };
     default:
       return metaFields(obj, true);
   }

@@ -15,6 +15,16 @@ export const nodesResource: ResourceDescriptor = { group: '', version: 'v1', res
 export const namespacesResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'namespaces', kind: 'Namespace', namespaced: false };
 export const eventsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'events', kind: 'Event', namespaced: true };
 export const leasesResource: ResourceDescriptor = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', kind: 'Lease', namespaced: true };
+export const secretsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
+export const configMapsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
+export const serviceAccountsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
+export const certificateSigningRequestsResource: ResourceDescriptor = {
+  group: 'certificates.k8s.io',
+  version: 'v1',
+  resource: 'certificatesigningrequests',
+  kind: 'CertificateSigningRequest',
+  namespaced: false,
+};
 
 export interface BindOptions extends CreateOptions {
   /** The pod's uid, sent as the Binding's metadata.uid: the server refuses the binding if the pod was replaced. */

@@ -2,8 +2,9 @@ import { StatusError, newBadRequest, newStatus } from '../../../shared/errors/st
 
 /**
  * Request bodies in Kubernetes' protobuf encoding (`Content-Type: application/vnd.kubernetes.protobuf`), for
- * the kinds client-go's typed clients create from kubectl: `kubectl create namespace` and `kubectl create
- * service ...` send protobuf (the clientset's default content type), every other kubectl write sends JSON.
+ * the kinds client-go's typed clients create from kubectl: `kubectl create namespace|service|secret|configmap|
+ * serviceaccount` and `kubectl certificate approve|deny` send protobuf (the clientset's default content type),
+ * every other kubectl write sends JSON.
  *
  * Wire form (k8s.io/apimachinery/pkg/runtime/serializer/protobuf): the magic bytes `k8s\0`, then a
  * runtime.Unknown {1: typeMeta {1: apiVersion, 2: kind}, 2: raw, 3: contentEncoding, 4: contentType}; `raw` is
@@ -19,7 +20,7 @@ export const PROTOBUF_CONTENT_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = [0x6b, 0x38, 0x73, 0x00];
 
 type Scalar = 'string' | 'bool' | 'int32' | 'int64' | 'bytes';
-type FieldType = Scalar | 'time' | 'stringMap' | 'intOrString' | { message: Schema };
+type FieldType = Scalar | 'time' | 'stringMap' | 'bytesMap' | 'extraMap' | 'intOrString' | { message: Schema };
 interface Field {
   name: string;
   type: FieldType;
@@ -95,10 +96,89 @@ const SERVICE: Schema = {
   3: { name: 'status', type: { message: { 1: { name: 'loadBalancer', type: { message: {} } } } } },
 };
 
+const OBJECT_REFERENCE: Schema = {
+  1: { name: 'kind', type: 'string' },
+  2: { name: 'namespace', type: 'string' },
+  3: { name: 'name', type: 'string' },
+  4: { name: 'uid', type: 'string' },
+  5: { name: 'apiVersion', type: 'string' },
+  6: { name: 'resourceVersion', type: 'string' },
+  7: { name: 'fieldPath', type: 'string' },
+};
+
+/** `kubectl create secret ...`: data is map<string, bytes>. */
+const SECRET: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'data', type: 'bytesMap' },
+  3: { name: 'type', type: 'string' },
+  4: { name: 'stringData', type: 'stringMap' },
+  5: { name: 'immutable', type: 'bool', keepZero: true },
+};
+
+const CONFIG_MAP: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'data', type: 'stringMap' },
+  3: { name: 'binaryData', type: 'bytesMap' },
+  4: { name: 'immutable', type: 'bool', keepZero: true },
+};
+
+const SERVICE_ACCOUNT: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'secrets', type: { message: OBJECT_REFERENCE }, repeated: true },
+  3: { name: 'imagePullSecrets', type: { message: { 1: { name: 'name', type: 'string' } } }, repeated: true },
+  4: { name: 'automountServiceAccountToken', type: 'bool', keepZero: true },
+};
+
+/** certificates.k8s.io/v1 (`kubectl certificate approve|deny` PUTs the whole object to /approval). */
+const CERTIFICATE_SIGNING_REQUEST: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: {
+    name: 'spec',
+    type: {
+      message: {
+        1: { name: 'request', type: 'bytes' },
+        2: { name: 'username', type: 'string' },
+        3: { name: 'uid', type: 'string' },
+        4: { name: 'groups', type: 'string', repeated: true },
+        5: { name: 'usages', type: 'string', repeated: true },
+        6: { name: 'extra', type: 'extraMap' },
+        7: { name: 'signerName', type: 'string', keepZero: true },
+        8: { name: 'expirationSeconds', type: 'int32', keepZero: true },
+      },
+    },
+  },
+  3: {
+    name: 'status',
+    type: {
+      message: {
+        1: {
+          name: 'conditions',
+          repeated: true,
+          type: {
+            message: {
+              1: { name: 'type', type: 'string', keepZero: true },
+              2: { name: 'reason', type: 'string' },
+              3: { name: 'message', type: 'string' },
+              4: { name: 'lastUpdateTime', type: 'time' },
+              5: { name: 'lastTransitionTime', type: 'time' },
+              6: { name: 'status', type: 'string', keepZero: true },
+            },
+          },
+        },
+        2: { name: 'certificate', type: 'bytes' },
+      },
+    },
+  },
+};
+
 /** Kinds decodable from protobuf, by `<apiVersion>/<kind>`. */
 const SCHEMAS: Record<string, Schema> = {
   'v1/Namespace': NAMESPACE,
   'v1/Service': SERVICE,
+  'v1/Secret': SECRET,
+  'v1/ConfigMap': CONFIG_MAP,
+  'v1/ServiceAccount': SERVICE_ACCOUNT,
+  'certificates.k8s.io/v1/CertificateSigningRequest': CERTIFICATE_SIGNING_REQUEST,
 };
 
 class Reader {
@@ -173,20 +253,35 @@ function decodeTime(data: Uint8Array): string | null {
   return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
 }
 
-function decodeStringMapEntry(data: Uint8Array): [string, string] {
+/** A map entry {1: key, 2: value}; the value is returned as decoded by `value`. */
+function decodeMapEntry<V>(data: Uint8Array, value: (b: Uint8Array) => V, empty: V): [string, V] {
   const r = new Reader(data);
   let k = '';
-  let v = '';
+  let v = empty;
   while (!r.done) {
     const key = Number(r.varint());
     const f = key >>> 3;
-    if ((key & 7) === 2 && (f === 1 || f === 2)) {
-      const s = utf8.decode(r.bytes());
-      if (f === 1) k = s;
-      else v = s;
-    } else r.skip(key & 7);
+    if ((key & 7) === 2 && f === 1) k = utf8.decode(r.bytes());
+    else if ((key & 7) === 2 && f === 2) v = value(r.bytes());
+    else r.skip(key & 7);
   }
   return [k, v];
+}
+
+function decodeStringMapEntry(data: Uint8Array): [string, string] {
+  return decodeMapEntry(data, (b) => utf8.decode(b), '');
+}
+
+/** ExtraValue {1: repeated string items}. */
+function decodeExtraValue(data: Uint8Array): string[] {
+  const r = new Reader(data);
+  const items: string[] = [];
+  while (!r.done) {
+    const key = Number(r.varint());
+    if ((key & 7) === 2 && key >>> 3 === 1) items.push(utf8.decode(r.bytes()));
+    else r.skip(key & 7);
+  }
+  return items;
 }
 
 /** intstr.IntOrString {1: type, 2: intVal, 3: strVal}: a number or a string in JSON. */
@@ -231,9 +326,14 @@ function decodeMessage(data: Uint8Array, schema: Schema): Record<string, unknown
       else if (t === 'bytes') value = Buffer.from(bytes).toString('base64');
       else if (t === 'time') value = decodeTime(bytes);
       else if (t === 'intOrString') value = decodeIntOrString(bytes);
-      else if (t === 'stringMap') {
-        const [k, v] = decodeStringMapEntry(bytes);
-        const m = (out[field.name] as Record<string, string> | undefined) ?? {};
+      else if (t === 'stringMap' || t === 'bytesMap' || t === 'extraMap') {
+        const [k, v] =
+          t === 'stringMap'
+            ? decodeStringMapEntry(bytes)
+            : t === 'bytesMap'
+              ? decodeMapEntry<unknown>(bytes, (b) => Buffer.from(b).toString('base64'), '')
+              : decodeMapEntry<unknown>(bytes, decodeExtraValue, []);
+        const m = (out[field.name] as Record<string, unknown> | undefined) ?? {};
         m[k] = v;
         out[field.name] = m;
         continue;

@@ -250,7 +250,7 @@ export class GenericStore {
    * Fills system fields, runs the create strategy, `track` (managedFields), admission and validation.
    * Mutates obj.
    */
-  #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void): void {
+  #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void, user?: UserInfo): void {
     const meta: ObjectMeta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -271,7 +271,7 @@ export class GenericStore {
     meta.creationTimestamp = rfc3339(this.#clock.now());
     meta.generation = 1;
     if (meta.managedFields && meta.managedFields.length === 0) delete meta.managedFields;
-    this.#o.createStrategy.prepareForCreate(obj);
+    this.#o.createStrategy.prepareForCreate(obj, { user, now: this.#clock.now() });
     track();
     this.#o.createStrategy.admit?.(obj);
     const errs = this.#o.createStrategy.validate(obj);
@@ -283,7 +283,7 @@ export class GenericStore {
     const obj = deepCopy(input);
     // Admission sees the name as sent (empty with generateName): upstream generates it later.
     const requestedName = input.metadata?.name ?? '';
-    this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }));
+    this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }), opts.user);
     const name = obj.metadata.name ?? '';
     if (this.info.namespaced) await this.#o.checkNamespace?.(obj.metadata.namespace ?? '', this.qualifiedResource, requestedName);
     const key = this.keyFor(obj.metadata.namespace, name);
@@ -337,15 +337,18 @@ export class GenericStore {
           if (current === null) {
             if (!allowCreate || opts.subresource) throw newNotFound(this.qualifiedResource, name);
             if (meta.resourceVersion) throw newNotFound(this.qualifiedResource, name);
-            this.#beforeCreate(namespace, desired, () =>
-              this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource }),
+            this.#beforeCreate(
+              namespace,
+              desired,
+              () => this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource }),
+              opts.user,
             );
             if (this.info.namespaced) await this.#o.checkNamespace?.(desired.metadata.namespace ?? '', this.qualifiedResource, name);
             created = true;
             if (opts.dryRun) throw new DryRunResult(desired);
             return desired;
           }
-          this.#beforeUpdate(namespace, desired, current, strategy);
+          this.#beforeUpdate(namespace, desired, current, strategy, opts.user);
           this.#o.onWrite?.(desired, current, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource });
           // An object marked for deletion with no finalizers left and no grace remaining goes away (ShouldDeleteDuringUpdate).
           const dm = desired.metadata;
@@ -389,7 +392,7 @@ export class GenericStore {
   }
 
   /** rest.BeforeUpdate: keeps system fields, checks the resourceVersion precondition, runs the strategy. */
-  #beforeUpdate(namespace: string | undefined, obj: KubeObject, old: KubeObject, strategy: UpdateStrategy): void {
+  #beforeUpdate(namespace: string | undefined, obj: KubeObject, old: KubeObject, strategy: UpdateStrategy, user?: UserInfo): void {
     const meta = obj.metadata;
     const oldMeta = old.metadata;
     const name = oldMeta.name ?? '';
@@ -418,7 +421,7 @@ export class GenericStore {
     if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
     else delete meta.deletionGracePeriodSeconds;
     if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
-    strategy.prepareForUpdate(obj, old);
+    strategy.prepareForUpdate(obj, old, { user, now: this.#clock.now() });
     // generation moves when anything but metadata and status changes.
     if (specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
     // New finalizers cannot be added to an object that is being deleted (k8s ValidateObjectMetaUpdate).

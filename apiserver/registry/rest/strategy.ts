@@ -1,5 +1,6 @@
 import type { KubeObject } from '../../../shared/api/meta.ts';
 import type { FieldError } from '../../../shared/errors/status-error.ts';
+import type { UserInfo } from '../../authentication/user-info.ts';
 
 /**
  * Per-resource behaviour, in the fixed order prepare -> validate -> canonicalize (k8s.io/apiserver
@@ -15,9 +16,19 @@ export interface ResourceInfo {
   namespaced: boolean;
 }
 
+/**
+ * What a strategy may know of the request (upstream reads it from the request context): who writes (CSRs
+ * record the requester) and the store clock's now (condition timestamps).
+ */
+export interface StrategyContext {
+  user?: UserInfo;
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
 export interface CreateStrategy {
   /** Clears fields the client may not set on create (status for most kinds), sets defaults. Mutates obj. */
-  prepareForCreate(obj: KubeObject): void;
+  prepareForCreate(obj: KubeObject, ctx?: StrategyContext): void;
   /**
    * Mutating admission for creates (DefaultTolerationSeconds, Priority), run after managedFields are
    * recorded and before validation, as kube-apiserver does: what admission adds has no field manager.
@@ -34,7 +45,7 @@ export interface CreateStrategy {
 
 export interface UpdateStrategy {
   /** Copies fields this endpoint may not change from old (status for the main resource, spec for /status). */
-  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  prepareForUpdate(obj: KubeObject, old: KubeObject, ctx?: StrategyContext): void;
   validateUpdate(obj: KubeObject, old: KubeObject): FieldError[];
   canonicalize?(obj: KubeObject): void;
   /** PUT/PATCH of a missing object creates it (leases, events do; pods do not). */
