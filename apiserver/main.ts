@@ -8,7 +8,7 @@ import type { Storage } from './storage/interfaces.ts';
 import { EmbeddedStore, prepareDataDir } from './storage/embedded/embedded-store.ts';
 import { Etcd3Store } from './storage/etcd3/etcd3-store.ts';
 import { Registry } from './registry/registry.ts';
-import { APIServer } from './server/server.ts';
+import { APIServer, type RequestLimits } from './server/server.ts';
 import { discoveryHandler } from './endpoints/discovery-handler.ts';
 import { openapiHandler } from './endpoints/openapi-handler.ts';
 import { buildAuthentication, type AuthenticationConfig } from './authentication/authentication-options.ts';
@@ -36,6 +36,8 @@ export interface APIServerConfig extends AuthenticationConfig {
   impersonationAuthorizer?: Authorizer;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
   clock?: Clock;
+  /** --request-timeout, --max-requests-inflight, --max-mutating-requests-inflight (kube's defaults when absent). */
+  limits?: RequestLimits;
 }
 
 export interface RunningAPIServer {
@@ -110,6 +112,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     impersonate: (user, req) => impersonate(impersonationAuthorizer, user, req),
     tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string), clientCA: authn.clientCA } : undefined,
     clock,
+    limits: cfg.limits,
   });
   let addr;
   try {

@@ -18,6 +18,9 @@ const specs: FlagSpec[] = [
   { name: 'service-account-issuer', type: 'string', repeated: true, help: 'ServiceAccount token issuer (repeatable; the first signs; default https://kubernetes.default.svc.cluster.local)' },
   { name: 'api-audiences', type: 'string', help: 'comma-separated audiences of the API (default: the issuers)' },
   { name: 'service-account-max-token-expiration', type: 'duration', help: 'the longest ServiceAccount token TokenRequest issues (e.g. 24h)' },
+  { name: 'request-timeout', type: 'duration', default: '60s', help: 'answer 504 to a request that is not long-running (watch, exec, logs, ...) after this long' },
+  { name: 'max-requests-inflight', type: 'number', default: 400, help: 'read-only requests served at once (long-running ones not counted); 0: no limit' },
+  { name: 'max-mutating-requests-inflight', type: 'number', default: 200, help: 'mutating requests served at once; 0: no limit' },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
@@ -65,6 +68,11 @@ export const apiserverCommand: Command = {
       apiAudiences: values['api-audiences'] ? String(values['api-audiences']).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
       serviceAccountMaxTokenExpirationSeconds: maxTokenSeconds(values['service-account-max-token-expiration']),
       minorVersion: Number(values['kubernetes-minor-version']),
+      limits: {
+        requestTimeoutMs: Number(values['request-timeout']),
+        maxRequestsInFlight: Number(values['max-requests-inflight']),
+        maxMutatingRequestsInFlight: Number(values['max-mutating-requests-inflight']),
+      },
       logLevel: level as 'debug' | 'info' | 'warn' | 'error',
     });
     await new Promise<void>((resolve) => {

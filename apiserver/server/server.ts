@@ -17,6 +17,15 @@ import { parseRequestInfo, isTrue, type RequestInfo } from './request-info.ts';
 import { log } from '../../shared/util/log.ts';
 import { ANONYMOUS, loopbackMasterUser, type UserInfo } from '../authentication/user-info.ts';
 import { isPublicInfoPath } from '../authentication/authenticator.ts';
+import {
+  ConnectionGuard,
+  DEFAULT_HEADERS_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  MaxInFlightLimiter,
+  isLongRunning,
+  startRequestTimeout,
+  writeTooManyRequests,
+} from './request-limits.ts';
 
 /** Looks up what is served at group/version/resource. */
 export interface ResourceLookup {
@@ -67,6 +76,21 @@ export interface APIServerOptions {
   impersonate?: Impersonator;
   authorize?: Authorizer;
   clock?: Clock;
+  limits?: RequestLimits;
+}
+
+/** kube-apiserver's request and connection bounds (request-limits.ts); kube's defaults when absent. */
+export interface RequestLimits {
+  /** --request-timeout: 504 for a request that is not long-running after this long (0: none). */
+  requestTimeoutMs?: number;
+  /** --max-requests-inflight (0: no limit). */
+  maxRequestsInFlight?: number;
+  /** --max-mutating-requests-inflight (0: no limit). */
+  maxMutatingRequestsInFlight?: number;
+  /** A request head must arrive within this (Go's ReadHeaderTimeout, 32s). */
+  headersTimeoutMs?: number;
+  /** Connections not serving a request kept at most. */
+  maxIdleConnections?: number;
 }
 
 /**
@@ -82,6 +106,9 @@ export class APIServer {
   #closeAcceptors: () => void = () => {};
   /** The subprotocol an upgrade handler's `protocols` chose for a request (see UpgradeHooks). */
   readonly #chosenProtocol = new WeakMap<IncomingMessage, string>();
+  readonly #requestTimeoutMs: number;
+  readonly #inFlight: MaxInFlightLimiter;
+  readonly #connections: ConnectionGuard;
 
   constructor(options: APIServerOptions) {
     this.#o = options;
@@ -92,6 +119,14 @@ export class APIServer {
     app.use((req, res) => {
       void this.#handle(req, res);
     });
+    const limits = options.limits ?? {};
+    this.#requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.#inFlight = new MaxInFlightLimiter(limits.maxRequestsInFlight, limits.maxMutatingRequestsInFlight);
+    // Node's requestTimeout bounds receiving a request (head and body), not the response: a watch's request is
+    // complete once its head is in, so it may stream for hours. A slow body is cut (408) with the request timeout.
+    const requestTimeout = this.#requestTimeoutMs;
+    const headersTimeout = Math.min(limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout > 0 ? requestTimeout : Infinity);
+    const serverOptions = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, headersTimeout / 4)), keepAliveTimeout: 65_000 };
     this.#server = options.tls
       ? createHttpsServer(
           {
@@ -100,13 +135,14 @@ export class APIServer {
             // Ask for a client certificate but do not refuse the handshake without (or with a bad) one: the x509
             // authenticator verifies it, and a request without one goes on to tokens and anonymous.
             ...(options.tls.clientCA ? { requestCert: true, rejectUnauthorized: false, ca: options.tls.clientCA } : {}),
+            handshakeTimeout: headersTimeout,
+            ...serverOptions,
           },
           app,
         )
-      : createHttpServer(app);
-    this.#server.keepAliveTimeout = 65_000;
-    this.#server.headersTimeout = 70_000;
-    this.#server.requestTimeout = 0; // watches and log follows are long-lived
+      : createHttpServer(serverOptions, app);
+    // Real time, not the injected clock: these are socket deadlines (tests move the object clock, not sockets').
+    this.#connections = new ConnectionGuard(this.#server, { headersTimeoutMs: headersTimeout, maxIdleConnections: limits.maxIdleConnections });
     this.#server.on('connection', (s: Duplex) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
@@ -141,6 +177,7 @@ export class APIServer {
 
   async close(): Promise<void> {
     this.#closeAcceptors();
+    this.#connections.close();
     await new Promise<void>((resolve) => {
       this.#server.close(() => resolve());
       for (const ws of this.#wss.clients) ws.terminate();
@@ -159,8 +196,15 @@ export class APIServer {
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
     });
+    if (!isLongRunning(info)) startRequestTimeout(res, this.#requestTimeoutMs, ac);
+    let release: (() => void) | undefined;
     try {
-      const user = await this.#identify(req, info, url.pathname);
+      // kube's order: authentication, impersonation, the in-flight limit, authorization.
+      const user = await this.#identify(req, info, url.pathname, (acting) => (release = this.#inFlight.acquire(info, acting)) !== undefined);
+      if (!user) {
+        writeTooManyRequests(res);
+        return;
+      }
       if (!info.isResourceRequest) {
         await this.#nonResource(req, res, url.pathname);
       } else {
@@ -183,6 +227,7 @@ export class APIServer {
       if (!res.headersSent) writeError(res, e);
       else res.destroy();
     } finally {
+      release?.();
       const ms = this.#clock.now() - started;
       if (ms > 1000 && info.verb !== 'watch' && !info.subresource) log.warn('Slow request', { verb: info.verb, path: url.pathname, ms });
     }
@@ -193,10 +238,13 @@ export class APIServer {
    * authorizer is configured, anonymous requests reach only the public health and version endpoints (401
    * elsewhere); with one, the authorizer decides for them as for anyone (system:public-info-viewer).
    */
-  async #identify(req: IncomingMessage, info: RequestInfo, path: string): Promise<UserInfo> {
+  async #identify(req: IncomingMessage, info: RequestInfo, path: string): Promise<UserInfo>;
+  async #identify(req: IncomingMessage, info: RequestInfo, path: string, admit: (acting: UserInfo) => boolean): Promise<UserInfo | undefined>;
+  async #identify(req: IncomingMessage, info: RequestInfo, path: string, admit?: (acting: UserInfo) => boolean): Promise<UserInfo | undefined> {
     const user = this.#o.authenticate ? await this.#o.authenticate(req) : loopbackMasterUser();
     if (user.name === ANONYMOUS && !this.#o.authorize && !isPublicInfoPath(path)) throw newUnauthorized();
     const acting = this.#o.impersonate ? await this.#o.impersonate(user, req) : user;
+    if (admit && !admit(acting)) return undefined;
     if (this.#o.authorize) await this.#o.authorize(acting, info, req);
     return acting;
   }

@@ -13,7 +13,9 @@ export type StorageErrorCode =
   /** The requested revision was compacted away. */
   | 'Expired'
   /** The backend could not be reached or failed. */
-  | 'Unavailable';
+  | 'Unavailable'
+  /** The object is larger than the storage takes (etcd's request limit; the embedded store keeps the same). */
+  | 'RequestEntityTooLarge';
 
 export class StorageError extends Error {
   readonly code: StorageErrorCode;

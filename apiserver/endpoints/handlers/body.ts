@@ -35,6 +35,13 @@ export function readBody(req: IncomingMessage, limit = MAX_REQUEST_BYTES): Promi
     req.on('error', (e) => {
       if (!failed) reject(e);
     });
+    // A connection closed in the middle of the body (client gone, or closed by the server's connection bounds).
+    req.on('close', () => {
+      if (!failed && !req.complete) {
+        failed = true;
+        reject(newBadRequest('the request body was not received completely'));
+      }
+    });
   });
 }
 

@@ -1,4 +1,5 @@
 import { isStorageError } from '../../storage/errors.ts';
+import { MAX_STORED_REQUEST_BYTES } from '../../storage/embedded/codec.ts';
 import {
   StatusError,
   newAlreadyExists,
@@ -6,6 +7,7 @@ import {
   newInternalError,
   newNotFound,
   newResourceExpired,
+  newRequestEntityTooLarge,
   newServiceUnavailable,
   newStatus,
   OBJECT_MODIFIED,
@@ -43,6 +45,9 @@ export function interpretStorageError(err: unknown, qualifiedResource: string, n
       return newServiceUnavailable(`storage is unavailable: ${err.message}`);
     case 'InvalidObj':
       return newInternalError(err.message);
+    case 'RequestEntityTooLarge':
+      // kube's wording for a request over its size limit (the limit here is the storage's).
+      return newRequestEntityTooLarge(`Request entity too large: limit is ${MAX_STORED_REQUEST_BYTES}`);
   }
   return err;
 }

@@ -10,6 +10,23 @@ import type { KubeObject } from '../../../shared/api/meta.ts';
 import { StorageError } from '../errors.ts';
 import type { Preconditions, StorageEvent } from '../interfaces.ts';
 
+/**
+ * The largest write either backend takes: etcd's default --max-request-bytes (1.5 MiB), which bounds the whole
+ * put request (key, value and a little framing). The embedded store keeps the same bound so an object that one
+ * backend stores the other stores too.
+ */
+export const MAX_STORED_REQUEST_BYTES = 1572864;
+/** What an etcd put request carries besides the key and the value (txn, compare, protobuf framing), rounded up. */
+const PUT_REQUEST_OVERHEAD_BYTES = 256;
+
+/** Throws StorageError('RequestEntityTooLarge') when key + text would not fit in one etcd request. */
+export function checkStoredSize(key: string, text: string): void {
+  // A UTF-8 byte is at most 3 per UTF-16 unit: most objects are decided without counting.
+  if ((key.length + text.length) * 3 + PUT_REQUEST_OVERHEAD_BYTES <= MAX_STORED_REQUEST_BYTES) return;
+  if (Buffer.byteLength(key) + Buffer.byteLength(text) + PUT_REQUEST_OVERHEAD_BYTES <= MAX_STORED_REQUEST_BYTES) return;
+  throw new StorageError('RequestEntityTooLarge', key, `Cannot store ${key} as it is larger than the storage limit of ${MAX_STORED_REQUEST_BYTES} bytes`);
+}
+
 /** Serializes obj for storage, leaving obj untouched. Throws StorageError('InvalidObj'). */
 export function encodeObject(key: string, obj: KubeObject): string {
   if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) {
@@ -30,6 +47,7 @@ export function encodeObject(key: string, obj: KubeObject): string {
   } catch (e) {
     throw new StorageError('InvalidObj', key, `Cannot store ${key} as it does not serialize to JSON: ${(e as Error).message}`);
   }
+  checkStoredSize(key, text);
   return text;
 }
 

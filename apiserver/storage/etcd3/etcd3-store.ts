@@ -425,8 +425,9 @@ export function toStorageError(e: unknown, key: string): StorageError {
     err = new StorageError('Expired', key, `The resourceVersion for ${key || 'the request'} is too old: ${msg}`);
   } else if (msg.includes('required revision is a future revision')) {
     err = new StorageError('TooLargeResourceVersion', key, `Too large resource version for ${key || 'the request'}: ${msg}`);
-  } else if (msg.includes('request is too large')) {
-    err = new StorageError('InvalidObj', key, `Cannot store ${key} as etcd refused it: ${msg}`);
+  } else if (msg.includes('request is too large') || /RESOURCE_EXHAUSTED|larger than max/i.test(msg)) {
+    // etcd's ErrRequestTooLarge (a server run with a --max-request-bytes below the default), or gRPC's own bound.
+    err = new StorageError('RequestEntityTooLarge', key, `Cannot store ${key} as etcd refused it: ${msg}`);
   } else {
     err = new StorageError('Unavailable', key, `etcd request for ${key || 'the store'} failed: ${msg}`);
   }

@@ -36,6 +36,7 @@ export const storageConformanceTests = [
   'create does not mutate its input and hands out copies',
   'create on an existing key throws KeyExists',
   'create of an object without metadata throws InvalidObj',
+  'an object over the storage limit throws RequestEntityTooLarge on create and update',
   'get of a missing key throws KeyNotFound',
   'guaranteedUpdate passes the current object and bumps the revision',
   'guaranteedUpdate skips no-op writes and keeps the resourceVersion',
@@ -227,6 +228,25 @@ export function runStorageConformance(opts: StorageConformanceOptions): void {
     it('create of an object without metadata throws InvalidObj', async ({ s }) => {
       await expectStorageError(s.create('/pods/ns/x', { kind: 'Pod' } as unknown as KubeObject), 'InvalidObj', 'create without metadata');
       await expectStorageError(s.get('/pods/ns/x'), 'KeyNotFound', 'get after failed create');
+    });
+
+    it('an object over the storage limit throws RequestEntityTooLarge on create and update', async ({ s }) => {
+      // etcd's default request limit is 1.5 MiB: 1.4 MiB of data fits, 2 MiB does not, on every backend.
+      const fits = testObject('big', { spec: { data: 'x'.repeat(1.4 * 1024 * 1024) } });
+      const created = await s.create('/pods/ns/big', fits);
+      assert.equal((await s.get('/pods/ns/big')).metadata.name, 'big');
+      const rev = await s.currentRevision();
+      await expectStorageError(s.create('/pods/ns/huge', testObject('huge', { spec: { data: 'x'.repeat(2 * 1024 * 1024) } })), 'RequestEntityTooLarge', 'create of 2 MiB');
+      // Multi-byte text counts in bytes: 600k three-byte characters are 1.8 MB.
+      await expectStorageError(s.create('/pods/ns/wide', testObject('wide', { spec: { data: '☃'.repeat(600_000) } })), 'RequestEntityTooLarge', 'create of 1.8 MB of UTF-8');
+      await expectStorageError(
+        s.guaranteedUpdate('/pods/ns/big', (cur) => ({ ...(cur as KubeObject), spec: { data: 'y'.repeat(2 * 1024 * 1024) } })),
+        'RequestEntityTooLarge',
+        'update to 2 MiB',
+      );
+      assert.equal(await s.currentRevision(), rev, 'refused writes write nothing');
+      assert.deepEqual(await s.get('/pods/ns/big'), created);
+      await expectStorageError(s.get('/pods/ns/huge'), 'KeyNotFound', 'get after the refused create');
     });
 
     it('get of a missing key throws KeyNotFound', async ({ s }) => {
