@@ -123,8 +123,10 @@ export class APIServer {
     this.#requestTimeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.#inFlight = new MaxInFlightLimiter(limits.maxRequestsInFlight, limits.maxMutatingRequestsInFlight);
     // Node's requestTimeout bounds receiving a request (head and body), not the response: a watch's request is
-    // complete once its head is in, so it may stream for hours. A slow body is cut (408) with the request timeout.
-    const requestTimeout = this.#requestTimeoutMs;
+    // complete once its head is in, so it may stream for hours. A body still arriving when the request timeout
+    // passes gets the 504 (startRequestTimeout); Node's own 408 is the backstop a little later (and the only bound
+    // on the body of a long-running request).
+    const requestTimeout = this.#requestTimeoutMs > 0 ? this.#requestTimeoutMs + 5000 : 0;
     const headersTimeout = Math.min(limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout > 0 ? requestTimeout : Infinity);
     const serverOptions = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, headersTimeout / 4)), keepAliveTimeout: 65_000 };
     this.#server = options.tls
