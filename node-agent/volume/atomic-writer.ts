@@ -202,12 +202,20 @@ export class AtomicWriter {
     }
   }
 
-  /** `key -> ..data/key` for each top-level path component not linked yet. */
+  /**
+   * `key -> ..data/key` for each top-level path component not present yet. Something else already at that
+   * name (e.g. a directory a subPath mount made) is left alone, as kubelet does.
+   */
   async #createUserVisibleFiles(payload: Payload): Promise<void> {
     for (const p of payload.keys()) {
       const top = p.split('/')[0] ?? p;
       const visible = path.join(this.targetDir, top);
-      if ((await readlinkOrEmpty(visible)) !== '') continue;
+      try {
+        await fsp.lstat(visible);
+        continue;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
       await fsp.symlink(path.join(DATA_DIR_NAME, top), visible);
     }
   }
