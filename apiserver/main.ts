@@ -16,6 +16,7 @@ import { impersonate } from './authentication/impersonation.ts';
 import type { Authorizer } from './authorization/authorizer.ts';
 import { SYSTEM_PRIVILEGED_GROUP } from './authentication/user-info.ts';
 import { precompileSchemaValidators } from './openapi/schema-validator.ts';
+import { buildAdmissionChain, enabledAdmissionPlugins } from './admission/admission-plugins.ts';
 
 export interface APIServerConfig extends AuthenticationConfig {
   host: string;
@@ -28,6 +29,9 @@ export interface APIServerConfig extends AuthenticationConfig {
   storage?: Storage;
   tlsCertFile?: string;
   tlsKeyFile?: string;
+  /** --enable-admission-plugins / --disable-admission-plugins. */
+  enableAdmissionPlugins?: string[];
+  disableAdmissionPlugins?: string[];
   minorVersion?: number;
   /**
    * The authorizer impersonation asks (verb `impersonate`). Absent: only system:masters may impersonate (the
@@ -72,6 +76,11 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     );
   }
   const clock = cfg.clock ?? realClock;
+  const admissionPlugins = enabledAdmissionPlugins({
+    enable: cfg.enableAdmissionPlugins,
+    disable: cfg.disableAdmissionPlugins,
+    secured: secure && authnConfigured,
+  });
   let storage = cfg.storage;
   const ownStorage = !storage;
   if (!storage) {
@@ -85,7 +94,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   }
   // Compiling the JSON schemas takes a few hundred ms: do it now, not on the first request.
   precompileSchemaValidators();
-  const registry = new Registry(storage, clock);
+  const registry = new Registry(storage, clock, { admission: (lookups) => buildAdmissionChain(admissionPlugins, lookups, { clock }) });
   try {
     await registry.start();
   } catch (e) {
@@ -126,7 +135,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   }
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
-  log.info('kubelab apiserver ready', { url, storage: cfg.storage ? 'injected' : cfg.etcdServers?.length ? `etcd ${cfg.etcdServers.join(',')}` : 'embedded' });
+  log.info('kubelab apiserver ready', { url, admission: admissionPlugins.join(','), storage: cfg.storage ? 'injected' : cfg.etcdServers?.length ? `etcd ${cfg.etcdServers.join(',')}` : 'embedded' });
   let closed = false;
   return {
     url,

@@ -21,6 +21,8 @@ const specs: FlagSpec[] = [
   { name: 'request-timeout', type: 'duration', default: '60s', help: 'answer 504 to a request that is not long-running (watch, exec, logs, ...) after this long' },
   { name: 'max-requests-inflight', type: 'number', default: 400, help: 'read-only requests served at once (long-running ones not counted); 0: no limit' },
   { name: 'max-mutating-requests-inflight', type: 'number', default: 200, help: 'mutating requests served at once; 0: no limit' },
+  { name: 'enable-admission-plugins', type: 'string', help: 'admission plugins to enable besides the default ones (comma-separated: ServiceAccount, NodeRestriction, PodSecurity)' },
+  { name: 'disable-admission-plugins', type: 'string', help: 'admission plugins to disable even if on by default (comma-separated)' },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
@@ -67,6 +69,8 @@ export const apiserverCommand: Command = {
       serviceAccountIssuers: values['service-account-issuer'] as string[] | undefined,
       apiAudiences: values['api-audiences'] ? String(values['api-audiences']).split(',').map((s) => s.trim()).filter(Boolean) : undefined,
       serviceAccountMaxTokenExpirationSeconds: maxTokenSeconds(values['service-account-max-token-expiration']),
+      enableAdmissionPlugins: pluginList(values['enable-admission-plugins']),
+      disableAdmissionPlugins: pluginList(values['disable-admission-plugins']),
       minorVersion: Number(values['kubernetes-minor-version']),
       limits: {
         requestTimeoutMs: Number(values['request-timeout']),
@@ -85,3 +89,7 @@ export const apiserverCommand: Command = {
     return 0;
   },
 };
+
+function pluginList(v: unknown): string[] | undefined {
+  return v ? String(v).split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+}

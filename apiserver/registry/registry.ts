@@ -33,7 +33,9 @@ import {
 } from './certificates/certificatesigningrequest/strategy.ts';
 import { resourceRegistry } from './resource-registry.ts';
 import { updateManagedFields } from '../fieldmanager/field-manager.ts';
-import type { WriteContext } from './generic/store.ts';
+import type { StoreAdmission, WriteContext } from './generic/store.ts';
+import type { AdmissionLookups } from '../admission/lookups.ts';
+import { registryLookups } from '../admission/registry-lookups.ts';
 
 /**
  * managedFields for every non-apply write (create, update, patch; server-side apply records its own): the
@@ -45,6 +47,15 @@ function recordManagedFields(obj: KubeObject, old: KubeObject | null, ctx: Write
   const updated = updateManagedFields(old, obj, ctx.fieldManager, 'Update', ctx.subresource, new Date(clock.now()), { apiVersion, kind: info.kind });
   if (updated.metadata.managedFields && updated.metadata.managedFields.length > 0) obj.metadata.managedFields = updated.metadata.managedFields;
   else delete obj.metadata.managedFields;
+}
+
+export interface RegistryOptions {
+  /**
+   * Builds the admission chain the stores run (apiserver/admission/admission-plugins.ts), given lookups over
+   * this registry's own stores. None: no admission plugins (NamespaceLifecycle and the strategies' admit
+   * steps still apply).
+   */
+  admission?: (lookups: AdmissionLookups) => StoreAdmission;
 }
 
 interface ResourceSpec {
@@ -95,9 +106,14 @@ export class Registry {
   #ready = false;
   #stopWatching: AbortController = new AbortController();
 
-  constructor(storage: Storage, clock: Clock) {
+  constructor(storage: Storage, clock: Clock, options: RegistryOptions = {}) {
     this.#clock = clock;
     this.#storage = storage;
+    // The chain is built once the stores exist (its lookups read them); stores call it through this proxy.
+    let chain: StoreAdmission | undefined;
+    const admission: StoreAdmission | undefined = options.admission
+      ? { admit: async (a) => chain?.admit(a), validate: async (a) => chain?.validate(a) }
+      : undefined;
     const byResource = new Map<string, { store: GenericStore; cacher: Cacher; spec: ResourceSpec }>();
     let namespaceCacher: Cacher | undefined;
     let namespaceStore: GenericStore | undefined;
@@ -141,6 +157,7 @@ export class Registry {
         deleteStrategy: spec.deleteStrategy ?? immediateDelete,
         checkNamespace: info.namespaced ? checkNamespace : undefined,
         clock,
+        admission,
         onWrite: (obj: KubeObject, old: KubeObject | null, ctx: WriteContext) => recordManagedFields(obj, old, ctx, info, clock),
         ...(isNamespaces
           ? {
@@ -167,6 +184,7 @@ export class Registry {
         subresources: {},
       });
     }
+    chain = options.admission?.(registryLookups(this.stores));
     const pods = byResource.get('pods');
     if (!pods || !namespaceStore) throw new Error('pods and namespaces must be served');
     const podStore = pods.store;

@@ -48,11 +48,15 @@ export async function readObject(ctx: RequestContext, kind = ctx.entry.store.inf
 export async function handleCreate(ctx: RequestContext): Promise<void> {
   if (ctx.info.name) throw newMethodNotAllowed(`the server does not allow this method on the requested resource`);
   const obj = await readObject(ctx);
-  const created = await ctx.entry.store.create(ctx.info.namespace || undefined, obj, {
-    dryRun: parseDryRun(ctx.query),
-    fieldManager: fieldManagerParam(ctx.query) ?? userAgentManager(ctx),
-    user: ctx.user,
-  });
+  const warnings: string[] = [];
+  const created = await withAdmissionWarnings(ctx, warnings, () =>
+    ctx.entry.store.create(ctx.info.namespace || undefined, obj, {
+      dryRun: parseDryRun(ctx.query),
+      fieldManager: fieldManagerParam(ctx.query) ?? userAgentManager(ctx),
+      user: ctx.user,
+      warnings,
+    }),
+  );
   addWarnings(ctx.res, ctx.entry.store.warningsOnCreate(created));
   writeOne(ctx, 201, created);
 }
@@ -60,13 +64,17 @@ export async function handleCreate(ctx: RequestContext): Promise<void> {
 /** PUT on an object or on its status subresource. */
 export async function handleUpdate(ctx: RequestContext, strategy?: UpdateStrategy): Promise<void> {
   const obj = await readObject(ctx);
-  const { object, created } = await ctx.entry.store.update(ctx.info.namespace || undefined, ctx.info.name, () => obj, {
-    dryRun: parseDryRun(ctx.query),
-    fieldManager: fieldManagerParam(ctx.query) ?? userAgentManager(ctx),
-    strategy,
-    subresource: ctx.info.subresource || undefined,
-    user: ctx.user,
-  });
+  const warnings: string[] = [];
+  const { object, created } = await withAdmissionWarnings(ctx, warnings, () =>
+    ctx.entry.store.update(ctx.info.namespace || undefined, ctx.info.name, () => obj, {
+      dryRun: parseDryRun(ctx.query),
+      fieldManager: fieldManagerParam(ctx.query) ?? userAgentManager(ctx),
+      strategy,
+      subresource: ctx.info.subresource || undefined,
+      user: ctx.user,
+      warnings,
+    }),
+  );
   writeOne(ctx, created ? 201 : 200, object);
 }
 
@@ -105,7 +113,10 @@ async function readDeleteOptions(ctx: RequestContext): Promise<{
 /** DELETE on an object. Returns the object (still present with deletionTimestamp, or its last state). */
 export async function handleDelete(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
-  const { object } = await ctx.entry.store.delete(ctx.info.namespace || undefined, ctx.info.name, { ...opts, user: ctx.user });
+  const warnings: string[] = [];
+  const { object } = await withAdmissionWarnings(ctx, warnings, () =>
+    ctx.entry.store.delete(ctx.info.namespace || undefined, ctx.info.name, { ...opts, user: ctx.user, warnings }),
+  );
   writeOne(ctx, 200, object);
 }
 
@@ -113,12 +124,27 @@ export async function handleDelete(ctx: RequestContext): Promise<void> {
 export async function handleDeleteCollection(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const q = ctx.query;
-  const list = await ctx.entry.store.deleteCollection(
-    ctx.info.namespace || undefined,
-    { predicate: buildPredicate(ctx.entry, q.get('labelSelector') ?? '', q.get('fieldSelector') ?? '', ctx.info.namespace) },
-    { ...opts, user: ctx.user },
+  const warnings: string[] = [];
+  const list = await withAdmissionWarnings(ctx, warnings, () =>
+    ctx.entry.store.deleteCollection(
+      ctx.info.namespace || undefined,
+      { predicate: buildPredicate(ctx.entry, q.get('labelSelector') ?? '', q.get('fieldSelector') ?? '', ctx.info.namespace) },
+      { ...opts, user: ctx.user, warnings },
+    ),
   );
   writeObject(ctx.res, 200, list);
+}
+
+/**
+ * Runs a store write and sends the warnings admission collected in `warnings` as Warning headers, also when
+ * the write is refused (kube-apiserver writes the recorded warnings with any response).
+ */
+export async function withAdmissionWarnings<T>(ctx: RequestContext, warnings: string[], write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } finally {
+    addWarnings(ctx.res, warnings);
+  }
 }
 
 /** kube's default field manager when none is given: the User-Agent up to the first '/'. */

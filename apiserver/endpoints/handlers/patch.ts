@@ -11,7 +11,7 @@ import { decodeErrorMessage, decodeFailureMessage, findUnknownFields, pruneUnkno
 import { apiVersionOf } from '../../registry/generic/store.ts';
 import { fieldManagerParam, fieldValidationParam, parseDryRun, type RequestContext } from '../request-context.ts';
 import { decodeBody, mediaType, readBody } from './body.ts';
-import { userAgentManager } from './crud.ts';
+import { userAgentManager, withAdmissionWarnings } from './crud.ts';
 import { writeOne } from './output.ts';
 import { addWarnings } from './response.ts';
 
@@ -66,22 +66,26 @@ export async function handlePatch(ctx: RequestContext, strategy?: UpdateStrategy
     warnings = checkPatchedFields(ctx, next, fieldValidation);
     return next;
   };
-  const { object, created } = await ctx.entry.store.update(
-    ctx.info.namespace || undefined,
-    name,
-    (current) => {
-      if (!current && !isApply) throw newNotFound(ctx.entry.store.qualifiedResource, name);
-      return patched(current);
-    },
-    {
-      dryRun,
-      fieldManager: fieldManager ?? userAgentManager(ctx),
-      strategy,
-      subresource,
-      forceAllowCreate: isApply && !subresource ? true : undefined,
-      operation: isApply ? 'Apply' : 'Update',
-      user: ctx.user,
-    },
+  const admissionWarnings: string[] = [];
+  const { object, created } = await withAdmissionWarnings(ctx, admissionWarnings, () =>
+    ctx.entry.store.update(
+      ctx.info.namespace || undefined,
+      name,
+      (current) => {
+        if (!current && !isApply) throw newNotFound(ctx.entry.store.qualifiedResource, name);
+        return patched(current);
+      },
+      {
+        dryRun,
+        fieldManager: fieldManager ?? userAgentManager(ctx),
+        strategy,
+        subresource,
+        forceAllowCreate: isApply && !subresource ? true : undefined,
+        operation: isApply ? 'Apply' : 'Update',
+        user: ctx.user,
+        warnings: admissionWarnings,
+      },
+    ),
   );
   addWarnings(ctx.res, warnings);
   writeOne(ctx, created ? 201 : 200, object);

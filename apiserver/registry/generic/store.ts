@@ -22,6 +22,14 @@ import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { interpretStorageError } from './interpret-storage-error.ts';
 import type { SelectionPredicate } from './selection.ts';
 import type { UserInfo } from '../../authentication/user-info.ts';
+import type { AdmissionAttributes } from '../../admission/admission.ts';
+import { attributesFor } from '../../admission/chain.ts';
+
+/** The admission chain as the store runs it (apiserver/admission/chain.ts AdmissionChain). */
+export interface StoreAdmission {
+  admit(a: AdmissionAttributes): Promise<void>;
+  validate(a: AdmissionAttributes): Promise<void>;
+}
 
 /** A list as the store returns it; `values` (not serialized) carries the items' JSON when they came from the cache. */
 export interface ServedList extends KubeList {
@@ -63,6 +71,13 @@ export interface GenericStoreOptions {
    * strategy's defaulting but before its admission step, so admission-set fields have no manager.
    */
   onWrite?: (obj: KubeObject, old: KubeObject | null, ctx: WriteContext) => void;
+  /**
+   * Admission plugins (k8s.io/apiserver pkg/admission), run for writes that carry a user (requests; the
+   * server's own writes have none): mutating ones after the strategy's prepare step and before its
+   * validation, validating ones after it, right before storage; on update and delete inside the CAS closure
+   * with the stored object as oldObject, so a retried CAS runs them again.
+   */
+  admission?: StoreAdmission;
   clock?: Clock;
 }
 
@@ -85,6 +100,8 @@ export interface WriteOptions {
   fieldManager?: string;
   /** Who writes (for admission and for strategies that record the requester, e.g. CSR spec.username). */
   user?: UserInfo;
+  /** Admission plugins append the warnings for the client here (Warning headers), also when they refuse. */
+  warnings?: string[];
 }
 
 export interface UpdateOptions extends WriteOptions {
@@ -247,10 +264,10 @@ export class GenericStore {
   }
 
   /**
-   * Fills system fields, runs the create strategy, `track` (managedFields), admission and validation.
-   * Mutates obj.
+   * Fills system fields, runs the create strategy, `track` (managedFields), the namespace check, mutating
+   * admission, validation and validating admission. Mutates obj.
    */
-  #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void, user?: UserInfo): void {
+  async #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void, adm: AdmissionContext): Promise<void> {
     const meta: ObjectMeta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -271,21 +288,54 @@ export class GenericStore {
     meta.creationTimestamp = rfc3339(this.#clock.now());
     meta.generation = 1;
     if (meta.managedFields && meta.managedFields.length === 0) delete meta.managedFields;
-    this.#o.createStrategy.prepareForCreate(obj, { user, now: this.#clock.now() });
+    this.#o.createStrategy.prepareForCreate(obj, { user: adm.opts.user, now: this.#clock.now() });
     track();
     this.#o.createStrategy.admit?.(obj);
+    // NamespaceLifecycle is the first admission plugin: a missing or terminating namespace is refused before
+    // any other plugin looks at the object.
+    if (this.info.namespaced) await this.#o.checkNamespace?.(meta.namespace ?? '', this.qualifiedResource, adm.name);
+    const attrs = this.#attributes('CREATE', adm, obj, undefined);
+    if (attrs) await this.#admission(attrs, 'admit');
     const errs = this.#o.createStrategy.validate(obj);
     if (errs.length) throw newInvalid(this.info.kind, meta.name ?? meta.generateName ?? '', errs, this.info.group);
     this.#o.createStrategy.canonicalize?.(obj);
+    if (attrs) await this.#admission(attrs, 'validate');
+  }
+
+  /** Admission attributes for a write, or undefined when the write runs no admission (no chain, no user). */
+  #attributes(operation: AdmissionAttributes['operation'], adm: AdmissionContext, object: KubeObject | undefined, oldObject: KubeObject | undefined): AdmissionAttributes | undefined {
+    if (!this.#o.admission || !adm.opts.user) return undefined;
+    const namespace = this.info.namespaced ? (object ?? oldObject)?.metadata.namespace ?? adm.namespace ?? '' : '';
+    // A retried CAS builds new attributes: only the last attempt's warnings reach the client.
+    return (adm.last = attributesFor(this.info, operation, {
+      namespace,
+      name: adm.name,
+      subresource: adm.subresource,
+      object,
+      oldObject,
+      user: adm.opts.user,
+      dryRun: adm.opts.dryRun,
+    }));
+  }
+
+  /** Runs one admission phase. */
+  async #admission(attrs: AdmissionAttributes, phase: 'admit' | 'validate'): Promise<void> {
+    const chain = this.#o.admission;
+    if (!chain) return;
+    await (phase === 'admit' ? chain.admit(attrs) : chain.validate(attrs));
   }
 
   async create(namespace: string | undefined, input: KubeObject, opts: WriteOptions = {}): Promise<KubeObject> {
     const obj = deepCopy(input);
     // Admission sees the name as sent (empty with generateName): upstream generates it later.
     const requestedName = input.metadata?.name ?? '';
-    this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }), opts.user);
+    const adm: AdmissionContext = { namespace, name: requestedName, opts };
+    try {
+      await this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }), adm);
+    } finally {
+      flushWarnings(adm);
+    }
     const name = obj.metadata.name ?? '';
-    if (this.info.namespaced) await this.#o.checkNamespace?.(obj.metadata.namespace ?? '', this.qualifiedResource, requestedName);
     const key = this.keyFor(obj.metadata.namespace, name);
     if (opts.dryRun) {
       const exists = await this.storage.get(key).then(() => true, () => false);
@@ -319,6 +369,7 @@ export class GenericStore {
     const allowCreate = opts.forceAllowCreate ?? strategy.allowCreateOnUpdate;
     let created = false;
     let deleteAfter = false;
+    const adm: AdmissionContext = { namespace, name, subresource: opts.subresource, opts };
     try {
       const result = await this.storage.guaranteedUpdate(
         key,
@@ -337,18 +388,17 @@ export class GenericStore {
           if (current === null) {
             if (!allowCreate || opts.subresource) throw newNotFound(this.qualifiedResource, name);
             if (meta.resourceVersion) throw newNotFound(this.qualifiedResource, name);
-            this.#beforeCreate(
+            await this.#beforeCreate(
               namespace,
               desired,
               () => this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource }),
-              opts.user,
+              adm,
             );
-            if (this.info.namespaced) await this.#o.checkNamespace?.(desired.metadata.namespace ?? '', this.qualifiedResource, name);
             created = true;
             if (opts.dryRun) throw new DryRunResult(desired);
             return desired;
           }
-          this.#beforeUpdate(namespace, desired, current, strategy, opts.user);
+          await this.#beforeUpdate(namespace, desired, current, strategy, adm);
           this.#o.onWrite?.(desired, current, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource });
           // An object marked for deletion with no finalizers left and no grace remaining goes away (ShouldDeleteDuringUpdate).
           const dm = desired.metadata;
@@ -370,6 +420,8 @@ export class GenericStore {
     } catch (e) {
       if (e instanceof DryRunResult) return { object: e.object, created };
       throw this.#err(e, name);
+    } finally {
+      flushWarnings(adm);
     }
   }
 
@@ -392,7 +444,7 @@ export class GenericStore {
   }
 
   /** rest.BeforeUpdate: keeps system fields, checks the resourceVersion precondition, runs the strategy. */
-  #beforeUpdate(namespace: string | undefined, obj: KubeObject, old: KubeObject, strategy: UpdateStrategy, user?: UserInfo): void {
+  async #beforeUpdate(namespace: string | undefined, obj: KubeObject, old: KubeObject, strategy: UpdateStrategy, adm: AdmissionContext): Promise<void> {
     const meta = obj.metadata;
     const oldMeta = old.metadata;
     const name = oldMeta.name ?? '';
@@ -421,7 +473,9 @@ export class GenericStore {
     if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
     else delete meta.deletionGracePeriodSeconds;
     if (meta.generateName === undefined && oldMeta.generateName !== undefined) meta.generateName = oldMeta.generateName;
-    strategy.prepareForUpdate(obj, old, { user, now: this.#clock.now() });
+    strategy.prepareForUpdate(obj, old, { user: adm.opts.user, now: this.#clock.now() });
+    const attrs = this.#attributes('UPDATE', adm, obj, old);
+    if (attrs) await this.#admission(attrs, 'admit');
     // generation moves when anything but metadata and status changes.
     if (specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
     // New finalizers cannot be added to an object that is being deleted (k8s ValidateObjectMetaUpdate).
@@ -435,6 +489,7 @@ export class GenericStore {
     errs.push(...strategy.validateUpdate(obj, old));
     if (errs.length) throw newInvalid(this.info.kind, name, errs, this.info.group);
     strategy.canonicalize?.(obj);
+    if (attrs) await this.#admission(attrs, 'validate');
   }
 
   warningsOnUpdate(obj: KubeObject, old: KubeObject, strategy?: UpdateStrategy): string[] {
@@ -454,10 +509,16 @@ export class GenericStore {
       throw newInvalid('DeleteOptions', '', [fieldInvalid('gracePeriodSeconds', p.gracePeriodSeconds, 'must be greater than or equal to 0')]);
     }
     let outcome = 'delete' as 'delete' | 'pending';
+    const adm: AdmissionContext = { namespace, name, opts: p };
     try {
-      const marked = await this.storage.guaranteedUpdate(key, (current) => {
+      const marked = await this.storage.guaranteedUpdate(key, async (current) => {
         if (current === null) throw newNotFound(this.qualifiedResource, name);
         checkPreconditions(this.qualifiedResource, name, current, p.preconditions);
+        const attrs = this.#attributes('DELETE', adm, undefined, current);
+        if (attrs) {
+          await this.#admission(attrs, 'admit');
+          await this.#admission(attrs, 'validate');
+        }
         const next = deepCopy(current);
         const meta = next.metadata;
         this.#o.validateDelete?.(current);
@@ -498,8 +559,13 @@ export class GenericStore {
       return { object: gone, deleted: true };
     } catch (e) {
       if (e instanceof DryRunResult) return { object: e.object, deleted: outcome === 'delete' };
-      if (e instanceof RetryDelete) return this.delete(namespace, name, p);
+      if (e instanceof RetryDelete) {
+        adm.last = undefined;
+        return this.delete(namespace, name, p);
+      }
       throw this.#err(e, name);
+    } finally {
+      flushWarnings(adm);
     }
   }
 
@@ -591,3 +657,20 @@ export function generateName(base: string): string {
   return prefix + s;
 }
 
+
+/** What admission needs to know about one write besides the objects. */
+interface AdmissionContext {
+  namespace: string | undefined;
+  /** The name on the request (empty on a create with generateName). */
+  name: string;
+  subresource?: string;
+  opts: WriteOptions;
+  /** The attributes of the latest attempt (its warnings go to the client). */
+  last?: AdmissionAttributes;
+}
+
+/** Hands the warnings of a write's last admission attempt to the caller (opts.warnings). */
+function flushWarnings(adm: AdmissionContext): void {
+  if (adm.last && adm.opts.warnings) adm.opts.warnings.push(...adm.last.warnings);
+  adm.last = undefined;
+}
