@@ -7,7 +7,18 @@ test('defaults are Kubernetes\' (with leader election off and CIDR allocation on
   assert.match(controllerCommand.usage(), /--node-monitor-grace-period <duration>/);
   const { values } = parseFlags([], controllerSpecs);
   const cfg = controllerConfigFromFlags(values);
-  assert.deepEqual([...(cfg.controllers ?? [])].sort(), ['csrapproving', 'csrsigning', 'nodeipam', 'nodelifecycle', 'podgc', 'scheduler', 'tainteviction']);
+  assert.deepEqual([...(cfg.controllers ?? [])].sort(), [
+    'csrapproving',
+    'csrsigning',
+    'nodeipam',
+    'nodelifecycle',
+    'podgc',
+    'root-ca-cert-publisher',
+    'scheduler',
+    'serviceaccount',
+    'tainteviction',
+    'tokencleaner',
+  ]);
   assert.equal(cfg.nodeMonitorGracePeriodMs, 50_000);
   assert.equal(cfg.nodeStartupGracePeriodMs, 60_000);
   assert.equal(cfg.nodeMonitorPeriodMs, 5_000);

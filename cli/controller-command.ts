@@ -14,7 +14,7 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'token', type: 'string', help: 'bearer token (with --server)' },
   { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
   { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
-  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc,csrapproving,csrsigning)' },
+  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc,serviceaccount,root-ca-cert-publisher,tokencleaner,csrapproving,csrsigning)' },
   { name: 'node-monitor-grace-period', type: 'duration', default: '50s', help: 'a node silent this long is marked Unknown (unreachable)' },
   { name: 'node-startup-grace-period', type: 'duration', default: '60s', help: 'grace for a node that never posted status' },
   { name: 'node-monitor-period', type: 'duration', default: '5s', help: 'how often every node is checked' },
@@ -36,6 +36,7 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'cluster-signing-cert-file', type: 'string', help: 'PEM CA certificate csrsigning signs approved CSRs with (kubernetes.io/kube-apiserver-client, -client-kubelet, kubelet-serving); also starts csrapproving' },
   { name: 'cluster-signing-key-file', type: 'string', help: 'PEM private key (EC or RSA) of --cluster-signing-cert-file' },
   { name: 'cluster-signing-duration', type: 'duration', default: '8760h', help: 'the longest lifetime of a signed certificate (spec.expirationSeconds may ask for less)' },
+  { name: 'root-ca-file', type: 'string', help: "PEM CA bundle published as kube-root-ca.crt in every namespace (default: the CA of the controller's kubeconfig)" },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
 
@@ -87,6 +88,7 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
     controllers,
     ...(signingCert && signingKey ? { clusterSigningCertFile: signingCert, clusterSigningKeyFile: signingKey } : {}),
     clusterSigningDurationMs: signingDuration,
+    ...(values['root-ca-file'] ? { rootCAFile: String(values['root-ca-file']) } : {}),
     nodeMonitorGracePeriodMs: grace,
     nodeStartupGracePeriodMs: durationMs(values, 'node-startup-grace-period'),
     nodeMonitorPeriodMs: period,
@@ -143,7 +145,7 @@ export const controllerCommand: Command = {
     }
     const restClient = new RestClient({ ...options, userAgent: 'kubelab-controller' });
     const clientset = new Clientset(restClient);
-    const cm = await runControllerManager({ clientset, ...cfg });
+    const cm = await runControllerManager({ clientset, ...cfg, ...(options.ca ? { kubeconfigCA: options.ca } : {}) });
     log.info('Controller manager running', { identity: cm.identity, leaderElect: cfg.leaderElection?.enabled === true });
 
     const stop = () => {

@@ -9,7 +9,17 @@ import { ALL_CONTROLLERS, dropManagedFields, parseControllers, runControllerMana
 
 test('--controllers: * is all, foo enables, -foo disables, unknown names are refused', () => {
   assert.deepEqual([...parseControllers('*')].sort(), [...ALL_CONTROLLERS].sort());
-  assert.deepEqual([...parseControllers('*,-scheduler')].sort(), ['csrapproving', 'csrsigning', 'nodeipam', 'nodelifecycle', 'podgc', 'tainteviction']);
+  assert.deepEqual([...parseControllers('*,-scheduler')].sort(), [
+    'csrapproving',
+    'csrsigning',
+    'nodeipam',
+    'nodelifecycle',
+    'podgc',
+    'root-ca-cert-publisher',
+    'serviceaccount',
+    'tainteviction',
+    'tokencleaner',
+  ]);
   assert.deepEqual([...parseControllers('podgc, nodeipam')].sort(), ['nodeipam', 'podgc']);
   assert.throws(() => parseControllers('*,-bogus'), /unknown controller "bogus"/);
   assert.throws(() => parseControllers(''), /empty/);

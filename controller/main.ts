@@ -29,14 +29,42 @@ import { TaintEvictionController } from './tainteviction/taint-eviction-controll
 import { CSRApprovingController } from './certificates/approver/csr-approving-controller.ts';
 import { CertificateAuthority } from './certificates/authority/certificate-authority.ts';
 import { CSRSigningController } from './certificates/signer/csr-signing-controller.ts';
+import { ServiceAccountsController } from './serviceaccount/service-accounts-controller.ts';
+import { RootCACertPublisher } from './rootcacertpublisher/root-ca-cert-publisher.ts';
+import { TokenCleaner } from './bootstrap/token-cleaner.ts';
+import { readFileSync } from 'node:fs';
 
-export type ControllerName = 'scheduler' | 'nodelifecycle' | 'tainteviction' | 'nodeipam' | 'podgc' | 'csrapproving' | 'csrsigning';
+export type ControllerName =
+  | 'scheduler'
+  | 'nodelifecycle'
+  | 'tainteviction'
+  | 'nodeipam'
+  | 'podgc'
+  | 'csrapproving'
+  | 'csrsigning'
+  | 'serviceaccount'
+  | 'root-ca-cert-publisher'
+  | 'tokencleaner';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
- * csrsigning) start only when the cluster signs certificates (`--cluster-signing-cert-file/-key-file`).
+ * csrsigning) start only when the cluster signs certificates (`--cluster-signing-cert-file/-key-file`);
+ * root-ca-cert-publisher only with a root CA (`--root-ca-file`, else the CA the controller's kubeconfig
+ * trusts). tokencleaner is on by default here (kube-controller-manager needs it named; kubeadm names it)
+ * because kubelab joins nodes with bootstrap tokens.
  */
-export const ALL_CONTROLLERS: readonly ControllerName[] = ['nodeipam', 'nodelifecycle', 'tainteviction', 'podgc', 'csrapproving', 'csrsigning', 'scheduler'];
+export const ALL_CONTROLLERS: readonly ControllerName[] = [
+  'nodeipam',
+  'nodelifecycle',
+  'tainteviction',
+  'podgc',
+  'serviceaccount',
+  'root-ca-cert-publisher',
+  'tokencleaner',
+  'csrapproving',
+  'csrsigning',
+  'scheduler',
+];
 
 /**
  * Parses `--controllers` as kube-controller-manager does: a comma-separated list where `*` means every
@@ -117,6 +145,10 @@ export interface ControllerManagerConfig {
   clusterSigningKeyFile?: string;
   /** --cluster-signing-duration: the longest certificate csrsigning issues. @default 8760h */
   clusterSigningDurationMs?: number;
+  /** --root-ca-file: the CA bundle root-ca-cert-publisher puts into every namespace's kube-root-ca.crt. */
+  rootCAFile?: string;
+  /** The CA the controller's own kubeconfig trusts: published when --root-ca-file is not given. */
+  kubeconfigCA?: string | Uint8Array;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -155,6 +187,11 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
   const authority = signing && selected.has('csrsigning')
     ? await CertificateAuthority.fromFiles(config.clusterSigningCertFile as string, config.clusterSigningKeyFile as string, clock)
     : undefined;
+
+  // As kube-controller-manager: --root-ca-file, else the kubeconfig's CA data; unreadable is a start error.
+  let rootCA: string | undefined;
+  if (config.rootCAFile) rootCA = readFileSync(config.rootCAFile, 'utf8');
+  else if (config.kubeconfigCA && config.kubeconfigCA.length > 0) rootCA = Buffer.from(config.kubeconfigCA).toString('utf8');
 
   let leading = false;
   const runControllers = async (signal: AbortSignal): Promise<void> => {
@@ -212,6 +249,22 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         ...(config.podGcQuarantineMs !== undefined ? { quarantineMs: config.podGcQuarantineMs } : {}),
       });
       runners.push({ name: 'podgc', run: (s) => c.run(s) });
+    }
+    if (selected.has('serviceaccount')) {
+      const c = new ServiceAccountsController(common);
+      runners.push({ name: 'serviceaccount', run: (s) => c.run(s) });
+    }
+    if (selected.has('root-ca-cert-publisher')) {
+      if (rootCA) {
+        const c = new RootCACertPublisher({ ...common, rootCA });
+        runners.push({ name: 'root-ca-cert-publisher', run: (s) => c.run(s) });
+      } else {
+        log.info('Not starting root-ca-cert-publisher: no --root-ca-file and the kubeconfig names no certificate authority');
+      }
+    }
+    if (selected.has('tokencleaner')) {
+      const c = new TokenCleaner(common);
+      runners.push({ name: 'tokencleaner', run: (s) => c.run(s) });
     }
     if ((selected.has('csrapproving') || selected.has('csrsigning')) && !signing) {
       log.info('Not starting csrapproving and csrsigning: --cluster-signing-cert-file is not set');

@@ -13,11 +13,14 @@ import { newStatus, StatusError } from '../../errors/status-error.ts';
 import type { Clock } from '../../util/clock.ts';
 import {
   Clientset,
+  configMapsResource,
   eventsResource,
   leasesResource,
   namespacesResource,
   nodesResource,
   podsResource,
+  secretsResource,
+  serviceAccountsResource,
 } from '../clientset.ts';
 import {
   qualifiedResource,
@@ -71,13 +74,13 @@ export interface FakeClientOptions {
   matcher?: SelectorMatcher;
   hasStatusSubresource?: ObjectTrackerOptions['hasStatusSubresource'];
   historyLimit?: number;
-  /** Objects to seed, by kind (Pod, Node, Namespace, Event, Lease, or any kind listed in `resources`). */
+  /** Objects to seed, by kind (Pod, Node, Namespace, Event, Lease, Secret, ConfigMap, ServiceAccount, or any kind listed in `resources`). */
   objects?: KubeObject[];
   /** Extra resources `objects` may refer to by kind. */
   resources?: ResourceDescriptor[];
 }
 
-const BUILTIN_RESOURCES = [podsResource, nodesResource, namespacesResource, eventsResource, leasesResource];
+const BUILTIN_RESOURCES = [podsResource, nodesResource, namespacesResource, eventsResource, leasesResource, secretsResource, configMapsResource, serviceAccountsResource];
 
 interface ReactorEntry {
   verb: Verb | '*';
