@@ -171,8 +171,37 @@ const CERTIFICATE_SIGNING_REQUEST: Schema = {
   },
 };
 
+/** authentication.k8s.io/v1 (k8s.io/api/authentication/v1/generated.proto): what `kubectl create token` and
+ *  `kubectl auth whoami` send, and TokenReview from typed clients. Status fields are never read from a request. */
+const TOKEN_REQUEST: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: {
+    name: 'spec',
+    type: {
+      message: {
+        1: { name: 'audiences', type: 'string', repeated: true },
+        3: {
+          name: 'boundObjectRef',
+          type: { message: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiVersion', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'uid', type: 'string' } } },
+        },
+        4: { name: 'expirationSeconds', type: 'int64', keepZero: true },
+      },
+    },
+  },
+};
+const TOKEN_REVIEW: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'spec', type: { message: { 1: { name: 'token', type: 'string' }, 2: { name: 'audiences', type: 'string', repeated: true } } } },
+};
+const SELF_SUBJECT_REVIEW: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+};
+
 /** Kinds decodable from protobuf, by `<apiVersion>/<kind>`. */
 const SCHEMAS: Record<string, Schema> = {
+  'authentication.k8s.io/v1/TokenRequest': TOKEN_REQUEST,
+  'authentication.k8s.io/v1/TokenReview': TOKEN_REVIEW,
+  'authentication.k8s.io/v1/SelfSubjectReview': SELF_SUBJECT_REVIEW,
   'v1/Namespace': NAMESPACE,
   'v1/Service': SERVICE,
   'v1/Secret': SECRET,

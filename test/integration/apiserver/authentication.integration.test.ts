@@ -1,0 +1,265 @@
+/**
+ * Authentication over real HTTPS with the real kubectl: an in-process API server on 127.0.0.1 with TLS, a
+ * client CA, a static token file and a ServiceAccount signing key. Client certificates (`kubectl auth whoami`),
+ * anonymous requests, invalid credentials (kube's 401 Status), impersonation (`kubectl --as`), TokenReview, and
+ * (when ServiceAccounts are served) `kubectl create token` and the token it prints; on the embedded store and
+ * on etcd.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAPIServer, type RunningAPIServer } from '../../../apiserver/main.ts';
+import { Etcd3Store } from '../../../apiserver/storage/etcd3/etcd3-store.ts';
+import type { Storage } from '../../../apiserver/storage/interfaces.ts';
+import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../../../apiserver/authentication/test-certificates.ts';
+import { startEtcd } from '../framework/etcd.ts';
+
+const cleanups: (() => unknown)[] = [];
+after(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+const UNAUTHORIZED = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
+
+interface SecureServer {
+  server: RunningAPIServer;
+  dir: string;
+  ca: TestCertificate;
+  admin: TestCertificate;
+  kubeconfig: (user: Record<string, string>, name?: string) => string;
+  call: (method: string, path: string, opts?: { body?: unknown; token?: string; cert?: TestCertificate; headers?: Record<string, string> }) => Promise<{ status: number; body: string }>;
+}
+
+async function startSecureServer(storage?: Storage): Promise<SecureServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'kubelab-authn-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const ca = await createTestCA('CN=kubelab-test-ca');
+  const serving = await createTestLeaf(ca, { subject: 'CN=kube-apiserver', usages: [EKU.serverAuth], ips: ['127.0.0.1'], dns: ['localhost'] });
+  const admin = await createTestLeaf(ca, { subject: 'CN=kubernetes-admin, O=system:masters' });
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+  const files = {
+    ca: join(dir, 'ca.crt'),
+    cert: join(dir, 'apiserver.crt'),
+    key: join(dir, 'apiserver.key'),
+    sa: join(dir, 'sa.key'),
+    tokens: join(dir, 'tokens.csv'),
+  };
+  writeFileSync(files.ca, ca.certPem);
+  writeFileSync(files.cert, serving.certPem);
+  writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+  writeFileSync(files.sa, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+  writeFileSync(files.tokens, 'bob-token,bob,1001,"dev"\n', { mode: 0o600 });
+  const server = await runAPIServer({
+    host: '127.0.0.1',
+    port: 0,
+    dataDir: join(dir, 'data'),
+    storage,
+    tlsCertFile: files.cert,
+    tlsKeyFile: files.key,
+    clientCAFile: files.ca,
+    tokenAuthFile: files.tokens,
+    serviceAccountSigningKeyFile: files.sa,
+    tokenSuccessCacheTTLMs: 0,
+    logLevel: 'warn',
+  });
+  cleanups.push(() => server.close());
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  let n = 0;
+  const kubeconfig = (user: Record<string, string>, name = `kubeconfig-${n++}`) => {
+    const path = join(dir, name);
+    const userLines = Object.entries(user).map(([k, v]) => `    ${k}: ${v}`);
+    writeFileSync(
+      path,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: kubelab',
+        '  cluster:',
+        `    server: ${server.url}`,
+        `    certificate-authority-data: ${b64(ca.certPem)}`,
+        'users:',
+        '- name: u',
+        '  user:',
+        ...(userLines.length ? userLines : ['    {}']),
+        'contexts:',
+        '- name: c',
+        '  context: {cluster: kubelab, user: u}',
+        'current-context: c',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    return path;
+  };
+  const call: SecureServer['call'] = (method, path, opts = {}) =>
+    new Promise((resolve, reject) => {
+      const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+      const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
+      if (data) headers['content-type'] = 'application/json';
+      if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+      const r = httpsRequest(
+        `${server.url}${path}`,
+        { method, headers, ca: ca.certPem, cert: opts.cert?.certPem, key: opts.cert?.keyPem, agent: false, timeout: 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      r.on('timeout', () => r.destroy(new Error('request timed out')));
+      r.on('error', reject);
+      r.end(data);
+    });
+  return { server, dir, ca, admin, kubeconfig, call };
+}
+
+function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('kubectl', ['--kubeconfig', kubeconfig, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const adminUser = (s: SecureServer) => ({ 'client-certificate-data': Buffer.from(s.admin.certPem).toString('base64'), 'client-key-data': Buffer.from(s.admin.keyPem).toString('base64') });
+
+async function checkCertificatesAnonymousAndTokens(s: SecureServer): Promise<void> {
+  // A client certificate from the CA: kubectl auth whoami prints its CN and O groups.
+  const admin = s.kubeconfig(adminUser(s), 'admin.kubeconfig');
+  const who = await kubectl(admin, ['auth', 'whoami']);
+  assert.equal(who.code, 0, who.stderr);
+  assert.match(who.stdout, /Username\s+kubernetes-admin/);
+  assert.match(who.stdout, /Groups\s+\[system:masters system:authenticated\]/);
+  const pods = await kubectl(admin, ['get', 'pods', '-A']);
+  assert.equal(pods.code, 0, pods.stderr);
+
+  // The static token user.
+  const bob = await kubectl(s.kubeconfig({ token: 'bob-token' }), ['auth', 'whoami', '-o', 'json']);
+  assert.equal(bob.code, 0, bob.stderr);
+  assert.deepEqual(JSON.parse(bob.stdout).status.userInfo, { username: 'bob', uid: '1001', groups: ['dev', 'system:authenticated'] });
+
+  // No credential: anonymous may read /healthz and /version, nothing else (401 until an authorizer is configured).
+  assert.equal((await s.call('GET', '/healthz')).status, 200);
+  assert.equal((await s.call('GET', '/version')).status, 200);
+  const anon = await s.call('GET', '/api/v1/namespaces/default/pods');
+  assert.equal(anon.status, 401);
+  assert.equal(anon.body, UNAUTHORIZED);
+  const badTokenWhoami = await kubectl(s.kubeconfig({ token: 'not-a-valid-token' }), ['auth', 'whoami']);
+  assert.notEqual(badTokenWhoami.code, 0);
+  assert.match(badTokenWhoami.stderr, /Unauthorized/);
+
+  // An invalid credential is 401 even on a public path (never anonymous).
+  const bad = await s.call('GET', '/healthz', { token: 'no-such-token' });
+  assert.equal(bad.status, 401);
+  assert.equal(bad.body, UNAUTHORIZED);
+  const other = await createTestCA('CN=someone-else');
+  const foreign = await createTestLeaf(other, { subject: 'CN=kubernetes-admin, O=system:masters' });
+  const foreignRes = await s.call('GET', '/api/v1/namespaces', { cert: foreign });
+  assert.equal(foreignRes.status, 401);
+  const serverOnly = await createTestLeaf(s.ca, { subject: 'CN=server-cert, O=system:masters', usages: [EKU.serverAuth] });
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { cert: serverOnly })).status, 401);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { cert: s.admin })).status, 200);
+
+  // Impersonation: system:masters may (no authorizer yet: only masters impersonate); bob may not.
+  const as = await kubectl(admin, ['auth', 'whoami', '--as', 'jane', '--as-group', 'team-a', '-o', 'json']);
+  assert.equal(as.code, 0, as.stderr);
+  assert.deepEqual(JSON.parse(as.stdout).status.userInfo, { username: 'jane', groups: ['team-a', 'system:authenticated'] });
+  const bobAs = await s.call('GET', '/api/v1/namespaces', { token: 'bob-token', headers: { 'Impersonate-User': 'jane' } });
+  assert.equal(bobAs.status, 403);
+  assert.equal(JSON.parse(bobAs.body).message, 'users "jane" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope');
+
+  // TokenReview: the static token, an unknown token.
+  const review = await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+    cert: s.admin,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token: 'bob-token' } },
+  });
+  assert.equal(review.status, 201, review.body);
+  const rv = JSON.parse(review.body);
+  assert.equal(rv.status.authenticated, true);
+  assert.deepEqual(rv.status.user, { username: 'bob', uid: '1001', groups: ['dev', 'system:authenticated'] });
+  const unknown = JSON.parse((await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: s.admin, body: { spec: { token: 'nope' } } })).body);
+  assert.equal(unknown.status.authenticated, false);
+  assert.equal(unknown.status.error, 'invalid bearer token');
+  const empty = await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: s.admin, body: { spec: {} } });
+  assert.equal(empty.status, 400);
+  assert.equal(JSON.parse(empty.body).message, 'token is required for TokenReview in authentication');
+
+  // Discovery lists the review APIs.
+  const res = await kubectl(admin, ['api-resources', '--api-group', 'authentication.k8s.io', '-o', 'name']);
+  assert.equal(res.code, 0, res.stderr);
+  assert.deepEqual(res.stdout.trim().split('\n').sort(), ['selfsubjectreviews.authentication.k8s.io', 'tokenreviews.authentication.k8s.io']);
+}
+
+async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
+  if (!s.server.registry.stores.get('serviceaccounts')) return;
+  const admin = s.kubeconfig(adminUser(s), 'admin-sa.kubeconfig');
+  const created = await kubectl(admin, ['create', 'serviceaccount', 'robot', '-n', 'default']);
+  assert.equal(created.code, 0, created.stderr);
+  const tok = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default']);
+  assert.equal(tok.code, 0, tok.stderr);
+  const token = tok.stdout.trim();
+  const who = await kubectl(s.kubeconfig({ token }), ['auth', 'whoami', '-o', 'json']);
+  assert.equal(who.code, 0, who.stderr);
+  const info = JSON.parse(who.stdout).status.userInfo;
+  assert.equal(info.username, 'system:serviceaccount:default:robot');
+  assert.deepEqual(info.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
+  assert.match(info.extra['authentication.kubernetes.io/credential-id'][0], /^JTI=/);
+
+  // A token for another audience is not for the API, but a TokenReview for that audience accepts it.
+  const vault = (await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--audience', 'vault', '--duration', '20m'])).stdout.trim();
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: vault })).status, 401);
+  const rv = JSON.parse((await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: s.admin, body: { spec: { token: vault, audiences: ['vault'] } } })).body);
+  assert.equal(rv.status.authenticated, true);
+  assert.deepEqual(rv.status.audiences, ['vault']);
+
+  // Too short a duration: kube's validation message.
+  const short = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--duration', '5m']);
+  assert.notEqual(short.code, 0);
+  assert.match(short.stderr, /may not specify a duration less than 10 minutes/);
+
+  // Bound to a pod: works while the pod exists, 401 once it is deleted.
+  const pod = await s.call('POST', '/api/v1/namespaces/default/pods', {
+    cert: s.admin,
+    body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'holder' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } },
+  });
+  assert.equal(pod.status, 201, pod.body);
+  const bound = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'holder']);
+  assert.equal(bound.code, 0, bound.stderr);
+  const boundToken = bound.stdout.trim();
+  const whoBound = JSON.parse((await kubectl(s.kubeconfig({ token: boundToken }), ['auth', 'whoami', '-o', 'json'])).stdout).status.userInfo;
+  assert.deepEqual(whoBound.extra['authentication.kubernetes.io/pod-name'], ['holder']);
+  assert.equal((await s.call('DELETE', '/api/v1/namespaces/default/pods/holder?gracePeriodSeconds=0', { cert: s.admin })).status, 200);
+  const afterDelete = await s.call('GET', '/api/v1/namespaces', { token: boundToken });
+  assert.equal(afterDelete.status, 401);
+  // The other pod's name bound to another service account: kube's message.
+  await s.call('POST', '/api/v1/namespaces/default/pods', {
+    cert: s.admin,
+    body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
+  });
+  const wrong = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'other']);
+  assert.match(wrong.stderr, /cannot bind token for serviceaccount "robot" to pod running with different serviceaccount name\./);
+}
+
+test('authentication over HTTPS on the embedded store: client certificates, tokens, anonymous, impersonation, reviews', async () => {
+  const s = await startSecureServer();
+  await checkCertificatesAnonymousAndTokens(s);
+  await checkServiceAccountTokens(s);
+});
+
+test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound objects', async () => {
+  const etcd = await startEtcd();
+  cleanups.push(() => etcd.stop());
+  const store = new Etcd3Store({ endpoints: [etcd.endpoint], prefix: `/kubelab-authn-${process.pid}` });
+  cleanups.push(() => store.close());
+  const s = await startSecureServer(store);
+  const who = await kubectl(s.kubeconfig(adminUser(s)), ['auth', 'whoami']);
+  assert.equal(who.code, 0, who.stderr);
+  await checkServiceAccountTokens(s);
+});
