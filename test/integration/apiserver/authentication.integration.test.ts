@@ -198,53 +198,66 @@ async function checkCertificatesAnonymousAndTokens(s: SecureServer): Promise<voi
 }
 
 async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
-  if (!s.server.registry.stores.get('serviceaccounts')) return;
   const admin = s.kubeconfig(adminUser(s), 'admin-sa.kubeconfig');
-  const created = await kubectl(admin, ['create', 'serviceaccount', 'robot', '-n', 'default']);
-  assert.equal(created.code, 0, created.stderr);
-  const tok = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default']);
+  // No ServiceAccount controller runs in-process: create `default` (and `robot`) by hand.
+  for (const name of ['default', 'robot']) {
+    const created = await kubectl(admin, ['create', 'serviceaccount', name, '-n', 'default']);
+    assert.equal(created.code, 0, created.stderr);
+  }
+  const tok = await kubectl(admin, ['create', 'token', 'default', '-n', 'default']);
   assert.equal(tok.code, 0, tok.stderr);
   const token = tok.stdout.trim();
   const who = await kubectl(s.kubeconfig({ token }), ['auth', 'whoami', '-o', 'json']);
   assert.equal(who.code, 0, who.stderr);
   const info = JSON.parse(who.stdout).status.userInfo;
-  assert.equal(info.username, 'system:serviceaccount:default:robot');
+  assert.equal(info.username, 'system:serviceaccount:default:default');
   assert.deepEqual(info.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
   assert.match(info.extra['authentication.kubernetes.io/credential-id'][0], /^JTI=/);
+  const list = await kubectl(s.kubeconfig({ token }), ['get', 'namespaces', '-o', 'name']);
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, /namespace\/default/);
 
   // A token for another audience is not for the API, but a TokenReview for that audience accepts it.
-  const vault = (await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--audience', 'vault', '--duration', '20m'])).stdout.trim();
+  const vault = (await kubectl(admin, ['create', 'token', 'default', '-n', 'default', '--audience', 'vault', '--duration', '20m'])).stdout.trim();
   assert.equal((await s.call('GET', '/api/v1/namespaces', { token: vault })).status, 401);
   const rv = JSON.parse((await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: s.admin, body: { spec: { token: vault, audiences: ['vault'] } } })).body);
   assert.equal(rv.status.authenticated, true);
+  assert.equal(rv.status.user.username, 'system:serviceaccount:default:default');
   assert.deepEqual(rv.status.audiences, ['vault']);
 
   // Too short a duration: kube's validation message.
-  const short = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--duration', '5m']);
+  const short = await kubectl(admin, ['create', 'token', 'default', '-n', 'default', '--duration', '5m']);
   assert.notEqual(short.code, 0);
   assert.match(short.stderr, /may not specify a duration less than 10 minutes/);
 
-  // Bound to a pod: works while the pod exists, 401 once it is deleted.
-  const pod = await s.call('POST', '/api/v1/namespaces/default/pods', {
-    cert: s.admin,
-    body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'holder' }, spec: { serviceAccountName: 'robot', containers: [{ name: 'c', image: 'busybox' }] } },
-  });
+  // Bound to a pod: works while the pod exists, 401 once it is deleted, and still 401 after a pod of the same
+  // name is created again (a new uid).
+  const podBody = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'holder' }, spec: { serviceAccountName: 'default', containers: [{ name: 'c', image: 'busybox' }] } };
+  const pod = await s.call('POST', '/api/v1/namespaces/default/pods', { cert: s.admin, body: podBody });
   assert.equal(pod.status, 201, pod.body);
-  const bound = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'holder']);
+  const bound = await kubectl(admin, ['create', 'token', 'default', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'holder']);
   assert.equal(bound.code, 0, bound.stderr);
   const boundToken = bound.stdout.trim();
-  const whoBound = JSON.parse((await kubectl(s.kubeconfig({ token: boundToken }), ['auth', 'whoami', '-o', 'json'])).stdout).status.userInfo;
-  assert.deepEqual(whoBound.extra['authentication.kubernetes.io/pod-name'], ['holder']);
-  assert.equal((await s.call('DELETE', '/api/v1/namespaces/default/pods/holder?gracePeriodSeconds=0', { cert: s.admin })).status, 200);
+  const whoBound = await kubectl(s.kubeconfig({ token: boundToken }), ['auth', 'whoami', '-o', 'json']);
+  assert.equal(whoBound.code, 0, whoBound.stderr);
+  assert.deepEqual(JSON.parse(whoBound.stdout).status.userInfo.extra['authentication.kubernetes.io/pod-name'], ['holder']);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: boundToken })).status, 200);
+  const del = await s.call('DELETE', '/api/v1/namespaces/default/pods/holder?gracePeriodSeconds=0', { cert: s.admin });
+  assert.equal(del.status, 200, del.body);
+  assert.equal((await s.call('GET', '/api/v1/namespaces/default/pods/holder', { cert: s.admin })).status, 404);
   const afterDelete = await s.call('GET', '/api/v1/namespaces', { token: boundToken });
   assert.equal(afterDelete.status, 401);
-  // The other pod's name bound to another service account: kube's message.
-  await s.call('POST', '/api/v1/namespaces/default/pods', {
-    cert: s.admin,
-    body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'other' }, spec: { containers: [{ name: 'c', image: 'busybox' }] } },
-  });
-  const wrong = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'other']);
+  assert.equal(afterDelete.body, UNAUTHORIZED);
+  assert.equal((await s.call('POST', '/api/v1/namespaces/default/pods', { cert: s.admin, body: podBody })).status, 201);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: boundToken })).status, 401);
+
+  // Binding robot's token to a pod that runs as default: kube's message.
+  const wrong = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'holder']);
+  assert.notEqual(wrong.code, 0);
   assert.match(wrong.stderr, /cannot bind token for serviceaccount "robot" to pod running with different serviceaccount name\./);
+  // Deleting the ServiceAccount invalidates its tokens.
+  assert.equal((await s.call('DELETE', '/api/v1/namespaces/default/serviceaccounts/default', { cert: s.admin })).status, 200);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token })).status, 401);
 }
 
 test('authentication over HTTPS on the embedded store: client certificates, tokens, anonymous, impersonation, reviews', async () => {
