@@ -25,6 +25,10 @@ export interface APIServerConfig extends AuthenticationConfig {
   dataDir?: string;
   etcdServers?: string[];
   etcdPrefix?: string;
+  /** --etcd-cafile, --etcd-certfile, --etcd-keyfile: mutual TLS to etcd. */
+  etcdCAFile?: string;
+  etcdCertFile?: string;
+  etcdKeyFile?: string;
   /** A ready Storage (tests). Takes precedence over dataDir/etcdServers; not closed by close(). */
   storage?: Storage;
   tlsCertFile?: string;
@@ -50,6 +54,18 @@ export interface RunningAPIServer {
   registry: Registry;
   storage: Storage;
   close(): Promise<void>;
+}
+
+/** The etcd client's TLS material from --etcd-cafile/--etcd-certfile/--etcd-keyfile (undefined: plain http). */
+function etcdTLS(cfg: APIServerConfig): { ca: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (!cfg.etcdCAFile && !cfg.etcdCertFile && !cfg.etcdKeyFile) return undefined;
+  if (!cfg.etcdCAFile) throw new Error('--etcd-certfile and --etcd-keyfile need --etcd-cafile (the CA of the etcd servers)');
+  if (!!cfg.etcdCertFile !== !!cfg.etcdKeyFile) throw new Error('--etcd-certfile and --etcd-keyfile go together');
+  return {
+    ca: readFileSync(cfg.etcdCAFile),
+    cert: cfg.etcdCertFile ? readFileSync(cfg.etcdCertFile) : undefined,
+    key: cfg.etcdKeyFile ? readFileSync(cfg.etcdKeyFile) : undefined,
+  };
 }
 
 function isLoopback(host: string): boolean {
@@ -85,7 +101,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   const ownStorage = !storage;
   if (!storage) {
     if (cfg.etcdServers && cfg.etcdServers.length > 0) {
-      storage = new Etcd3Store({ endpoints: cfg.etcdServers, prefix: cfg.etcdPrefix ?? '/registry' });
+      storage = new Etcd3Store({ endpoints: cfg.etcdServers, prefix: cfg.etcdPrefix ?? '/registry', tls: etcdTLS(cfg) });
     } else {
       const dir = resolve(cfg.dataDir ?? './.kubelab/data');
       prepareDataDir(dir);

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
@@ -87,4 +87,61 @@ export function kubeconfigYaml(opts: { server: string; caCertPath: string; token
     `current-context: ${name}`,
     '',
   ].join('\n');
+}
+
+/** etcd's mutual-TLS files (kubeadm's layout, under <state>/pki/etcd). */
+export interface EtcdPKI {
+  dir: string;
+  caCert: string;
+  caKey: string;
+  /** etcd's client-facing serving certificate. */
+  serverCert: string;
+  serverKey: string;
+  /** Between members (serving and client use). */
+  peerCert: string;
+  peerKey: string;
+  /** What the API servers present to etcd (kube-apiserver's --etcd-certfile/--etcd-keyfile). */
+  apiserverClientCert: string;
+  apiserverClientKey: string;
+}
+
+/**
+ * Creates (once) an etcd CA separate from the cluster CA, etcd's serving and peer certificates valid for `sans`,
+ * and the API servers' client certificate (CN kube-apiserver-etcd-client). The directory is 0700 and every key
+ * 0600. Reuses what exists, as ensurePKI does.
+ */
+export function ensureEtcdPKI(dir: string, sans: { ips: string[]; dns: string[] }): EtcdPKI {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
+  const p: EtcdPKI = {
+    dir,
+    caCert: join(dir, 'ca.crt'),
+    caKey: join(dir, 'ca.key'),
+    serverCert: join(dir, 'server.crt'),
+    serverKey: join(dir, 'server.key'),
+    peerCert: join(dir, 'peer.crt'),
+    peerKey: join(dir, 'peer.key'),
+    apiserverClientCert: join(dir, 'apiserver-etcd-client.crt'),
+    apiserverClientKey: join(dir, 'apiserver-etcd-client.key'),
+  };
+  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  if (!existsSync(p.caCert) || !existsSync(p.caKey)) {
+    openssl(['req', '-x509', ...newKey, '-keyout', p.caKey, '-out', p.caCert, '-days', '3650', '-subj', '/CN=etcd-ca']);
+  }
+  const altNames = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((i) => `IP:${i}`)].join(',');
+  const issue = (cert: string, key: string, subject: string, usages: string, san: boolean) => {
+    if (existsSync(cert) && existsSync(key)) return;
+    const csr = `${cert}.csr`;
+    const ext = `${cert}.ext`;
+    writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=${usages}\n${san ? `subjectAltName=${altNames}\n` : ''}`);
+    openssl(['req', ...newKey, '-keyout', key, '-out', csr, '-subj', subject]);
+    openssl(['x509', '-req', '-in', csr, '-CA', p.caCert, '-CAkey', p.caKey, '-CAcreateserial', '-out', cert, '-days', '825', '-extfile', ext]);
+    rmSync(csr, { force: true });
+    rmSync(ext, { force: true });
+  };
+  issue(p.serverCert, p.serverKey, '/CN=etcd-server', 'serverAuth,clientAuth', true);
+  issue(p.peerCert, p.peerKey, '/CN=etcd-peer', 'serverAuth,clientAuth', true);
+  issue(p.apiserverClientCert, p.apiserverClientKey, '/O=system:masters/CN=kube-apiserver-etcd-client', 'clientAuth', false);
+  for (const f of [p.caKey, p.serverKey, p.peerKey, p.apiserverClientKey]) chmodSync(f, 0o600);
+  return p;
 }

@@ -8,7 +8,8 @@ import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
 import { newState, saveState, loadState, statePath, type ClusterState, type NodeRecord } from './cluster-state.ts';
 import { addPodRoutes, claimNetworkIndex, createNetwork, planNetwork } from './network.ts';
-import { ensurePKI, kubeconfigYaml } from './pki.ts';
+import { ensureEtcdPKI, ensurePKI, kubeconfigYaml, type EtcdPKI } from './pki.ts';
+import { request as httpsRequest } from 'node:https';
 import { run } from './run.ts';
 import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
 import { containerdConfigToml, cniConflist } from '../containerd/containerd-config.ts';
@@ -188,6 +189,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   const server = `https://${hostIP}:${o.apiserverPort}`;
   const kubeconfig = join(stateDir, 'kubeconfig');
   const etcdEndpoints: string[] = [];
+  let etcdPki: EtcdPKI | undefined;
   const imagesDir = process.env.KUBELAB_IMAGE_DIR || join(root, '.kubelab', 'images');
 
   steps.push(['install packages', async () => {
@@ -210,28 +212,31 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   if (o.storage === 'etcd') {
     steps.push([`etcd (${o.etcdMembers} member${o.etcdMembers > 1 ? 's' : ''})`, async () => {
       const members = Array.from({ length: o.etcdMembers }, (_, i) => ({ name: `etcd-${i}`, client: 2379 + i * 2, peer: 2380 + i * 2 }));
-      const initial = members.map((m) => `${m.name}=http://${hostIP}:${m.peer}`).join(',');
+      // Mutual TLS for clients and peers, on the bridge address only: its own CA, keys 0600 in <state>/pki/etcd.
+      const e = (etcdPki = ensureEtcdPKI(join(stateDir, 'pki', 'etcd'), { ips: [hostIP], dns: [] }));
+      const initial = members.map((m) => `${m.name}=https://${hostIP}:${m.peer}`).join(',');
       await Promise.all(members.map(async (m) => {
         await daemon({
           name: m.name,
           cmd: 'etcd',
           args: [
             '--name', m.name, '--data-dir', join(stateDir, 'etcd', m.name),
-            '--listen-client-urls', `http://${hostIP}:${m.client}`, '--advertise-client-urls', `http://${hostIP}:${m.client}`,
-            '--listen-peer-urls', `http://${hostIP}:${m.peer}`, '--initial-advertise-peer-urls', `http://${hostIP}:${m.peer}`,
+            '--listen-client-urls', `https://${hostIP}:${m.client}`, '--advertise-client-urls', `https://${hostIP}:${m.client}`,
+            '--listen-peer-urls', `https://${hostIP}:${m.peer}`, '--initial-advertise-peer-urls', `https://${hostIP}:${m.peer}`,
             '--initial-cluster', initial, '--initial-cluster-state', 'new', '--initial-cluster-token', `kubelab-${index}`,
+            '--cert-file', e.serverCert, '--key-file', e.serverKey, '--client-cert-auth', '--trusted-ca-file', e.caCert,
+            '--peer-cert-file', e.peerCert, '--peer-key-file', e.peerKey, '--peer-client-cert-auth', '--peer-trusted-ca-file', e.caCert,
           ],
           log: join(logs, `${m.name}.log`),
         });
       }));
-      etcdEndpoints.push(...members.map((m) => `http://${hostIP}:${m.client}`));
-      // etcd's own /health (true once the member has a leader and can serve a read); etcdctl is not needed
-      // (Debian ships it in etcd-client, which install-deps.sh does not install).
+      etcdEndpoints.push(...members.map((m) => `https://${hostIP}:${m.client}`));
+      // etcd's own /health (true once the member has a leader and can serve a read), asked with the API
+      // servers' client certificate; etcdctl is not needed (Debian ships it in etcd-client, which
+      // install-deps.sh does not install).
+      const tls = { ca: readFileSync(e.caCert), cert: readFileSync(e.apiserverClientCert), key: readFileSync(e.apiserverClientKey) };
       await waitFor('etcd health', async () => {
-        const healthy = await Promise.all(etcdEndpoints.map(async (e) => {
-          const r = await fetch(`${e}/health`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-          return r?.ok === true && ((await r.json().catch(() => ({}))) as { health?: string }).health === 'true';
-        }));
+        const healthy = await Promise.all(etcdEndpoints.map((url) => etcdHealthy(url, tls)));
         return healthy.every(Boolean) ? true : undefined;
       }, 30_000, 200, allAlive);
     }]);
@@ -242,7 +247,9 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   steps.push([`API server${o.apiservers > 1 ? 's (+ load balancer)' : ''}: start`, async () => {
     if (!pki) throw new Error('no PKI');
     const p = pki;
-    const storageArgs = o.storage === 'etcd' ? ['--etcd-servers', etcdEndpoints.join(',')] : ['--data-dir', join(stateDir, 'data')];
+    const storageArgs = o.storage === 'etcd'
+      ? ['--etcd-servers', etcdEndpoints.join(','), ...(etcdPki ? ['--etcd-cafile', etcdPki.caCert, '--etcd-certfile', etcdPki.apiserverClientCert, '--etcd-keyfile', etcdPki.apiserverClientKey] : [])]
+      : ['--data-dir', join(stateDir, 'data')];
     await Promise.all(apiPorts.map((port, i) => daemon({
       name: `apiserver-${i}`,
       cmd: kl.cmd,
@@ -412,3 +419,25 @@ function fixFor(step: string, stateDir: string): string {
 }
 
 export type { KubeObject };
+
+/** etcd's /health over mutual TLS: true when the member answers {"health":"true"}. */
+function etcdHealthy(url: string, tls: { ca: Buffer; cert: Buffer; key: Buffer }): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = httpsRequest(`${url}/health`, { ...tls, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        try {
+          resolve(res.statusCode === 200 && (JSON.parse(body) as { health?: string }).health === 'true');
+        } catch {
+          resolve(false);
+        }
+      });
+      res.on('error', () => resolve(false));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}

@@ -40,6 +40,11 @@ export interface Etcd3StoreOptions {
   pageSize?: number;
   /** Deadline of each unary call. @default 30000 */
   requestTimeoutMs?: number;
+  /**
+   * Mutual TLS to etcd (kube-apiserver's --etcd-cafile, --etcd-certfile, --etcd-keyfile): the CA that signed
+   * etcd's serving certificate, and the client certificate and key this store presents. Endpoints are https://.
+   */
+  tls?: { ca: Buffer; cert?: Buffer; key?: Buffer };
 }
 
 /** A kv as read: its stored text and mod revision. */
@@ -88,6 +93,7 @@ export class Etcd3Store implements Storage {
       // 1,000 revisions, ~5 MB of pods, and a rejected response would fail every re-watch from that revision
       // again. kube's etcd client does the same (MaxCallRecvMsgSize = math.MaxInt32).
       grpcOptions: { 'grpc.max_receive_message_length': -1 },
+      ...(options.tls ? { credentials: { rootCertificate: options.tls.ca, privateKey: options.tls.key, certChain: options.tls.cert } } : {}),
     };
     this.#client = new Etcd3(clientOptions);
   }

@@ -19,6 +19,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import {
   Cluster, freePorts, inNetns, kubelab, leftovers, nodeReady, prerequisites, sleep, waitFor, webPod, wgetArgs,
@@ -433,10 +434,14 @@ describe('kubelab up --storage etcd --etcd-members 3 --apiservers 2 --controller
     // The etcd member that leads the raft (the harsher loss: an election follows).
     const members = k.state.daemons.filter((d) => d.name.startsWith('etcd-'));
     assert.equal(members.length, 3);
-    const status = await Promise.all(members.map(async (_, i) => {
-      const r = await fetch(`http://${k.state.network?.hostIP}:${2379 + i * 2}/v3/maintenance/status`, { method: 'POST', body: '{}' });
-      return (await r.json()) as { header: { member_id: string }; leader: string };
-    }));
+    // etcd serves clients over mutual TLS only: asked with the API servers' client certificate, and refused
+    // without a certificate.
+    const pkiDir = join(k.stateDir, 'pki', 'etcd');
+    const etcdTLS = { ca: readFileSync(join(pkiDir, 'ca.crt')), cert: readFileSync(join(pkiDir, 'apiserver-etcd-client.crt')), key: readFileSync(join(pkiDir, 'apiserver-etcd-client.key')) };
+    const etcdURL = (i: number) => `https://${k.state.network?.hostIP}:${2379 + i * 2}`;
+    const status = await Promise.all(members.map(async (_, i) => JSON.parse(await etcdPost(`${etcdURL(i)}/v3/maintenance/status`, etcdTLS)) as { header: { member_id: string }; leader: string }));
+    await assert.rejects(etcdPost(`${etcdURL(0)}/v3/maintenance/status`, { ca: etcdTLS.ca }), 'a client without a certificate is refused');
+    await assert.rejects(fetch(`http://${k.state.network?.hostIP}:2379/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(3000) }).then((r) => r.json()), 'plain http is refused');
     const etcdLeader = members[status.findIndex((s) => s.header.member_id === s.leader)];
     assert.ok(etcdLeader, `no etcd member reports itself leader: ${JSON.stringify(status)}`);
     const victims = [etcdLeader, k.daemon('apiserver-0'), leading];
@@ -527,3 +532,19 @@ describe('kubelab up --storage etcd --etcd-members 3 --apiservers 2 --controller
   }));
 });
 });
+
+/** POST `{}` to an etcd HTTP endpoint over TLS with the given CA and (optional) client pair; the body text. */
+function etcdPost(url: string, tls: { ca: Buffer; cert?: Buffer; key?: Buffer }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest(url, { method: 'POST', ...tls, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => (res.statusCode === 200 ? resolve(body) : reject(new Error(`${url}: ${res.statusCode} ${body}`))));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 5 s`)));
+    req.on('error', reject);
+    req.end('{}');
+  });
+}

@@ -4,15 +4,36 @@
  * up on stop(). A missing binary is a test failure with the install command, never a skip.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpsRequest } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { ensureEtcdPKI, type EtcdPKI } from '../../../deploy/cluster/pki.ts';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
+/** A TLS-enabled etcd's certificates, and what a client needs to talk to it (the API server's client pair). */
+export interface EtcdTLS {
+  pki: EtcdPKI;
+  ca: Buffer;
+  cert: Buffer;
+  key: Buffer;
+}
+
+export interface EtcdOptions {
+  /**
+   * Serve clients and peers over mutual TLS (`--cert-file --key-file --client-cert-auth --trusted-ca-file` and the
+   * `--peer-*` equivalents), with an etcd CA and certificates generated for the test (deploy/cluster/pki.ts).
+   */
+  tls?: boolean;
+}
+
 export interface EtcdHandle {
-  /** Client URL, e.g. `http://127.0.0.1:43121`. */
+  /** Client URL, e.g. `http://127.0.0.1:43121` (`https://` with TLS). */
   endpoint: string;
+  /** Set when started with `tls: true`. */
+  tls?: EtcdTLS;
   /** The member's data dir ('' when reusing ETCD_URL). */
   dataDir: string;
   stop(): Promise<void>;
@@ -32,6 +53,8 @@ export interface EtcdMember {
 
 export interface EtcdCluster {
   endpoints: string[];
+  /** Set when started with `tls: true`. */
+  tls?: EtcdTLS;
   members: EtcdMember[];
   /** The current raft leader (asks the running members; retries briefly during an election). */
   leader(): Promise<EtcdMember>;
@@ -101,6 +124,7 @@ interface MemberSpec {
   initialCluster: string;
   clusterToken: string;
   state: 'new' | 'existing';
+  tls?: EtcdTLS;
 }
 
 class Member implements EtcdMember {
@@ -117,7 +141,7 @@ class Member implements EtcdMember {
     this.#spec = spec;
     this.name = spec.name;
     this.dataDir = spec.dataDir;
-    this.endpoint = `http://127.0.0.1:${spec.clientPort}`;
+    this.endpoint = `${spec.tls ? 'https' : 'http'}://127.0.0.1:${spec.clientPort}`;
   }
 
   get running(): boolean {
@@ -127,7 +151,15 @@ class Member implements EtcdMember {
   /** Spawns the process; does not wait for health. */
   spawn(): void {
     const s = this.#spec;
-    const peerUrl = `http://127.0.0.1:${s.peerPort}`;
+    const peerUrl = `${s.tls ? 'https' : 'http'}://127.0.0.1:${s.peerPort}`;
+    const tlsArgs = s.tls
+      ? [
+          '--cert-file', s.tls.pki.serverCert, '--key-file', s.tls.pki.serverKey,
+          '--client-cert-auth', '--trusted-ca-file', s.tls.pki.caCert,
+          '--peer-cert-file', s.tls.pki.peerCert, '--peer-key-file', s.tls.pki.peerKey,
+          '--peer-client-cert-auth', '--peer-trusted-ca-file', s.tls.pki.caCert,
+        ]
+      : [];
     const args = [
       '--name', s.name,
       '--data-dir', s.dataDir,
@@ -141,6 +173,7 @@ class Member implements EtcdMember {
       '--logger', 'zap',
       '--log-outputs', 'stderr',
       '--log-level', 'error',
+      ...tlsArgs,
     ];
     const child = spawn(this.#bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.#stderrTail = '';
@@ -162,8 +195,7 @@ class Member implements EtcdMember {
 
   /** This member's raft id and the leader id it knows, from the v3 JSON gateway (ids are uint64 decimal strings). */
   async status(): Promise<{ memberId: string; leaderId: string }> {
-    const res = await fetch(`${this.endpoint}/v3/maintenance/status`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(2000) });
-    const body = (await res.json()) as { header?: { member_id?: string }; leader?: string };
+    const body = JSON.parse(await etcdHttp(`${this.endpoint}/v3/maintenance/status`, this.#spec.tls, '{}')) as { header?: { member_id?: string }; leader?: string };
     return { memberId: body.header?.member_id ?? '', leaderId: body.leader ?? '' };
   }
 
@@ -174,8 +206,7 @@ class Member implements EtcdMember {
     while (Date.now() < deadline) {
       if (!this.running) throw new Error(`etcd ${this.name} exited during startup: ${this.#stderrTail.trim()}`);
       try {
-        const res = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) });
-        const body = (await res.json()) as { health?: string };
+        const body = JSON.parse(await etcdHttp(`${this.endpoint}/health`, this.#spec.tls)) as { health?: string };
         if (body.health === 'true') return;
         last = JSON.stringify(body);
       } catch (e) {
@@ -218,27 +249,32 @@ class Member implements EtcdMember {
  * Starts one etcd (or reuses `ETCD_URL`). Ports that turn out to be taken between the probe and etcd's bind are
  * retried with fresh ports.
  */
-export async function startEtcd(): Promise<EtcdHandle> {
+export async function startEtcd(options: EtcdOptions = {}): Promise<EtcdHandle> {
   const reuse = process.env.ETCD_URL;
-  if (reuse) {
+  if (reuse && !options.tls) {
     return { endpoint: reuse.split(',')[0] ?? reuse, dataDir: '', stop: async () => {} };
   }
-  const cluster = await startEtcdCluster(1);
+  const cluster = await startEtcdCluster(1, options);
   const member = cluster.members[0];
   if (!member) throw new Error('etcd cluster has no members');
-  return { endpoint: member.endpoint, dataDir: member.dataDir, stop: () => cluster.stop() };
+  return { endpoint: member.endpoint, dataDir: member.dataDir, tls: cluster.tls, stop: () => cluster.stop() };
 }
 
 /** Starts an n-member etcd cluster on loopback (ETCD_URL is not consulted). */
-export async function startEtcdCluster(size: number): Promise<EtcdCluster> {
+export async function startEtcdCluster(size: number, options: EtcdOptions = {}): Promise<EtcdCluster> {
   if (!Number.isInteger(size) || size < 1) throw new Error(`Cannot start an etcd cluster of size ${size}`);
   const bin = findEtcdBinary();
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const root = await mkdtemp(join(tmpdir(), 'kubelab-etcd-'));
+    let tls: EtcdTLS | undefined;
+    if (options.tls) {
+      const pki = ensureEtcdPKI(join(root, 'pki'), { ips: ['127.0.0.1'], dns: ['localhost'] });
+      tls = { pki, ca: readFileSync(pki.caCert), cert: readFileSync(pki.apiserverClientCert), key: readFileSync(pki.apiserverClientKey) };
+    }
     const ports: { client: number; peer: number }[] = [];
     for (let i = 0; i < size; i++) ports.push({ client: await freePort(), peer: await freePort() });
-    const initialCluster = ports.map((p, i) => `m${i}=http://127.0.0.1:${p.peer}`).join(',');
+    const initialCluster = ports.map((p, i) => `m${i}=${tls ? 'https' : 'http'}://127.0.0.1:${p.peer}`).join(',');
     const members = ports.map(
       (p, i) =>
         new Member(bin, {
@@ -249,6 +285,7 @@ export async function startEtcdCluster(size: number): Promise<EtcdCluster> {
           initialCluster,
           clusterToken: `kubelab-test-${ports[0]?.peer ?? 0}`,
           state: 'new',
+          tls,
         }),
     );
     const stop = async (): Promise<void> => {
@@ -274,11 +311,31 @@ export async function startEtcdCluster(size: number): Promise<EtcdCluster> {
         }
         throw new Error(`etcd cluster has no leader after ${HEALTH_TIMEOUT_MS} ms: ${last}`);
       };
-      return { endpoints: members.map((m) => m.endpoint), members, leader, stop };
+      return { endpoints: members.map((m) => m.endpoint), members, leader, stop, tls };
     } catch (e) {
       lastError = e;
       await stop();
     }
   }
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}
+
+/** GET (or POST `body` to) one of etcd's HTTP endpoints, over mutual TLS when `tls` is given; the body text. */
+async function etcdHttp(url: string, tls: EtcdTLS | undefined, body?: string): Promise<string> {
+  if (!tls) {
+    const res = await fetch(url, { method: body === undefined ? 'GET' : 'POST', body, signal: AbortSignal.timeout(2000) });
+    return await res.text();
+  }
+  return await new Promise<string>((resolve, reject) => {
+    const req = httpsRequest(url, { method: body === undefined ? 'GET' : 'POST', ca: tls.ca, cert: tls.cert, key: tls.key, timeout: 2000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve(text));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error(`${url}: no answer within 2000 ms`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
