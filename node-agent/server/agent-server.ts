@@ -6,9 +6,11 @@
  * and is the seam for `pods/log` and `pods/exec`, which the API server will proxy here later (routes
  * /containerLogs/{ns}/{pod}/{container} and /exec/... answer 501 until then).
  */
-import * as http from 'node:http';
+import type * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Pod } from '../../shared/api/core-v1.ts';
+import { createAgentListener, type AgentListener, type AgentTLSOptions } from './agent-listener.ts';
+import { NodeAuth } from './node-auth.ts';
 
 export interface AgentServerOptions {
   /** @default '0.0.0.0' */
@@ -17,16 +19,31 @@ export interface AgentServerOptions {
   port: number;
   pods: () => Pod[];
   healthy?: () => boolean;
+  /** HTTPS with this certificate (a simulated node's is self-signed: sim-nodes.ts); absent: plain HTTP. */
+  tls?: AgentTLSOptions;
+  /** Checks every request but /healthz (node-auth.ts). */
+  auth?: NodeAuth;
 }
 
 export class AgentServer {
   #server: http.Server;
+  #listener: AgentListener;
   #o: AgentServerOptions;
   #port = 0;
 
   constructor(options: AgentServerOptions) {
     this.#o = options;
-    this.#server = http.createServer((req, res) => this.#handle(req, res));
+    this.#listener = createAgentListener(options.tls, (req, res) => void this.#handle(req, res));
+    this.#server = this.#listener.server;
+  }
+
+  get secure(): boolean {
+    return this.#listener.secure;
+  }
+
+  /** Replaces the serving certificate (rotation). */
+  updateTLS(tls: AgentTLSOptions): void {
+    this.#listener.updateTLS(tls);
   }
 
   get port(): number {
@@ -50,12 +67,16 @@ export class AgentServer {
     this.#server.closeAllConnections();
   }
 
-  #handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+  async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://agent');
     const send = (code: number, body: string, type = 'text/plain; charset=utf-8') => {
       res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });
       res.end(body);
     };
+    if (this.#o.auth && !NodeAuth.isPublic(url.pathname)) {
+      const r = await this.#o.auth.check(req);
+      if (!r.ok) return send(r.code, r.message);
+    }
     if (req.method !== 'GET') return send(405, 'method not allowed\n');
     if (url.pathname === '/healthz') {
       const ok = this.#o.healthy?.() ?? true;

@@ -51,6 +51,8 @@ import {
   type StreamOptions,
 } from '../../shared/streaming/remote-command.ts';
 import { dialRuntimeStream, type RuntimeStreamSession } from './runtime-stream-client.ts';
+import { createAgentListener, type AgentTLSOptions } from '../server/agent-listener.ts';
+import { NodeAuth } from '../server/node-auth.ts';
 import { WsSender } from '../../shared/streaming/ws-sender.ts';
 
 export interface NodeStreamingServerOptions {
@@ -70,6 +72,10 @@ export interface NodeStreamingServerOptions {
   pods?: () => Pod[];
   /** Drives GET /healthz (default: always ok). */
   healthy?: () => boolean;
+  /** HTTPS with this serving certificate (and client CA); absent: plain HTTP (development only). */
+  tls?: AgentTLSOptions;
+  /** Authenticates and authorizes every request but /healthz (node-auth.ts); absent: no checks (development only). */
+  auth?: NodeAuth;
 }
 
 export interface NodeStreamingServer {
@@ -77,6 +83,10 @@ export interface NodeStreamingServer {
   readonly port: number;
   readonly host: string;
   readonly httpServer: http.Server;
+  /** Whether it serves HTTPS. */
+  readonly secure: boolean;
+  /** Replaces the serving certificate (rotation). */
+  updateTLS(tls: AgentTLSOptions): void;
   close(): Promise<void>;
 }
 
@@ -93,9 +103,10 @@ export async function createNodeStreamingServer(opts: NodeStreamingServerOptions
     perMessageDeflate: false,
     handleProtocols: (offered) => selectProtocol(offered, WEBSOCKET_PROTOCOLS) ?? false,
   });
-  const server = http.createServer((req, res) => {
+  const listener = createAgentListener(opts.tls, (req, res) => {
     void handleRequest(opts, clock, req, res);
   });
+  const server = listener.server;
   server.requestTimeout = 0;
   server.on('connection', (s: Duplex) => {
     sockets.add(s);
@@ -103,7 +114,11 @@ export async function createNodeStreamingServer(opts: NodeStreamingServerOptions
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', () => socket.destroy());
-    void handleUpgrade(opts, wss, req, socket, head);
+    void (async () => {
+      const denied = await authCheck(opts, req);
+      if (denied) return refuseSocket(socket, denied.code, denied.message);
+      await handleUpgrade(opts, wss, req, socket, head);
+    })();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -117,6 +132,8 @@ export async function createNodeStreamingServer(opts: NodeStreamingServerOptions
     port: addr.port,
     host: addr.address,
     httpServer: server,
+    secure: listener.secure,
+    updateTLS: (tls) => listener.updateTLS(tls),
     close: () =>
       new Promise<void>((resolve) => {
         for (const ws of wss.clients) ws.terminate();
@@ -162,8 +179,20 @@ async function lookupPod(opts: NodeStreamingServerOptions, t: Target): Promise<P
   return pod;
 }
 
+/** The refusal of a request that is not authenticated or not authorized; undefined when it may proceed. */
+async function authCheck(opts: NodeStreamingServerOptions, req: http.IncomingMessage): Promise<{ code: number; message: string } | undefined> {
+  if (!opts.auth || NodeAuth.isPublic(req.url ?? '/')) return undefined;
+  const r = await opts.auth.check(req);
+  return r.ok ? undefined : { code: r.code, message: r.message };
+}
+
 async function handleRequest(opts: NodeStreamingServerOptions, clock: Clock, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(`http://node${req.url?.startsWith('/') ? '' : '/'}${req.url ?? '/'}`);
+  const denied = await authCheck(opts, req);
+  if (denied) {
+    writeText(res, denied.code, denied.message);
+    return;
+  }
   try {
     if (url.pathname === '/healthz') {
       const ok = opts.healthy?.() ?? true;

@@ -19,6 +19,8 @@ export interface SelfSignedOptions extends CertificateSubject {
   notBefore?: Date;
   /** @default 365 days */
   validityMs?: number;
+  /** Extended key usage of a leaf certificate. @default 'server' */
+  extKeyUsage?: 'server' | 'client';
 }
 
 export interface KeyAndCertificate {
@@ -43,7 +45,7 @@ export async function createSelfSignedCertificate(options: SelfSignedOptions): P
     ),
     await x509.SubjectKeyIdentifierExtension.create(key.publicKey),
   ];
-  if (!options.isCA) extensions.push(new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth], false));
+  if (!options.isCA) extensions.push(new x509.ExtendedKeyUsageExtension([options.extKeyUsage === 'client' ? x509.ExtendedKeyUsage.clientAuth : x509.ExtendedKeyUsage.serverAuth], false));
   if (names.length) extensions.push(new x509.SubjectAlternativeNameExtension(names, false));
   const serial = randomBytes(16);
   serial[0] = (serial[0] ?? 0) & 0x7f;
