@@ -8,9 +8,15 @@ import { parseLabels, parseTaints, runNodeAgent, type NodeAgentConfig } from '..
 import { machineHostname } from '../node-agent/agent.ts';
 
 export const nodeSpecs: FlagSpec[] = [
-  { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given)' },
+  { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given); with --bootstrap-kubeconfig, written after bootstrap and used from then on' },
+  { name: 'bootstrap-kubeconfig', type: 'string', help: 'kubeconfig with a bootstrap token: used to request the node client certificate (CSR) when --kubeconfig has no valid one; also turns on the serving certificate by CSR' },
+  { name: 'cert-dir', type: 'string', help: 'directory of kubelet-client-current.pem and kubelet-server-current.pem (default <root-dir>/pki)' },
+  { name: 'rotate-certificates', type: 'boolean', default: true, help: 'renew the client and serving certificates (new CSRs) before they expire' },
+  { name: 'client-ca-file', type: 'string', help: 'CA bundle of the client certificates the agent API accepts (the cluster CA)' },
+  { name: 'tls-cert-file', type: 'string', help: 'fixed serving certificate of the agent API (instead of one requested by CSR)' },
+  { name: 'tls-private-key-file', type: 'string', help: 'key of --tls-cert-file' },
   { name: 'server', type: 'string', help: 'API server URL (instead of a kubeconfig)' },
-  { name: 'token', type: 'string', help: 'bearer token (with --server)' },
+  { name: 'token-file', type: 'string', help: 'file holding the bearer token (with --server; mode 0600): credentials never go on a command line' },
   { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
   { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
   { name: 'name', type: 'string', help: 'node name (kubelet --hostname-override); default: the machine hostname' },
@@ -47,6 +53,10 @@ export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
   if (!['all', 'warnings', 'none'].includes(events)) throw new FlagError('--event-level must be all, warnings or none');
   const server = str(values['server']);
   if (server && values['kubeconfig']) throw new FlagError('--server and --kubeconfig are exclusive');
+  const bootstrap = str(values['bootstrap-kubeconfig']);
+  if (bootstrap && server) throw new FlagError('--server and --bootstrap-kubeconfig are exclusive (the bootstrap kubeconfig names the server)');
+  if (bootstrap && !str(values['kubeconfig'])) throw new FlagError('--bootstrap-kubeconfig needs --kubeconfig (the file written after bootstrap)');
+  if (Boolean(str(values['tls-cert-file'])) !== Boolean(str(values['tls-private-key-file']))) throw new FlagError('--tls-cert-file and --tls-private-key-file go together');
   let labels: Record<string, string>;
   let taints;
   let reserved: Record<string, string>;
@@ -79,10 +89,16 @@ export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
   };
   if (server) {
     cfg.server = server;
-    if (str(values['token'])) cfg.token = String(values['token']);
+    if (str(values['token-file'])) cfg.tokenFile = String(values['token-file']);
     if (str(values['ca-cert'])) cfg.caCert = String(values['ca-cert']);
     if (values['insecure-skip-tls-verify'] === true) cfg.insecureSkipTLSVerify = true;
   } else if (str(values['kubeconfig'])) cfg.kubeconfig = String(values['kubeconfig']);
+  if (bootstrap) cfg.bootstrapKubeconfig = bootstrap;
+  if (str(values['cert-dir'])) cfg.certDir = String(values['cert-dir']);
+  if (values['rotate-certificates'] === false) cfg.rotateCertificates = false;
+  if (str(values['client-ca-file'])) cfg.clientCAFile = String(values['client-ca-file']);
+  if (str(values['tls-cert-file'])) cfg.tlsCertFile = String(values['tls-cert-file']);
+  if (str(values['tls-private-key-file'])) cfg.tlsPrivateKeyFile = String(values['tls-private-key-file']);
   if (str(values['node-ip'])) cfg.nodeIP = String(values['node-ip']);
   if (str(values['cgroup-prefix'])) cfg.cgroupPrefix = String(values['cgroup-prefix']);
   if (str(values['pod-cidr'])) cfg.podCIDR = String(values['pod-cidr']);
@@ -98,7 +114,7 @@ export const nodeCommand: Command = {
   usage: () =>
     usage(
       'node',
-      'Registers a Node, heartbeats through a Lease in kube-node-lease and runs the pods bound to it on containerd (CRI) or the simulated runtime. Connects with --kubeconfig, or --server [--token --ca-cert].',
+      'Registers a Node, heartbeats through a Lease in kube-node-lease and runs the pods bound to it on containerd (CRI) or the simulated runtime. Connects with --kubeconfig (joining by TLS bootstrap with --bootstrap-kubeconfig), or --server [--token-file --ca-cert]. Serves its API over HTTPS with authentication when it has a serving certificate (TLS bootstrap or --tls-cert-file).',
       nodeSpecs,
     ),
   async run(args) {

@@ -8,11 +8,15 @@ import { log } from '../shared/util/log.ts';
 import { newClientset } from '../shared/client/clientset.ts';
 import { clientOptionsFrom, parseLabels, parseTaints } from '../node-agent/main.ts';
 import { SimNodeHost } from '../node-agent/sim-nodes.ts';
+import { readFileSync } from 'node:fs';
+import { createSelfSignedCertificate } from '../shared/pki/self-signed.ts';
+import type { AgentTLSOptions } from '../node-agent/server/agent-listener.ts';
+import { NodeAuth, apiNodeAccessReviewer, apiTokenReviewer } from '../node-agent/server/node-auth.ts';
 
 export const simNodesSpecs: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given)' },
   { name: 'server', type: 'string', help: 'API server URL (instead of a kubeconfig)' },
-  { name: 'token', type: 'string', help: 'bearer token (with --server)' },
+  { name: 'token-file', type: 'string', help: 'file holding the bearer token (with --server; mode 0600)' },
   { name: 'ca-cert', type: 'string', help: 'PEM CA bundle (with --server)' },
   { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
   { name: 'count', type: 'number', default: 10, help: 'number of nodes' },
@@ -30,6 +34,7 @@ export const simNodesSpecs: FlagSpec[] = [
   { name: 'event-level', type: 'string', default: 'warnings', help: 'events to record: all, warnings or none' },
   { name: 'concurrency', type: 'number', default: 50, help: 'nodes registered at once' },
   { name: 'port', type: 'number', default: 0, help: 'port of the shared agent endpoint (0 = any free port)' },
+  { name: 'client-ca-file', type: 'string', help: 'CA bundle of client certificates the shared endpoint accepts; with it the endpoint serves HTTPS (a self-signed certificate) and authenticates every request' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
 
@@ -60,7 +65,7 @@ export const simNodesCommand: Command = {
     const clientset = newClientset({
       ...clientOptionsFrom({
         ...(server ? { server } : {}),
-        ...(values['token'] ? { token: String(values['token']) } : {}),
+        ...(values['token-file'] ? { tokenFile: String(values['token-file']) } : {}),
         ...(values['ca-cert'] ? { caCert: String(values['ca-cert']) } : {}),
         ...(values['insecure-skip-tls-verify'] === true ? { insecureSkipTLSVerify: true } : {}),
         ...(values['kubeconfig'] ? { kubeconfig: String(values['kubeconfig']) } : {}),
@@ -68,6 +73,13 @@ export const simNodesCommand: Command = {
       userAgent: 'kubelab-sim-nodes',
     });
     const clusterCidr = String(values['cluster-cidr']);
+    let tls: AgentTLSOptions | undefined;
+    let auth: NodeAuth | undefined;
+    if (values['client-ca-file']) {
+      const self = await createSelfSignedCertificate({ commonName: 'kubelab-sim-nodes', dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+      tls = { cert: self.certPem, key: self.keyPem, clientCA: readFileSync(String(values['client-ca-file'])) };
+      auth = new NodeAuth({ nodeName: '', tokenReviewer: apiTokenReviewer(clientset.client), accessReviewer: apiNodeAccessReviewer(clientset.client) });
+    }
     const host = new SimNodeHost({
       clientset,
       count,
@@ -83,6 +95,8 @@ export const simNodesCommand: Command = {
       events: events as 'all' | 'warnings' | 'none',
       concurrency: Number(values['concurrency']),
       port: Number(values['port']),
+      ...(tls ? { tls } : {}),
+      ...(auth ? { auth } : {}),
     });
     await host.start();
     log.info('Simulated nodes running', { count, port: host.port });

@@ -49,6 +49,8 @@ import { PodWorkers } from './pod-workers.ts';
 import { Prober } from './prober/prober.ts';
 import { ProberManager } from './prober/prober-manager.ts';
 import { AgentServer } from './server/agent-server.ts';
+import type { AgentTLSOptions } from './server/agent-listener.ts';
+import type { NodeAuth } from './server/node-auth.ts';
 import { createNodeStreamingServer, type NodeStreamingServer } from './streaming/node-streaming-server.ts';
 import { statusFingerprint } from './status/generate.ts';
 import { StatusManager } from './status/status-manager.ts';
@@ -83,6 +85,10 @@ export interface NodeAgentOptions {
   port?: number | null;
   /** @default '0.0.0.0' */
   address?: string;
+  /** Serve the agent API over HTTPS with this certificate (and client CA); absent: plain HTTP (development). */
+  servingTLS?: AgentTLSOptions;
+  /** Authenticates and authorizes agent API requests (node-auth.ts); absent: none (development). */
+  auth?: NodeAuth;
   /** Reported daemon port when the server is shared or absent. */
   reportedPort?: number;
   events?: EventLevel;
@@ -315,6 +321,11 @@ export class NodeAgent {
       new NodeLeaseController({ leases: options.clientset.leases, clock: this.#clock, log: this.#log, ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}) });
   }
 
+  /** Replaces the serving certificate of the agent API (a new or rotated kubelet-serving certificate). */
+  updateServingTLS(tls: AgentTLSOptions): void {
+    this.#server?.updateTLS(tls);
+  }
+
   /** The agent's HTTP port (0 when it serves none). */
   get port(): number {
     return this.#port;
@@ -487,7 +498,14 @@ export class NodeAgent {
     await this.#waitForRuntime(signal);
     if (this.#o.port !== null) {
       if (this.#o.mode === 'simulated') {
-        const server = new AgentServer({ port: this.#o.port ?? 10250, ...(this.#o.address ? { host: this.#o.address } : {}), pods: () => this.pods(), healthy: () => this.pleg.healthy().ok });
+        const server = new AgentServer({
+          port: this.#o.port ?? 10250,
+          ...(this.#o.address ? { host: this.#o.address } : {}),
+          pods: () => this.pods(),
+          healthy: () => this.pleg.healthy().ok,
+          ...(this.#o.servingTLS ? { tls: this.#o.servingTLS } : {}),
+          ...(this.#o.auth ? { auth: this.#o.auth } : {}),
+        });
         this.#port = await server.listen();
         this.#server = server;
       } else {
@@ -499,6 +517,8 @@ export class NodeAgent {
           pods: () => this.pods(),
           healthy: () => this.pleg.healthy().ok,
           clock: this.#clock,
+          ...(this.#o.servingTLS ? { tls: this.#o.servingTLS } : {}),
+          ...(this.#o.auth ? { auth: this.#o.auth } : {}),
         });
         this.#port = server.port;
         this.#server = server;

@@ -9,25 +9,49 @@
  *
  * `runtime: 'sim'` runs the same agent on the simulated runtime (no containers, pod IPs from the podCIDR).
  */
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Node, Taint, TaintEffect } from '../shared/api/core-v1.ts';
-import { newClientset, type Clientset } from '../shared/client/clientset.ts';
+import { KUBELET_SERVING_SIGNER_NAME } from '../shared/api/certificates-v1.ts';
+import { Clientset, newClientset } from '../shared/client/clientset.ts';
 import { fromFlags, loadKubeconfig } from '../shared/client/kubeconfig.ts';
-import type { RestClientOptions } from '../shared/client/rest-client.ts';
-import type { Clock } from '../shared/util/clock.ts';
+import { RestClient, type RestClientOptions } from '../shared/client/rest-client.ts';
+import { createSelfSignedCertificate } from '../shared/pki/self-signed.ts';
+import { realClock, type Clock } from '../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../shared/util/log.ts';
 import { RemoteRuntime } from './cri/remote/remote-runtime.ts';
 import { SimulatedRuntime } from './cri/simulated/simulated-runtime.ts';
 import type { ImageService, RuntimeService } from './cri/services.ts';
 import type { EventLevel } from './events/event-recorder.ts';
 import { NodeAgent, type NodeAgentOptions } from './agent.ts';
+import { bootstrapClientIdentity } from './certificate/bootstrap.ts';
+import { CertificateManager, type KeyPair } from './certificate/certificate-manager.ts';
+import type { WaitOptions } from './certificate/request-certificate.ts';
+import type { AgentTLSOptions } from './server/agent-listener.ts';
+import { NodeAuth, apiNodeAccessReviewer, apiTokenReviewer } from './server/node-auth.ts';
 
 export interface NodeAgentConfig {
-  /** API server URL (with token/caCert/insecure), or a kubeconfig file, or a ready Clientset. */
+  /** API server URL (with tokenFile/caCert/insecure), or a kubeconfig file, or a ready Clientset. */
   server?: string;
-  token?: string;
+  /** File holding the bearer token (with server); never a token on the command line. */
+  tokenFile?: string;
   caCert?: string;
   insecureSkipTLSVerify?: boolean;
+  /** --kubeconfig; with bootstrapKubeconfig, the file written after TLS bootstrap. */
   kubeconfig?: string;
+  /** --bootstrap-kubeconfig: TLS bootstrap (bootstrap token -> CSR -> client certificate; serving certificate by CSR). */
+  bootstrapKubeconfig?: string;
+  /** --cert-dir. @default `<rootDir>/pki` */
+  certDir?: string;
+  /** --rotate-certificates: renew the client and serving certificates before they expire. @default true */
+  rotateCertificates?: boolean;
+  /** --client-ca-file: CA bundle of the client certificates the agent API accepts. */
+  clientCAFile?: string;
+  /** --tls-cert-file / --tls-private-key-file: a fixed serving certificate (instead of one from a CSR). */
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  /** How CSR waits poll and time out (tests shorten them). */
+  certificateWait?: Omit<WaitOptions, 'clock' | 'log' | 'signal'>;
   clientset?: Clientset;
   nodeName: string;
   /** 'cri' (containerd over its socket) or 'sim'. @default 'cri' */
@@ -36,6 +60,8 @@ export interface NodeAgentConfig {
   containerRuntimeEndpoint?: string;
   rootDir: string;
   nodeIP?: string;
+  /** The Hostname address (and DNS SAN of the serving certificate). @default nodeName */
+  hostname?: string;
   cgroupPrefix?: string;
   podCIDR?: string;
   /** @default 10250; 0 = a free port; null = none */
@@ -59,6 +85,12 @@ export interface RunningNodeAgent {
   node: Node;
   runtime: RuntimeService & ImageService;
   clientset: Clientset;
+  /** The client certificate manager (TLS bootstrap with rotation). */
+  clientCertificates?: CertificateManager;
+  /** The serving certificate manager (TLS bootstrap). */
+  servingCertificates?: CertificateManager;
+  /** Resolves once the agent API serves a certificate issued by the cluster (TLS bootstrap). */
+  servingCertificateReady?: Promise<void>;
   /** Stops the agent (pods keep running) and closes the runtime connection. */
   close(): Promise<void>;
 }
@@ -87,21 +119,98 @@ export function parseTaints(s: string | undefined): Taint[] {
   return out;
 }
 
-export function clientOptionsFrom(config: Pick<NodeAgentConfig, 'server' | 'token' | 'caCert' | 'insecureSkipTLSVerify' | 'kubeconfig'>): RestClientOptions {
+export function clientOptionsFrom(config: Pick<NodeAgentConfig, 'server' | 'tokenFile' | 'caCert' | 'insecureSkipTLSVerify' | 'kubeconfig'>): RestClientOptions {
   if (config.server) {
-    return fromFlags({
+    const o = fromFlags({
       server: config.server,
-      ...(config.token ? { token: config.token } : {}),
       ...(config.caCert ? { caCert: config.caCert } : {}),
       ...(config.insecureSkipTLSVerify ? { insecure: true } : {}),
     });
+    if (config.tokenFile) {
+      const mode = statSync(config.tokenFile).mode & 0o777;
+      if (mode & 0o077) rootLog.warn('The token file is readable by other users; make it 0600', { tokenFile: config.tokenFile, mode: mode.toString(8) });
+      if (!readFileSync(config.tokenFile, 'utf8').trim()) throw new Error(`Cannot use the token file ${config.tokenFile} as it is empty`);
+      o.tokenFile = config.tokenFile;
+    }
+    return o;
   }
   return loadKubeconfig(config.kubeconfig ? { path: config.kubeconfig } : {}).options;
 }
 
+/** The SANs of the serving certificate: the node's IP and hostname (what its Node status.addresses say). */
+function servingSans(agent: NodeAgent, hostname: string): { dnsNames: string[]; ipAddresses: string[] } {
+  return { dnsNames: hostname ? [hostname] : [], ipAddresses: agent.nodeIP ? [agent.nodeIP] : [] };
+}
+
+const asTLS = (pair: KeyPair, clientCA: Buffer | undefined): AgentTLSOptions => ({ cert: pair.certPem, key: pair.keyPem, ...(clientCA ? { clientCA } : {}) });
+
 export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNodeAgent> {
   const log = config.log ?? rootLog;
-  const clientset = config.clientset ?? newClientset({ ...clientOptionsFrom(config), userAgent: `kubelab-node/${config.nodeName}` });
+  const clock = config.clock ?? realClock;
+  const userAgent = `kubelab-node/${config.nodeName}`;
+  const certDir = config.certDir ?? join(config.rootDir, 'pki');
+  const rotate = config.rotateCertificates ?? true;
+  let clientset: Clientset;
+  let clientCertificates: CertificateManager | undefined;
+  if (config.clientset) clientset = config.clientset;
+  else if (config.bootstrapKubeconfig) {
+    if (!config.kubeconfig) throw new Error('Cannot bootstrap the node identity: --kubeconfig (the file to write) is required with --bootstrap-kubeconfig');
+    let rest: RestClient | undefined;
+    const identity = await bootstrapClientIdentity({
+      nodeName: config.nodeName,
+      kubeconfig: config.kubeconfig,
+      bootstrapKubeconfig: config.bootstrapKubeconfig,
+      certDir,
+      clock,
+      log,
+      ...(config.certificateWait ? { wait: config.certificateWait } : {}),
+      client: () => rest as RestClient,
+      onRotate: (pair) => rest?.setClientCertificate(pair.certPem, pair.keyPem),
+    });
+    rest = new RestClient({ ...identity.options, userAgent });
+    clientset = new Clientset(rest);
+    if (rotate && identity.manager.current()) clientCertificates = identity.manager;
+  } else clientset = newClientset({ ...clientOptionsFrom(config), userAgent });
+  const clientCA = config.clientCAFile ? readFileSync(config.clientCAFile) : undefined;
+  // The agent API's serving certificate: fixed files, else one from a kubelet-serving CSR (TLS bootstrap),
+  // served from a placeholder until it is issued; none at all: plain HTTP (a development agent).
+  let servingTLS: AgentTLSOptions | undefined;
+  let servingCertificates: CertificateManager | undefined;
+  const hostname = config.hostname ?? config.nodeName;
+  let agentRef: NodeAgent | undefined;
+  if (config.tlsCertFile || config.tlsPrivateKeyFile) {
+    if (!config.tlsCertFile || !config.tlsPrivateKeyFile) throw new Error('Cannot serve TLS: --tls-cert-file and --tls-private-key-file go together');
+    servingTLS = { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsPrivateKeyFile), ...(clientCA ? { clientCA } : {}) };
+  } else if (config.bootstrapKubeconfig) {
+    servingCertificates = new CertificateManager({
+      name: 'kubelet-server',
+      certDir,
+      signerName: KUBELET_SERVING_SIGNER_NAME,
+      usages: ['digital signature', 'server auth'],
+      subject: { commonName: `system:node:${config.nodeName}`, organizations: ['system:nodes'] },
+      sans: () => (agentRef ? servingSans(agentRef, hostname) : { dnsNames: [], ipAddresses: [] }),
+      client: () => clientset.client,
+      onRotate: (pair) => agentRef?.updateServingTLS(asTLS(pair, clientCA)),
+      ...(config.certificateWait ? { wait: config.certificateWait } : {}),
+      clock,
+      log,
+    });
+    const onDisk = servingCertificates.loadFromDisk();
+    if (onDisk) servingTLS = asTLS(onDisk, clientCA);
+    else {
+      // kubelet has no certificate to offer until its CSR is issued; a throwaway self-signed one stands in.
+      const placeholder = await createSelfSignedCertificate({ commonName: `${hostname}-placeholder`, dnsNames: [hostname], validityMs: 24 * 3600_000 });
+      servingTLS = { cert: placeholder.certPem, key: placeholder.keyPem, ...(clientCA ? { clientCA } : {}) };
+    }
+  } else if (clientCA) {
+    throw new Error('Cannot check client certificates (--client-ca-file) without a serving certificate: pass --bootstrap-kubeconfig or --tls-cert-file and --tls-private-key-file');
+  }
+  const auth = servingTLS
+    ? new NodeAuth({ nodeName: config.nodeName, tokenReviewer: apiTokenReviewer(clientset.client), accessReviewer: apiNodeAccessReviewer(clientset.client), clock, log })
+    : undefined;
+  if (!servingTLS && (config.port === undefined || config.port !== null)) {
+    log.warn('Serving the node agent API over plain HTTP without authentication (no serving certificate: development only)');
+  }
   let runtime: RuntimeService & ImageService & { close?(): void };
   let simulated = false;
   if ((config.runtime ?? 'cri') === 'sim') {
@@ -122,6 +231,9 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
     ...(config.podCIDR ? { podCIDR: config.podCIDR } : {}),
     port: config.port === undefined ? 10250 : config.port,
     ...(config.address ? { address: config.address } : {}),
+    ...(config.hostname ? { hostname: config.hostname } : {}),
+    ...(servingTLS ? { servingTLS } : {}),
+    ...(auth ? { auth } : {}),
     ...(config.labels ? { labels: config.labels } : {}),
     ...(config.taints ? { taints: config.taints } : {}),
     ...(config.capacity ? { capacity: config.capacity } : {}),
@@ -140,20 +252,51 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
       : {}),
     ...(config.agent ?? {}),
   });
+  agentRef = agent;
+  const closing = new AbortController();
   let node: Node;
   try {
     node = await agent.start();
   } catch (err) {
     await agent.stop().catch(() => undefined);
     runtime.close?.();
+    servingCertificates?.stop();
     throw err;
+  }
+  clientCertificates?.start();
+  let servingCertificateReady: Promise<void> | undefined;
+  if (servingCertificates) {
+    const manager = servingCertificates;
+    servingCertificateReady = (async () => {
+      // After registration, so the approver finds the Node's addresses. Retried until it works or the agent stops.
+      let delay = 2000;
+      for (;;) {
+        try {
+          const pair = await manager.ensure();
+          agent.updateServingTLS(asTLS(pair, clientCA));
+          if (rotate) manager.start();
+          return;
+        } catch (err) {
+          log.error('Cannot get a serving certificate, retrying', { err, retryInMs: delay });
+          await clock.sleep(delay, closing.signal);
+          delay = Math.min(delay * 2, 5 * 60_000);
+        }
+      }
+    })();
+    servingCertificateReady.catch(() => undefined);
   }
   return {
     agent,
     node,
     runtime,
     clientset,
+    ...(clientCertificates ? { clientCertificates } : {}),
+    ...(servingCertificates ? { servingCertificates } : {}),
+    ...(servingCertificateReady ? { servingCertificateReady } : {}),
     async close() {
+      closing.abort();
+      clientCertificates?.stop();
+      servingCertificates?.stop();
       await agent.stop();
       runtime.close?.();
     },

@@ -25,6 +25,8 @@ import { SimulatedRuntime } from './cri/simulated/simulated-runtime.ts';
 import type { EventLevel } from './events/event-recorder.ts';
 import { NodeLeaseController } from './nodestatus/node-lease-controller.ts';
 import { AgentServer } from './server/agent-server.ts';
+import type { AgentTLSOptions } from './server/agent-listener.ts';
+import type { NodeAuth } from './server/node-auth.ts';
 import { StringInterner } from './util/string-interner.ts';
 import { NodeAgent, type NodeAgentOptions } from './agent.ts';
 
@@ -58,6 +60,14 @@ export interface SimNodeHostOptions {
   concurrency?: number;
   /** Port of the shared endpoint; 0 = a free port; null = none. @default 0 */
   port?: number | null;
+  /**
+   * HTTPS for the shared endpoint. Simulated nodes share one certificate (self-signed by sim-nodes, see
+   * cli/sim-nodes-command.ts): a thousand serving CSRs would buy nothing, as simulated nodes have no
+   * logs or exec to serve.
+   */
+  tls?: AgentTLSOptions;
+  /** Authentication/authorization of the shared endpoint (SubjectAccessReviews name no node: all nodes). */
+  auth?: NodeAuth;
   /** Root dir recorded in paths (nothing is written). @default '/var/lib/kubelab-sim' */
   rootDir?: string;
   clock?: Clock;
@@ -154,7 +164,12 @@ export class SimNodeHost {
   async start(): Promise<void> {
     const o = this.#o;
     if (o.port !== null) {
-      this.#server = new AgentServer({ port: o.port ?? 0, pods: () => [...this.agents.values()].flatMap((a) => a.pods()) });
+      this.#server = new AgentServer({
+        port: o.port ?? 0,
+        pods: () => [...this.agents.values()].flatMap((a) => a.pods()),
+        ...(o.tls ? { tls: o.tls } : {}),
+        ...(o.auth ? { auth: o.auth } : {}),
+      });
       this.#port = await this.#server.listen();
     }
     this.leases.start();

@@ -80,11 +80,11 @@ const WATCH_DEADLINE_MARGIN_MS = 30_000;
 export class RestClient implements Client {
   readonly #base: URL;
   readonly #https: boolean;
-  readonly #agent: http.Agent;
-  readonly #watchAgent: http.Agent;
+  #agent: http.Agent;
+  #watchAgent: http.Agent;
   readonly #timeoutMs: number;
   readonly #headers: Record<string, string>;
-  readonly #options: RestClientOptions;
+  #options: RestClientOptions;
   #tokenFromFile: { token: string; readAt: number } | undefined;
 
   constructor(options: RestClientOptions) {
@@ -105,6 +105,10 @@ export class RestClient implements Client {
       'User-Agent': options.userAgent ?? 'kubelab/0.1.0 (node)',
       ...options.headers,
     };
+    [this.#agent, this.#watchAgent] = this.#newAgents(options);
+  }
+
+  #newAgents(options: RestClientOptions): [http.Agent, http.Agent] {
     const common = { keepAlive: true, keepAliveMsecs: 30_000 };
     if (this.#https) {
       const tls: https.AgentOptions = {
@@ -115,12 +119,27 @@ export class RestClient implements Client {
         ...(options.clientKey !== undefined ? { key: options.clientKey } : {}),
         ...(options.tlsServerName ? { servername: options.tlsServerName } : {}),
       };
-      this.#agent = new https.Agent({ ...tls, maxSockets: options.maxSockets ?? 100, maxFreeSockets: options.maxSockets ?? 100 });
-      this.#watchAgent = new https.Agent({ ...tls, maxFreeSockets: 16 });
-    } else {
-      this.#agent = new http.Agent({ ...common, maxSockets: options.maxSockets ?? 100, maxFreeSockets: options.maxSockets ?? 100 });
-      this.#watchAgent = new http.Agent({ ...common, maxFreeSockets: 16 });
+      return [
+        new https.Agent({ ...tls, maxSockets: options.maxSockets ?? 100, maxFreeSockets: options.maxSockets ?? 100 }),
+        new https.Agent({ ...tls, maxFreeSockets: 16 }),
+      ];
     }
+    return [
+      new http.Agent({ ...common, maxSockets: options.maxSockets ?? 100, maxFreeSockets: options.maxSockets ?? 100 }),
+      new http.Agent({ ...common, maxFreeSockets: 16 }),
+    ];
+  }
+
+  /**
+   * Switches to a new client certificate (rotation): new requests use it; every open connection, watches
+   * included, is closed so that nothing keeps talking with the old identity (kubelet closes all connections
+   * when its client certificate rotates). Watches end and their informers re-watch.
+   */
+  setClientCertificate(cert: string | Buffer, key: string | Buffer): void {
+    this.#options = { ...this.#options, clientCert: cert, clientKey: key };
+    const old = [this.#agent, this.#watchAgent];
+    [this.#agent, this.#watchAgent] = this.#newAgents(this.#options);
+    for (const a of old) a.destroy();
   }
 
   /** The server URL this client talks to. */

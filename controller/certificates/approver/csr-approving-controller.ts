@@ -93,6 +93,16 @@ export class CSRApprovingController implements Reconciler {
     this.#client = options.csrClient ?? newCSRClient(options.clientset.client);
     this.controller = new Controller({ name: 'csrapproving', reconciler: this, workers: options.workers ?? 5, clock, log: options.log ?? rootLog });
     this.#csrs.addEventHandler(enqueueHandler<CertificateSigningRequest>((key) => this.controller.enqueue(key)));
+    // A serving CSR may arrive before its Node reports the addresses it names: look again when the Node changes.
+    this.#nodes.addEventHandler(
+      enqueueHandler<Node>((key) => this.controller.enqueue(key), {
+        keysOf: (node) =>
+          this.#csrs.lister
+            .list()
+            .filter((c) => c.spec.signerName === KUBELET_SERVING_SIGNER_NAME && c.spec.username === `system:node:${node.metadata.name ?? ''}` && !c.status?.certificate && !(c.status?.conditions ?? []).length)
+            .map((c) => c.metadata.name ?? ''),
+      }),
+    );
   }
 
   async run(signal: AbortSignal): Promise<void> {
