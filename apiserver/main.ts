@@ -46,6 +46,14 @@ export interface APIServerConfig extends AuthenticationConfig {
   clock?: Clock;
   /** --request-timeout, --max-requests-inflight, --max-mutating-requests-inflight (kube's defaults when absent). */
   limits?: RequestLimits;
+  /**
+   * --kubelet-client-certificate / --kubelet-client-key / --kubelet-certificate-authority: pods/log, exec and
+   * attach reach node agents over HTTPS with this identity (kube-apiserver-kubelet-client) and verify their
+   * serving certificates (and the address dialled) against the CA. Absent: plain HTTP (development).
+   */
+  kubeletClientCertificate?: string;
+  kubeletClientKey?: string;
+  kubeletCertificateAuthority?: string;
 }
 
 export interface RunningAPIServer {
@@ -111,6 +119,17 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   // Compiling the JSON schemas takes a few hundred ms: do it now, not on the first request.
   precompileSchemaValidators();
   const registry = new Registry(storage, clock, { admission: (lookups) => buildAdmissionChain(admissionPlugins, lookups, { clock }) });
+  if (cfg.kubeletClientCertificate || cfg.kubeletClientKey || cfg.kubeletCertificateAuthority) {
+    if (Boolean(cfg.kubeletClientCertificate) !== Boolean(cfg.kubeletClientKey)) {
+      throw new Error('--kubelet-client-certificate and --kubelet-client-key go together');
+    }
+    registry.kubeletTLS = {
+      ...(cfg.kubeletClientCertificate ? { cert: readFileSync(cfg.kubeletClientCertificate) } : {}),
+      ...(cfg.kubeletClientKey ? { key: readFileSync(cfg.kubeletClientKey) } : {}),
+      ...(cfg.kubeletCertificateAuthority ? { ca: readFileSync(cfg.kubeletCertificateAuthority) } : {}),
+    };
+    if (!cfg.kubeletCertificateAuthority) log.warn('Node agents are reached over HTTPS without verifying their serving certificates (no --kubelet-certificate-authority)');
+  }
   try {
     await registry.start();
   } catch (e) {

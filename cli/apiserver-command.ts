@@ -26,6 +26,9 @@ const specs: FlagSpec[] = [
   { name: 'max-mutating-requests-inflight', type: 'number', default: 200, help: 'mutating requests served at once; 0: no limit' },
   { name: 'enable-admission-plugins', type: 'string', help: 'admission plugins to enable besides the default ones (comma-separated: ServiceAccount, NodeRestriction, PodSecurity)' },
   { name: 'disable-admission-plugins', type: 'string', help: 'admission plugins to disable even if on by default (comma-separated)' },
+  { name: 'kubelet-client-certificate', type: 'string', help: 'client certificate (PEM) the API server presents to node agents (pods/log, exec, attach over HTTPS)' },
+  { name: 'kubelet-client-key', type: 'string', help: 'key of --kubelet-client-certificate' },
+  { name: 'kubelet-certificate-authority', type: 'string', help: "CA bundle (PEM) node agents' serving certificates are verified with" },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
@@ -78,6 +81,9 @@ export const apiserverCommand: Command = {
       enableAdmissionPlugins: pluginList(values['enable-admission-plugins']),
       disableAdmissionPlugins: pluginList(values['disable-admission-plugins']),
       minorVersion: Number(values['kubernetes-minor-version']),
+      kubeletClientCertificate: values['kubelet-client-certificate'] as string | undefined,
+      kubeletClientKey: values['kubelet-client-key'] as string | undefined,
+      kubeletCertificateAuthority: values['kubelet-certificate-authority'] as string | undefined,
       limits: {
         requestTimeoutMs: Number(values['request-timeout']),
         maxRequestsInFlight: Number(values['max-requests-inflight']),

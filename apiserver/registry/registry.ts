@@ -16,6 +16,7 @@ import { immediateDelete } from './rest/strategy.ts';
 import { podDeleteStrategy, podStatusStrategy, podStrategy } from './core/pod/strategy.ts';
 import { bindPod, bindingSuccess } from './core/pod/binding.ts';
 import { podLogHandler } from './core/pod/log.ts';
+import type { KubeletClientTLS } from './core/pod/proxy-node.ts';
 import { podStreamUpgrade, requireUpgrade } from './core/pod/exec.ts';
 import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
 import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy } from './core/namespace/strategy.ts';
@@ -203,7 +204,7 @@ export class Registry {
     // pods/log, pods/exec, pods/attach: proxied to the node agent (core/pod/log.ts, exec.ts).
     const nodesStore = byResource.get('nodes')?.store;
     if (podsServed?.subresources && nodesStore) {
-      const proxyDeps = { pods: podStore, nodes: nodesStore };
+      const proxyDeps = { pods: podStore, nodes: nodesStore, kubeletTLS: () => this.kubeletTLS };
       podsServed.subresources['log'] = podLogHandler(proxyDeps);
       podsServed.upgrades = { exec: podStreamUpgrade(proxyDeps, 'exec'), attach: podStreamUpgrade(proxyDeps, 'attach') };
       for (const kind of ['exec', 'attach'] as const) podsServed.subresources[kind] = requireUpgrade(podsServed.upgrades[kind]);
@@ -256,6 +257,9 @@ export class Registry {
     served.subresources = { ...(served.subresources ?? {}), [name]: handler };
     return true;
   }
+
+  /** How pods/log, exec and attach reach node agents (--kubelet-client-*; absent: plain HTTP). */
+  kubeletTLS: KubeletClientTLS | undefined;
 
   lookup(group: string, version: string, resource: string): ServedResource | undefined {
     return this.#served.get(`${group}/${version}/${resource}`);

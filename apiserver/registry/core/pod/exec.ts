@@ -42,7 +42,7 @@ import {
   type ChannelStatus,
 } from '../../../../shared/streaming/remote-command.ts';
 import { WsSender } from '../../../../shared/streaming/ws-sender.ts';
-import { getPod, nodeLocation, queryBool, statusFromNodeResponse, validateContainer, type PodProxyDeps } from './proxy-node.ts';
+import { getPod, nodeLocation, nodeScheme, nodeTLSOptions, queryBool, statusFromNodeResponse, validateContainer, type PodProxyDeps } from './proxy-node.ts';
 
 export type StreamKind = 'exec' | 'attach';
 
@@ -83,6 +83,7 @@ export function nodeStreamPath(kind: StreamKind, namespace: string, pod: string,
 interface Prepared {
   nodeUrl: string;
   opts: PodStreamOptions;
+  tls: ReturnType<typeof nodeTLSOptions>;
 }
 
 /** The exec or attach upgrade handler, with its pre-handshake checks and the SPDY server. */
@@ -91,7 +92,7 @@ export function podStreamUpgrade(deps: PodProxyDeps, kind: StreamKind): UpgradeH
   const handler: UpgradeHandler & UpgradeHooks = async (ctx, ws) => {
     const p = prepared.get(ctx);
     if (!p) throw new Error(`${kind}: upgrade without prepare`);
-    relayWebSocket(ws, p.nodeUrl, ctx.signal);
+    relayWebSocket(ws, p.nodeUrl, ctx.signal, p.tls);
   };
   handler.protocols = WEBSOCKET_PROTOCOLS;
   handler.prepare = async (ctx) => {
@@ -103,7 +104,7 @@ export function podStreamUpgrade(deps: PodProxyDeps, kind: StreamKind): UpgradeH
     if (!nodeName) throw newBadRequest(`pod ${name} does not have a host assigned`);
     const loc = await nodeLocation(deps, nodeName);
     const path = nodeStreamPath(kind, pod.metadata.namespace ?? ctx.info.namespace, pod.metadata.name ?? name, container, opts);
-    prepared.set(ctx, { nodeUrl: `ws://${loc.hostPort}${path}`, opts });
+    prepared.set(ctx, { nodeUrl: `${nodeScheme(deps) === 'https' ? 'wss' : 'ws'}://${loc.hostPort}${path}`, opts, tls: nodeTLSOptions(deps) });
   };
   handler.spdy = async (ctx, socket, head) => {
     const p = prepared.get(ctx);
@@ -126,9 +127,9 @@ export function requireUpgrade(upgrade: (UpgradeHandler & UpgradeHooks) | undefi
 
 // ------------------------------------------------------------------------------------ WebSocket clients
 
-/** Opens the v5 WebSocket to the node agent. */
-function dialNode(nodeUrl: string): WebSocket {
-  return new WebSocket(nodeUrl, [STREAM_PROTOCOL_V5], { perMessageDeflate: false, handshakeTimeout: 30_000 });
+/** Opens the v5 WebSocket to the node agent (wss with the kubelet client certificate when configured). */
+function dialNode(nodeUrl: string, tls: Prepared['tls']): WebSocket {
+  return new WebSocket(nodeUrl, [STREAM_PROTOCOL_V5], { perMessageDeflate: false, handshakeTimeout: 30_000, ...(tls ?? {}) });
 }
 
 /** Turns a failed node handshake into the status the client gets on channel 3. */
@@ -158,8 +159,8 @@ function toBuffer(data: Buffer | ArrayBuffer | Buffer[]): Buffer {
 }
 
 /** Client WebSocket ⇄ node WebSocket, frames unchanged. */
-function relayWebSocket(client: WebSocket, nodeUrl: string, signal: AbortSignal): void {
-  const node = dialNode(nodeUrl);
+function relayWebSocket(client: WebSocket, nodeUrl: string, signal: AbortSignal, tls: Prepared['tls']): void {
+  const node = dialNode(nodeUrl, tls);
   const queued: Buffer[] = [];
   let finished = false;
   const toNode = new WsSender(node, { pause: () => client.pause(), resume: () => client.resume() });
@@ -231,13 +232,13 @@ function serveSpdy(req: IncomingMessage, socket: Duplex, head: Buffer, p: Prepar
     streams[type] = st;
     if (++count === expected) {
       clearTimeout(timer);
-      translateSpdy(session, streams, p.nodeUrl);
+      translateSpdy(session, streams, p.nodeUrl, p.tls);
     }
   });
 }
 
-function translateSpdy(session: SpdySession, streams: Partial<Record<string, SpdyStream>>, nodeUrl: string): void {
-  const node = dialNode(nodeUrl);
+function translateSpdy(session: SpdySession, streams: Partial<Record<string, SpdyStream>>, nodeUrl: string, tls: Prepared['tls']): void {
+  const node = dialNode(nodeUrl, tls);
   const queued: Buffer[] = [];
   let finished = false;
   const toNode = new WsSender(node, { pause: () => session.pause(), resume: () => session.resume() });

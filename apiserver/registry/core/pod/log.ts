@@ -14,12 +14,15 @@
  * answer becomes a Status (400 → BadRequest with the node's text).
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { ContainerStatus, Pod } from '../../../../shared/api/core-v1.ts';
 import { newBadRequest, newInvalid, newMethodNotAllowed, type FieldError } from '../../../../shared/errors/status-error.ts';
 import type { RequestContext, SubresourceHandler } from '../../../endpoints/request-context.ts';
 import {
   getPod,
   nodeLocation,
+  nodeScheme,
+  nodeTLSOptions,
   nodeTransportError,
   queryBool,
   statusFromNodeResponse,
@@ -151,15 +154,16 @@ export function podLogHandler(deps: PodProxyDeps): SubresourceHandler {
     const loc = await nodeLocation(deps, nodeName);
     const path = `/containerLogs/${encodeURIComponent(pod.metadata.namespace ?? ctx.info.namespace)}/${encodeURIComponent(pod.metadata.name ?? name)}/${encodeURIComponent(container)}`;
     const query = nodeLogQuery(opts);
-    await proxyLogs(ctx, loc.host, loc.port, `http://${loc.hostPort}${path}${query ? `?${query}` : ''}`, opts.follow);
+    await proxyLogs(ctx, loc.host, loc.port, `${nodeScheme(deps)}://${loc.hostPort}${path}${query ? `?${query}` : ''}`, opts.follow, nodeTLSOptions(deps));
   };
 }
 
 /** Streams the node agent's answer to the client (LocationStreamer), ending when either side closes. */
-function proxyLogs(ctx: RequestContext, host: string, port: number, url: string, follow: boolean): Promise<void> {
+function proxyLogs(ctx: RequestContext, host: string, port: number, url: string, follow: boolean, tls: https.RequestOptions | undefined): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const u = new URL(url);
-    const req = http.request({ host, port, path: `${u.pathname}${u.search}`, method: 'GET', agent: false, headers: { Accept: 'text/plain, */*' } });
+    const options: http.RequestOptions = { host, port, path: `${u.pathname}${u.search}`, method: 'GET', agent: false, headers: { Accept: 'text/plain, */*' } };
+    const req = tls ? https.request({ ...options, ...tls }) : http.request(options);
     let settled = false;
     const finish = (err?: unknown) => {
       if (settled) return;

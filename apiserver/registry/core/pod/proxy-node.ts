@@ -8,10 +8,37 @@ import type { Status } from '../../../../shared/api/meta.ts';
 import { StatusError, newBadRequest, newInternalError, newStatus } from '../../../../shared/errors/status-error.ts';
 import type { GenericStore } from '../../generic/store.ts';
 
-/** The stores the streaming subresources read. */
+/**
+ * How the API server reaches node agents (--kubelet-client-certificate, --kubelet-client-key,
+ * --kubelet-certificate-authority): HTTPS with this client certificate, the agent's serving certificate
+ * verified against `ca` and against the address dialled (its IP or DNS SAN). Without it (the loopback
+ * development server, tests) agents are reached over plain HTTP.
+ */
+export interface KubeletClientTLS {
+  cert?: Buffer;
+  key?: Buffer;
+  /** Absent: the agent's certificate is not verified (kube-apiserver without --kubelet-certificate-authority). */
+  ca?: Buffer;
+}
+
+/** The stores the streaming subresources read, and how to reach agents. */
 export interface PodProxyDeps {
   pods: GenericStore;
   nodes: GenericStore;
+  /** Read at each request (set after the registry is built). */
+  kubeletTLS?: () => KubeletClientTLS | undefined;
+}
+
+/** `https` when the API server has kubelet client TLS configured (never falls back to http then). */
+export function nodeScheme(deps: PodProxyDeps): 'http' | 'https' {
+  return deps.kubeletTLS?.() ? 'https' : 'http';
+}
+
+/** TLS options for node:https / ws towards an agent. */
+export function nodeTLSOptions(deps: PodProxyDeps): { cert?: Buffer; key?: Buffer; ca?: Buffer; rejectUnauthorized: boolean } | undefined {
+  const t = deps.kubeletTLS?.();
+  if (!t) return undefined;
+  return { ...(t.cert ? { cert: t.cert } : {}), ...(t.key ? { key: t.key } : {}), ...(t.ca ? { ca: t.ca } : {}), rejectUnauthorized: Boolean(t.ca) };
 }
 
 /** kubelet's default port, used when the Node does not report daemonEndpoints.kubeletEndpoint.Port. */

@@ -13,6 +13,8 @@ import { startTestServer, type TestServer } from '../../../../test/integration/f
 import type { ExecRequest } from '../../../../node-agent/cri/services.ts';
 import { createNodeStreamingServer, type NodeStreamingServer } from '../../../../node-agent/streaming/node-streaming-server.ts';
 import { FakeStreamServer, fakeStreamingRuntime } from '../../../../node-agent/streaming/testing/fake-stream-server.ts';
+import type { AgentTLSOptions } from '../../../../node-agent/server/agent-listener.ts';
+import type { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
 
 export interface ProxyTestEnv {
   server: TestServer;
@@ -26,7 +28,13 @@ export interface ProxyTestEnv {
   close(): Promise<void>;
 }
 
-export async function startProxyTestEnv(): Promise<ProxyTestEnv> {
+export interface ProxyTestEnvOptions {
+  /** The node agent serves HTTPS with this certificate (and checks requests with auth). */
+  nodeTLS?: AgentTLSOptions;
+  nodeAuth?: NodeAuth;
+}
+
+export async function startProxyTestEnv(options: ProxyTestEnvOptions = {}): Promise<ProxyTestEnv> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-podproxy-'));
   const appLog = path.join(dir, 'app-1.log');
   const prevLog = path.join(dir, 'app-0.log');
@@ -66,6 +74,8 @@ export async function startProxyTestEnv(): Promise<ProxyTestEnv> {
   const node = await createNodeStreamingServer({
     runtime,
     listen: { host: '127.0.0.1', port: 0 },
+    ...(options.nodeTLS ? { tls: options.nodeTLS } : {}),
+    ...(options.nodeAuth ? { auth: options.nodeAuth } : {}),
     getPod: async (ns, name) => {
       const r = await api('GET', `/api/v1/namespaces/${ns}/pods/${name}`);
       return r.status === 200 ? (r.json as Pod) : undefined;
