@@ -91,17 +91,32 @@ export function cachedTokenAuthenticator(inner: TokenAuthenticator, opts: { ttlM
   if (opts.ttlMs <= 0) return inner;
   const clock = opts.clock ?? realClock;
   const max = opts.maxEntries ?? 4096;
-  const cache = new Map<string, { at: number; result: AuthenticationResult }>();
+  // Keyed by the asked audiences, then by token: no per-request string building (a JWT is ~1 KB).
+  const caches = new Map<string, Map<string, { at: number; result: AuthenticationResult }>>();
+  let size = 0;
   return async (token, audiences) => {
-    const key = audiences.length ? `${audiences.join('\u0000')}\u0001${token}` : token;
+    const audKey = audiences.length === 1 ? (audiences[0] as string) : audiences.join('\u0000');
+    let cache = caches.get(audKey);
     const now = clock.now();
-    const hit = cache.get(key);
+    const hit = cache?.get(token);
     if (hit && now - hit.at < opts.ttlMs) return hit.result;
     const r = await inner(token, audiences);
     if (r) {
-      if (cache.size >= max) cache.clear();
-      cache.set(key, { at: now, result: r });
-    } else if (hit) cache.delete(key);
+      if (size >= max) {
+        caches.clear();
+        size = 0;
+        cache = undefined;
+      }
+      if (!cache) {
+        cache = new Map();
+        caches.set(audKey, cache);
+      }
+      if (!cache.has(token)) size++;
+      cache.set(token, { at: now, result: r });
+    } else if (hit) {
+      cache?.delete(token);
+      size--;
+    }
     return r;
   };
 }
@@ -153,8 +168,15 @@ export function requestUnion(authenticators: readonly RequestAuthenticator[]): R
 export function withAuthenticatedGroup(user: UserInfo): UserInfo {
   if (user.name === ANONYMOUS) return user;
   if (user.groups.includes(ALL_AUTHENTICATED) || user.groups.includes(ALL_UNAUTHENTICATED)) return user;
-  return { ...user, groups: [...user.groups, ALL_AUTHENTICATED] };
+  // The same (cached) user object gets the same result: no new arrays per request.
+  let added = withGroup.get(user);
+  if (!added) {
+    added = { ...user, groups: [...user.groups, ALL_AUTHENTICATED] };
+    withGroup.set(user, added);
+  }
+  return added;
 }
+const withGroup = new WeakMap<UserInfo, UserInfo>();
 
 export interface AuthenticationChainOptions {
   /** Client certificate authenticator (x509), when --client-ca-file is set. */
@@ -180,7 +202,9 @@ export function authenticationChain(opts: AuthenticationChainOptions): { authent
   const union = requestUnion(parts);
   const authenticateRequest: RequestAuthenticator = async (req) => {
     const r = await union(req);
-    return r ? { ...r, user: withAuthenticatedGroup(r.user) } : null;
+    if (!r) return null;
+    const user = withAuthenticatedGroup(r.user);
+    return user === r.user ? r : { ...r, user };
   };
   return {
     authenticateRequest,
