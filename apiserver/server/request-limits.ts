@@ -7,8 +7,9 @@
  *   `--max-mutating-requests-inflight` (200) mutating requests at once; long-running requests and members of
  *   `system:masters` are not counted. Past the limit: 429 with `Retry-After: 1`.
  * - Connections (Go's ReadHeaderTimeout and what Go does not need): a connection that has not sent a complete
- *   request head within the headers timeout is closed, and connections that are not serving a request (never sent
- *   one, still sending one, or idle between requests) are bounded: past the bound the oldest of them is closed.
+ *   request head within the headers timeout is closed, and connections that have not sent a complete request
+ *   (nothing yet, or a head or body still arriving) are bounded, as are idle keep-alive connections: past a bound
+ *   the oldest of its kind is closed (the newest, like a probe that just connected, are kept).
  *   Go raises its descriptor limit to the hard limit and has no such bound; Node keeps the soft one (often 1024),
  *   where a thousand sockets that never finish a request would leave none for anyone else.
  */
@@ -26,8 +27,10 @@ export const DEFAULT_MAX_REQUESTS_INFLIGHT = 400;
 export const DEFAULT_MAX_MUTATING_REQUESTS_INFLIGHT = 200;
 /** Go http.Server's ReadHeaderTimeout in kube-apiserver's secure serving. */
 export const DEFAULT_HEADERS_TIMEOUT_MS = 32_000;
-/** Connections not serving a request (see the file comment) kept at most. */
-export const DEFAULT_MAX_IDLE_CONNECTIONS = 256;
+/** Connections that have not sent a complete request (see the file comment) kept at most. */
+export const DEFAULT_MAX_PENDING_CONNECTIONS = 256;
+/** Idle keep-alive connections kept at most (besides Node's keep-alive timeout). */
+export const DEFAULT_MAX_IDLE_CONNECTIONS = 512;
 
 const LONG_RUNNING_VERBS = new Set(['watch', 'proxy']);
 const LONG_RUNNING_SUBRESOURCES = new Set(['attach', 'exec', 'proxy', 'log', 'portforward']);
@@ -50,6 +53,55 @@ export function newRequestTimeout(): StatusError {
     details: {},
     code: 504,
   });
+}
+
+const GO_DURATION_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go's time.ParseDuration (`30s`, `1m30s`, `1.5h`, `500ms`, `0`) in milliseconds, or undefined when invalid. */
+export function parseGoDuration(raw: string): number | undefined {
+  let rest = raw;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest.startsWith('-') ? -1 : 1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (rest === '') return undefined;
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/y;
+  let total = 0;
+  let at = 0;
+  while (at < rest.length) {
+    re.lastIndex = at;
+    const m = re.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * (GO_DURATION_UNITS[m[2] as string] as number);
+    at = re.lastIndex;
+  }
+  return sign * total;
+}
+
+/**
+ * The timeout of a request that is not long-running (kube's WithRequestDeadline): the client's `?timeout=`
+ * (kubectl --request-timeout) when it is shorter than the server's, else the server's. An unparsable value is a
+ * 400 in kube's words.
+ */
+export function requestDeadlineMs(query: URLSearchParams, serverTimeoutMs: number): number {
+  const raw = query.get('timeout');
+  if (raw === null || raw === '') return serverTimeoutMs;
+  const ms = parseGoDuration(raw);
+  if (ms === undefined) {
+    throw new StatusError({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `invalid timeout specified in the request URL - time: invalid duration ${JSON.stringify(raw)}`,
+      reason: 'BadRequest',
+      code: 400,
+    });
+  }
+  if (ms <= 0 || (serverTimeoutMs > 0 && ms > serverTimeoutMs)) return serverTimeoutMs;
+  return ms;
 }
 
 /**
@@ -152,7 +204,9 @@ interface ConnectionEntry {
 export interface ConnectionGuardOptions {
   /** A connection that sent no complete request head within this is closed. */
   headersTimeoutMs?: number;
-  /** Connections not serving a request kept at most; past it the oldest is closed. */
+  /** Connections that have not sent a complete request kept at most; past it the oldest is closed. */
+  maxPendingConnections?: number;
+  /** Idle keep-alive connections kept at most; past it the oldest is closed. */
   maxIdleConnections?: number;
   clock?: Clock;
 }
@@ -164,14 +218,16 @@ export interface ConnectionGuardOptions {
 export class ConnectionGuard {
   readonly #entries = new Map<string, ConnectionEntry>();
   readonly #headersTimeoutMs: number;
-  readonly #max: number;
+  readonly #maxPending: number;
+  readonly #maxIdle: number;
   readonly #clock: Clock;
   #sweep: Timer | undefined;
   #closed = false;
 
   constructor(server: Server, options: ConnectionGuardOptions = {}) {
     this.#headersTimeoutMs = options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
-    this.#max = options.maxIdleConnections ?? DEFAULT_MAX_IDLE_CONNECTIONS;
+    this.#maxPending = options.maxPendingConnections ?? DEFAULT_MAX_PENDING_CONNECTIONS;
+    this.#maxIdle = options.maxIdleConnections ?? DEFAULT_MAX_IDLE_CONNECTIONS;
     this.#clock = options.clock ?? realClock;
     server.on('connection', (socket: Duplex) => this.#accepted(socket));
     server.on('request', (req: IncomingMessage, res: ServerResponse) => this.#request(req, res));
@@ -182,11 +238,15 @@ export class ConnectionGuard {
     this.#schedule();
   }
 
-  /** Connections tracked, and how many of them are not serving a request (tests, diagnostics). */
-  get counts(): { total: number; idle: number } {
+  /** Connections tracked, pending and idle (tests, diagnostics). */
+  get counts(): { total: number; pending: number; idle: number } {
+    let pending = 0;
     let idle = 0;
-    for (const e of this.#entries.values()) if (this.#evictable(e)) idle++;
-    return { total: this.#entries.size, idle };
+    for (const e of this.#entries.values()) {
+      if (this.#pending(e)) pending++;
+      else if (this.#idle(e)) idle++;
+    }
+    return { total: this.#entries.size, pending, idle };
   }
 
   close(): void {
@@ -224,20 +284,28 @@ export class ConnectionGuard {
     res.once('close', finished);
   }
 
-  /** Not serving a request: never sent one, still sending one (head or body), or idle between requests. */
-  #evictable(e: ConnectionEntry): boolean {
+  /** Pending: has not sent a complete request yet (nothing at all, or a head or body still arriving). */
+  #pending(e: ConnectionEntry): boolean {
     if (e.upgraded) return false;
-    if (e.active === 0) return true;
+    if (e.active === 0) return !e.served;
     return e.req !== undefined && !e.req.complete;
   }
 
+  /** Idle: a keep-alive connection between requests. */
+  #idle(e: ConnectionEntry): boolean {
+    return !e.upgraded && e.served && e.active === 0;
+  }
+
   #enforceBound(): void {
-    if (this.#max <= 0 || this.#entries.size <= this.#max) return;
+    if (this.#entries.size <= Math.min(this.#maxPending, this.#maxIdle)) return;
+    const pending: ConnectionEntry[] = [];
     const idle: ConnectionEntry[] = [];
-    for (const e of this.#entries.values()) if (this.#evictable(e)) idle.push(e);
-    if (idle.length <= this.#max) return;
-    idle.sort((a, b) => a.since - b.since);
-    for (let i = 0; i < idle.length - this.#max; i++) idle[i]!.socket.destroy();
+    for (const e of this.#entries.values()) {
+      if (this.#pending(e)) pending.push(e);
+      else if (this.#idle(e)) idle.push(e);
+    }
+    closeOldest(pending, this.#maxPending);
+    closeOldest(idle, this.#maxIdle);
   }
 
   #schedule(): void {
@@ -258,6 +326,13 @@ export class ConnectionGuard {
       if (!e.served && e.active === 0 && !e.upgraded && e.since <= deadline) e.socket.destroy();
     }
   }
+}
+
+/** Closes the oldest connections of `list` past `max` (0: no bound). */
+function closeOldest(list: ConnectionEntry[], max: number): void {
+  if (max <= 0 || list.length <= max) return;
+  list.sort((a, b) => a.since - b.since);
+  for (let i = 0; i < list.length - max; i++) list[i]!.socket.destroy();
 }
 
 function peerKey(socket: Duplex): string {

@@ -23,6 +23,7 @@ import {
   DEFAULT_REQUEST_TIMEOUT_MS,
   MaxInFlightLimiter,
   isLongRunning,
+  requestDeadlineMs,
   startRequestTimeout,
   writeTooManyRequests,
 } from './request-limits.ts';
@@ -89,7 +90,9 @@ export interface RequestLimits {
   maxMutatingRequestsInFlight?: number;
   /** A request head must arrive within this (Go's ReadHeaderTimeout, 32s). */
   headersTimeoutMs?: number;
-  /** Connections not serving a request kept at most. */
+  /** Connections that have not sent a complete request kept at most (256). */
+  maxPendingConnections?: number;
+  /** Idle keep-alive connections kept at most (512). */
   maxIdleConnections?: number;
 }
 
@@ -144,7 +147,7 @@ export class APIServer {
         )
       : createHttpServer(serverOptions, app);
     // Real time, not the injected clock: these are socket deadlines (tests move the object clock, not sockets').
-    this.#connections = new ConnectionGuard(this.#server, { headersTimeoutMs: headersTimeout, maxIdleConnections: limits.maxIdleConnections });
+    this.#connections = new ConnectionGuard(this.#server, { headersTimeoutMs: headersTimeout, maxPendingConnections: limits.maxPendingConnections, maxIdleConnections: limits.maxIdleConnections });
     this.#server.on('connection', (s: Duplex) => {
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
@@ -198,7 +201,16 @@ export class APIServer {
     res.on('close', () => {
       if (!res.writableFinished) ac.abort();
     });
-    if (!isLongRunning(info)) startRequestTimeout(res, this.#requestTimeoutMs, ac);
+    if (!isLongRunning(info)) {
+      let ms: number;
+      try {
+        ms = requestDeadlineMs(url.searchParams, this.#requestTimeoutMs);
+      } catch (e) {
+        writeError(res, e);
+        return;
+      }
+      startRequestTimeout(res, ms, ac);
+    }
     let release: (() => void) | undefined;
     try {
       // kube's order: authentication, impersonation, the in-flight limit, authorization.

@@ -168,6 +168,9 @@ class Gate {
     this.#open = true;
     for (const w of this.#waiters.splice(0)) w();
   }
+  close(): void {
+    this.#open = false;
+  }
 }
 
 interface InProcess {
@@ -248,6 +251,17 @@ describe('request timeout', () => {
     assert.equal(r.headers.get('connection'), 'close', 'the socket is not reused while the handler may still write');
     s.gate.open();
     await until('the timed-out handler to finish', () => s.slowAborted() >= 1, 5000);
+  });
+
+  test('?timeout= (kubectl --request-timeout) shortens it; an invalid one is a 400', async () => {
+    s.gate.close();
+    const t = performance.now();
+    const r = await within(call(s.url, 'GET', '/slow?timeout=150ms'), 5000, 'the 504');
+    s.gate.open();
+    assertStatus(r, 504, 'Timeout', 'Timeout: request did not complete within the allotted timeout');
+    assert.ok(performance.now() - t < 550, `answered after ${performance.now() - t} ms, before the server's 600 ms`);
+    assertStatus(await call(s.url, 'GET', `${PODS}?timeout=soon`), 400, 'BadRequest', 'invalid timeout specified in the request URL - time: invalid duration "soon"');
+    assert.equal((await call(s.url, 'GET', `${PODS}?timeout=30s`)).status, 200);
   });
 
   test('a watch outlives the request timeout and still delivers events', async () => {
