@@ -14,9 +14,10 @@ import { openapiHandler } from './endpoints/openapi-handler.ts';
 import { buildAuthentication, type AuthenticationConfig } from './authentication/authentication-options.ts';
 import { impersonate } from './authentication/impersonation.ts';
 import type { Authorizer } from './authorization/authorizer.ts';
-import { SYSTEM_PRIVILEGED_GROUP } from './authentication/user-info.ts';
 import { precompileSchemaValidators } from './openapi/schema-validator.ts';
 import { buildAdmissionChain, enabledAdmissionPlugins } from './admission/admission-plugins.ts';
+import { setupAuthorization, type ServerAuthorization } from './authorization/setup.ts';
+import type { AuthorizationMode } from './authorization/union.ts';
 
 export interface APIServerConfig extends AuthenticationConfig {
   host: string;
@@ -36,6 +37,8 @@ export interface APIServerConfig extends AuthenticationConfig {
   /** --enable-admission-plugins / --disable-admission-plugins. */
   enableAdmissionPlugins?: string[];
   disableAdmissionPlugins?: string[];
+  /** --authorization-mode. Default: Node,RBAC when requests are authenticated, AlwaysAllow otherwise (loopback dev server). */
+  authorizationModes?: AuthorizationMode[];
   minorVersion?: number;
   /**
    * The authorizer impersonation asks (verb `impersonate`). Absent: only system:masters may impersonate (the
@@ -130,9 +133,12 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     };
     if (!cfg.kubeletCertificateAuthority) log.warn('Node agents are reached over HTTPS without verifying their serving certificates (no --kubelet-certificate-authority)');
   }
+  let authz: ServerAuthorization | undefined;
   try {
     await registry.start();
+    authz = await setupAuthorization(registry, cfg.authorizationModes ?? (authnConfigured ? ['Node', 'RBAC'] : ['AlwaysAllow']), clock);
   } catch (e) {
+    authz?.stop();
     await registry.stop();
     if (ownStorage) await storage.close();
     throw e;
@@ -141,19 +147,20 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   try {
     authn = buildAuthentication(cfg, registry, clock);
   } catch (e) {
+    authz.stop();
     await registry.stop();
     if (ownStorage) await storage.close();
     throw e;
   }
-  const impersonationAuthorizer: Authorizer = cfg.impersonationAuthorizer ?? {
-    authorize: (a) => (a.user.groups.includes(SYSTEM_PRIVILEGED_GROUP) ? { decision: 'Allow', reason: '' } : { decision: 'NoOpinion', reason: '' }),
-  };
+  // Impersonation asks the same chain as every request (system:masters first, then the modes).
+  const impersonationAuthorizer: Authorizer = cfg.impersonationAuthorizer ?? authz.authorizer;
   const server = new APIServer({
     resources: registry,
     nonResource: [discoveryHandler({ minorVersion: cfg.minorVersion ?? 32 }), openapiHandler()],
     isReady: () => registry.ready,
     authenticate: authn.authenticate,
     impersonate: (user, req) => impersonate(impersonationAuthorizer, user, req),
+    authorize: authz.authorize,
     tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string), clientCA: authn.clientCA } : undefined,
     clock,
     limits: cfg.limits,
@@ -162,6 +169,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   try {
     addr = await server.listen(cfg.host, cfg.port);
   } catch (e) {
+    authz.stop();
     await registry.stop();
     if (ownStorage) await storage.close();
     const err = e as NodeJS.ErrnoException;
@@ -181,6 +189,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
       if (closed) return;
       closed = true;
       await server.close();
+      authz?.stop();
       await registry.stop();
       if (ownStorage) await storage.close();
     },

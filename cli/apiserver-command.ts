@@ -1,6 +1,7 @@
 import { parseFlags, usage, FlagError, type FlagSpec } from './flags.ts';
 import type { Command } from './main.ts';
 import { runAPIServer } from '../apiserver/main.ts';
+import { parseAuthorizationModes } from '../apiserver/authorization/union.ts';
 
 const specs: FlagSpec[] = [
   { name: 'listen', type: 'string', default: '127.0.0.1:6443', help: 'address:port to serve on' },
@@ -29,6 +30,7 @@ const specs: FlagSpec[] = [
   { name: 'kubelet-client-certificate', type: 'string', help: 'client certificate (PEM) the API server presents to node agents (pods/log, exec, attach over HTTPS)' },
   { name: 'kubelet-client-key', type: 'string', help: 'key of --kubelet-client-certificate' },
   { name: 'kubelet-certificate-authority', type: 'string', help: "CA bundle (PEM) node agents' serving certificates are verified with" },
+  { name: 'authorization-mode', type: 'string', help: 'ordered comma list of AlwaysAllow, AlwaysDeny, Node, RBAC (default Node,RBAC with authentication, AlwaysAllow without)' },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
@@ -58,7 +60,14 @@ export const apiserverCommand: Command = {
     const cert = values['tls-cert-file'] as string | undefined;
     const key = values['tls-private-key-file'] as string | undefined;
     if (!!cert !== !!key) throw new FlagError('--tls-cert-file and --tls-private-key-file go together');
+    let authorizationModes;
+    try {
+      authorizationModes = values['authorization-mode'] !== undefined ? parseAuthorizationModes(String(values['authorization-mode'])) : undefined;
+    } catch (e) {
+      throw new FlagError(`--authorization-mode: ${(e as Error).message}`);
+    }
     const server = await runAPIServer({
+      authorizationModes,
       host,
       port,
       dataDir: String(values['data-dir']),

@@ -8,6 +8,7 @@ test('defaults are Kubernetes\' (with leader election off and CIDR allocation on
   const { values } = parseFlags([], controllerSpecs);
   const cfg = controllerConfigFromFlags(values);
   assert.deepEqual([...(cfg.controllers ?? [])].sort(), [
+    'clusterrole-aggregation',
     'csrapproving',
     'csrsigning',
     'nodeipam',

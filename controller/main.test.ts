@@ -10,6 +10,7 @@ import { ALL_CONTROLLERS, dropManagedFields, parseControllers, runControllerMana
 test('--controllers: * is all, foo enables, -foo disables, unknown names are refused', () => {
   assert.deepEqual([...parseControllers('*')].sort(), [...ALL_CONTROLLERS].sort());
   assert.deepEqual([...parseControllers('*,-scheduler')].sort(), [
+    'clusterrole-aggregation',
     'csrapproving',
     'csrsigning',
     'nodeipam',

@@ -24,6 +24,7 @@ import { defaultIdentity, LeaderElector } from './leaderelection/leader-elector.
 import { newCidrSets, NodeIpamController } from './nodeipam/node-ipam-controller.ts';
 import { NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.ts';
 import { PodGCController } from './podgc/pod-gc-controller.ts';
+import { ClusterRoleAggregationController } from './clusterroleaggregation/clusterrole-aggregation-controller.ts';
 import { Scheduler } from './scheduler/scheduler.ts';
 import { TaintEvictionController } from './tainteviction/taint-eviction-controller.ts';
 import { CSRApprovingController } from './certificates/approver/csr-approving-controller.ts';
@@ -44,7 +45,8 @@ export type ControllerName =
   | 'csrsigning'
   | 'serviceaccount'
   | 'root-ca-cert-publisher'
-  | 'tokencleaner';
+  | 'tokencleaner'
+  | 'clusterrole-aggregation';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -63,6 +65,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'tokencleaner',
   'csrapproving',
   'csrsigning',
+  'clusterrole-aggregation',
   'scheduler',
 ];
 
@@ -240,6 +243,10 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         ...(config.defaultUnreachableTolerationSeconds !== undefined ? { defaultUnreachableTolerationSeconds: config.defaultUnreachableTolerationSeconds } : {}),
       });
       runners.push({ name: 'tainteviction', run: (s) => c.run(s) });
+    }
+    if (selected.has('clusterrole-aggregation')) {
+      const c = new ClusterRoleAggregationController(common);
+      runners.push({ name: 'clusterrole-aggregation', run: (s) => c.run(s) });
     }
     if (selected.has('podgc')) {
       const c = new PodGCController({

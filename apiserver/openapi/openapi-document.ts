@@ -98,13 +98,21 @@ function gvkOf(gv: GroupVersion, kind: string): Schema {
   return { group, version, kind };
 }
 
+/** kube's tag: the group's first DNS label plus the version (`coordination_v1`, `rbacAuthorization_v1`). */
+function tagOf(gv: string): string {
+  const [group, version] = gv.split('/') as [string, string];
+  const first = group.split('.')[0] ?? group;
+  const camel = group.endsWith('.k8s.io') && group.split('.').length > 3 ? group.split('.').slice(0, -2).map((p, i) => (i === 0 ? p : p[0]!.toUpperCase() + p.slice(1))).join('') : first;
+  return `${camel}_${version}`;
+}
+
 function op(action: string, gv: GroupVersion, kind: string, description: string, responses: Schema, extra: Schema = {}): Schema {
   return {
     description,
     operationId: `${action}${kind}`,
     ...extra,
     responses: { ...responses, '401': { description: 'Unauthorized' } },
-    tags: [gv === 'v1' ? 'core_v1' : 'coordination_v1'],
+    tags: [gv === 'v1' ? 'core_v1' : tagOf(gv)],
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': gvkOf(gv, kind),
   };

@@ -19,6 +19,8 @@ export const REF_PREFIX = '#/components/schemas/';
 const CORE = 'io.k8s.api.core.v1.';
 const COORD = 'io.k8s.api.coordination.v1.';
 const CERTS = 'io.k8s.api.certificates.v1.';
+const RBAC = 'io.k8s.api.rbac.v1.';
+const AUTHZ = 'io.k8s.api.authorization.v1.';
 const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
 const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
@@ -1615,12 +1617,178 @@ const certificates: Record<string, Schema> = {
   ),
 };
 
+// ---- rbac.authorization.k8s.io/v1 ----
+
+const RBAC_G = 'rbac.authorization.k8s.io';
+const SUBJECTS_DOC = 'Subjects holds references to the objects the role applies to.';
+const rbac: Record<string, Schema> = {
+  [`${RBAC}PolicyRule`]: obj(
+    'PolicyRule holds information that describes a policy rule, but does not contain information about who the rule applies to or which namespace the rule applies to.',
+    {
+      apiGroups: strArr('APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed. "" represents the core API group and "*" represents all API groups.'),
+      nonResourceURLs: strArr('NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path. Rules can either apply to API resources (such as "pods" or "secrets") or non-resource URL paths (such as "/api"),  but not both.'),
+      resourceNames: strArr('ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.'),
+      resources: strArr("Resources is a list of resources this rule applies to. '*' represents all resources."),
+      verbs: strArr("Verbs is a list of Verbs that apply to ALL the ResourceKinds contained in this rule. '*' represents all verbs."),
+    },
+    ['verbs'],
+  ),
+  [`${RBAC}AggregationRule`]: obj('AggregationRule describes how to locate ClusterRoles to aggregate into the ClusterRole', {
+    clusterRoleSelectors: refArr(`${META}LabelSelector`, "ClusterRoleSelectors holds a list of selectors which will be used to find ClusterRoles and create the rules. If any of the selectors match, then the ClusterRole's permissions will be added"),
+  }),
+  [`${RBAC}RoleRef`]: obj(
+    'RoleRef contains information that points to the role being used',
+    {
+      apiGroup: strDef('APIGroup is the group for the resource being referenced'),
+      kind: strDef('Kind is the type of resource being referenced'),
+      name: strDef('Name is the name of resource being referenced'),
+    },
+    ['apiGroup', 'kind', 'name'],
+    { 'x-kubernetes-map-type': 'atomic' },
+  ),
+  [`${RBAC}Subject`]: obj(
+    'Subject contains a reference to the object or user identities a role binding applies to.  This can either hold a direct API object reference, or a value for non-objects such as user and group names.',
+    {
+      apiGroup: str('APIGroup holds the API group of the referenced subject. Defaults to "" for ServiceAccount subjects. Defaults to "rbac.authorization.k8s.io" for User and Group subjects.'),
+      kind: strDef('Kind of object being referenced. Values defined by this API group are "User", "Group", and "ServiceAccount". If the Authorizer does not recognized the kind value, the Authorizer should report an error.'),
+      name: strDef('Name of the object being referenced.'),
+      namespace: str('Namespace of the referenced object.  If the object kind is non-namespace, such as "User" or "Group", and this value is not empty the Authorizer should report an error.'),
+    },
+    ['kind', 'name'],
+    { 'x-kubernetes-map-type': 'atomic' },
+  ),
+  [`${RBAC}Role`]: kindObject(RBAC_G, 'v1', 'Role', 'Role is a namespaced, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding.', {
+    rules: refArr(`${RBAC}PolicyRule`, 'Rules holds all the PolicyRules for this Role'),
+  }),
+  [`${RBAC}RoleList`]: listKind(RBAC_G, 'v1', 'RoleList', `${RBAC}Role`, 'RoleList is a collection of Roles'),
+  [`${RBAC}ClusterRole`]: kindObject(RBAC_G, 'v1', 'ClusterRole', 'ClusterRole is a cluster level, logical grouping of PolicyRules that can be referenced as a unit by a RoleBinding or ClusterRoleBinding.', {
+    aggregationRule: ref(`${RBAC}AggregationRule`, 'AggregationRule is an optional field that describes how to build the Rules for this ClusterRole. If AggregationRule is set, then the Rules are controller managed and direct changes to Rules will be stomped by the controller.'),
+    rules: refArr(`${RBAC}PolicyRule`, 'Rules holds all the PolicyRules for this ClusterRole'),
+  }),
+  [`${RBAC}ClusterRoleList`]: listKind(RBAC_G, 'v1', 'ClusterRoleList', `${RBAC}ClusterRole`, 'ClusterRoleList is a collection of ClusterRoles'),
+  [`${RBAC}RoleBinding`]: kindObject(
+    RBAC_G,
+    'v1',
+    'RoleBinding',
+    'RoleBinding references a role, but does not contain it.  It can reference a Role in the same namespace or a ClusterRole in the global namespace. It adds who information via Subjects and namespace information by which namespace it exists in.  RoleBindings in a given namespace only have effect in that namespace.',
+    {
+      roleRef: refV(`${RBAC}RoleRef`, 'RoleRef can reference a Role in the current namespace or a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+      subjects: refArr(`${RBAC}Subject`, SUBJECTS_DOC),
+    },
+    ['roleRef'],
+  ),
+  [`${RBAC}RoleBindingList`]: listKind(RBAC_G, 'v1', 'RoleBindingList', `${RBAC}RoleBinding`, 'RoleBindingList is a collection of RoleBindings'),
+  [`${RBAC}ClusterRoleBinding`]: kindObject(
+    RBAC_G,
+    'v1',
+    'ClusterRoleBinding',
+    'ClusterRoleBinding references a ClusterRole, but not contain it.  It can reference a ClusterRole in the global namespace, and adds who information via Subject.',
+    {
+      roleRef: refV(`${RBAC}RoleRef`, 'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error. This field is immutable.'),
+      subjects: refArr(`${RBAC}Subject`, SUBJECTS_DOC),
+    },
+    ['roleRef'],
+  ),
+  [`${RBAC}ClusterRoleBindingList`]: listKind(RBAC_G, 'v1', 'ClusterRoleBindingList', `${RBAC}ClusterRoleBinding`, 'ClusterRoleBindingList is a collection of ClusterRoleBindings'),
+};
+
+// ---- authorization.k8s.io/v1 ----
+
+const AUTHZ_G = 'authorization.k8s.io';
+const extraMap = (description: string): Schema => ({ type: 'object', additionalProperties: { type: 'array', items: { type: 'string', default: '' } }, description });
+const authorization: Record<string, Schema> = {
+  [`${AUTHZ}ResourceAttributes`]: obj('ResourceAttributes includes the authorization attributes available for resource requests to the Authorizer interface', {
+    group: str('Group is the API Group of the Resource.  "*" means all.'),
+    name: str('Name is the name of the resource being requested for a "get" or deleted for a "delete". "" (empty) means all.'),
+    namespace: str('Namespace is the namespace of the action being requested.  Currently, there is no distinction between no namespace and all namespaces "" (empty) is defaulted for LocalSubjectAccessReviews "" (empty) is empty for cluster-scoped resources "" (empty) means "all" for namespace scoped resources from a SubjectAccessReview or SelfSubjectAccessReview'),
+    resource: str('Resource is one of the existing resource types.  "*" means all.'),
+    subresource: str('Subresource is one of the existing resource types.  "" means none.'),
+    verb: str('Verb is a kubernetes resource API verb, like: get, list, watch, create, update, delete, proxy.  "*" means all.'),
+    version: str('Version is the API Version of the Resource.  "*" means all.'),
+    fieldSelector: { type: 'object', description: 'fieldSelector describes the limitation on access based on field.  It can only limit access, not broaden it.' },
+    labelSelector: { type: 'object', description: 'labelSelector describes the limitation on access based on labels.  It can only limit access, not broaden it.' },
+  }),
+  [`${AUTHZ}NonResourceAttributes`]: obj('NonResourceAttributes includes the authorization attributes available for non-resource requests to the Authorizer interface', {
+    path: str('Path is the URL path of the request'),
+    verb: str('Verb is the standard HTTP verb'),
+  }),
+  [`${AUTHZ}SubjectAccessReviewSpec`]: obj('SubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set', {
+    extra: extraMap('Extra corresponds to the user.Info.GetExtra() method from the authenticator.  Since that is input to the authorizer it needs a reflection here.'),
+    groups: strArr("Groups is the groups you're testing for."),
+    nonResourceAttributes: ref(`${AUTHZ}NonResourceAttributes`, 'NonResourceAttributes describes information for a non-resource access request'),
+    resourceAttributes: ref(`${AUTHZ}ResourceAttributes`, 'ResourceAuthorizationAttributes describes information for a resource access request'),
+    uid: str('UID information about the requesting user.'),
+    user: str('User is the user you\'re testing for. If you specify "User" but not "Groups", then is it interpreted as "What if User were not a member of any groups'),
+  }),
+  [`${AUTHZ}SelfSubjectAccessReviewSpec`]: obj('SelfSubjectAccessReviewSpec is a description of the access request.  Exactly one of ResourceAuthorizationAttributes and NonResourceAuthorizationAttributes must be set', {
+    nonResourceAttributes: ref(`${AUTHZ}NonResourceAttributes`, 'NonResourceAttributes describes information for a non-resource access request'),
+    resourceAttributes: ref(`${AUTHZ}ResourceAttributes`, 'ResourceAuthorizationAttributes describes information for a resource access request'),
+  }),
+  [`${AUTHZ}SubjectAccessReviewStatus`]: obj(
+    'SubjectAccessReviewStatus',
+    {
+      allowed: bool('Allowed is required. True if the action would be allowed, false otherwise.', { default: false }),
+      denied: bool('Denied is optional. True if the action would be denied, otherwise false. If both allowed is false and denied is false, then the authorizer has no opinion on whether to authorize the action. Denied may not be true if Allowed is true.'),
+      evaluationError: str('EvaluationError is an indication that some error occurred during the authorization check. It is entirely possible to get an error and be able to continue determine authorization status in spite of it. For instance, RBAC can be missing a role, but enough roles are still present and bound to reason about the request.'),
+      reason: str('Reason is optional.  It indicates why a request was allowed or denied.'),
+    },
+    ['allowed'],
+  ),
+  [`${AUTHZ}SubjectAccessReview`]: kindObject(AUTHZ_G, 'v1', 'SubjectAccessReview', 'SubjectAccessReview checks whether or not a user or group can perform an action.', {
+    spec: refV(`${AUTHZ}SubjectAccessReviewSpec`, 'Spec holds information about the request being evaluated'),
+    status: refV(`${AUTHZ}SubjectAccessReviewStatus`, 'Status is filled in by the server and indicates whether the request is allowed or not'),
+  }, ['spec']),
+  [`${AUTHZ}LocalSubjectAccessReview`]: kindObject(AUTHZ_G, 'v1', 'LocalSubjectAccessReview', 'LocalSubjectAccessReview checks whether or not a user or group can perform an action in a given namespace. Having a namespace scoped resource makes it much easier to grant namespace scoped policy that includes permissions checking.', {
+    spec: refV(`${AUTHZ}SubjectAccessReviewSpec`, 'Spec holds information about the request being evaluated.  spec.namespace must be equal to the namespace you made the request against.  If empty, it is defaulted.'),
+    status: refV(`${AUTHZ}SubjectAccessReviewStatus`, 'Status is filled in by the server and indicates whether the request is allowed or not'),
+  }, ['spec']),
+  [`${AUTHZ}SelfSubjectAccessReview`]: kindObject(AUTHZ_G, 'v1', 'SelfSubjectAccessReview', 'SelfSubjectAccessReview checks whether or the current user can perform an action.  Not filling in a spec.namespace means "in all namespaces".  Self is a special case, because users should always be able to check whether they can perform an action', {
+    spec: refV(`${AUTHZ}SelfSubjectAccessReviewSpec`, 'Spec holds information about the request being evaluated.  user and groups must be empty'),
+    status: refV(`${AUTHZ}SubjectAccessReviewStatus`, 'Status is filled in by the server and indicates whether the request is allowed or not'),
+  }, ['spec']),
+  [`${AUTHZ}SelfSubjectRulesReviewSpec`]: obj('SelfSubjectRulesReviewSpec defines the specification for SelfSubjectRulesReview.', {
+    namespace: str('Namespace to evaluate rules for. Required.'),
+  }),
+  [`${AUTHZ}ResourceRule`]: obj(
+    "ResourceRule is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete.",
+    {
+      apiGroups: strArr('APIGroups is the name of the APIGroup that contains the resources.  If multiple API groups are specified, any action requested against one of the enumerated resources in any API group will be allowed.  "*" means all.'),
+      resourceNames: strArr('ResourceNames is an optional white list of names that the rule applies to.  An empty set means that everything is allowed.  "*" means all.'),
+      resources: strArr('Resources is a list of resources this rule applies to.  "*" means all in the specified apiGroups.\n "*/foo" represents the subresource \'foo\' for all resources in the specified apiGroups.'),
+      verbs: strArr('Verb is a list of kubernetes resource API verbs, like: get, list, watch, create, update, delete, proxy.  "*" means all.'),
+    },
+    ['verbs'],
+  ),
+  [`${AUTHZ}NonResourceRule`]: obj(
+    'NonResourceRule holds information that describes a rule for the non-resource',
+    {
+      nonResourceURLs: strArr('NonResourceURLs is a set of partial urls that a user should have access to.  *s are allowed, but only as the full, final step in the path.  "*" means all.'),
+      verbs: strArr('Verb is a list of kubernetes non-resource API verbs, like: get, post, put, delete, patch, head, options.  "*" means all.'),
+    },
+    ['verbs'],
+  ),
+  [`${AUTHZ}SubjectRulesReviewStatus`]: obj(
+    "SubjectRulesReviewStatus contains the result of a rules check. This check can be incomplete depending on the set of authorizers the server is configured with and any errors experienced during evaluation. Because authorization rules are additive, if a rule appears in a list it's safe to assume the subject has that permission, even if that list is incomplete.",
+    {
+      evaluationError: str("EvaluationError can appear in combination with Rules. It indicates an error occurred during rule evaluation, such as an authorizer that doesn't support rule evaluation, and that ResourceRules and/or NonResourceRules may be incomplete."),
+      incomplete: bool("Incomplete is true when the rules returned by this call are incomplete. This is most commonly encountered when an authorizer, such as an external authorizer, doesn't support rules evaluation.", { default: false }),
+      nonResourceRules: refArr(`${AUTHZ}NonResourceRule`, "NonResourceRules is the list of actions the subject is allowed to perform on non-resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete."),
+      resourceRules: refArr(`${AUTHZ}ResourceRule`, "ResourceRules is the list of actions the subject is allowed to perform on resources. The list ordering isn't significant, may contain duplicates, and possibly be incomplete."),
+    },
+    ['resourceRules', 'nonResourceRules', 'incomplete'],
+  ),
+  [`${AUTHZ}SelfSubjectRulesReview`]: kindObject(AUTHZ_G, 'v1', 'SelfSubjectRulesReview', 'SelfSubjectRulesReview enumerates the set of actions the current user can perform within a namespace. The returned list of actions may be incomplete depending on the server\'s authorization mode, and any errors experienced during the evaluation. SelfSubjectRulesReview should be used by UIs to show/hide actions, or to quickly let an end user reason about their permissions. It should NOT Be used by external systems to drive authorization decisions as this raises confused deputy, cache lifetime/revocation, and correctness concerns. SubjectAccessReview, and LocalAccessReview are the correct way to defer authorization decisions to the API server.', {
+    spec: refV(`${AUTHZ}SelfSubjectRulesReviewSpec`, 'Spec holds information about the request being evaluated.'),
+    status: refV(`${AUTHZ}SubjectRulesReviewStatus`, 'Status is filled in by the server and indicates the set of actions a user can perform.'),
+  }, ['spec']),
+};
+
 // ---- the registry ----
 
 /** Every definition, keyed by its OpenAPI name. Treat as read-only. */
-export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination });
+export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization });
 
-export type GroupVersion = 'v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1';
+export type GroupVersion = 'v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1';
 
 /** Served kinds per group-version, with their definition names. */
 export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Record<string, string>>>> = {
@@ -1659,6 +1827,27 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     Status: `${META}Status`,
     DeleteOptions: `${META}DeleteOptions`,
     WatchEvent: `${META}WatchEvent`,
+  },
+  'rbac.authorization.k8s.io/v1': {
+    Role: `${RBAC}Role`,
+    RoleList: `${RBAC}RoleList`,
+    ClusterRole: `${RBAC}ClusterRole`,
+    ClusterRoleList: `${RBAC}ClusterRoleList`,
+    RoleBinding: `${RBAC}RoleBinding`,
+    RoleBindingList: `${RBAC}RoleBindingList`,
+    ClusterRoleBinding: `${RBAC}ClusterRoleBinding`,
+    ClusterRoleBindingList: `${RBAC}ClusterRoleBindingList`,
+    Status: `${META}Status`,
+    DeleteOptions: `${META}DeleteOptions`,
+    WatchEvent: `${META}WatchEvent`,
+  },
+  'authorization.k8s.io/v1': {
+    SubjectAccessReview: `${AUTHZ}SubjectAccessReview`,
+    LocalSubjectAccessReview: `${AUTHZ}LocalSubjectAccessReview`,
+    SelfSubjectAccessReview: `${AUTHZ}SelfSubjectAccessReview`,
+    SelfSubjectRulesReview: `${AUTHZ}SelfSubjectRulesReview`,
+    Status: `${META}Status`,
+    DeleteOptions: `${META}DeleteOptions`,
   },
 };
 

@@ -9,6 +9,7 @@ import { leasePrinter } from './lease-printer.ts';
 import { namespacePrinter } from './namespace-printer.ts';
 import { nodePrinter } from './node-printer.ts';
 import { podPrinter } from './pod-printer.ts';
+import { clusterRoleBindingPrinter, roleBindingPrinter } from './role-binding-printer.ts';
 import { servicePrinter } from './service-printer.ts';
 import {
   column,
@@ -80,6 +81,8 @@ const PRINTERS = new Map<string, ResourcePrinter>([
   ['/serviceaccounts', serviceAccountPrinter],
   ['certificates.k8s.io/certificatesigningrequests', certificateSigningRequestPrinter],
   ['coordination.k8s.io/leases', leasePrinter],
+  ['rbac.authorization.k8s.io/rolebindings', roleBindingPrinter],
+  ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingPrinter],
 ]);
 
 /**

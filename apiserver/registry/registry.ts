@@ -32,6 +32,10 @@ import {
   certificateSigningRequestStatusStrategy,
   certificateSigningRequestStrategy,
 } from './certificates/certificatesigningrequest/strategy.ts';
+import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/strategy.ts';
+import { PolicyBasedStore, type EscalationDeps, type RBACKindName } from './rbac/policy-based-store.ts';
+import { accessReviewHandler } from '../endpoints/handlers/access-review.ts';
+import type { ReviewDeps, ReviewKind } from '../authorization/access-review.ts';
 import { resourceRegistry } from './resource-registry.ts';
 import { updateManagedFields } from '../fieldmanager/field-manager.ts';
 import type { StoreAdmission, WriteContext } from './generic/store.ts';
@@ -57,6 +61,8 @@ export interface RegistryOptions {
    * steps still apply).
    */
   admission?: (lookups: AdmissionLookups) => StoreAdmission;
+  /** See RegistryAuthorization; a fresh empty one by default (filled in by setupAuthorization). */
+  authorization?: RegistryAuthorization;
 }
 
 interface ResourceSpec {
@@ -69,6 +75,18 @@ interface ResourceSpec {
   /** Other get/update/patch subresources with their own strategy (certificatesigningrequests/approval). */
   subresourceStrategies?: Record<string, UpdateStrategy>;
   deleteStrategy?: DeleteStrategy;
+  /** RBAC kinds get the escalation-checking store. */
+  rbacKind?: RBACKindName;
+}
+
+/**
+ * What the registry needs from authorization, filled in by the composition root once the authorizers exist
+ * (they are built over this registry's watch caches): escalation checks for RBAC writes, and the authorizer and
+ * rule resolver the access reviews answer with. Empty: no checks, reviews allow everything (loopback dev server).
+ */
+export interface RegistryAuthorization {
+  escalation: EscalationDeps;
+  reviews?: ReviewDeps;
 }
 
 const SPECS: ResourceSpec[] = [
@@ -90,6 +108,17 @@ const SPECS: ResourceSpec[] = [
     statusStrategy: certificateSigningRequestStatusStrategy,
     subresourceStrategies: { approval: certificateSigningRequestApprovalStrategy },
   },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', keyRoot: '/roles', strategy: roleStrategy, rbacKind: 'Role' },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', keyRoot: '/clusterroles', strategy: clusterRoleStrategy, rbacKind: 'ClusterRole' },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', keyRoot: '/rolebindings', strategy: roleBindingStrategy, rbacKind: 'RoleBinding' },
+  { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', keyRoot: '/clusterrolebindings', strategy: clusterRoleBindingStrategy, rbacKind: 'ClusterRoleBinding' },
+];
+
+const ACCESS_REVIEWS: [string, ReviewKind][] = [
+  ['subjectaccessreviews', 'SubjectAccessReview'],
+  ['localsubjectaccessreviews', 'LocalSubjectAccessReview'],
+  ['selfsubjectaccessreviews', 'SelfSubjectAccessReview'],
+  ['selfsubjectrulesreviews', 'SelfSubjectRulesReview'],
 ];
 
 /**
@@ -107,9 +136,13 @@ export class Registry {
   #ready = false;
   #stopWatching: AbortController = new AbortController();
 
+  /** Filled in by the composition root (see RegistryAuthorization). */
+  readonly authorization: RegistryAuthorization;
+
   constructor(storage: Storage, clock: Clock, options: RegistryOptions = {}) {
     this.#clock = clock;
     this.#storage = storage;
+    this.authorization = options.authorization ?? { escalation: {} };
     // The chain is built once the stores exist (its lookups read them); stores call it through this proxy.
     let chain: StoreAdmission | undefined;
     const admission: StoreAdmission | undefined = options.admission
@@ -148,7 +181,7 @@ export class Registry {
         currentCacheRevision: () => cacher.currentCacheRevision(),
       };
       const isNamespaces = spec.resource === 'namespaces';
-      const store = new GenericStore({
+      const storeOptions = {
         info,
         storage,
         cache,
@@ -169,7 +202,8 @@ export class Registry {
               validateDelete: validateNamespaceDelete,
             }
           : {}),
-      });
+      };
+      const store = spec.rbacKind ? new PolicyBasedStore(storeOptions, spec.rbacKind, this.authorization.escalation) : new GenericStore(storeOptions);
       if (isNamespaces) {
         namespaceCacher = cacher;
         namespaceStore = store;
@@ -222,6 +256,21 @@ export class Registry {
       watch: pods.cacher,
       verbs: { create: bindingHandler },
     });
+    // authorization.k8s.io/v1 access reviews: create only, nothing stored.
+    for (const [resource, kind] of ACCESS_REVIEWS) {
+      this.#served.set(`authorization.k8s.io/v1/${resource}`, {
+        store: new GenericStore({
+          info: { group: 'authorization.k8s.io', version: 'v1', resource, kind, namespaced: resource === 'localsubjectaccessreviews' },
+          storage,
+          keyRoot: `/${resource}`,
+          createStrategy: podStrategy,
+          updateStrategy: podStrategy,
+          deleteStrategy: immediateDelete,
+        }),
+        watch: pods.cacher,
+        verbs: { create: accessReviewHandler(kind, () => this.authorization.reviews) },
+      });
+    }
     const nsServed = this.#served.get('/v1/namespaces');
     if (nsServed?.subresources) {
       nsServed.subresources['finalize'] = async (ctx) => {

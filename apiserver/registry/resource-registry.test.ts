@@ -109,6 +109,16 @@ test('lookups by kind, user-typed names and group versions', () => {
   assert.deepEqual(r.groupVersions().map(groupVersionString), ['v1', 'coordination.k8s.io/v1']);
   assert.deepEqual(r.coreVersions(), ['v1']);
   assert.deepEqual(r.groups(), [{ name: 'coordination.k8s.io', versions: ['v1'] }]);
+  // The RBAC and access review resources of the served registry.
+  const roles = resourceRegistry.lookup('rbac.authorization.k8s.io', 'v1', 'roles');
+  assert.equal(roles?.kind, 'Role');
+  assert.equal(roles?.namespaced, true);
+  assert.equal(roles?.storageVersionHash, storageVersionHash('rbac.authorization.k8s.io', 'v1', 'Role'));
+  assert.equal(resourceRegistry.lookup('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings')?.namespaced, false);
+  const ssar = resourceRegistry.lookup('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews');
+  assert.deepEqual(ssar?.verbs, ['create']);
+  assert.equal(ssar?.storageVersionHash, undefined);
+  assert.equal(resourceRegistry.lookup('authorization.k8s.io', 'v1', 'localsubjectaccessreviews')?.namespaced, true);
   assert.equal(r.group(''), undefined);
   assert.equal(r.servesGroupVersion('coordination.k8s.io', 'v1'), true);
   assert.equal(r.servesGroupVersion('events.k8s.io', 'v1'), false);

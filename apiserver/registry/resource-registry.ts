@@ -241,6 +241,27 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     verbs: ['create'],
     storage: null,
   },
+  // authorization.k8s.io/v1: the access reviews, create-only and without storage.
+  ...(['localsubjectaccessreviews', 'selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews'] as const).map(
+    (resource): ResourceDefinition => {
+      const kinds: Record<string, string> = {
+        localsubjectaccessreviews: 'LocalSubjectAccessReview',
+        selfsubjectaccessreviews: 'SelfSubjectAccessReview',
+        selfsubjectrulesreviews: 'SelfSubjectRulesReview',
+        subjectaccessreviews: 'SubjectAccessReview',
+      };
+      return {
+        group: 'authorization.k8s.io',
+        version: 'v1',
+        resource,
+        singularName: resource.slice(0, -1),
+        kind: kinds[resource] as string,
+        namespaced: resource === 'localsubjectaccessreviews',
+        verbs: ['create'],
+        storage: null,
+      };
+    },
+  ),
   {
     // /apis lists groups in kube-apiserver's priority order: certificates.k8s.io before coordination.k8s.io.
     group: 'certificates.k8s.io',
@@ -257,6 +278,26 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
       { name: 'status', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS },
     ],
   },
+  // rbac.authorization.k8s.io/v1
+  ...(
+    [
+      ['clusterrolebindings', 'ClusterRoleBinding', false],
+      ['clusterroles', 'ClusterRole', false],
+      ['rolebindings', 'RoleBinding', true],
+      ['roles', 'Role', true],
+    ] as const
+  ).map(
+    ([resource, kind, namespaced]): ResourceDefinition => ({
+      group: 'rbac.authorization.k8s.io',
+      version: 'v1',
+      resource,
+      singularName: resource.slice(0, -1),
+      kind,
+      listKind: `${kind}List`,
+      namespaced,
+      verbs: ALL_VERBS,
+    }),
+  ),
   {
     group: 'coordination.k8s.io',
     version: 'v1',

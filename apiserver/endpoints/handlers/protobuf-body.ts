@@ -197,6 +197,69 @@ const SELF_SUBJECT_REVIEW: Schema = {
   1: { name: 'metadata', type: { message: OBJECT_META } },
 };
 
+/** metav1.LabelSelector {1: matchLabels, 2: matchExpressions {1: key, 2: operator, 3: values}}. */
+const LABEL_SELECTOR: Schema = {
+  1: { name: 'matchLabels', type: 'stringMap' },
+  2: {
+    name: 'matchExpressions',
+    repeated: true,
+    type: { message: { 1: { name: 'key', type: 'string' }, 2: { name: 'operator', type: 'string' }, 3: { name: 'values', type: 'string', repeated: true } } },
+  },
+};
+
+/** k8s.io/api rbac/v1 generated.proto (what `kubectl create role|clusterrole|rolebinding|clusterrolebinding` send). */
+const POLICY_RULE: Schema = {
+  1: { name: 'verbs', type: 'string', repeated: true },
+  2: { name: 'apiGroups', type: 'string', repeated: true },
+  3: { name: 'resources', type: 'string', repeated: true },
+  4: { name: 'resourceNames', type: 'string', repeated: true },
+  5: { name: 'nonResourceURLs', type: 'string', repeated: true },
+};
+const ROLE: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'rules', type: { message: POLICY_RULE }, repeated: true },
+};
+const CLUSTER_ROLE: Schema = {
+  ...ROLE,
+  3: { name: 'aggregationRule', type: { message: { 1: { name: 'clusterRoleSelectors', type: { message: LABEL_SELECTOR }, repeated: true } } } },
+};
+const ROLE_BINDING: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: {
+    name: 'subjects',
+    repeated: true,
+    type: { message: { 1: { name: 'kind', type: 'string' }, 2: { name: 'apiGroup', type: 'string' }, 3: { name: 'name', type: 'string' }, 4: { name: 'namespace', type: 'string' } } },
+  },
+  3: { name: 'roleRef', type: { message: { 1: { name: 'apiGroup', type: 'string', keepZero: true }, 2: { name: 'kind', type: 'string', keepZero: true }, 3: { name: 'name', type: 'string', keepZero: true } } } },
+};
+
+/** k8s.io/api authorization/v1 generated.proto (`kubectl auth can-i` sends SelfSubjectAccessReview/SelfSubjectRulesReview). */
+const RESOURCE_ATTRIBUTES: Schema = {
+  1: { name: 'namespace', type: 'string' },
+  2: { name: 'verb', type: 'string' },
+  3: { name: 'group', type: 'string' },
+  4: { name: 'version', type: 'string' },
+  5: { name: 'resource', type: 'string' },
+  6: { name: 'subresource', type: 'string' },
+  7: { name: 'name', type: 'string' },
+};
+const NON_RESOURCE_ATTRIBUTES: Schema = { 1: { name: 'path', type: 'string' }, 2: { name: 'verb', type: 'string' } };
+const ACCESS_REVIEW_SPEC: Schema = {
+  1: { name: 'resourceAttributes', type: { message: RESOURCE_ATTRIBUTES } },
+  2: { name: 'nonResourceAttributes', type: { message: NON_RESOURCE_ATTRIBUTES } },
+  3: { name: 'user', type: 'string' },
+  4: { name: 'groups', type: 'string', repeated: true },
+  6: { name: 'uid', type: 'string' },
+};
+const SUBJECT_ACCESS_REVIEW: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'spec', type: { message: ACCESS_REVIEW_SPEC } },
+};
+const SELF_SUBJECT_RULES_REVIEW: Schema = {
+  1: { name: 'metadata', type: { message: OBJECT_META } },
+  2: { name: 'spec', type: { message: { 1: { name: 'namespace', type: 'string' } } } },
+};
+
 /** Kinds decodable from protobuf, by `<apiVersion>/<kind>`. */
 const SCHEMAS: Record<string, Schema> = {
   'authentication.k8s.io/v1/TokenRequest': TOKEN_REQUEST,
@@ -208,6 +271,14 @@ const SCHEMAS: Record<string, Schema> = {
   'v1/ConfigMap': CONFIG_MAP,
   'v1/ServiceAccount': SERVICE_ACCOUNT,
   'certificates.k8s.io/v1/CertificateSigningRequest': CERTIFICATE_SIGNING_REQUEST,
+  'rbac.authorization.k8s.io/v1/Role': ROLE,
+  'rbac.authorization.k8s.io/v1/ClusterRole': CLUSTER_ROLE,
+  'rbac.authorization.k8s.io/v1/RoleBinding': ROLE_BINDING,
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ROLE_BINDING,
+  'authorization.k8s.io/v1/SubjectAccessReview': SUBJECT_ACCESS_REVIEW,
+  'authorization.k8s.io/v1/LocalSubjectAccessReview': SUBJECT_ACCESS_REVIEW,
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': SUBJECT_ACCESS_REVIEW,
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': SELF_SUBJECT_RULES_REVIEW,
 };
 
 class Reader {

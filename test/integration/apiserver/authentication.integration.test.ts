@@ -64,7 +64,6 @@ async function startSecureServer(storage?: Storage): Promise<SecureServer> {
     clientCAFile: files.ca,
     tokenAuthFile: files.tokens,
     serviceAccountSigningKeyFile: files.sa,
-    enableBootstrapTokenAuth: true,
     tokenSuccessCacheTTLMs: 0,
     logLevel: 'warn',
   });
@@ -261,44 +260,13 @@ async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
   assert.equal((await s.call('GET', '/api/v1/namespaces', { token })).status, 401);
 }
 
-async function checkBootstrapToken(s: SecureServer): Promise<void> {
-  const secret = (name: string, data: Record<string, string>) => ({
-    apiVersion: 'v1',
-    kind: 'Secret',
-    metadata: { name, namespace: 'kube-system' },
-    type: 'bootstrap.kubernetes.io/token',
-    stringData: data,
-  });
-  const good = { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubelab:node:n1' };
-  const created = await s.call('POST', '/api/v1/namespaces/kube-system/secrets', { cert: s.admin, body: secret('bootstrap-token-abcdef', good) });
-  assert.equal(created.status, 201, created.body);
-  const who = await kubectl(s.kubeconfig({ token: 'abcdef.0123456789abcdef' }), ['auth', 'whoami', '-o', 'json']);
-  assert.equal(who.code, 0, who.stderr);
-  assert.deepEqual(JSON.parse(who.stdout).status.userInfo, {
-    username: 'system:bootstrap:abcdef',
-    groups: ['system:bootstrappers', 'system:bootstrappers:kubelab:node:n1', 'system:authenticated'],
-  });
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'abcdef.0123456789abcdeX' })).status, 401);
-  // Expired, or not for authentication: 401.
-  const expired = { ...good, 'token-id': 'ghijkl', expiration: '2020-01-01T00:00:00Z' };
-  assert.equal((await s.call('POST', '/api/v1/namespaces/kube-system/secrets', { cert: s.admin, body: secret('bootstrap-token-ghijkl', expired) })).status, 201);
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'ghijkl.0123456789abcdef' })).status, 401);
-  const unused = { ...good, 'token-id': 'mnopqr', 'usage-bootstrap-authentication': 'false' };
-  assert.equal((await s.call('POST', '/api/v1/namespaces/kube-system/secrets', { cert: s.admin, body: secret('bootstrap-token-mnopqr', unused) })).status, 201);
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'mnopqr.0123456789abcdef' })).status, 401);
-  // Deleting the Secret revokes the token.
-  assert.equal((await s.call('DELETE', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef', { cert: s.admin })).status, 200);
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'abcdef.0123456789abcdef' })).status, 401);
-}
-
 test('authentication over HTTPS on the embedded store: client certificates, tokens, anonymous, impersonation, reviews', async () => {
   const s = await startSecureServer();
   await checkCertificatesAnonymousAndTokens(s);
   await checkServiceAccountTokens(s);
-  await checkBootstrapToken(s);
 });
 
-test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound objects, bootstrap tokens', async () => {
+test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound objects', async () => {
   const etcd = await startEtcd();
   cleanups.push(() => etcd.stop());
   const store = new Etcd3Store({ endpoints: [etcd.endpoint], prefix: `/kubelab-authn-${process.pid}` });
@@ -307,5 +275,4 @@ test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound o
   const who = await kubectl(s.kubeconfig(adminUser(s)), ['auth', 'whoami']);
   assert.equal(who.code, 0, who.stderr);
   await checkServiceAccountTokens(s);
-  await checkBootstrapToken(s);
 });

@@ -1,0 +1,283 @@
+/**
+ * Authorization end to end, in process: an API server with static tokens (several users and groups) and the
+ * default `Node,RBAC` chain, the ClusterRole aggregation controller running against it, and the real kubectl:
+ * `kubectl auth can-i` (SelfSubjectAccessReview, protobuf), `--list` (SelfSubjectRulesReview), kube's 403
+ * messages on real requests, and `kubectl create rolebinding` (protobuf) refused as an escalation for a user
+ * without `bind` and allowed for a member of system:masters.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { request } from 'node:https';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAPIServer, type RunningAPIServer } from '../main.ts';
+import { Clientset, newClientset } from '../../shared/client/clientset.ts';
+import { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
+import { ClusterRoleAggregationController } from '../../controller/clusterroleaggregation/clusterrole-aggregation-controller.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'kubelab-authz-'));
+let server: RunningAPIServer;
+let admin: Clientset;
+const stopControllers = new AbortController();
+let controllerDone: Promise<void> | undefined;
+
+const TOKENS: Record<string, { user: string; groups: string[] }> = {
+  'admin-token': { user: 'kubernetes-admin', groups: ['system:masters', 'system:authenticated'] },
+  'alice-token': { user: 'alice', groups: ['system:authenticated'] },
+  'bob-token': { user: 'bob', groups: ['system:authenticated'] },
+  'ed-token': { user: 'ed', groups: ['system:authenticated', 'team-a-admins'] },
+};
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function kubeconfigFor(token: string): string {
+  const path = join(work, `kubeconfig-${token}`);
+  writeFileSync(
+    path,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      '- name: kubelab',
+      '  cluster:',
+      `    server: ${server.url}`,
+      '    insecure-skip-tls-verify: true',
+      'users:',
+      '- name: u',
+      '  user:',
+      `    token: ${token}`,
+      'contexts:',
+      '- name: c',
+      '  context: {cluster: kubelab, user: u}',
+      'current-context: c',
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  return path;
+}
+
+function kubectl(token: string, args: string[], stdin?: string): Promise<Run> {
+  const env = { ...process.env, KUBECONFIG: kubeconfigFor(token), HOME: work };
+  return new Promise((resolve) => {
+    const child = execFile('kubectl', ['--cache-dir', join(work, `cache-${token}`), '--request-timeout', '20s', ...args], { env, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (stdin !== undefined) child.stdin?.end(stdin);
+  });
+}
+
+/** One HTTPS request to the test server (self-signed): status and parsed body. */
+function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> & { status?: Record<string, unknown> } }> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      `${server.url}${path}`,
+      { method, rejectUnauthorized: false, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          let json: Record<string, unknown> = {};
+          try {
+            json = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            json = { text };
+          }
+          resolve({ status: res.statusCode ?? 0, json });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+before(async () => {
+  const tokenFile = join(work, 'tokens.csv');
+  writeFileSync(tokenFile, Object.entries(TOKENS).map(([t, u], i) => `${t},${u.user},${i + 1},"${u.groups.join(',')}"`).join('\n') + '\n', { mode: 0o600 });
+  // kubectl sends credentials only over TLS: a throwaway self-signed serving certificate.
+  const cert = join(work, 'tls.crt');
+  const key = join(work, 'tls.key');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  server = await runAPIServer({ host: '127.0.0.1', port: 0, dataDir: join(work, 'data'), tokenAuthFile: tokenFile, tlsCertFile: cert, tlsKeyFile: key, logLevel: 'warn' });
+  admin = newClientset({ server: server.url, token: 'admin-token', insecureSkipTLSVerify: true });
+  const factory = new SharedInformerFactory(admin.client);
+  const aggregation = new ClusterRoleAggregationController({ clientset: admin, informerFactory: factory });
+  factory.start(stopControllers.signal);
+  controllerDone = aggregation.run(stopControllers.signal);
+  const clusterRoles = admin.resource({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole', namespaced: false });
+  await until('view, edit and admin to be aggregated', async () => {
+    const rules = await Promise.all(['view', 'edit', 'admin'].map(async (n) => ((await clusterRoles.get('', n)) as { rules?: unknown[] }).rules?.length ?? 0));
+    const [view, edit, adminRules] = rules as [number, number, number];
+    return view > 0 && edit > view && adminRules > edit;
+  });
+  for (const ns of ['team-a', 'team-b']) await admin.namespaces.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+  const rolebindings = admin.resource({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', kind: 'RoleBinding', namespaced: true });
+  await rolebindings.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'alice-view', namespace: 'team-a' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+    subjects: [{ kind: 'User', apiGroup: 'rbac.authorization.k8s.io', name: 'alice' }],
+  });
+  await rolebindings.create({
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name: 'team-a-admins', namespace: 'team-a' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+    subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: 'team-a-admins' }],
+  });
+  // ServiceAccount admission needs the namespace's default ServiceAccount (no controller runs here).
+  await admin.resource({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team-a' } });
+  await admin.pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'team-a' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
+});
+
+after(async () => {
+  stopControllers.abort();
+  await controllerDone;
+  await server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+test('kubectl auth can-i: a user bound to view in one namespace', async () => {
+  const cases: [string[], 'yes' | 'no'][] = [
+    [['get', 'pods', '-n', 'team-a'], 'yes'],
+    [['list', 'pods', '-n', 'team-a'], 'yes'],
+    [['watch', 'pods', '-n', 'team-a'], 'yes'],
+    [['get', 'pods/log', '-n', 'team-a'], 'yes'],
+    [['create', 'pods', '-n', 'team-a'], 'no'],
+    [['delete', 'pods', '-n', 'team-a'], 'no'],
+    [['get', 'secrets', '-n', 'team-a'], 'no'],
+    [['list', 'pods', '-n', 'team-b'], 'no'],
+    [['list', 'pods', '--all-namespaces'], 'no'],
+    [['list', 'nodes'], 'no'],
+    [['create', 'selfsubjectaccessreviews.authorization.k8s.io'], 'yes'],
+  ];
+  for (const [args, want] of cases) {
+    const r = await kubectl('alice-token', ['auth', 'can-i', ...args]);
+    assert.equal(r.stdout.trim(), want, `alice can-i ${args.join(' ')}: rc=${r.code} ${r.stdout} ${r.stderr}`);
+    assert.equal(r.code, want === 'yes' ? 0 : 1, `alice can-i ${args.join(' ')}`);
+  }
+  // A user with no bindings, and the admin.
+  assert.equal((await kubectl('bob-token', ['auth', 'can-i', 'get', 'pods', '-n', 'team-a'])).stdout.trim(), 'no');
+  assert.equal((await kubectl('admin-token', ['auth', 'can-i', '*', '*'])).stdout.trim(), 'yes');
+  // --as: the admin asks about alice (impersonation aside, a SubjectAccessReview answers the same question).
+});
+
+test('real requests: allowed where bound, kube 403 messages elsewhere', async () => {
+  const got = await kubectl('alice-token', ['get', 'pods', '-n', 'team-a', '-o', 'name']);
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(got.stdout, 'pod/web\n');
+  const other = await kubectl('alice-token', ['get', 'pods', '-n', 'team-b']);
+  assert.equal(other.code, 1);
+  assert.equal(other.stderr.trim(), 'Error from server (Forbidden): pods is forbidden: User "alice" cannot list resource "pods" in API group "" in the namespace "team-b"');
+  const nodes = await kubectl('alice-token', ['get', 'nodes']);
+  assert.equal(nodes.stderr.trim(), 'Error from server (Forbidden): nodes is forbidden: User "alice" cannot list resource "nodes" in API group "" at the cluster scope');
+  const del = await kubectl('alice-token', ['delete', 'pod', 'web', '-n', 'team-a']);
+  assert.equal(del.code, 1);
+  assert.equal(del.stderr.trim(), 'Error from server (Forbidden): pods "web" is forbidden: User "alice" cannot delete resource "pods" in API group "" in the namespace "team-a"');
+  const create = await kubectl('alice-token', ['create', 'configmap', 'x', '-n', 'team-a']);
+  assert.equal(create.code, 1);
+  assert.match(create.stderr, /configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "team-a"/);
+  // The 403 body: a Status with details {name, kind}.
+  const res = await call('GET', '/api/v1/namespaces/team-b/pods/web/log', 'alice-token');
+  assert.equal(res.status, 403);
+  assert.equal(res.json.reason, 'Forbidden');
+  assert.equal(res.json.message, 'pods "web" is forbidden: User "alice" cannot get resource "pods/log" in API group "" in the namespace "team-b"');
+  assert.deepEqual(res.json.details, { name: 'web', kind: 'pods' });
+  // Non-resource paths: discovery for every authenticated user; anything else refused with the path message.
+  assert.equal((await call('GET', '/api', 'bob-token')).status, 200);
+  const metrics = await call('GET', '/metrics', 'bob-token');
+  assert.equal(metrics.status, 403);
+  assert.equal(metrics.json.message, 'forbidden: User "bob" cannot get path "/metrics"');
+  // Anonymous reaches only the public info (system:public-info-viewer).
+  assert.equal((await call('GET', '/healthz', undefined)).status, 200);
+});
+
+test('kubectl auth can-i --list: the rules of the user in the namespace', async () => {
+  const r = await kubectl('alice-token', ['auth', 'can-i', '--list', '-n', 'team-a']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.stdout.trimEnd().split('\n');
+  assert.match(lines[0] ?? '', /^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs$/);
+  assert.ok(lines.some((l) => /^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /^selfsubjectaccessreviews\.authorization\.k8s\.io\s+\[\]\s+\[\]\s+\[create\]$/.test(l)), r.stdout);
+  assert.ok(lines.some((l) => /^\s+\[\/api\/\*\]\s+\[\]\s+\[get\]$/.test(l)), r.stdout);
+  assert.ok(!lines.some((l) => /^secrets\s/.test(l)), r.stdout);
+  const other = await kubectl('alice-token', ['auth', 'can-i', '--list', '-n', 'team-b']);
+  assert.ok(!/^pods\s/m.test(other.stdout), other.stdout);
+});
+
+test('kubectl create rolebinding: escalation refused without bind, allowed within held permissions and for system:masters', async () => {
+  // ed administers team-a: may bind view there (holds all of view's permissions) but not cluster-admin.
+  const ok = await kubectl('ed-token', ['create', 'rolebinding', 'bob-view', '--clusterrole=view', '--user=bob', '-n', 'team-a']);
+  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.stdout.trim(), 'rolebinding.rbac.authorization.k8s.io/bob-view created');
+  await until('bob to read pods in team-a', async () => (await kubectl('bob-token', ['auth', 'can-i', 'list', 'pods', '-n', 'team-a'])).stdout.trim() === 'yes');
+
+  const denied = await kubectl('ed-token', ['create', 'rolebinding', 'bob-admin', '--clusterrole=cluster-admin', '--user=bob', '-n', 'team-a']);
+  assert.equal(denied.code, 1);
+  assert.equal(
+    denied.stderr.trim(),
+    'error: failed to create rolebinding: rolebindings.rbac.authorization.k8s.io "bob-admin" is forbidden: user "ed" (groups=["system:authenticated" "team-a-admins"]) is attempting to grant RBAC permissions not currently held:\n' +
+      '{APIGroups:["*"], Resources:["*"], Verbs:["*"]}\n{NonResourceURLs:["*"], Verbs:["*"]}',
+  );
+  // A Role granting more than ed holds is refused the same way (escalate).
+  const role = await kubectl('ed-token', ['create', 'role', 'node-reader', '--verb=get', '--resource=nodes', '-n', 'team-a']);
+  assert.equal(role.code, 1);
+  assert.match(role.stderr, /roles\.rbac\.authorization\.k8s\.io "node-reader" is forbidden: user "ed" \(groups=\["system:authenticated" "team-a-admins"\]\) is attempting to grant RBAC permissions not currently held:\n\{APIGroups:\[""\], Resources:\["nodes"\], Verbs:\["get"\]\}/);
+  // Outside team-a ed may not even create bindings.
+  const elsewhere = await kubectl('ed-token', ['create', 'rolebinding', 'x', '--clusterrole=view', '--user=bob', '-n', 'team-b']);
+  assert.match(elsewhere.stderr, /rolebindings\.rbac\.authorization\.k8s\.io is forbidden: User "ed" cannot create resource "rolebindings" in API group "rbac\.authorization\.k8s\.io" in the namespace "team-b"/);
+
+  const byAdmin = await kubectl('admin-token', ['create', 'rolebinding', 'bob-admin', '--clusterrole=cluster-admin', '--user=bob', '-n', 'team-a']);
+  assert.equal(byAdmin.code, 0, byAdmin.stderr);
+  await until('bob to create pods in team-a', async () => (await kubectl('bob-token', ['auth', 'can-i', 'create', 'pods', '-n', 'team-a'])).stdout.trim() === 'yes');
+  const crb = await kubectl('admin-token', ['create', 'clusterrolebinding', 'alice-nodes', '--clusterrole=system:node-proxier', '--user=alice']);
+  assert.equal(crb.code, 0, crb.stderr);
+  await until('alice to list nodes', async () => (await kubectl('alice-token', ['auth', 'can-i', 'list', 'nodes'])).stdout.trim() === 'yes');
+  const table = await kubectl('admin-token', ['get', 'rolebindings', '-n', 'team-a']);
+  assert.match(table.stdout.split('\n')[0] ?? '', /^NAME\s+ROLE\s+AGE$/);
+  assert.ok(/^bob-view\s+ClusterRole\/view\s+\d+s$/m.test(table.stdout), table.stdout);
+});
+
+test('SubjectAccessReview and LocalSubjectAccessReview for other users', async () => {
+  const sarPath = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+  const sar = await call('POST', sarPath, 'admin-token', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    spec: { user: 'alice', groups: ['system:authenticated'], resourceAttributes: { namespace: 'team-a', verb: 'list', resource: 'pods' } },
+  });
+  assert.equal(sar.status, 201);
+  assert.equal(sar.json.status?.allowed, true);
+  assert.equal(sar.json.status?.reason, 'RBAC: allowed by RoleBinding "alice-view/team-a" of ClusterRole "view" to User "alice"');
+  // alice may not ask about others.
+  const refused = await call('POST', sarPath, 'alice-token', { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'bob', resourceAttributes: { verb: 'list', resource: 'pods' } } });
+  assert.equal(refused.status, 403);
+  // ed (admin in team-a) may create LocalSubjectAccessReviews there.
+  const lsar = await call('POST', '/apis/authorization.k8s.io/v1/namespaces/team-a/localsubjectaccessreviews', 'ed-token', {
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'LocalSubjectAccessReview',
+    metadata: { namespace: 'team-a' },
+    spec: { user: 'bob', resourceAttributes: { namespace: 'team-a', verb: 'get', resource: 'secrets' } },
+  });
+  assert.equal(lsar.status, 201, JSON.stringify(lsar.json));
+  assert.equal(lsar.json.status?.allowed, true);
+});
