@@ -23,7 +23,7 @@
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import type { Node, NodeSystemInfo, Pod, Taint } from '../shared/api/core-v1.ts';
-import type { Clientset } from '../shared/client/clientset.ts';
+import { configMapsResource, secretsResource, serviceAccountsResource, type Clientset } from '../shared/client/clientset.ts';
 import { SharedIndexInformer } from '../shared/cache/shared-informer.ts';
 import { newListWatch } from '../shared/cache/list-watch.ts';
 import { unwrapTombstone } from '../shared/cache/store.ts';
@@ -55,7 +55,7 @@ import { createNodeStreamingServer, type NodeStreamingServer } from './streaming
 import { statusFingerprint } from './status/generate.ts';
 import { StatusManager } from './status/status-manager.ts';
 import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volume/volume-manager.ts';
-import { configMapsResource, ObjectManager, secretsResource, serviceAccountsResource } from './configmap-secret/object-manager.ts';
+import { ObjectManager } from './configmap-secret/object-manager.ts';
 import { TokenManager, tokenRequester } from './token/token-manager.ts';
 
 export interface NodeAgentOptions {

@@ -2,9 +2,10 @@
  * Secret, configMap and projected (ServiceAccount token) volumes and secret/configMap env on a real
  * containerd (integration tier, root): what a container sees, updates in place, a missing Secret.
  *
- * Pods, nodes and events go to an in-process API server. Secrets, ConfigMaps and TokenRequests are served
- * by the fake client until the API server has them (engineers 1 and 2; issue 11): the agent reads them by
- * name through the same Client interface either way.
+ * Pods, nodes, events, Secrets and ConfigMaps go to an in-process API server (the loopback dev server, no
+ * authentication). TokenRequests are answered by the fake client: the API server issues them only with a
+ * service-account signing key, which turns authentication on (the chain is tested in apiserver/); the agent
+ * posts serviceaccounts/{name}/token through the same Client interface either way.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../test/integration/framework/containerd.ts';
 import { startTestServer, type TestServer } from '../test/integration/framework/test-server.ts';
-import { Clientset } from '../shared/client/clientset.ts';
+import { Clientset, configMapsResource, secretsResource, serviceAccountsResource } from '../shared/client/clientset.ts';
 import { FakeClient } from '../shared/client/fake/clientset.ts';
 import type { Client, ResourceClient, ResourceDescriptor } from '../shared/client/interfaces.ts';
 import { loadKubeconfig } from '../shared/client/kubeconfig.ts';
@@ -20,7 +21,6 @@ import { RestClient } from '../shared/client/rest-client.ts';
 import type { KubeObject } from '../shared/api/meta.ts';
 import type { Event, Node, Pod } from '../shared/api/core-v1.ts';
 import { silentLogger } from '../shared/util/log.ts';
-import { configMapsResource, secretsResource, serviceAccountsResource } from './configmap-secret/object-manager.ts';
 import type { TokenRequest } from './token/token-manager.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from './main.ts';
 
@@ -42,7 +42,7 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
   }
 }
 
-/** Secrets, ConfigMaps and ServiceAccounts from the fake, everything else from the server. */
+/** ServiceAccounts (TokenRequest) from the fake, everything else from the server. */
 class RoutingClient implements Client {
   #rest: Client;
   #fake: Client;
@@ -51,7 +51,7 @@ class RoutingClient implements Client {
     this.#fake = fake;
   }
   resource<T extends KubeObject = KubeObject>(d: ResourceDescriptor): ResourceClient<T> {
-    const local = d.group === '' && ['secrets', 'configmaps', 'serviceaccounts'].includes(d.resource);
+    const local = d.group === '' && d.resource === 'serviceaccounts';
     return (local ? this.#fake : this.#rest).resource<T>(d);
   }
 }
@@ -85,7 +85,7 @@ describe('secret, configMap and projected volumes on containerd', () => {
   before(async () => {
     cd = await startContainerd({ name: 'agent-volumes' });
     srv = await startTestServer();
-    fake = new FakeClient({ resources: [secretsResource, configMapsResource, serviceAccountsResource] });
+    fake = new FakeClient({ resources: [serviceAccountsResource] });
     fake.prependReactor('create', 'serviceaccounts', (a) => {
       if (a.subresource !== 'token') return undefined;
       const tr = a.object as TokenRequest;

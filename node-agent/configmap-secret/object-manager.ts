@@ -8,26 +8,12 @@
  * one read per object among the pods that use it). A missing object is a NotFound StatusError worded as
  * kubelet's managers word it: `secret "s" not found`, `configmap "c" not found`.
  */
+import type { ConfigMap, Secret } from '../../shared/api/core-v1.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
-import type { ResourceClient, ResourceDescriptor } from '../../shared/client/interfaces.ts';
+import type { ResourceClient } from '../../shared/client/interfaces.ts';
 import { isNotFound, newNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 
-export const secretsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true };
-export const configMapsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true };
-export const serviceAccountsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true };
-
-/** The fields of a v1 Secret the agent reads (values base64). */
-export interface SecretData extends KubeObject {
-  data?: Record<string, string> | null;
-  type?: string;
-}
-
-/** The fields of a v1 ConfigMap the agent reads (binaryData values base64). */
-export interface ConfigMapData extends KubeObject {
-  data?: Record<string, string> | null;
-  binaryData?: Record<string, string> | null;
-}
 
 export interface ObjectCacheOptions {
   /** How long a read stays fresh. @default 60000 */
@@ -74,25 +60,25 @@ export class ObjectCache<T extends KubeObject> {
 
 /** The agent's readers for pods' Secrets and ConfigMaps. */
 export interface PodObjectGetter {
-  getSecret(namespace: string, name: string): Promise<SecretData>;
-  getConfigMap(namespace: string, name: string): Promise<ConfigMapData>;
+  getSecret(namespace: string, name: string): Promise<Secret>;
+  getConfigMap(namespace: string, name: string): Promise<ConfigMap>;
 }
 
 /** A PodObjectGetter over two TTL caches. */
 export class ObjectManager implements PodObjectGetter {
-  readonly secrets: ObjectCache<SecretData>;
-  readonly configMaps: ObjectCache<ConfigMapData>;
+  readonly secrets: ObjectCache<Secret>;
+  readonly configMaps: ObjectCache<ConfigMap>;
 
   constructor(clients: { secrets: ResourceClient; configMaps: ResourceClient }, options: ObjectCacheOptions = {}) {
-    this.secrets = new ObjectCache(clients.secrets as ResourceClient<SecretData>, 'secret', options);
-    this.configMaps = new ObjectCache(clients.configMaps as ResourceClient<ConfigMapData>, 'configmap', options);
+    this.secrets = new ObjectCache(clients.secrets as ResourceClient<Secret>, 'secret', options);
+    this.configMaps = new ObjectCache(clients.configMaps as ResourceClient<ConfigMap>, 'configmap', options);
   }
 
-  getSecret(namespace: string, name: string): Promise<SecretData> {
+  getSecret(namespace: string, name: string): Promise<Secret> {
     return this.secrets.get(namespace, name);
   }
 
-  getConfigMap(namespace: string, name: string): Promise<ConfigMapData> {
+  getConfigMap(namespace: string, name: string): Promise<ConfigMap> {
     return this.configMaps.get(namespace, name);
   }
 }

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Container, Pod } from '../../shared/api/core-v1.ts';
+import type { ConfigMap, Container, Pod, Secret } from '../../shared/api/core-v1.ts';
 import { newNotFound } from '../../shared/errors/status-error.ts';
-import type { ConfigMapData, PodObjectGetter, SecretData } from '../configmap-secret/object-manager.ts';
+import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import { ContainerConfigError, makeEnvironment, type EnvContext } from './container-config.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
@@ -13,13 +13,13 @@ function objects(secrets: Record<string, Record<string, string>>, cms: Record<st
   const reads: string[] = [];
   return {
     reads,
-    getSecret: async (_ns, name): Promise<SecretData> => {
+    getSecret: async (_ns, name): Promise<Secret> => {
       reads.push(`secret/${name}`);
       const d = secrets[name];
       if (!d) throw newNotFound('secret', name);
       return { metadata: { name }, data: Object.fromEntries(Object.entries(d).map(([k, v]) => [k, b64(v)])) };
     },
-    getConfigMap: async (_ns, name): Promise<ConfigMapData> => {
+    getConfigMap: async (_ns, name): Promise<ConfigMap> => {
       reads.push(`configmap/${name}`);
       const d = cms[name];
       if (!d) throw newNotFound('configmap', name);

@@ -3,10 +3,10 @@
  * kuberuntime_container.go generateContainerConfig, kubelet_pods.go makeEnvironmentVariables / makeMounts,
  * third_party/forked/golang/expansion for `$(VAR)`).
  */
-import type { Container, EnvVar, Pod, VolumeMount } from '../../shared/api/core-v1.ts';
+import type { ConfigMap, Container, EnvVar, Pod, Secret, VolumeMount } from '../../shared/api/core-v1.ts';
 import { parseQuantityExact, quantityToNumber } from '../../shared/api/quantity.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
-import type { ConfigMapData, PodObjectGetter, SecretData } from '../configmap-secret/object-manager.ts';
+import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import type { ContainerConfig, KeyValue, Mount, MountPropagation, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/services.ts';
 import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.ts';
 import { containerResources } from './resources.ts';
@@ -209,10 +209,10 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
     if (!values.has(k)) order.push(k);
     values.set(k, v);
   };
-  const secrets = new Map<string, SecretData>();
-  const configMaps = new Map<string, ConfigMapData>();
+  const secrets = new Map<string, Secret>();
+  const configMaps = new Map<string, ConfigMap>();
   const objects = sources.objects;
-  const getSecret = async (name: string): Promise<SecretData> => {
+  const getSecret = async (name: string): Promise<Secret> => {
     let s = secrets.get(name);
     if (!s) {
       if (!objects) throw new ContainerConfigError(`couldn't get secret ${ns}/${name}, no kubeClient defined`);
@@ -221,7 +221,7 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
     }
     return s;
   };
-  const getConfigMap = async (name: string): Promise<ConfigMapData> => {
+  const getConfigMap = async (name: string): Promise<ConfigMap> => {
     let c = configMaps.get(name);
     if (!c) {
       if (!objects) throw new ContainerConfigError(`couldn't get configMap ${ns}/${name}, no kubeClient defined`);

@@ -4,7 +4,7 @@ import { FakeClientset } from '../../shared/client/fake/clientset.ts';
 import { newNotFound, newServiceUnavailable } from '../../shared/errors/status-error.ts';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger } from '../../shared/util/log.ts';
-import { serviceAccountsResource } from '../configmap-secret/object-manager.ts';
+import { serviceAccountsResource } from '../../shared/client/clientset.ts';
 import { TokenManager, tokenRequester, type TokenRequest } from './token-manager.ts';
 
 const request = (uid = 'pod-uid', expirationSeconds = 3607): TokenRequest => ({

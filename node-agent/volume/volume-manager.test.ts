@@ -9,7 +9,8 @@ import type { KubeObject } from '../../shared/api/meta.ts';
 import { FakeClientset } from '../../shared/client/fake/clientset.ts';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger } from '../../shared/util/log.ts';
-import { configMapsResource, ObjectManager, secretsResource, serviceAccountsResource } from '../configmap-secret/object-manager.ts';
+import { ObjectManager } from '../configmap-secret/object-manager.ts';
+import { configMapsResource, secretsResource, serviceAccountsResource } from '../../shared/client/clientset.ts';
 import { TokenManager, tokenRequester, type TokenRequest } from '../token/token-manager.ts';
 import { HostVolumeManager, VolumeError, checkHostPathType } from './volume-manager.ts';
 

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod, Volume } from '../../shared/api/core-v1.ts';
+import type { ConfigMap, Pod, Secret, Volume } from '../../shared/api/core-v1.ts';
 import { newNotFound } from '../../shared/errors/status-error.ts';
-import type { ConfigMapData, PodObjectGetter, SecretData } from '../configmap-secret/object-manager.ts';
+import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import type { ServiceAccountTokenGetter, TokenRequest } from '../token/token-manager.ts';
 import type { Payload } from './atomic-writer.ts';
 import { configMapPayload, downwardAPIPayload, formatMap, secretPayload, volumePayload, type PayloadContext } from './volume-payloads.ts';
@@ -18,7 +18,7 @@ const pod: Pod = {
   },
 };
 
-function objects(secrets: Record<string, SecretData>, cms: Record<string, ConfigMapData>): PodObjectGetter {
+function objects(secrets: Record<string, Secret>, cms: Record<string, ConfigMap>): PodObjectGetter {
   return {
     getSecret: async (_ns, name) => {
       const s = secrets[name];

@@ -12,9 +12,9 @@
  *   directory with the volume's defaultMode; the errors of all sources are reported together.
  * Modes: items[].mode, else defaultMode, else 0644 (the API server defaults defaultMode to 0644 already).
  */
-import type { Container, DownwardAPIVolumeFile, KeyToPath, Pod, Volume } from '../../shared/api/core-v1.ts';
+import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from '../../shared/api/core-v1.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
-import type { ConfigMapData, PodObjectGetter, SecretData } from '../configmap-secret/object-manager.ts';
+import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import { resourceFieldRefValue, type EnvContext } from '../kuberuntime/container-config.ts';
 import type { ServiceAccountTokenGetter } from '../token/token-manager.ts';
 import type { Payload } from './atomic-writer.ts';
@@ -38,7 +38,7 @@ function decode(base64: string): Uint8Array {
 }
 
 /** secret.MakePayload. */
-export function secretPayload(items: KeyToPath[] | undefined, secret: Pick<SecretData, 'data'>, defaultMode: number, optional: boolean): Payload {
+export function secretPayload(items: KeyToPath[] | undefined, secret: Pick<Secret, 'data'>, defaultMode: number, optional: boolean): Payload {
   const payload: Payload = new Map();
   const data = secret.data ?? {};
   if (!items?.length) {
@@ -57,7 +57,7 @@ export function secretPayload(items: KeyToPath[] | undefined, secret: Pick<Secre
 }
 
 /** configmap.MakePayload: data first, then binaryData. */
-export function configMapPayload(items: KeyToPath[] | undefined, cm: Pick<ConfigMapData, 'data' | 'binaryData'>, defaultMode: number, optional: boolean): Payload {
+export function configMapPayload(items: KeyToPath[] | undefined, cm: Pick<ConfigMap, 'data' | 'binaryData'>, defaultMode: number, optional: boolean): Payload {
   const payload: Payload = new Map();
   const data = cm.data ?? {};
   const binary = cm.binaryData ?? {};
