@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import { CertificateAuthority } from '../../../../controller/certificates/authority/certificate-authority.ts';
 import { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
 import { createCertificateRequest, parseCertificateRequest } from '../../../../shared/pki/certificate-request.ts';
@@ -64,6 +65,21 @@ describe('pods/log to a node agent over TLS', () => {
     assert.equal(r.status, 200, r.text);
     assert.equal(r.text, 'one\ntwo\n');
     assert.deepEqual(seen, ['kube-apiserver-kubelet-client get nodes/proxy n1']);
+  });
+
+  test('exec over wss: the agent authorizes the API server with verb create; the session runs', async () => {
+    env.server.registry.kubeletTLS = { cert: apiClient.cert, key: apiClient.key, ca: Buffer.from(caPem) };
+    seen.length = 0;
+    const frames = await new Promise<Buffer[]>((resolve, reject) => {
+      const c = new WebSocket(`${env.server.url.replace(/^http/, 'ws')}/api/v1/namespaces/default/pods/web/exec?command=echo&command=hi&container=app&stdout=true`, ['v5.channel.k8s.io']);
+      const out: Buffer[] = [];
+      c.on('message', (d: Buffer) => out.push(d));
+      c.on('close', () => resolve(out));
+      c.on('error', reject);
+    });
+    assert.equal(frames.filter((f) => f[0] === 1).map((f) => f.subarray(1).toString()).join(''), 'hi\n');
+    assert.deepEqual(JSON.parse(frames.filter((f) => f[0] === 3).map((f) => f.subarray(1).toString()).join('')), { metadata: {}, status: 'Success' });
+    assert.deepEqual(seen, ['kube-apiserver-kubelet-client create nodes/proxy n1']);
   });
 
   test("an agent certificate the CA did not sign is refused, with no fallback to HTTP", async () => {
