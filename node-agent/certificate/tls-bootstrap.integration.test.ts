@@ -234,9 +234,20 @@ describe('node TLS bootstrap', () => {
     assert.deepEqual(await agentGet(port, '/containerLogs/default/x/y', { ca: readFileSync(caFile) }).then((r) => [r.code, r.body]), [401, 'Unauthorized']);
     const withToken = await agentGet(port, '/pods', { ca: readFileSync(caFile), headers: { authorization: 'Bearer not-a-token' } });
     assert.equal(withToken.code, 401);
-    // The API server's kubelet client certificate authenticates (authorization is the SubjectAccessReview's).
+    // The API server's kubelet client certificate authenticates, and RBAC (system:kubelet-api-admin) authorizes it.
     const asApiServer = await agentGet(port, '/pods', { ca: readFileSync(caFile), cert: apiKubeletClient.cert, key: apiKubeletClient.key });
-    assert.notEqual(asApiServer.code, 401, asApiServer.body);
+    assert.equal(asApiServer.code, 200, asApiServer.body);
+    assert.equal(JSON.parse(asApiServer.body).kind, 'PodList');
+    // Another identity of the cluster (the node itself, by its client certificate) is authenticated, then refused.
+    const own = readFileSync(join(certDir, 'kubelet-client-current.pem'), 'utf8');
+    const asNode = await agentGet(port, '/pods', { ca: readFileSync(caFile), cert: own, key: own });
+    assert.deepEqual([asNode.code, asNode.body], [403, 'Forbidden (user=system:node:n1, verb=get, resource=nodes, subresource(s)=[pods proxy])']);
+    // Through the API server: pods/log reaches the agent over TLS as kube-apiserver-kubelet-client (a simulated
+    // node has no logs: its 501 comes back).
+    await admin.resource({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } } as never).catch(() => undefined);
+    await admin.pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'default' }, spec: { nodeName: 'n1', automountServiceAccountToken: false, containers: [{ name: 'app', image: 'busybox' }] } } as never);
+    const viaApi = await adminRest.requestRaw({ path: '/api/v1/namespaces/default/pods/web/log', accept: '*/*' });
+    assert.equal(viaApi.statusCode, 501, viaApi.body);
   });
 
   test('rotation: a new CSR with the current identity, a new certificate, the agent keeps working', async () => {
