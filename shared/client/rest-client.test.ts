@@ -315,3 +315,34 @@ test('an invalid server URL is refused at construction', () => {
   assert.throws(() => new RestClient({ server: 'not a url' }), /server URL is invalid/);
   assert.throws(() => new RestClient({ server: 'ftp://x' }), /not http\(s\)/);
 });
+
+test('a 429 with Retry-After is retried after that many seconds (client-go), then succeeds or gives up with TooManyRequests', async (t) => {
+  let refusals = 2;
+  const srv = await serve((_req, res) => {
+    if (refusals-- > 0) {
+      res.writeHead(429, { 'Retry-After': '1', 'Content-Type': 'text/plain; charset=utf-8' });
+      res.end('Too many requests, please try again later.\n');
+      return;
+    }
+    json(res, 201, { kind: 'Pod', apiVersion: 'v1', metadata: { name: 'p' } });
+  });
+  t.after(() => srv.close());
+  const waits: number[] = [];
+  const clock = { now: () => Date.now(), setTimeout: () => ({ cancel() {} }), sleep: async (ms: number) => void waits.push(ms) };
+  const c = new RestClient({ server: srv.url, clock });
+  t.after(() => c.close());
+  const created = await c.request<{ metadata: { name: string } }>({ method: 'POST', path: '/api/v1/namespaces/default/pods', body: { metadata: { name: 'p' } } });
+  assert.equal(created.metadata.name, 'p');
+  assert.deepEqual(waits, [1000, 1000]);
+  assert.equal(srv.requests.length, 3);
+  assert.equal(srv.requests[2]?.body, '{"metadata":{"name":"p"}}', 'the body is sent again');
+  refusals = 100;
+  await assert.rejects(c.request({ path: '/api/v1/pods' }), (err: unknown) => {
+    assert.ok(err instanceof StatusError);
+    assert.equal(err.code, 429);
+    assert.equal(err.reason, 'TooManyRequests');
+    assert.equal(err.message, 'the server has received too many requests and has asked us to try again later');
+    return true;
+  });
+  assert.equal(waits.length, 2 + 10, 'ten retries, then the error');
+});

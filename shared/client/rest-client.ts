@@ -8,6 +8,8 @@
  *   (and requests never queue behind watches).
  * - TLS: CA bundle, insecure-skip-verify, server name override, client certificate; bearer token (or a token
  *   file re-read every minute, as projected service-account tokens rotate) or basic auth.
+ * - A 429 with Retry-After (the server's in-flight limit refused the request before handling it) is retried
+ *   after that many seconds, up to 10 times, as client-go does.
  * - Every request has a deadline (`timeoutMs`, default 60 s) and honours an AbortSignal. Watches have no
  *   client deadline beyond `timeoutSeconds` + 30 s when the caller passes timeoutSeconds (the server is
  *   expected to end the stream first; the margin only catches dead connections).
@@ -17,6 +19,7 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { KubeObject, WatchEvent } from '../api/meta.ts';
 import { fromResponse, newStatus, StatusError } from '../errors/status-error.ts';
+import { realClock, type Clock } from '../util/clock.ts';
 import type { Client, ResourceClient, ResourceDescriptor } from './interfaces.ts';
 import { RestResourceClient } from './resource-client.ts';
 import { WatchDecoder } from './watch-decoder.ts';
@@ -46,7 +49,13 @@ export interface RestClientOptions {
   maxSockets?: number;
   /** Extra headers sent with every request. */
   headers?: Record<string, string>;
+  /** Waits between retries of a 429. @default realClock */
+  clock?: Clock;
 }
+
+/** client-go's maxRetries for a 429 with Retry-After, and the longest wait it honours here. */
+const MAX_429_RETRIES = 10;
+const MAX_RETRY_AFTER_SECONDS = 10;
 
 export type QueryValue = string | number | boolean | undefined | null;
 export type QueryParams = Record<string, QueryValue>;
@@ -153,7 +162,13 @@ export class RestClient implements Client {
 
   /** Sends a request and returns the JSON-decoded body (undefined for an empty body). Throws StatusError on non-2xx. */
   async request<T = unknown>(options: RequestOptions): Promise<T> {
-    const res = await this.requestRaw(options);
+    let res = await this.requestRaw(options);
+    for (let retry = 0; res.statusCode === 429 && retry < MAX_429_RETRIES; retry++) {
+      const after = Number(res.headers['retry-after']);
+      if (!Number.isInteger(after) || after < 0) break;
+      await (this.#options.clock ?? realClock).sleep(Math.min(after, MAX_RETRY_AFTER_SECONDS) * 1000, options.signal);
+      res = await this.requestRaw(options);
+    }
     if (res.statusCode < 200 || res.statusCode > 299) throw fromResponse(res.statusCode, res.body);
     if (res.body === '') return undefined as T;
     try {

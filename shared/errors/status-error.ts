@@ -126,6 +126,9 @@ export function fromResponse(code: number, body: string): StatusError {
   } catch {
     // fall through: not JSON
   }
+  // client-go's NewGenericServerResponse wording for the answers kube-apiserver's filters give without a Status.
+  if (code === 429) return new StatusError(newStatus(429, 'TooManyRequests', 'the server has received too many requests and has asked us to try again later'));
+  if (code === 504) return new StatusError(newStatus(504, 'Timeout', 'the server was unable to return a response in the time allotted, but may still be processing the request'));
   const reason: StatusReason = code === 404 ? 'NotFound' : code === 409 ? 'Conflict' : code >= 500 ? 'InternalError' : 'BadRequest';
   return new StatusError(newStatus(code, reason, `an error on the server (${JSON.stringify(body.slice(0, 200))}) has prevented the request from succeeding`));
 }
