@@ -113,6 +113,12 @@ describe('decodeErrorMessage (built-in kinds answer 400)', () => {
       `Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`,
     ],
     [
+      'secret data value not a string',
+      'Secret',
+      { metadata: { name: 's' }, data: { a: 1 } },
+      'Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal number into Go struct field Secret.data of type []uint8',
+    ],
+    [
       'lease fractional duration',
       'Lease',
       { metadata: { name: 'n1' }, spec: { leaseDurationSeconds: 1.5 } },

@@ -263,7 +263,8 @@ function goTypeOf(raw: Schema | undefined): string {
   const s = raw ?? {};
   switch (s.type) {
     case 'string':
-      return 'string';
+      // []byte fields (format: byte) are base64 strings in JSON; Go names the type []uint8.
+      return s.format === 'byte' ? '[]uint8' : 'string';
     case 'boolean':
       return 'bool';
     case 'number':

@@ -89,6 +89,42 @@ function writeCert(): string {
   return cert;
 }
 
+describe('kubectl apply, describe and explain', () => {
+  it('applies a Secret and a ConfigMap twice, describes them, explains their fields', async () => {
+    const ns = await env.namespace('apply');
+    const manifest = (v: string) => `apiVersion: v1
+kind: Secret
+metadata:
+  name: app
+  namespace: ${ns}
+stringData:
+  password: ${v}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: app
+  namespace: ${ns}
+data:
+  mode: ${v}
+`;
+    env.write('app.yaml', manifest('one'));
+    await env.kubectl.ok(['apply', '-f', 'app.yaml']);
+    env.write('app.yaml', manifest('three'));
+    const out = await env.kubectl.ok(['apply', '-f', 'app.yaml']);
+    assert.match(out, /secret\/app configured/);
+    assert.match(out, /configmap\/app configured/);
+    const s = await env.api.get(`/api/v1/namespaces/${ns}/secrets/app`);
+    assert.equal(Buffer.from(s.data.password, 'base64').toString(), 'three');
+    const described = await env.kubectl.ns(ns).ok(['describe', 'secret', 'app']);
+    assert.match(described, /Type:\s+Opaque/);
+    assert.match(described, /password:\s+5 bytes/);
+    assert.match(await env.kubectl.ns(ns).ok(['describe', 'configmap', 'app']), /mode:\n----\nthree/);
+    assert.match(await env.kubectl.ok(['explain', 'secret.stringData']), /write-only/);
+    assert.match(await env.kubectl.ok(['explain', 'csr.spec.signerName']), /signerName/);
+  });
+});
+
 describe('configmaps and serviceaccounts', () => {
   let ns: string;
   before(async () => {
