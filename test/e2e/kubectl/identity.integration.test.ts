@@ -43,7 +43,9 @@ describe('secrets', () => {
     assert.equal(s.type, 'Opaque');
     assert.deepEqual(s.data, { a: Buffer.from('b').toString('base64'), c: Buffer.from('dd').toString('base64') });
     assert.equal(s.stringData, undefined);
-    await env.kubectl.ns(ns).ok(['create', 'secret', 'tls', 't', `--cert=${writeCert()}`, `--key=${join(keyDir, 'tls.key')}`]);
+    const tls = await env.kubectl.ns(ns).run(['create', 'secret', 'tls', 't', `--cert=${writeCert()}`, `--key=${join(keyDir, 'tls.key')}`]);
+    assert.equal(tls.code, 0, tls.stderr);
+    assert.doesNotMatch(tls.stderr, /Warning/, 'a matching certificate and key draw no warning');
     assertTable(
       await env.kubectl.ns(ns).ok(['get', 'secrets']),
       `NAME   TYPE                DATA   AGE
@@ -70,12 +72,22 @@ describe('secrets', () => {
   });
 
   it('refuses bad keys, missing typed keys and bad base64 with kube messages', async () => {
+    makeCsr('a', '/CN=other-key');
     const bad = await env.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'bad' }, stringData: { 'a b': 'x' } });
     assert.equal(bad.status, 422);
     assert.match(bad.json.message, /data\[a b\]: Invalid value: "a b": a valid config key must consist of alphanumeric characters, '-', '_' or '\.'/);
     const tls = await env.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tls' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'x' } });
     assert.equal(tls.status, 422);
     assert.equal(tls.json.message, 'Secret "tls" is invalid: data[tls.key]: Required value');
+    // A TLS Secret whose key is not the certificate's is stored, with tls.X509KeyPair's warning (kubectl
+    // create secret tls checks the pair itself, so the manifest goes through kubectl apply).
+    env.write(
+      'mismatch.yaml',
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: mismatch\n  namespace: ${ns}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ${readFileSync(writeCert()).toString('base64')}\n  tls.key: ${readFileSync(join(keyDir, 'a.key')).toString('base64')}\n`,
+    );
+    const mismatched = await env.kubectl.run(['apply', '-f', 'mismatch.yaml']);
+    assert.equal(mismatched.code, 0, mismatched.stderr);
+    assert.match(mismatched.stderr, /Warning: tls: private key does not match public key/);
     const b64 = await env.api.request('POST', `/api/v1/namespaces/${ns}/secrets`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'b64' }, data: { a: 'no!' } });
     assert.equal(b64.status, 400);
     assert.match(b64.json.message, /^Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte/);
