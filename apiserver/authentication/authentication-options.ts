@@ -131,7 +131,7 @@ export function buildAuthentication(cfg: AuthenticationConfig, registry: Registr
   let issuer: ServiceAccountTokenIssuer | undefined;
   if (signingKey) {
     issuer = new ServiceAccountTokenIssuer({ issuer: issuers[0] as string, privateKey: signingKey, clock });
-    const handler = tokenRequestHandler({ issuer, getObject, apiAudiences, maxExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds });
+    const handler = tokenRequestHandler({ issuer, getObject, apiAudiences, maxExpirationSeconds: cfg.serviceAccountMaxTokenExpirationSeconds, admission: registry.admission });
     if (!registry.addSubresource('', 'v1', 'serviceaccounts', 'token', handler)) {
       log.warn('serviceaccounts are not served: TokenRequest (serviceaccounts/token) is unavailable');
     }

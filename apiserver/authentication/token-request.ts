@@ -1,6 +1,10 @@
 import { fieldInvalid, newBadRequest, newConflict, newInvalid, newMethodNotAllowed, newNotFound } from '../../shared/errors/status-error.ts';
 import { addWarnings, writeObject } from '../endpoints/handlers/response.ts';
 import type { SubresourceHandler } from '../endpoints/request-context.ts';
+import { parseDryRun } from '../endpoints/request-context.ts';
+import { attributesFor } from '../admission/chain.ts';
+import type { StoreAdmission } from '../registry/generic/store.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
 import type { KubeObjectLike, ObjectGetter } from './authenticator.ts';
 import { AUTHENTICATION_API_VERSION, readReviewBody } from './review-handlers.ts';
 import type { ServiceAccountTokenIssuer, TokenSpec } from './service-account-token.ts';
@@ -28,6 +32,8 @@ export interface TokenRequestOptions {
   maxExpirationSeconds?: number;
   /** --service-account-extend-token-expiration (upstream default true). */
   extendExpiration?: boolean;
+  /** The admission chain (NodeRestriction checks a node's token requests); Registry.admission. */
+  admission?: StoreAdmission;
 }
 
 function uidOf(o: KubeObjectLike): string {
@@ -50,6 +56,24 @@ export function tokenRequestHandler(opts: TokenRequestOptions): SubresourceHandl
     }
     if (meta.namespace && meta.namespace !== namespace) {
       throw newInvalid('TokenRequest', name, [fieldInvalid('metadata.namespace', meta.namespace, 'must match the service account namespace if specified')], 'authentication.k8s.io');
+    }
+    if (opts.admission) {
+      // Admission runs on the TokenRequest before the ServiceAccount is looked up (TokenREST.Create).
+      const attrs = attributesFor({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'TokenRequest' }, 'CREATE', {
+        namespace,
+        name,
+        subresource: 'token',
+        object: req as unknown as KubeObject,
+        user: ctx.user,
+        dryRun: parseDryRun(ctx.query),
+      });
+      attrs.kind = { group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest' };
+      try {
+        await opts.admission.admit(attrs);
+        await opts.admission.validate(attrs);
+      } finally {
+        addWarnings(ctx.res, attrs.warnings);
+      }
     }
     const sa = await opts.getObject('serviceaccounts', namespace, name);
     if (!sa) throw newNotFound('serviceaccounts', name);

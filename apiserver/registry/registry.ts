@@ -148,6 +148,7 @@ export class Registry {
     const admission: StoreAdmission | undefined = options.admission
       ? { admit: async (a) => chain?.admit(a), validate: async (a) => chain?.validate(a) }
       : undefined;
+    this.admission = admission;
     const byResource = new Map<string, { store: GenericStore; cacher: Cacher; spec: ResourceSpec }>();
     let namespaceCacher: Cacher | undefined;
     let namespaceStore: GenericStore | undefined;
@@ -298,6 +299,9 @@ export class Registry {
     const noWatch = { watchCached: () => Promise.reject(newMethodNotAllowed('the server does not allow this method on the requested resource')) };
     this.#served.set(`${info.group}/${info.version}/${info.resource}`, { store, watch: noWatch, verbs: { create } });
   }
+
+  /** The admission chain the stores run, for handlers that write outside a store (serviceaccounts/token). */
+  readonly admission: StoreAdmission | undefined;
 
   /** Adds a subresource handler (serviceaccounts/token); false when the resource is not served. */
   addSubresource(group: string, version: string, resource: string, name: string, handler: SubresourceHandler): boolean {
