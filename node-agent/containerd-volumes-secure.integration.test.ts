@@ -1,0 +1,234 @@
+/**
+ * The ServiceAccount token volume end to end on a real containerd (integration tier, root): an HTTPS API
+ * server with a client CA, a ServiceAccount signing key and Node,RBAC authorization; the node agent with its
+ * own node identity (`system:node:<name>` client certificate). The agent reads the pod's Secret and the
+ * cluster CA ConfigMap by name and asks TokenRequest for a token bound to the pod, as the Node authorizer
+ * allows; the token the container sees authenticates as the pod's ServiceAccount; the node cannot read a
+ * Secret none of its pods uses.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { runAPIServer, type RunningAPIServer } from '../apiserver/main.ts';
+import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../apiserver/authentication/test-certificates.ts';
+import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../test/integration/framework/containerd.ts';
+import { Clientset, configMapsResource, secretsResource, serviceAccountsResource } from '../shared/client/clientset.ts';
+import { loadKubeconfig } from '../shared/client/kubeconfig.ts';
+import { RestClient } from '../shared/client/rest-client.ts';
+import type { KubeObject } from '../shared/api/meta.ts';
+import type { Node, Pod } from '../shared/api/core-v1.ts';
+import { isAlreadyExists } from '../shared/errors/status-error.ts';
+import { silentLogger } from '../shared/util/log.ts';
+import { runNodeAgent, type RunningNodeAgent } from './main.ts';
+
+const NODE = 'secure-node';
+const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+const b64 = (s: string) => Buffer.from(s).toString('base64');
+
+async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined && v !== false) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+describe('ServiceAccount token volume with authentication and the Node authorizer', () => {
+  let dir: string;
+  let cd: ContainerdInstance;
+  let server: RunningAPIServer;
+  let ca: TestCertificate;
+  let admin: Clientset;
+  let agent: RunningNodeAgent;
+
+  const kubeconfig = (name: string, cert: TestCertificate) => {
+    const file = path.join(dir, name);
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters:',
+        '- name: kubelab',
+        '  cluster:',
+        `    server: ${server.url}`,
+        `    certificate-authority-data: ${b64(ca.certPem)}`,
+        'users:',
+        '- name: u',
+        '  user:',
+        `    client-certificate-data: ${b64(cert.certPem)}`,
+        `    client-key-data: ${b64(cert.keyPem)}`,
+        'contexts:',
+        '- name: c',
+        '  context: {cluster: kubelab, user: u}',
+        'current-context: c',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
+    return file;
+  };
+  const call = (method: string, urlPath: string, opts: { token?: string; cert?: TestCertificate; body?: unknown } = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      if (data) headers['content-type'] = 'application/json';
+      if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+      const r = httpsRequest(
+        `${server.url}${urlPath}`,
+        { method, headers, ca: ca.certPem, cert: opts.cert?.certPem, key: opts.cert?.keyPem, agent: false, timeout: 10_000 },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        },
+      );
+      r.on('timeout', () => r.destroy(new Error('request timed out')));
+      r.on('error', reject);
+      r.end(data);
+    });
+
+  let nodeCert: TestCertificate;
+  let adminCert: TestCertificate;
+
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'kubelab-secure-vol-'));
+    ca = await createTestCA('CN=kubelab-test-ca');
+    const serving = await createTestLeaf(ca, { subject: 'CN=kube-apiserver', usages: [EKU.serverAuth], ips: ['127.0.0.1'], dns: ['localhost'] });
+    adminCert = await createTestLeaf(ca, { subject: 'CN=kubernetes-admin, O=system:masters' });
+    nodeCert = await createTestLeaf(ca, { subject: `CN=system:node:${NODE}, O=system:nodes` });
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const files = { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'apiserver.crt'), key: path.join(dir, 'apiserver.key'), sa: path.join(dir, 'sa.key') };
+    writeFileSync(files.ca, ca.certPem);
+    writeFileSync(files.cert, serving.certPem);
+    writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+    writeFileSync(files.sa, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
+    server = await runAPIServer({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: path.join(dir, 'data'),
+      tlsCertFile: files.cert,
+      tlsKeyFile: files.key,
+      clientCAFile: files.ca,
+      serviceAccountSigningKeyFile: files.sa,
+      logLevel: 'warn',
+    });
+    admin = new Clientset(new RestClient(loadKubeconfig({ path: kubeconfig('admin', adminCert) }).options));
+    const ensure = async (client: ReturnType<Clientset['resource']>, obj: KubeObject) => {
+      try {
+        await client.create(obj);
+      } catch (err) {
+        if (!isAlreadyExists(err)) throw err;
+      }
+    };
+    await ensure(admin.resource(serviceAccountsResource), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } });
+    await ensure(admin.resource(configMapsResource), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': ca.certPem } } as KubeObject);
+    await admin.resource(secretsResource).create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default' }, data: { password: b64('one') } } as KubeObject);
+    await admin.resource(secretsResource).create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: 'default' }, data: { k: b64('v') } } as KubeObject);
+
+    cd = await startContainerd({ name: 'agent-secure-vol' });
+    agent = await runNodeAgent({
+      kubeconfig: kubeconfig('node', nodeCert),
+      nodeName: NODE,
+      runtime: 'cri',
+      containerRuntimeEndpoint: cd.endpoint,
+      rootDir: path.join(cd.rootDir, 'agent'),
+      nodeIP: cd.gateway,
+      cgroupPrefix: cd.cgroupParent,
+      podCIDR: cd.subnet,
+      port: null,
+      log: silentLogger(),
+      agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500, volumeResyncIntervalMs: 1000, backOffPeriodMs: 1000 },
+    });
+    await until('node Ready', async () => {
+      const n = (await admin.nodes.get('', NODE)) as Node;
+      return n.status?.conditions?.find((k) => k.type === 'Ready')?.status === 'True' ? n : undefined;
+    });
+  });
+
+  after(async () => {
+    await agent?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+    await cd?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the pod's token, CA and namespace are mounted; the token authenticates as its ServiceAccount, bound to the pod", async () => {
+    await admin.pods.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'api-client', namespace: 'default' },
+      spec: {
+        nodeName: NODE,
+        serviceAccountName: 'default',
+        terminationGracePeriodSeconds: 1,
+        volumes: [
+          { name: 'creds', secret: { secretName: 'db' } },
+          {
+            name: 'kube-api-access-h2w8d',
+            projected: {
+              defaultMode: 0o644,
+              sources: [
+                { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+                { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+                { downwardAPI: { items: [{ path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } }] } },
+              ],
+            },
+          },
+        ],
+        containers: [
+          {
+            name: 'c',
+            image: BUSYBOX_IMAGE,
+            command: ['sleep', '3600'],
+            volumeMounts: [
+              { name: 'creds', mountPath: '/etc/creds', readOnly: true },
+              { name: 'kube-api-access-h2w8d', mountPath: SA_MOUNT, readOnly: true },
+            ],
+          },
+        ],
+      },
+    } as Pod);
+    const p = await until('api-client Running', async () => {
+      const x = (await admin.pods.get('default', 'api-client')) as Pod;
+      return x.status?.phase === 'Running' ? x : undefined;
+    }, 60_000);
+    const id = p.status?.containerStatuses?.[0]?.containerID?.replace('containerd://', '') ?? '';
+    const cat = async (f: string) => (await agent.runtime.execSync(id, ['cat', f], { timeoutSeconds: 5 })).stdout.toString();
+    assert.equal(await cat('/etc/creds/password'), 'one', 'the node read the Secret its pod uses');
+    assert.equal(await cat(`${SA_MOUNT}/ca.crt`), ca.certPem);
+    assert.equal(await cat(`${SA_MOUNT}/namespace`), 'default');
+    const token = await cat(`${SA_MOUNT}/token`);
+    assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/, 'a JWT');
+
+    const review = JSON.parse(
+      (await call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: adminCert, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } })).body,
+    ) as { status: { authenticated?: boolean; user?: { username: string; groups: string[]; extra?: Record<string, string[]> } } };
+    assert.equal(review.status.authenticated, true);
+    assert.equal(review.status.user?.username, 'system:serviceaccount:default:default');
+    assert.ok(review.status.user?.groups.includes('system:serviceaccounts:default'));
+    assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/pod-name'], ['api-client']);
+    assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/pod-uid'], [p.metadata.uid]);
+
+    const list = await call('GET', '/api/v1/namespaces/default/secrets', { token });
+    assert.equal(list.status, 403, 'the ServiceAccount has no role: authenticated, then refused');
+    assert.match(JSON.parse(list.body).message, /^secrets is forbidden: User "system:serviceaccount:default:default" cannot list resource "secrets" in API group "" in the namespace "default"/);
+
+    // The node reads what its pods reference, and nothing else.
+    assert.equal((await call('GET', '/api/v1/namespaces/default/secrets/db', { cert: nodeCert })).status, 200);
+    assert.equal((await call('GET', '/api/v1/namespaces/default/secrets/unrelated', { cert: nodeCert })).status, 403);
+
+    await admin.pods.delete('default', 'api-client', { gracePeriodSeconds: 0 });
+  });
+});
