@@ -35,10 +35,10 @@ const specs: FlagSpec[] = [
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
 ];
 
-/** --service-account-max-token-expiration: at least an hour, as upstream requires. */
+/** --service-account-max-token-expiration: between an hour and 2^32 seconds, as upstream requires. */
 function maxTokenSeconds(ms: unknown): number | undefined {
   if (typeof ms !== 'number' || ms === 0) return undefined;
-  if (ms < 3600_000) throw new FlagError('the service-account-max-token-expiration must be set longer than 3600 seconds');
+  if (ms < 3600_000 || ms > 2 ** 32 * 1000) throw new FlagError('service-account-max-token-expiration must be between 1 hour and 2^32 seconds');
   return Math.floor(ms / 1000);
 }
 

@@ -22,3 +22,12 @@ test('the node commands get numeric duration defaults', () => {
   assert.equal(node['node-status-update-frequency'], 10_000);
   assert.equal(node['crash-loop-base-delay'], 10_000);
 });
+
+test('a repeated string flag collects every value (upstream stringArray: --service-account-key-file, --service-account-issuer)', () => {
+  const specs: FlagSpec[] = [
+    { name: 'key-file', type: 'string', repeated: true, help: '' },
+    { name: 'one', type: 'string', help: '' },
+  ];
+  assert.deepEqual(parseFlags([], specs).values, { 'key-file': undefined, one: undefined });
+  assert.deepEqual(parseFlags(['--key-file', 'a.pem', '--key-file=b.pem', '--one', 'x', '--one', 'y'], specs).values, { 'key-file': ['a.pem', 'b.pem'], one: 'y' });
+});
