@@ -18,6 +18,7 @@ import { Etcd3Store } from '../../../apiserver/storage/etcd3/etcd3-store.ts';
 import type { Storage } from '../../../apiserver/storage/interfaces.ts';
 import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../../../apiserver/authentication/test-certificates.ts';
 import { startEtcd } from '../framework/etcd.ts';
+import { startTestServer } from '../framework/test-server.ts';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -275,4 +276,18 @@ test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound o
   const who = await kubectl(s.kubeconfig(adminUser(s)), ['auth', 'whoami']);
   assert.equal(who.code, 0, who.stderr);
   await checkServiceAccountTokens(s);
+});
+
+test('the loopback dev server (no authentication flags): every request is a system:masters member, kubectl --as works', async () => {
+  const server = await startTestServer();
+  cleanups.push(() => server.close());
+  const me = await kubectl(server.kubeconfig, ['auth', 'whoami', '-o', 'json']);
+  assert.equal(me.code, 0, me.stderr);
+  assert.deepEqual(JSON.parse(me.stdout).status.userInfo, { username: 'system:admin', groups: ['system:masters', 'system:authenticated'] });
+  const as = await kubectl(server.kubeconfig, ['auth', 'whoami', '--as', 'system:serviceaccount:default:robot', '-o', 'json']);
+  assert.equal(as.code, 0, as.stderr);
+  assert.deepEqual(JSON.parse(as.stdout).status.userInfo, {
+    username: 'system:serviceaccount:default:robot',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated'],
+  });
 });
