@@ -86,3 +86,80 @@ describe('protobuf request bodies', () => {
     assert.equal((decodeBody(hex(CREATE_NAMESPACE), 'application/vnd.kubernetes.protobuf') as { kind: string }).kind, 'Namespace');
   });
 });
+
+describe('protobuf bodies of the identity kinds', () => {
+  it('Secret: map<string, bytes> data becomes base64, type and immutable kept', () => {
+    const raw = Buffer.concat([
+      ld(1, ld(1, 's')),
+      ld(2, Buffer.concat([ld(1, 'a'), ld(2, Buffer.from([0, 1, 255]))])),
+      ld(2, Buffer.concat([ld(1, 'empty')])),
+      ld(3, 'kubernetes.io/tls'),
+      ld(4, Buffer.concat([ld(1, 'k'), ld(2, 'v')])),
+      varintField(5, 0),
+    ]);
+    assert.deepEqual(decodeProtobufObject(envelope('v1', 'Secret', raw)), {
+      kind: 'Secret',
+      apiVersion: 'v1',
+      metadata: { name: 's' },
+      data: { a: 'AAH/', empty: '' },
+      type: 'kubernetes.io/tls',
+      stringData: { k: 'v' },
+      immutable: false,
+    });
+  });
+
+  it('ConfigMap and ServiceAccount', () => {
+    const cm = Buffer.concat([ld(1, ld(1, 'c')), ld(2, Buffer.concat([ld(1, 'k'), ld(2, 'v')])), ld(3, Buffer.concat([ld(1, 'b'), ld(2, Buffer.from('hi'))])), varintField(4, 1)]);
+    assert.deepEqual(decodeProtobufObject(envelope('v1', 'ConfigMap', cm)), {
+      kind: 'ConfigMap',
+      apiVersion: 'v1',
+      metadata: { name: 'c' },
+      data: { k: 'v' },
+      binaryData: { b: 'aGk=' },
+      immutable: true,
+    });
+    const sa = Buffer.concat([ld(1, ld(1, 'robot')), ld(2, ld(3, 'tok')), ld(3, ld(1, 'pull')), varintField(4, 0)]);
+    assert.deepEqual(decodeProtobufObject(envelope('v1', 'ServiceAccount', sa)), {
+      kind: 'ServiceAccount',
+      apiVersion: 'v1',
+      metadata: { name: 'robot' },
+      secrets: [{ name: 'tok' }],
+      imagePullSecrets: [{ name: 'pull' }],
+      automountServiceAccountToken: false,
+    });
+  });
+
+  it('CertificateSigningRequest: bytes request, extra values, conditions with times', () => {
+    const spec = Buffer.concat([
+      ld(1, Buffer.from('PEM')),
+      ld(2, 'alice'),
+      ld(4, 'dev'),
+      ld(5, 'client auth'),
+      ld(6, Buffer.concat([ld(1, 'scopes'), ld(2, Buffer.concat([ld(1, 'a'), ld(1, 'b')]))])),
+      ld(7, 'example.com/s'),
+      varintField(8, 3600),
+    ]);
+    const condition = Buffer.concat([ld(1, 'Approved'), ld(2, 'KubectlApprove'), ld(4, varintField(1, 1_700_000_000)), ld(6, 'True')]);
+    const status = Buffer.concat([ld(1, condition), ld(2, Buffer.from('CERT'))]);
+    const raw = Buffer.concat([ld(1, ld(1, 'csr')), ld(2, spec), ld(3, status)]);
+    assert.deepEqual(decodeProtobufObject(envelope('certificates.k8s.io/v1', 'CertificateSigningRequest', raw)), {
+      kind: 'CertificateSigningRequest',
+      apiVersion: 'certificates.k8s.io/v1',
+      metadata: { name: 'csr' },
+      spec: {
+        request: Buffer.from('PEM').toString('base64'),
+        username: 'alice',
+        groups: ['dev'],
+        usages: ['client auth'],
+        extra: { scopes: ['a', 'b'] },
+        signerName: 'example.com/s',
+        expirationSeconds: 3600,
+      },
+      status: {
+        conditions: [{ type: 'Approved', reason: 'KubectlApprove', lastUpdateTime: '2023-11-14T22:13:20Z', status: 'True' }],
+        certificate: Buffer.from('CERT').toString('base64'),
+      },
+    });
+  });
+});
+
