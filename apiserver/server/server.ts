@@ -127,8 +127,8 @@ export class APIServer {
     this.#inFlight = new MaxInFlightLimiter(limits.maxRequestsInFlight, limits.maxMutatingRequestsInFlight);
     // Node's requestTimeout bounds receiving a request (head and body), not the response: a watch's request is
     // complete once its head is in, so it may stream for hours. A body still arriving when the request timeout
-    // passes gets the 504 (startRequestTimeout); Node's own 408 is the backstop a little later (and the only bound
-    // on the body of a long-running request).
+    // passes gets the 504 (startRequestTimeout); Node's own request timeout, a little later, closes the
+    // connection (the only bound on the body of a long-running request).
     const requestTimeout = this.#requestTimeoutMs > 0 ? this.#requestTimeoutMs + 5000 : 0;
     const headersTimeout = Math.min(limits.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS, requestTimeout > 0 ? requestTimeout : Infinity);
     const serverOptions = { requestTimeout, headersTimeout, connectionsCheckingInterval: Math.min(1000, Math.max(100, headersTimeout / 4)), keepAliveTimeout: 65_000 };
@@ -153,7 +153,8 @@ export class APIServer {
       s.on('close', () => this.#sockets.delete(s));
     });
     this.#server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
-      if (socket.writable && err.code !== 'ECONNRESET') {
+      // A head or body that did not arrive in time is closed without an answer, as Go's server does.
+      if (socket.writable && err.code !== 'ECONNRESET' && err.code !== 'ERR_HTTP_REQUEST_TIMEOUT') {
         socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\nbad request');
       } else {
         socket.destroy();
