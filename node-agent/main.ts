@@ -10,6 +10,7 @@
  * `runtime: 'sim'` runs the same agent on the simulated runtime (no containers, pod IPs from the podCIDR).
  */
 import { readFileSync, statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import type { Node, Taint, TaintEffect } from '../shared/api/core-v1.ts';
 import { KUBELET_SERVING_SIGNER_NAME } from '../shared/api/certificates-v1.ts';
@@ -137,6 +138,11 @@ export function clientOptionsFrom(config: Pick<NodeAgentConfig, 'server' | 'toke
   return loadKubeconfig(config.kubeconfig ? { path: config.kubeconfig } : {}).options;
 }
 
+function isLoopback(host: string): boolean {
+  if (host === 'localhost' || host === '::1') return true;
+  return isIP(host) === 4 && host.startsWith('127.');
+}
+
 /** The SANs of the serving certificate: the node's IP and hostname (what its Node status.addresses say). */
 function servingSans(agent: NodeAgent, hostname: string): { dnsNames: string[]; ipAddresses: string[] } {
   return { dnsNames: hostname ? [hostname] : [], ipAddresses: agent.nodeIP ? [agent.nodeIP] : [] };
@@ -208,8 +214,14 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
   const auth = servingTLS
     ? new NodeAuth({ nodeName: config.nodeName, tokenReviewer: apiTokenReviewer(clientset.client), accessReviewer: apiNodeAccessReviewer(clientset.client), clock, log })
     : undefined;
-  if (!servingTLS && (config.port === undefined || config.port !== null)) {
-    log.warn('Serving the node agent API over plain HTTP without authentication (no serving certificate: development only)');
+  if (!servingTLS && config.port !== null) {
+    const address = config.address ?? '0.0.0.0';
+    if (!isLoopback(address)) {
+      throw new Error(
+        `refusing to serve the node agent API on ${address} without TLS and authentication: join with --bootstrap-kubeconfig (or pass --tls-cert-file and --tls-private-key-file), or listen on 127.0.0.1 (--address)`,
+      );
+    }
+    log.warn('Serving the node agent API over plain HTTP without authentication, on loopback only (no serving certificate: development)', { address });
   }
   let runtime: RuntimeService & ImageService & { close?(): void };
   let simulated = false;

@@ -171,3 +171,20 @@ test('serving certificates: approved for the node itself and only its own addres
   assert.equal(approvedMessage(r.csrs[0]), SERVING_MESSAGE);
   assert.deepEqual(r.reviews, []);
 });
+
+test('a serving CSR that came before its Node reported the addresses is approved once the Node reports them', async () => {
+  const csr = await servingCSR('early', 'n1', 'system:node:n1', { ips: ['10.0.0.1'] });
+  const f = newCertFixture([csr, node('n1', [])]);
+  const c = new CSRApprovingController({ clientset: f.clientset, informerFactory: f.informerFactory, csrClient: f.csrClient, reviewer: async () => false, clock: f.clock, log: silentLogger() });
+  const signal = await f.start();
+  await c.reconcile('early', signal);
+  assert.deepEqual(f.writes, [], 'no addresses yet');
+  while (c.controller.queue.len() > 0) await c.controller.processNextWorkItem(signal);
+  const n = (await f.clientset.nodes.get('', 'n1')) as Node;
+  await f.clientset.nodes.updateStatus({ ...n, status: { addresses: [{ type: 'InternalIP', address: '10.0.0.1' }] } } as Node);
+  for (let i = 0; i < 50 && c.controller.queue.len() === 0; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(c.controller.queue.len(), 1, 'the Node change queued the pending serving CSR');
+  await c.controller.processNextWorkItem(signal);
+  assert.deepEqual(f.writes, ['approval early']);
+  await f.stop();
+});

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseFlags } from './flags.ts';
+import { nodeConfigFromFlags, nodeSpecs } from './node-command.ts';
+import { clientOptionsFrom, runNodeAgent } from '../node-agent/main.ts';
+import { silentLogger } from '../shared/util/log.ts';
+
+const cfgOf = (args: string[]) => nodeConfigFromFlags(parseFlags(args, nodeSpecs).values);
+
+test('no credential on the command line: --token is gone, --token-file takes its place', () => {
+  assert.throws(() => parseFlags(['--server', 'https://h:6443', '--token', 'abc'], nodeSpecs), /token/);
+  const cfg = cfgOf(['--server', 'https://h:6443', '--token-file', '/etc/kubelab/token', '--name', 'n1']);
+  assert.equal(cfg.tokenFile, '/etc/kubelab/token');
+  assert.equal(Object.hasOwn(cfg, 'token'), false);
+});
+
+test('--token-file is read by the client (re-read as it rotates); an empty one is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kubelab-nodecmd-'));
+  try {
+    const f = join(dir, 'token');
+    writeFileSync(f, 'secret-token\n', { mode: 0o600 });
+    const o = clientOptionsFrom({ server: 'https://h:6443', tokenFile: f });
+    assert.equal(o.tokenFile, f);
+    assert.equal(o.token, undefined);
+    writeFileSync(join(dir, 'empty'), '', { mode: 0o600 });
+    assert.throws(() => clientOptionsFrom({ server: 'https://h:6443', tokenFile: join(dir, 'empty') }), /is empty/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('TLS bootstrap flags: --bootstrap-kubeconfig needs --kubeconfig; cert dir, rotation, client CA, fixed serving pair', () => {
+  const cfg = cfgOf(['--bootstrap-kubeconfig', '/b', '--kubeconfig', '/k', '--cert-dir', '/pki', '--client-ca-file', '/ca.crt', '--name', 'n1']);
+  assert.equal(cfg.bootstrapKubeconfig, '/b');
+  assert.equal(cfg.kubeconfig, '/k');
+  assert.equal(cfg.certDir, '/pki');
+  assert.equal(cfg.clientCAFile, '/ca.crt');
+  assert.equal(cfg.rotateCertificates, undefined, 'on by default');
+  assert.equal(cfgOf(['--bootstrap-kubeconfig', '/b', '--kubeconfig', '/k', '--rotate-certificates=false']).rotateCertificates, false);
+  assert.throws(() => cfgOf(['--bootstrap-kubeconfig', '/b']), /needs --kubeconfig/);
+  assert.throws(() => cfgOf(['--bootstrap-kubeconfig', '/b', '--kubeconfig', '/k', '--server', 'https://h']), /exclusive/);
+  assert.throws(() => cfgOf(['--tls-cert-file', '/c']), /go together/);
+  const fixed = cfgOf(['--tls-cert-file', '/c', '--tls-private-key-file', '/k', '--kubeconfig', '/kc']);
+  assert.deepEqual([fixed.tlsCertFile, fixed.tlsPrivateKeyFile], ['/c', '/k']);
+});
+
+test('an agent without a serving certificate serves plain HTTP on loopback only', async () => {
+  await assert.rejects(
+    runNodeAgent({ server: 'http://127.0.0.1:1', nodeName: 'n1', runtime: 'sim', rootDir: '/tmp/kubelab-none', address: '0.0.0.0', log: silentLogger() }),
+    /refusing to serve the node agent API on 0\.0\.0\.0 without TLS and authentication/,
+  );
+});
