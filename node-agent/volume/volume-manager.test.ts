@@ -216,3 +216,37 @@ test('start() resyncs on the clock', async () => {
   s.vm.stop();
   assert.equal(fs.readFileSync(path.join(dir, 'password'), 'utf8'), 'rotated');
 });
+
+test('cleanupPod waits for a resync write in flight and nothing is recreated after it', async () => {
+  const root = fs.mkdtempSync(path.join(tmp, 'race-'));
+  const calls: string[] = [];
+  let gate: (() => void) | undefined;
+  let reads = 0;
+  const vm = new HostVolumeManager({
+    rootDir: root,
+    exec: async (cmd, args) => void calls.push(`${cmd} ${args.join(' ')}`),
+    objects: {
+      getSecret: async () => {
+        if (++reads > 1) await new Promise<void>((r) => (gate = r));
+        return { metadata: { name: 's' }, data: { k: b64(`v${reads}`) } };
+      },
+      getConfigMap: () => Promise.reject(new Error('unused')),
+    },
+    log: silentLogger(),
+  });
+  const pod = apiPod([{ name: 's', secret: { secretName: 's' } }]);
+  const dir = (await vm.mountPodVolumes(pod)).get('s')?.hostPath ?? '';
+  const round = vm.resync();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.ok(gate, 'the resync is waiting for the secret');
+  let cleaned = false;
+  const cleanup = vm.cleanupPod(pod, { removeLogs: false }).then(() => (cleaned = true));
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(cleaned, false, 'cleanup waits for the write in flight');
+  gate?.();
+  await Promise.all([round, cleanup]);
+  assert.equal(fs.existsSync(dir), false, 'the volume dir is gone');
+  assert.equal(fs.existsSync(path.join(root, 'pods', 'uid-api')), false);
+  await vm.resync();
+  assert.equal(fs.existsSync(dir), false, 'a later resync does not bring it back');
+});

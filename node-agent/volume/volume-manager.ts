@@ -271,8 +271,11 @@ export class HostVolumeManager implements VolumeManager {
 
   /** Writes one API data volume's files (creating and mounting its dir first). Throws a plain Error. */
   async #writeApiData(pod: Pod, v: Volume, kind: ApiDataKind): Promise<string> {
-    const dir = this.apiDataVolumePath(pod.metadata.uid ?? '', kind, v.name);
+    const uid = pod.metadata.uid ?? '';
+    const dir = this.apiDataVolumePath(uid, kind, v.name);
     return this.#locked(dir, async () => {
+      // cleanupPod forgets the pod before it waits for writes in flight: none may start after that.
+      if (!this.#apiData.has(uid)) throw new Error(`the volumes of pod ${uid} are being torn down`);
       const payload = await volumePayload(v, pod, {
         objects: this.#o.objects ?? noObjects,
         tokens: this.#o.tokens ?? noTokens,
@@ -431,6 +434,8 @@ export class HostVolumeManager implements VolumeManager {
     const dir = this.podDir(uid);
     this.#apiData.delete(uid);
     this.#o.tokens?.deleteServiceAccountToken(uid);
+    // Let writes in flight (a resync round) finish before unmounting, so none recreates a dir afterwards.
+    await Promise.all([...this.#locks].filter(([k]) => k.startsWith(dir + path.sep)).map(([, p]) => p));
     // Unmount tmpfs (and anything else) under the pod dir, deepest first.
     const mounts = (await mountPointsUnder(dir)).sort((a, b) => b.length - a.length);
     for (const m of mounts) {
