@@ -146,12 +146,12 @@ async function checkCertificatesAnonymousAndTokens(s: SecureServer): Promise<voi
   assert.equal(bob.code, 0, bob.stderr);
   assert.deepEqual(JSON.parse(bob.stdout).status.userInfo, { username: 'bob', uid: '1001', groups: ['dev', 'system:authenticated'] });
 
-  // No credential: anonymous may read /healthz and /version, nothing else (401 until an authorizer is configured).
+  // No credential: anonymous may read /healthz and /version (system:public-info-viewer), nothing else (RBAC's 403).
   assert.equal((await s.call('GET', '/healthz')).status, 200);
   assert.equal((await s.call('GET', '/version')).status, 200);
   const anon = await s.call('GET', '/api/v1/namespaces/default/pods');
-  assert.equal(anon.status, 401);
-  assert.equal(anon.body, UNAUTHORIZED);
+  assert.equal(anon.status, 403);
+  assert.equal(JSON.parse(anon.body).message, 'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"');
   const badTokenWhoami = await kubectl(s.kubeconfig({ token: 'not-a-valid-token' }), ['auth', 'whoami']);
   assert.notEqual(badTokenWhoami.code, 0);
   assert.match(badTokenWhoami.stderr, /Unauthorized/);
@@ -214,7 +214,16 @@ async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
   assert.equal(info.username, 'system:serviceaccount:default:default');
   assert.deepEqual(info.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
   assert.match(info.extra['authentication.kubernetes.io/credential-id'][0], /^JTI=/);
-  const list = await kubectl(s.kubeconfig({ token }), ['get', 'namespaces', '-o', 'name']);
+  // Without a binding the ServiceAccount may not list namespaces; with one (RBAC) it may.
+  const refused = await kubectl(s.kubeconfig({ token }), ['get', 'namespaces', '-o', 'name']);
+  assert.match(refused.stderr, /namespaces is forbidden: User "system:serviceaccount:default:default" cannot list resource "namespaces" in API group "" at the cluster scope/);
+  assert.equal((await kubectl(admin, ['create', 'clusterrole', 'ns-reader', '--verb=list', '--resource=namespaces'])).code, 0);
+  assert.equal((await kubectl(admin, ['create', 'clusterrolebinding', 'sa-ns-reader', '--clusterrole=ns-reader', '--serviceaccount=default:default'])).code, 0);
+  let list = await kubectl(s.kubeconfig({ token }), ['get', 'namespaces', '-o', 'name']);
+  for (let i = 0; i < 50 && list.code !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    list = await kubectl(s.kubeconfig({ token }), ['get', 'namespaces', '-o', 'name']);
+  }
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /namespace\/default/);
 
