@@ -48,6 +48,7 @@ test('TLS bootstrap flags: --bootstrap-kubeconfig needs --kubeconfig; cert dir, 
 });
 
 test('an agent without a serving certificate serves plain HTTP on loopback only', async () => {
+  assert.equal(cfgOf(['--name', 'n1']).address, undefined, 'the default depends on TLS: 0.0.0.0 with it, 127.0.0.1 without');
   await assert.rejects(
     runNodeAgent({ server: 'http://127.0.0.1:1', nodeName: 'n1', runtime: 'sim', rootDir: '/tmp/kubelab-none', address: '0.0.0.0', log: silentLogger() }),
     /refusing to serve the node agent API on 0\.0\.0\.0 without TLS and authentication/,

@@ -27,7 +27,7 @@ export const nodeSpecs: FlagSpec[] = [
   { name: 'cgroup-prefix', type: 'string', help: 'cgroup parent of pods: <prefix>/pod<uid> (default /kubelab-<name>)' },
   { name: 'pod-cidr', type: 'string', help: 'register with this spec.podCIDR when none is assigned (the simulated runtime needs one)' },
   { name: 'port', type: 'number', default: 10250, help: 'port of the agent endpoint (/healthz; logs and exec later); 0 = any free port' },
-  { name: 'address', type: 'string', default: '0.0.0.0', help: 'address of the agent endpoint (HTTPS; a loopback address only when the agent has no serving certificate)' },
+  { name: 'address', type: 'string', help: 'address of the agent endpoint (default 0.0.0.0 over HTTPS; without a serving certificate plain HTTP on 127.0.0.1, and only a loopback address is accepted)' },
   { name: 'node-labels', type: 'string', help: 'labels to register the node with: k=v,k2=v2' },
   { name: 'register-with-taints', type: 'string', help: 'taints to register the node with: key=value:NoSchedule,...' },
   { name: 'cpu', type: 'string', help: 'cpu capacity to report (default: the host CPUs)' },
@@ -74,7 +74,7 @@ export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
     containerRuntimeEndpoint: String(values['container-runtime-endpoint']),
     rootDir: String(values['root-dir']),
     port: Number(values['port']),
-    address: String(values['address']),
+    ...(str(values['address']) ? { address: String(values['address']) } : {}),
     labels,
     taints,
     capacity: {

@@ -67,6 +67,7 @@ export interface NodeAgentConfig {
   podCIDR?: string;
   /** @default 10250; 0 = a free port; null = none */
   port?: number | null;
+  /** @default '0.0.0.0' with a serving certificate; '127.0.0.1' without (plain HTTP is loopback only) */
   address?: string;
   labels?: Record<string, string>;
   taints?: Taint[];
@@ -215,7 +216,7 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
     ? new NodeAuth({ nodeName: config.nodeName, tokenReviewer: apiTokenReviewer(clientset.client), accessReviewer: apiNodeAccessReviewer(clientset.client), clock, log })
     : undefined;
   if (!servingTLS && config.port !== null) {
-    const address = config.address ?? '0.0.0.0';
+    const address = config.address ?? '127.0.0.1';
     if (!isLoopback(address)) {
       throw new Error(
         `refusing to serve the node agent API on ${address} without TLS and authentication: join with --bootstrap-kubeconfig (or pass --tls-cert-file and --tls-private-key-file), or listen on 127.0.0.1 (--address)`,
@@ -242,7 +243,7 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
     ...(config.cgroupPrefix ? { cgroupPrefix: config.cgroupPrefix } : {}),
     ...(config.podCIDR ? { podCIDR: config.podCIDR } : {}),
     port: config.port === undefined ? 10250 : config.port,
-    ...(config.address ? { address: config.address } : {}),
+    address: config.address ?? (servingTLS ? '0.0.0.0' : '127.0.0.1'),
     ...(config.hostname ? { hostname: config.hostname } : {}),
     ...(servingTLS ? { servingTLS } : {}),
     ...(auth ? { auth } : {}),
