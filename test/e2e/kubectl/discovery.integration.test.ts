@@ -21,34 +21,98 @@ describe('discovery commands', () => {
     const k = env.kubectl;
     assertTable(
       await k.ok(['api-resources']),
-      `NAME         SHORTNAMES   APIVERSION               NAMESPACED   KIND
-       bindings     ''           v1                       true         Binding
-       events       ev           v1                       true         Event
-       namespaces   ns           v1                       false        Namespace
-       nodes        no           v1                       false        Node
-       pods         po           v1                       true         Pod
-       services     svc          v1                       true         Service
-       leases       ''           coordination.k8s.io/v1   true         Lease`,
+      `NAME                         SHORTNAMES   APIVERSION                     NAMESPACED   KIND
+       bindings                     ''           v1                             true         Binding
+       configmaps                   cm           v1                             true         ConfigMap
+       events                       ev           v1                             true         Event
+       namespaces                   ns           v1                             false        Namespace
+       nodes                        no           v1                             false        Node
+       pods                         po           v1                             true         Pod
+       secrets                      ''           v1                             true         Secret
+       serviceaccounts              sa           v1                             true         ServiceAccount
+       services                     svc          v1                             true         Service
+       selfsubjectreviews           ''           authentication.k8s.io/v1       false        SelfSubjectReview
+       tokenreviews                 ''           authentication.k8s.io/v1       false        TokenReview
+       localsubjectaccessreviews    ''           authorization.k8s.io/v1        true         LocalSubjectAccessReview
+       selfsubjectaccessreviews     ''           authorization.k8s.io/v1        false        SelfSubjectAccessReview
+       selfsubjectrulesreviews      ''           authorization.k8s.io/v1        false        SelfSubjectRulesReview
+       subjectaccessreviews         ''           authorization.k8s.io/v1        false        SubjectAccessReview
+       certificatesigningrequests   csr          certificates.k8s.io/v1         false        CertificateSigningRequest
+       leases                       ''           coordination.k8s.io/v1         true         Lease
+       clusterrolebindings          ''           rbac.authorization.k8s.io/v1   false        ClusterRoleBinding
+       clusterroles                 ''           rbac.authorization.k8s.io/v1   false        ClusterRole
+       rolebindings                 ''           rbac.authorization.k8s.io/v1   true         RoleBinding
+       roles                        ''           rbac.authorization.k8s.io/v1   true         Role`,
     );
     assertTable(
       await k.ok(['api-resources', '-o', 'wide', '--api-group=']),
-      `NAME         SHORTNAMES   APIVERSION   NAMESPACED   KIND        VERBS                                                        CATEGORIES
-       bindings     ''           v1           true         Binding     create                                                       ''
-       events       ev           v1           true         Event       create,delete,deletecollection,get,list,patch,update,watch   ''
-       namespaces   ns           v1           false        Namespace   create,delete,get,list,patch,update,watch                    ''
-       nodes        no           v1           false        Node        create,delete,deletecollection,get,list,patch,update,watch   ''
-       pods         po           v1           true         Pod         create,delete,deletecollection,get,list,patch,update,watch   all
-       services     svc          v1           true         Service     create,delete,deletecollection,get,list,patch,update,watch   all`,
+      `NAME              SHORTNAMES   APIVERSION   NAMESPACED   KIND             VERBS                                                        CATEGORIES
+       bindings          ''           v1           true         Binding          create                                                       ''
+       configmaps        cm           v1           true         ConfigMap        create,delete,deletecollection,get,list,patch,update,watch   ''
+       events            ev           v1           true         Event            create,delete,deletecollection,get,list,patch,update,watch   ''
+       namespaces        ns           v1           false        Namespace        create,delete,get,list,patch,update,watch                    ''
+       nodes             no           v1           false        Node             create,delete,deletecollection,get,list,patch,update,watch   ''
+       pods              po           v1           true         Pod              create,delete,deletecollection,get,list,patch,update,watch   all
+       secrets           ''           v1           true         Secret           create,delete,deletecollection,get,list,patch,update,watch   ''
+       serviceaccounts   sa           v1           true         ServiceAccount   create,delete,deletecollection,get,list,patch,update,watch   ''
+       services          svc          v1           true         Service          create,delete,deletecollection,get,list,patch,update,watch   all`,
     );
-    assert.equal(await k.ok(['api-resources', '-o', 'name']), 'bindings\nevents\nnamespaces\nnodes\npods\nservices\nleases.coordination.k8s.io\n');
-    assert.equal(await k.ok(['api-resources', '--namespaced=false', '-o', 'name']), 'namespaces\nnodes\n');
+    assert.equal(
+      await k.ok(['api-resources', '-o', 'name']),
+      [
+        'bindings',
+        'configmaps',
+        'events',
+        'namespaces',
+        'nodes',
+        'pods',
+        'secrets',
+        'serviceaccounts',
+        'services',
+        'selfsubjectreviews.authentication.k8s.io',
+        'tokenreviews.authentication.k8s.io',
+        'localsubjectaccessreviews.authorization.k8s.io',
+        'selfsubjectaccessreviews.authorization.k8s.io',
+        'selfsubjectrulesreviews.authorization.k8s.io',
+        'subjectaccessreviews.authorization.k8s.io',
+        'certificatesigningrequests.certificates.k8s.io',
+        'leases.coordination.k8s.io',
+        'clusterrolebindings.rbac.authorization.k8s.io',
+        'clusterroles.rbac.authorization.k8s.io',
+        'rolebindings.rbac.authorization.k8s.io',
+        'roles.rbac.authorization.k8s.io',
+        '',
+      ].join('\n'),
+    );
+    assert.equal(
+      await k.ok(['api-resources', '--namespaced=false', '-o', 'name']),
+      [
+        'namespaces',
+        'nodes',
+        'selfsubjectreviews.authentication.k8s.io',
+        'tokenreviews.authentication.k8s.io',
+        'selfsubjectaccessreviews.authorization.k8s.io',
+        'selfsubjectrulesreviews.authorization.k8s.io',
+        'subjectaccessreviews.authorization.k8s.io',
+        'certificatesigningrequests.certificates.k8s.io',
+        'clusterrolebindings.rbac.authorization.k8s.io',
+        'clusterroles.rbac.authorization.k8s.io',
+        '',
+      ].join('\n'),
+    );
     assert.equal(await k.ok(['api-resources', '--api-group=coordination.k8s.io', '-o', 'name']), 'leases.coordination.k8s.io\n');
-    assert.equal(await k.ok(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']), 'events\npods\nservices\nleases.coordination.k8s.io\n');
+    assert.equal(
+      await k.ok(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']),
+      'configmaps\nevents\npods\nsecrets\nserviceaccounts\nservices\nleases.coordination.k8s.io\nrolebindings.rbac.authorization.k8s.io\nroles.rbac.authorization.k8s.io\n',
+    );
   });
 
   it('api-versions, cluster-info, version, get --raw', async () => {
     const k = env.kubectl;
-    assert.equal(await k.ok(['api-versions']), 'coordination.k8s.io/v1\nv1\n');
+    assert.equal(
+      await k.ok(['api-versions']),
+      'authentication.k8s.io/v1\nauthorization.k8s.io/v1\ncertificates.k8s.io/v1\ncoordination.k8s.io/v1\nrbac.authorization.k8s.io/v1\nv1\n',
+    );
     assert.equal(await k.ok(['cluster-info']), `Kubernetes control plane is running at ${env.server.url}\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
     const v = await k.ok(['version']);
     assert.match(v, /^Client Version: v1\.32\.\d+\nKustomize Version: v\d+\.\d+\.\d+\nServer Version: v1\.32\.\d+\n$/);
