@@ -231,4 +231,32 @@ describe('ServiceAccount token volume with authentication and the Node authorize
 
     await admin.pods.delete('default', 'api-client', { gracePeriodSeconds: 0 });
   });
+
+  it('the kube-api-access volume ServiceAccount admission injects is materialized', async () => {
+    const created = (await admin.pods.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'plain', namespace: 'default' },
+      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: BUSYBOX_IMAGE, command: ['sleep', '3600'] }] },
+    } as Pod)) as Pod;
+    const vol = created.spec.volumes?.find((v) => v.name.startsWith('kube-api-access-'));
+    assert.ok(vol?.projected, `admission added the projected volume: ${JSON.stringify(created.spec.volumes)}`);
+    const p = await until('plain Running', async () => {
+      const x = (await admin.pods.get('default', 'plain')) as Pod;
+      return x.status?.phase === 'Running' ? x : undefined;
+    }, 60_000);
+    const id = p.status?.containerStatuses?.[0]?.containerID?.replace('containerd://', '') ?? '';
+    const sh = async (cmd: string) => (await agent.runtime.execSync(id, ['sh', '-c', cmd], { timeoutSeconds: 5 })).stdout.toString();
+    assert.equal(await sh(`ls ${SA_MOUNT}`), 'ca.crt\nnamespace\ntoken\n');
+    assert.equal(await sh(`cat ${SA_MOUNT}/namespace`), 'default');
+    assert.equal(await sh(`cat ${SA_MOUNT}/ca.crt`), ca.certPem);
+    const token = await sh(`cat ${SA_MOUNT}/token`);
+    const review = JSON.parse(
+      (await call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: adminCert, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } })).body,
+    ) as { status: { authenticated?: boolean; user?: { username: string; extra?: Record<string, string[]> } } };
+    assert.equal(review.status.user?.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(review.status.user?.extra?.['authentication.kubernetes.io/pod-name'], ['plain']);
+    assert.notEqual((await agent.runtime.execSync(id, ['touch', `${SA_MOUNT}/x`], { timeoutSeconds: 5 })).exitCode, 0, 'read-only');
+    await admin.pods.delete('default', 'plain', { gracePeriodSeconds: 0 });
+  });
 });
