@@ -10,10 +10,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TLSSocket } from 'node:tls';
 import { runAPIServer, type RunningAPIServer } from '../../apiserver/main.ts';
 import { CertificateAuthority } from '../../controller/certificates/authority/certificate-authority.ts';
@@ -297,5 +299,36 @@ describe('node TLS bootstrap', () => {
     assert.ok(n2, 'the CSR was made');
     assert.equal(n2.status?.conditions, undefined, 'left pending');
     assert.throws(() => statSync(join(root, 'pki', 'kubelet-client-current.pem')));
+  });
+
+  test('kubelab node joins the same way, with no credential on its command line', async () => {
+    await admin.resource({ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true }).create({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'bootstrap-token-n3n3n3', namespace: 'kube-system' },
+      type: 'bootstrap.kubernetes.io/token',
+      stringData: { 'token-id': 'n3n3n3', 'token-secret': 'n3secretn3secret', 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubelab:node:n3' },
+    } as never);
+    const boot = file('bootstrap-n3', readFileSync(bootstrapKubeconfig, 'utf8').replace(TOKEN, 'n3n3n3.n3secretn3secret'));
+    const root = join(dir, 'n3');
+    const here = dirname(fileURLToPath(import.meta.url));
+    const main = existsSync(join(here, '..', '..', 'cli', 'main.ts')) ? join(here, '..', '..', 'cli', 'main.ts') : join(here, '..', '..', 'cli', 'main.js');
+    const args = [main, 'node', '--runtime', 'sim', '--name', 'n3', '--bootstrap-kubeconfig', boot, '--kubeconfig', join(root, 'kubeconfig'), '--client-ca-file', caFile,
+      '--root-dir', root, '--node-ip', '127.0.0.3', '--address', '127.0.0.1', '--port', '0', '--pod-cidr', '10.244.3.0/24'];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    try {
+      await waitFor('the CLI agent registered', () => out.includes('Successfully registered node') || undefined, 60_000);
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+      assert.doesNotMatch(cmdline, /n3secretn3secret|BEGIN/, 'no token or key on the command line');
+      assert.equal(statSync(join(root, 'pki', 'kubelet-client-current.pem')).mode & 0o777, 0o600);
+      const n = (await admin.nodes.get('', 'n3')) as Node;
+      assert.equal(n.metadata.name, 'n3');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 });
