@@ -28,7 +28,7 @@ describe('Pod Security checks (upstream reasons and details)', () => {
   });
 
   const baselineCases: { name: string; change: (p: { meta: CheckPodMeta; spec: CheckPodSpec }) => void; want: string }[] = [
-    { name: 'hostNetwork/hostPID/hostIPC', change: (p) => Object.assign(p.spec, { hostNetwork: true, hostPID: true, hostIPC: true }), want: 'host namespaces (hostIPC=true, hostNetwork=true, hostPID=true)' },
+    { name: 'hostNetwork/hostPID/hostIPC', change: (p) => Object.assign(p.spec, { hostNetwork: true, hostPID: true, hostIPC: true }), want: 'host namespaces (hostNetwork=true, hostPID=true, hostIPC=true)' },
     {
       name: 'privileged containers (init, app, ephemeral)',
       change: (p) => {
@@ -186,6 +186,22 @@ describe('Pod Security checks (upstream reasons and details)', () => {
     assert.match(detail({ level: 'restricted', version: v1(23) }, {}, spec), /runAsUser=0 \(pod must not set runAsUser=0\)/);
     // Versions past the newest check behave as latest.
     assert.equal(detail({ level: 'restricted', version: v1(99) }, {}, spec), detail(restricted, {}, spec));
+  });
+
+  it('seLinuxOptions: container_engine_t and a lone user/role from v1.31, as upstream', () => {
+    const spec: CheckPodSpec = {
+      securityContext: { seLinuxOptions: { type: 'foo', user: 'bar', role: 'baz' } },
+      containers: [
+        { name: 'd', securityContext: { seLinuxOptions: { type: 'container_engine_t' } } },
+        { name: 'e', securityContext: { seLinuxOptions: { type: 'bar' } } },
+        { name: 'f', securityContext: { seLinuxOptions: { user: 'bar' } } },
+      ],
+    };
+    assert.equal(detail(baseline, {}, spec), 'seLinuxOptions (pod and containers "e", "f" set forbidden securityContext.seLinuxOptions: types "bar", "foo"; user may not be set; role may not be set)');
+    assert.equal(detail({ level: 'baseline', version: v1(30) }, {}, spec), 'seLinuxOptions (pod and containers "d", "e", "f" set forbidden securityContext.seLinuxOptions: types "bar", "container_engine_t", "foo"; user may not be set; role may not be set)');
+    const userOnly: CheckPodSpec = { securityContext: { seLinuxOptions: { user: 'bad' } }, containers: [{ name: 'c' }] };
+    assert.equal(detail(baseline, {}, userOnly), 'seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: user may not be set)');
+    assert.equal(detail({ level: 'baseline', version: v1(30) }, {}, userOnly), 'seLinuxOptions (pod set forbidden securityContext.seLinuxOptions: )');
   });
 
   it('versions: sysctls allowed grow with the version; seccomp annotations before v1.19', () => {

@@ -135,7 +135,7 @@ function hostNamespaces(_meta: CheckPodMeta, spec: CheckPodSpec): CheckResult {
   if (spec.hostPID) used.push('hostPID=true');
   if (spec.hostIPC) used.push('hostIPC=true');
   if (!used.length) return ALLOWED;
-  return deny('host namespaces', sorted(used).join(', '));
+  return deny('host namespaces', used.join(', '));
 }
 
 function hostPorts(_meta: CheckPodMeta, spec: CheckPodSpec): CheckResult {
@@ -181,43 +181,52 @@ function procMount(_meta: CheckPodMeta, spec: CheckPodSpec): CheckResult {
   return deny('procMount', `${containersOf(bad.length)} ${joinQuote(bad)} must not set securityContext.procMount to ${joinQuote(sorted(types))}`);
 }
 
-const SELINUX_TYPES = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
+const SELINUX_TYPES_1_0 = new Set(['', 'container_t', 'container_init_t', 'container_kvm_t']);
+const SELINUX_TYPES_1_31 = new Set([...SELINUX_TYPES_1_0, 'container_engine_t']);
 
-function seLinuxOptions(_meta: CheckPodMeta, spec: CheckPodSpec): CheckResult {
-  const setters: string[] = [];
-  const badTypes = new Set<string>();
-  let setUser = false;
-  let setRole = false;
-  const valid = (o: SeLinux): boolean => {
-    let ok = true;
-    if (!SELINUX_TYPES.has(o.type ?? '')) {
-      ok = false;
-      badTypes.add(o.type ?? '');
+/**
+ * seLinuxOptions: v1.31 allows container_engine_t and always reports a user or role; before it, user and role
+ * were reported only next to a bad type (upstream's seLinuxOptions_1_0 behaviour, kept for those versions).
+ */
+function seLinuxOptions(allowedTypes: ReadonlySet<string>, userRoleAlone: boolean): CheckPod {
+  return (_meta, spec) => {
+    const setters: string[] = [];
+    const badTypes = new Set<string>();
+    let setUser = false;
+    let setRole = false;
+    const valid = (o: SeLinux): boolean => {
+      let ok = true;
+      if (!allowedTypes.has(o.type ?? '')) {
+        ok = false;
+        badTypes.add(o.type ?? '');
+      }
+      if (o.user) {
+        ok = false;
+        setUser = true;
+      }
+      if (o.role) {
+        ok = false;
+        setRole = true;
+      }
+      return ok;
+    };
+    const pod = spec.securityContext?.seLinuxOptions;
+    if (pod && !valid(pod)) setters.push('pod');
+    const bad: string[] = [];
+    visit(spec, (c) => {
+      const o = c.securityContext?.seLinuxOptions;
+      if (o && !valid(o)) bad.push(c.name);
+    });
+    if (bad.length) setters.push(`${containersOf(bad.length)} ${joinQuote(bad)}`);
+    if (!setters.length) return ALLOWED;
+    const data: string[] = [];
+    if (badTypes.size) data.push(`${pluralize('type', 'types', badTypes.size)} ${joinQuote(sorted(badTypes))}`);
+    if (badTypes.size || userRoleAlone) {
+      if (setUser) data.push('user may not be set');
+      if (setRole) data.push('role may not be set');
     }
-    if (o.user) {
-      ok = false;
-      setUser = true;
-    }
-    if (o.role) {
-      ok = false;
-      setRole = true;
-    }
-    return ok;
+    return deny('seLinuxOptions', `${setters.join(' and ')} set forbidden securityContext.seLinuxOptions: ${data.join('; ')}`);
   };
-  const pod = spec.securityContext?.seLinuxOptions;
-  if (pod && !valid(pod)) setters.push('pod');
-  const bad: string[] = [];
-  visit(spec, (c) => {
-    const o = c.securityContext?.seLinuxOptions;
-    if (o && !valid(o)) bad.push(c.name);
-  });
-  if (bad.length) setters.push(`${containersOf(bad.length)} ${joinQuote(bad)}`);
-  if (!setters.length) return ALLOWED;
-  const data: string[] = [];
-  if (badTypes.size) data.push(`${pluralize('type', 'types', badTypes.size)} ${joinQuote(sorted(badTypes))}`);
-  if (setUser) data.push('user may not be set');
-  if (setRole) data.push('role may not be set');
-  return deny('seLinuxOptions', `${setters.join(' and ')} set forbidden securityContext.seLinuxOptions: ${data.join('; ')}`);
 }
 
 const SYSCTLS_1_0 = ['kernel.shm_rmid_forced', 'net.ipv4.ip_local_port_range', 'net.ipv4.tcp_syncookies', 'net.ipv4.ping_group_range', 'net.ipv4.ip_unprivileged_port_start'];
@@ -478,7 +487,14 @@ const CHECKS: Check[] = [
   { id: 'restrictedVolumes', level: 'restricted', versions: [{ min: 0, check: restrictedVolumes }] },
   { id: 'runAsNonRoot', level: 'restricted', versions: [{ min: 0, check: runAsNonRoot }] },
   { id: 'runAsUser', level: 'restricted', versions: [{ min: 23, check: runAsUser }] },
-  { id: 'seLinuxOptions', level: 'baseline', versions: [{ min: 0, check: seLinuxOptions }] },
+  {
+    id: 'seLinuxOptions',
+    level: 'baseline',
+    versions: [
+      { min: 0, check: seLinuxOptions(SELINUX_TYPES_1_0, false) },
+      { min: 31, check: seLinuxOptions(SELINUX_TYPES_1_31, true) },
+    ],
+  },
   { id: 'seccompProfile_baseline', level: 'baseline', overlap: true, versions: [{ min: 0, check: seccompBaseline_1_0 }, { min: 19, check: seccompBaseline_1_19 }] },
   { id: 'seccompProfile_restricted', level: 'restricted', versions: [{ min: 19, check: seccompRestricted(false) }, { min: 25, check: seccompRestricted(true) }] },
   {
