@@ -41,8 +41,8 @@ export interface APIServerConfig extends AuthenticationConfig {
   authorizationModes?: AuthorizationMode[];
   minorVersion?: number;
   /**
-   * The authorizer impersonation asks (verb `impersonate`). Absent: only system:masters may impersonate (the
-   * loopback dev server's user is one).
+   * The authorizer impersonation asks (verb `impersonate`). Absent: the server's authorization chain
+   * (system:masters, then --authorization-mode).
    */
   impersonationAuthorizer?: Authorizer;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';

@@ -65,6 +65,7 @@ async function startSecureServer(storage?: Storage): Promise<SecureServer> {
     clientCAFile: files.ca,
     tokenAuthFile: files.tokens,
     serviceAccountSigningKeyFile: files.sa,
+    enableBootstrapTokenAuth: true,
     tokenSuccessCacheTTLMs: 0,
     logLevel: 'warn',
   });
@@ -176,6 +177,38 @@ async function checkCertificatesAnonymousAndTokens(s: SecureServer): Promise<voi
   assert.equal(bobAs.status, 403);
   assert.equal(JSON.parse(bobAs.body).message, 'users "jane" is forbidden: User "bob" cannot impersonate resource "users" in API group "" at the cluster scope');
 
+  // With RBAC: a ClusterRole granting impersonate on users and groups lets bob act as jane in team-a
+  // (kubectl --as/--as-group), but not as a ServiceAccount.
+  const role = await s.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+    cert: s.admin,
+    body: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'impersonator' }, rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }] },
+  });
+  assert.equal(role.status, 201, role.body);
+  const binding = await s.call('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+    cert: s.admin,
+    body: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'bob-impersonates' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'impersonator' },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'bob' }],
+    },
+  });
+  assert.equal(binding.status, 201, binding.body);
+  const bobKubeconfig = s.kubeconfig({ token: 'bob-token' });
+  let bobAsJane: Awaited<ReturnType<typeof kubectl>> | undefined;
+  for (let i = 0; i < 50; i++) {
+    // The RBAC index follows the watch caches: allow a moment for the binding to arrive.
+    bobAsJane = await kubectl(bobKubeconfig, ['auth', 'whoami', '--as', 'jane', '--as-group', 'team-a', '-o', 'json']);
+    if (bobAsJane.code === 0) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.equal(bobAsJane?.code, 0, bobAsJane?.stderr);
+  assert.deepEqual(JSON.parse(bobAsJane?.stdout ?? '{}').status.userInfo, { username: 'jane', groups: ['team-a', 'system:authenticated'] });
+  const bobAsSA = await kubectl(bobKubeconfig, ['get', 'pods', '-n', 'default', '--as', 'system:serviceaccount:default:robot']);
+  assert.notEqual(bobAsSA.code, 0);
+  assert.match(bobAsSA.stderr, /serviceaccounts "robot" is forbidden: User "bob" cannot impersonate resource "serviceaccounts" in API group "" in the namespace "default"/);
+
   // TokenReview: the static token, an unknown token.
   const review = await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
     cert: s.admin,
@@ -196,6 +229,11 @@ async function checkCertificatesAnonymousAndTokens(s: SecureServer): Promise<voi
   const res = await kubectl(admin, ['api-resources', '--api-group', 'authentication.k8s.io', '-o', 'name']);
   assert.equal(res.code, 0, res.stderr);
   assert.deepEqual(res.stdout.trim().split('\n').sort(), ['selfsubjectreviews.authentication.k8s.io', 'tokenreviews.authentication.k8s.io']);
+}
+
+/** 201 when the token authenticates (SelfSubjectReview, allowed to every authenticated user), else 401. */
+async function authenticatedStatus(s: SecureServer, token: string): Promise<number> {
+  return (await s.call('POST', '/apis/authentication.k8s.io/v1/selfsubjectreviews', { token, body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' } })).status;
 }
 
 async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
@@ -226,10 +264,11 @@ async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
   }
   assert.equal(list.code, 0, list.stderr);
   assert.match(list.stdout, /namespace\/default/);
+  assert.equal(await authenticatedStatus(s, token), 201);
 
   // A token for another audience is not for the API, but a TokenReview for that audience accepts it.
   const vault = (await kubectl(admin, ['create', 'token', 'default', '-n', 'default', '--audience', 'vault', '--duration', '20m'])).stdout.trim();
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: vault })).status, 401);
+  assert.equal(await authenticatedStatus(s, vault), 401);
   const rv = JSON.parse((await s.call('POST', '/apis/authentication.k8s.io/v1/tokenreviews', { cert: s.admin, body: { spec: { token: vault, audiences: ['vault'] } } })).body);
   assert.equal(rv.status.authenticated, true);
   assert.equal(rv.status.user.username, 'system:serviceaccount:default:default');
@@ -251,15 +290,16 @@ async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
   const whoBound = await kubectl(s.kubeconfig({ token: boundToken }), ['auth', 'whoami', '-o', 'json']);
   assert.equal(whoBound.code, 0, whoBound.stderr);
   assert.deepEqual(JSON.parse(whoBound.stdout).status.userInfo.extra['authentication.kubernetes.io/pod-name'], ['holder']);
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: boundToken })).status, 200);
+  assert.equal(await authenticatedStatus(s, boundToken), 201);
   const del = await s.call('DELETE', '/api/v1/namespaces/default/pods/holder?gracePeriodSeconds=0', { cert: s.admin });
   assert.equal(del.status, 200, del.body);
   assert.equal((await s.call('GET', '/api/v1/namespaces/default/pods/holder', { cert: s.admin })).status, 404);
   const afterDelete = await s.call('GET', '/api/v1/namespaces', { token: boundToken });
   assert.equal(afterDelete.status, 401);
   assert.equal(afterDelete.body, UNAUTHORIZED);
+  assert.equal(await authenticatedStatus(s, boundToken), 401);
   assert.equal((await s.call('POST', '/api/v1/namespaces/default/pods', { cert: s.admin, body: podBody })).status, 201);
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: boundToken })).status, 401);
+  assert.equal(await authenticatedStatus(s, boundToken), 401);
 
   // Binding robot's token to a pod that runs as default: kube's message.
   const wrong = await kubectl(admin, ['create', 'token', 'robot', '-n', 'default', '--bound-object-kind', 'Pod', '--bound-object-name', 'holder']);
@@ -267,16 +307,47 @@ async function checkServiceAccountTokens(s: SecureServer): Promise<void> {
   assert.match(wrong.stderr, /cannot bind token for serviceaccount "robot" to pod running with different serviceaccount name\./);
   // Deleting the ServiceAccount invalidates its tokens.
   assert.equal((await s.call('DELETE', '/api/v1/namespaces/default/serviceaccounts/default', { cert: s.admin })).status, 200);
-  assert.equal((await s.call('GET', '/api/v1/namespaces', { token })).status, 401);
+  assert.equal(await authenticatedStatus(s, token), 401);
+}
+
+async function checkBootstrapToken(s: SecureServer): Promise<void> {
+  const secret = (name: string, data: Record<string, string>) => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace: 'kube-system' },
+    type: 'bootstrap.kubernetes.io/token',
+    stringData: data,
+  });
+  const good = { 'token-id': 'abcdef', 'token-secret': '0123456789abcdef', 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:kubelab:node:n1' };
+  const created = await s.call('POST', '/api/v1/namespaces/kube-system/secrets', { cert: s.admin, body: secret('bootstrap-token-abcdef', good) });
+  assert.equal(created.status, 201, created.body);
+  const who = await kubectl(s.kubeconfig({ token: 'abcdef.0123456789abcdef' }), ['auth', 'whoami', '-o', 'json']);
+  assert.equal(who.code, 0, who.stderr);
+  assert.deepEqual(JSON.parse(who.stdout).status.userInfo, {
+    username: 'system:bootstrap:abcdef',
+    groups: ['system:bootstrappers', 'system:bootstrappers:kubelab:node:n1', 'system:authenticated'],
+  });
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'abcdef.0123456789abcdeX' })).status, 401);
+  // Expired, or not for authentication: 401.
+  const expired = { ...good, 'token-id': 'ghijkl', expiration: '2020-01-01T00:00:00Z' };
+  assert.equal((await s.call('POST', '/api/v1/namespaces/kube-system/secrets', { cert: s.admin, body: secret('bootstrap-token-ghijkl', expired) })).status, 201);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'ghijkl.0123456789abcdef' })).status, 401);
+  const unused = { ...good, 'token-id': 'mnopqr', 'usage-bootstrap-authentication': 'false' };
+  assert.equal((await s.call('POST', '/api/v1/namespaces/kube-system/secrets', { cert: s.admin, body: secret('bootstrap-token-mnopqr', unused) })).status, 201);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'mnopqr.0123456789abcdef' })).status, 401);
+  // Deleting the Secret revokes the token.
+  assert.equal((await s.call('DELETE', '/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef', { cert: s.admin })).status, 200);
+  assert.equal((await s.call('GET', '/api/v1/namespaces', { token: 'abcdef.0123456789abcdef' })).status, 401);
 }
 
 test('authentication over HTTPS on the embedded store: client certificates, tokens, anonymous, impersonation, reviews', async () => {
   const s = await startSecureServer();
   await checkCertificatesAnonymousAndTokens(s);
   await checkServiceAccountTokens(s);
+  await checkBootstrapToken(s);
 });
 
-test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound objects', async () => {
+test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound objects, bootstrap tokens', async () => {
   const etcd = await startEtcd();
   cleanups.push(() => etcd.stop());
   const store = new Etcd3Store({ endpoints: [etcd.endpoint], prefix: `/kubelab-authn-${process.pid}` });
@@ -285,6 +356,7 @@ test('authentication over HTTPS on etcd: ServiceAccount tokens and their bound o
   const who = await kubectl(s.kubeconfig(adminUser(s)), ['auth', 'whoami']);
   assert.equal(who.code, 0, who.stderr);
   await checkServiceAccountTokens(s);
+  await checkBootstrapToken(s);
 });
 
 test('the loopback dev server (no authentication flags): every request is a system:masters member, kubectl --as works', async () => {
