@@ -52,6 +52,33 @@ test('the 403 message and details, as kube-apiserver words them', () => {
   );
 });
 
+test('request info as RequestInfoFactory: verbs of every request kind', () => {
+  const v = (method: string, url: string) => {
+    const i = info(method, url).info;
+    return `${i.verb} ${i.isResourceRequest ? `${i.apiGroup}/${i.resource}${i.subresource ? `/${i.subresource}` : ''} ns=${i.namespace} name=${i.name}` : i.path}`;
+  };
+  assert.equal(v('GET', '/api/v1/namespaces/ns/pods'), 'list /pods ns=ns name=');
+  assert.equal(v('GET', '/api/v1/namespaces/ns/pods?watch=true'), 'watch /pods ns=ns name=');
+  assert.equal(v('GET', '/api/v1/watch/namespaces/ns/pods/p'), 'watch /pods ns=ns name=p');
+  assert.equal(v('GET', '/api/v1/namespaces/ns/pods/p'), 'get /pods ns=ns name=p');
+  assert.equal(v('HEAD', '/api/v1/namespaces/ns/pods/p'), 'get /pods ns=ns name=p');
+  assert.equal(v('POST', '/api/v1/namespaces/ns/pods'), 'create /pods ns=ns name=');
+  assert.equal(v('PUT', '/api/v1/namespaces/ns/pods/p/status'), 'update /pods/status ns=ns name=p');
+  assert.equal(v('PATCH', '/apis/apps/v1/namespaces/ns/deployments/d/scale'), 'patch apps/deployments/scale ns=ns name=d');
+  assert.equal(v('DELETE', '/api/v1/namespaces/ns/pods/p'), 'delete /pods ns=ns name=p');
+  assert.equal(v('DELETE', '/api/v1/namespaces/ns/pods'), 'deletecollection /pods ns=ns name=');
+  assert.equal(v('GET', '/api/v1/namespaces/ns'), 'get /namespaces ns=ns name=ns');
+  assert.equal(v('PUT', '/api/v1/namespaces/ns/finalize'), 'update /namespaces/finalize ns=ns name=ns');
+  assert.equal(v('GET', '/api/v1/nodes/n1/proxy/metrics'), 'get /nodes/proxy ns= name=n1');
+  assert.equal(v('GET', '/api/v1/proxy/namespaces/ns/pods/p'), 'proxy /pods ns=ns name=p');
+  assert.equal(v('POST', '/api/v1/namespaces/ns/pods/p/exec'), 'create /pods/exec ns=ns name=p');
+  assert.equal(v('OPTIONS', '/api/v1/namespaces/ns/pods'), ' /pods ns=ns name=');
+  assert.equal(v('GET', '/apis/apps/v1'), 'get /apis/apps/v1');
+  assert.equal(v('GET', '/api'), 'get /api');
+  assert.equal(v('GET', '/healthz/etcd'), 'get /healthz/etcd');
+  assert.equal(v('POST', '/api/v1'), 'post /api/v1');
+});
+
 test('request attributes: a list pinned to one name by metadata.name carries the name', () => {
   const { info: i, query } = info('GET', '/api/v1/namespaces/ns/pods?fieldSelector=metadata.name%3Dweb&watch=1');
   const a = attributesFor(x, i, query);

@@ -64,8 +64,13 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   info.isResourceRequest = true;
   const m = method.toUpperCase();
   let watchPath = false;
-  if (rest[0] === 'watch') {
+  // RequestInfoFactory's special verbs: /watch/... and the deprecated /proxy/... prefixes.
+  let proxyPath = false;
+  if (rest[0] === 'watch' && rest.length >= 2) {
     watchPath = true;
+    rest = rest.slice(1);
+  } else if (rest[0] === 'proxy' && rest.length >= 2) {
+    proxyPath = true;
     rest = rest.slice(1);
   }
   // /namespaces/{ns}/{resource}... (but /namespaces/{name} and /namespaces/{name}/status address namespaces)
@@ -103,8 +108,10 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
       info.verb = info.name ? 'delete' : 'deletecollection';
       break;
     default:
-      info.verb = m.toLowerCase();
+      // An unknown method has no verb on a resource path (kube leaves it empty).
+      info.verb = '';
   }
+  if (proxyPath) info.verb = 'proxy';
   return info;
 }
 

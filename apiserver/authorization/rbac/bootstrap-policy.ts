@@ -269,7 +269,8 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
     'certificate-controller': [
       rule(['delete', 'get', 'list', 'watch'], [CERTIFICATES], ['certificatesigningrequests']),
       rule(['update'], [CERTIFICATES], ['certificatesigningrequests/approval', 'certificatesigningrequests/status']),
-      rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet']),
+      // kubelab's approver also approves kubelet-serving CSRs for a node's own addresses.
+      rule(['approve'], [CERTIFICATES], ['signers'], ['kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving']),
       rule(['sign'], [CERTIFICATES], ['signers'], ['kubernetes.io/kube-apiserver-client', 'kubernetes.io/kube-apiserver-client-kubelet', 'kubernetes.io/kubelet-serving', 'kubernetes.io/legacy-unknown']),
       rule(['create'], [AUTHORIZATION], ['subjectaccessreviews']),
       eventsRule(),
