@@ -8,7 +8,7 @@ import { LEGACY_UNKNOWN_SIGNER_NAME } from '../certificates-v1.ts';
 import type { ObjectMeta } from '../meta.ts';
 import { decodeStdBase64 } from './base64.ts';
 import { arr, idx, obj, str } from './field-errors.ts';
-import { validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
+import { nameIsPathSegment, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
 import { isDNS1123Label, isDNS1123Subdomain } from './names.ts';
 import { validateCertificatePem, validateCertificateRequestPem } from './pem.ts';
 import { fieldTooLongBytes } from './secret.ts';
@@ -174,8 +174,8 @@ function validateConditions(csr: unknown, opts: Options): FieldError[] {
 function validateCSR(csr: unknown, opts: Options): FieldError[] {
   const c = obj(csr);
   const spec = obj(c.spec);
-  // ValidateCertificateRequestName accepts any name.
-  const errs = validateObjectMeta(obj(c.metadata) as ObjectMeta, { namespaced: false, nameValidator: () => [] });
+  // ValidateCertificateRequestName accepts any name; rest.BeforeCreate's generic pass still wants a path segment.
+  const errs = validateObjectMeta(obj(c.metadata) as ObjectMeta, { namespaced: false, nameValidator: nameIsPathSegment });
   const request = typeof spec.request === 'string' ? bytes(spec.request) : undefined;
   const reqErr = validateCertificateRequestPem(request ?? Buffer.alloc(0));
   if (reqErr) errs.push(invalidRaw('spec.request', goBytesLiteral(request), reqErr));

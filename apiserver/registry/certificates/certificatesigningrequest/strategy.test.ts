@@ -94,6 +94,16 @@ describe('CertificateSigningRequest create', () => {
     ]);
   });
 
+  it('any name that is a URL path segment', () => {
+    const named = (name: string) => {
+      const o = newCsr({ metadata: { name } });
+      certificateSigningRequestStrategy.prepareForCreate(o, { user, now: NOW });
+      return msgs(certificateSigningRequestStrategy.validate(o));
+    };
+    assert.deepEqual(named('node-csr-Abc_1:x'), []);
+    assert.deepEqual(named('a%b'), [`metadata.name: Invalid value: "a%b": may not contain '%'`]);
+  });
+
   it('ValidateSignerName', () => {
     assert.deepEqual(msgs(validateSignerName('s', '')), ['s: Required value']);
     assert.deepEqual(validateSignerName('s', 'kubernetes.io/kube-apiserver-client-kubelet'), []);
