@@ -76,6 +76,15 @@ const API_DATA_PLUGINS = {
 } as const;
 type ApiDataKind = keyof typeof API_DATA_PLUGINS;
 
+/** Whether a volume has downward API files (which show the pod's labels and annotations). */
+function showsPodMetadata(v: Volume): boolean {
+  return Boolean(v.downwardAPI || v.projected?.sources?.some((s) => s.downwardAPI));
+}
+
+function podMetadataChanged(a: Pod, b: Pod): boolean {
+  return JSON.stringify([a.metadata.labels ?? {}, a.metadata.annotations ?? {}]) !== JSON.stringify([b.metadata.labels ?? {}, b.metadata.annotations ?? {}]);
+}
+
 function apiDataKind(v: Volume): ApiDataKind | undefined {
   if (v.secret) return 'secret';
   if (v.configMap) return 'configMap';
@@ -349,6 +358,7 @@ export class HostVolumeManager implements VolumeManager {
   async mountPodVolumes(pod: Pod): Promise<Map<string, MountedVolume>> {
     const uid = pod.metadata.uid ?? '';
     const out = new Map<string, MountedVolume>();
+    const previous = this.#apiData.get(uid)?.pod;
     for (const v of pod.spec.volumes ?? []) {
       if (v.emptyDir) {
         const dir = this.emptyDirPath(uid, v.name);
@@ -376,7 +386,8 @@ export class HostVolumeManager implements VolumeManager {
         if (!entry) this.#apiData.set(uid, (entry = { pod, volumes: new Set() }));
         entry.pod = pod;
         let dir = this.apiDataVolumePath(uid, kind, v.name);
-        // Set up once here; later changes are resync()'s (a failed update must not stop a running pod's sync).
+        // Set up once here; later changes are resync()'s (a failed update must not stop a running pod's sync),
+        // except that changed labels or annotations reach a downward API file with this sync already.
         if (!entry.volumes.has(v.name)) {
           try {
             dir = await this.#writeApiData(pod, v, kind);
@@ -384,6 +395,8 @@ export class HostVolumeManager implements VolumeManager {
             throw new VolumeError(v.name, (err as Error).message);
           }
           entry.volumes.add(v.name);
+        } else if (previous && showsPodMetadata(v) && podMetadataChanged(previous, pod)) {
+          await this.#writeApiData(pod, v, kind).catch((err: unknown) => this.#o.onUpdateError?.(pod, v.name, (err as Error).message));
         }
         out.set(v.name, { name: v.name, hostPath: dir, readOnly: true, kind });
       } else {
