@@ -127,5 +127,7 @@ test('tokenRequester posts a TokenRequest to serviceaccounts/{name}/token', asyn
   assert.equal(a?.namespace, 'ns');
   assert.equal(a?.name, 'default');
   assert.equal((a?.object as TokenRequest).spec.expirationSeconds, 3607);
-  await assert.rejects(get('ns', 'missing', request()), /serviceaccounts "missing" not found/);
+  await assert.rejects(get('ns', 'missing', request()), (e: Error) => e.message === 'serviceaccounts "missing" not found');
+  const noRoute = new FakeClientset();
+  await assert.rejects(tokenRequester(noRoute.resource(serviceAccountsResource))('ns', 'default', request()), /^Error: the API server does not have TokenRequest endpoints enabled: /);
 });

@@ -14,7 +14,7 @@
  */
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { isNotFound } from '../../shared/errors/status-error.ts';
+import { isNotFound, StatusError } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 
@@ -50,7 +50,9 @@ export function tokenRequester(serviceAccounts: ResourceClient): GetToken {
     try {
       return await serviceAccounts.createSubresource<TokenRequest>(namespace, name, 'token', request);
     } catch (err) {
-      if (isNotFound(err) && !(err as Error).message.includes('serviceaccount')) {
+      // A 404 naming no object is the route itself missing (no signing key on the API server), not a missing
+      // ServiceAccount or pod (kubelet asks discovery for serviceaccounts/token to tell the two apart).
+      if (isNotFound(err) && err instanceof StatusError && !err.status.details?.name) {
         throw new Error(`the API server does not have TokenRequest endpoints enabled: ${(err as Error).message}`);
       }
       throw err;
