@@ -226,6 +226,9 @@ ${extra}`;
     );
     assert.ok(approved.status.conditions[0].lastUpdateTime);
     assert.ok(approved.status.conditions[0].lastTransitionTime);
+    assert.deepEqual(parseTable(await env.kubectl.ok(['get', 'csr', '--field-selector=spec.signerName=example.com/signer'])).rows.map((r) => r[0]), ['csr-a', 'csr-d']);
+    assert.match((await env.kubectl.ok(['get', 'csr', '--field-selector=spec.signerName=example.com/other'])), /^$/);
+    assert.match((await env.kubectl.fail(['get', 'csr', '--field-selector=spec.username=x'])).stderr, /field label not supported: spec\.username/);
     const out = parseTable(await env.kubectl.ok(['get', 'csr']));
     assert.deepEqual(out.rows.map((r) => [r[0], r[5]]), [['csr-a', 'Approved'], ['csr-d', 'Denied']]);
     // kubectl refuses to deny an approved request itself; the server does too: Approved and Denied are exclusive.
