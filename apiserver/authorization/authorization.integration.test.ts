@@ -28,6 +28,8 @@ const TOKENS: Record<string, { user: string; groups: string[] }> = {
   'alice-token': { user: 'alice', groups: ['system:authenticated'] },
   'bob-token': { user: 'bob', groups: ['system:authenticated'] },
   'ed-token': { user: 'ed', groups: ['system:authenticated', 'team-a-admins'] },
+  'node1-token': { user: 'system:node:node-1', groups: ['system:nodes', 'system:authenticated'] },
+  'node2-token': { user: 'system:node:node-2', groups: ['system:nodes', 'system:authenticated'] },
 };
 
 interface Run {
@@ -147,6 +149,7 @@ before(async () => {
   });
   // ServiceAccount admission needs the namespace's default ServiceAccount (no controller runs here).
   await admin.resource({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team-a' } });
+  await admin.resource({ group: '', version: 'v1', resource: 'serviceaccounts', kind: 'ServiceAccount', namespaced: true }).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'team-b' } });
   await admin.pods.create({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', namespace: 'team-a' }, spec: { containers: [{ name: 'c', image: 'nginx' }] } });
 });
 
@@ -179,7 +182,38 @@ test('kubectl auth can-i: a user bound to view in one namespace', async () => {
   // A user with no bindings, and the admin.
   assert.equal((await kubectl('bob-token', ['auth', 'can-i', 'get', 'pods', '-n', 'team-a'])).stdout.trim(), 'no');
   assert.equal((await kubectl('admin-token', ['auth', 'can-i', '*', '*'])).stdout.trim(), 'yes');
-  // --as: the admin asks about alice (impersonation aside, a SubjectAccessReview answers the same question).
+  // --as: the admin impersonates alice (the chain authorizes `impersonate`); alice may not impersonate.
+  assert.equal((await kubectl('admin-token', ['auth', 'can-i', 'list', 'pods', '-n', 'team-a', '--as', 'alice'])).stdout.trim(), 'yes');
+  assert.equal((await kubectl('admin-token', ['auth', 'can-i', 'create', 'pods', '-n', 'team-a', '--as', 'alice'])).stdout.trim(), 'no');
+  const asAdmin = await kubectl('alice-token', ['get', 'pods', '-n', 'team-a', '--as', 'kubernetes-admin']);
+  assert.equal(asAdmin.code, 1);
+  assert.match(asAdmin.stderr, /users "kubernetes-admin" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope/);
+});
+
+test('node identities: only objects of pods bound to the node, with the Node authorizer reason', async () => {
+  const secrets = admin.resource({ group: '', version: 'v1', resource: 'secrets', kind: 'Secret', namespaced: true });
+  for (const name of ['mine', 'theirs']) await secrets.create({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: 'team-b' }, stringData: { k: 'v' } });
+  const podOn = (name: string, node: string, secret: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'team-b' },
+    spec: { nodeName: node, containers: [{ name: 'c', image: 'x' }], volumes: [{ name: 's', secret: { secretName: secret } }] },
+  });
+  await admin.pods.create(podOn('on-1', 'node-1', 'mine'));
+  await admin.pods.create(podOn('on-2', 'node-2', 'theirs'));
+  await until('node-1 to read its pod secret', async () => (await call('GET', '/api/v1/namespaces/team-b/secrets/mine', 'node1-token')).status === 200);
+  const refused = await call('GET', '/api/v1/namespaces/team-b/secrets/theirs', 'node1-token');
+  assert.equal(refused.status, 403);
+  assert.equal(
+    refused.json.message,
+    'secrets "theirs" is forbidden: User "system:node:node-1" cannot get resource "secrets" in API group "" in the namespace "team-b": no relationship found between node \'node-1\' and this object',
+  );
+  assert.equal((await call('GET', '/api/v1/namespaces/team-b/secrets/theirs', 'node2-token')).status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/team-b/secrets', 'node1-token')).status, 403, 'no listing secrets');
+  assert.equal((await call('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1', 'node1-token')).status, 200);
+  const r = await kubectl('node1-token', ['auth', 'can-i', 'get', 'secrets/mine', '-n', 'team-b']);
+  assert.equal(r.stdout.trim(), 'yes', r.stderr);
+  assert.equal((await kubectl('node1-token', ['auth', 'can-i', 'get', 'secrets/theirs', '-n', 'team-b'])).stdout.trim(), "no - no relationship found between node 'node-1' and this object");
 });
 
 test('real requests: allowed where bound, kube 403 messages elsewhere', async () => {
