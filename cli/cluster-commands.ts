@@ -1,6 +1,7 @@
 import { parseFlags, usage, FlagError, type FlagSpec } from './flags.ts';
 import type { Command } from './main.ts';
-import { up, UpError } from '../deploy/cluster/up.ts';
+import { adminCredential, up, UpError } from '../deploy/cluster/up.ts';
+import { newBootstrapToken } from '../deploy/cluster/pki.ts';
 import { teardown } from '../deploy/cluster/down.ts';
 import { loadState } from '../deploy/cluster/cluster-state.ts';
 import { isAlive } from '../deploy/cluster/supervisor.ts';
@@ -112,8 +113,7 @@ export const statusCommand: Command = {
     }
     if (state.apiserverURL && state.kubeconfig) {
       try {
-        const tokens = readFileSync(join(state.stateDir, 'pki', 'tokens.csv'), 'utf8').split('\n')[0]?.split(',')[0] ?? '';
-        const c = new RestClient({ server: state.apiserverURL, ca: readFileSync(join(state.stateDir, 'pki', 'ca.crt')), token: tokens, timeoutMs: 5000 });
+        const c = adminClient(state.stateDir, state.apiserverURL);
         const ready = await c.requestRaw({ method: 'GET', path: '/readyz' });
         process.stdout.write(`\nAPI server ${state.apiserverURL}: ${ready.statusCode === 200 ? 'ready' : `NOT READY (${ready.statusCode})`}\n`);
         healthy &&= ready.statusCode === 200;
@@ -132,5 +132,47 @@ export const statusCommand: Command = {
       }
     }
     return healthy ? 0 : 1;
+  },
+};
+
+/** A client of the cluster in stateDir with the admin's client certificate (<state>/pki/admin.crt). */
+function adminClient(stateDir: string, server: string): RestClient {
+  const pki = join(stateDir, 'pki');
+  return new RestClient({ server, ca: readFileSync(join(pki, 'ca.crt')), ...adminCredential({ admin: { cert: join(pki, 'admin.crt'), key: join(pki, 'admin.key') } }), timeoutMs: 5000 });
+}
+
+const tokenSpecs: FlagSpec[] = [
+  { name: 'node', type: 'string', help: 'the node name the token may join as (required)' },
+  { name: 'ttl', type: 'duration', default: '24h', help: 'how long the token stays valid' },
+  { name: 'state-dir', type: 'string', default: STATE_DIR_DEFAULT, help: 'the cluster' },
+];
+
+/**
+ * `kubelab token create --node NAME`: a bootstrap token for one node of another machine (README "Joining real
+ * machines"). Prints the token; the Secret that makes it valid is created in kube-system, and the token expires
+ * after --ttl. The node trades it for its own client certificate (TLS bootstrapping).
+ */
+export const tokenCommand: Command = {
+  name: 'token',
+  summary: 'Create a bootstrap token for joining a node (token create --node NAME)',
+  usage: () => usage('token create', 'Creates a bootstrap token that lets one named node join (it trades the token for its own client certificate). Prints the token on stdout: store it in a 0600 file and pass that file to `kubelab node --token-file`.', tokenSpecs),
+  async run(args) {
+    const [verb, ...more] = args;
+    if (verb !== 'create') throw new FlagError('usage: kubelab token create --node NAME [--ttl 24h] [--state-dir DIR]');
+    const { values, rest } = parseFlags(more, tokenSpecs);
+    if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
+    const node = values['node'] ? String(values['node']) : '';
+    if (!/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/.test(node)) throw new FlagError('--node must be the node name (a DNS subdomain), e.g. --node worker-1');
+    const state = loadState(String(values['state-dir']));
+    if (!state?.apiserverURL) throw new FlagError(`no cluster in ${values['state-dir']} (kubelab up starts one)`);
+    const c = adminClient(state.stateDir, state.apiserverURL);
+    try {
+      const { token, secret } = newBootstrapToken(node, Date.now(), Number(values['ttl']));
+      await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
+      process.stdout.write(token + '\n');
+    } finally {
+      c.close();
+    }
+    return 0;
   },
 };

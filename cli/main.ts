@@ -16,6 +16,7 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'up', summary: 'Bring up a multi-node lab cluster on this machine', load: async () => (await import('./cluster-commands.ts')).upCommand },
   { name: 'down', summary: 'Stop the cluster started here and remove everything it created', load: async () => (await import('./cluster-commands.ts')).downCommand },
   { name: 'status', summary: 'Show the components and nodes of the cluster started here', load: async () => (await import('./cluster-commands.ts')).statusCommand },
+  { name: 'token', summary: 'Create a bootstrap token for joining a node (token create --node NAME)', load: async () => (await import('./cluster-commands.ts')).tokenCommand },
   { name: 'apiserver', summary: 'Run the API server (embedded store by default, or etcd)', load: async () => (await import('./apiserver-command.ts')).apiserverCommand },
   { name: 'controller', summary: 'Run the controllers and the scheduler (node lifecycle, taint eviction, node IPAM, pod GC)', load: async () => (await import('./controller-command.ts')).controllerCommand },
   { name: 'lb', summary: 'Run a TCP load balancer in front of several API servers', load: async () => (await import('./lb-command.ts')).lbCommand },

@@ -1,20 +1,31 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
-/** Files of a cluster's PKI and credentials (under <state>/pki). */
+/**
+ * The files of a cluster's PKI and credentials (under <state>/pki, a 0700 directory; every key and credential
+ * file 0600). What each identity is and which RBAC role it gets: docs/design/access-control.md.
+ */
 export interface ClusterPKI {
   dir: string;
   caCert: string;
   caKey: string;
   serverCert: string;
   serverKey: string;
-  /** kube-apiserver --token-auth-file CSV. */
-  tokenFile: string;
-  adminToken: string;
-  /** The token node agents join with (user system:node-bootstrap, group system:nodes). */
-  joinToken: string;
+  /** ServiceAccount token signing key (EC P-256) and its public half. */
+  saKey: string;
+  saPub: string;
+  /** Client identities: admin (system:masters), controller, scheduler, the API server's client for node agents. */
+  admin: ClientCredential;
+  controller: ClientCredential;
+  scheduler: ClientCredential;
+  kubeletClient: ClientCredential;
+}
+
+export interface ClientCredential {
+  cert: string;
+  key: string;
 }
 
 function openssl(args: string[]): void {
@@ -26,49 +37,116 @@ function openssl(args: string[]): void {
   }
 }
 
-const token = () => randomBytes(24).toString('base64url');
+/** A key and certificate signed by the cluster CA, made once (kept when both files exist). */
+export function issueCertificate(
+  p: { caCert: string; caKey: string },
+  out: { cert: string; key: string },
+  opts: { cn: string; groups?: string[]; usage: 'client' | 'server' | 'client,server'; sans?: { ips: string[]; dns: string[] }; days?: number },
+): void {
+  if (existsSync(out.cert) && existsSync(out.key)) return;
+  const tmp = `${out.cert}.tmp`;
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  try {
+    const csr = join(tmp, 'req.csr');
+    const ext = join(tmp, 'req.ext');
+    const eku = opts.usage.split(',').map((u) => (u === 'client' ? 'clientAuth' : 'serverAuth')).join(',');
+    const lines = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', `extendedKeyUsage=${eku}`];
+    if (opts.sans && opts.sans.ips.length + opts.sans.dns.length > 0) {
+      lines.push(`subjectAltName=${[...opts.sans.dns.map((d) => `DNS:${d}`), ...opts.sans.ips.map((i) => `IP:${i}`)].join(',')}`);
+    }
+    writeFileSync(ext, lines.join('\n') + '\n');
+    const subj = `/CN=${opts.cn}${(opts.groups ?? []).map((g) => `/O=${g}`).join('')}`;
+    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', out.key, '-out', csr, '-subj', subj]);
+    chmodSync(out.key, 0o600);
+    openssl(['x509', '-req', '-in', csr, '-CA', p.caCert, '-CAkey', p.caKey, '-CAcreateserial', '-out', out.cert, '-days', String(opts.days ?? 365), '-extfile', ext]);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** A self-signed CA (EC P-256, ten years), made once; its key 0600. */
+function ensureCA(cert: string, key: string, cn: string): void {
+  if (!existsSync(cert) || !existsSync(key)) {
+    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '3650', '-subj', `/CN=${cn}`,
+      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature']);
+  }
+  chmodSync(key, 0o600);
+}
+
+const credential = (dir: string, name: string): ClientCredential => ({ cert: join(dir, `${name}.crt`), key: join(dir, `${name}.key`) });
 
 /**
- * Creates (once) a cluster CA, a serving certificate for the API server valid for `sans` (IPs and DNS names),
- * and the admin and join tokens. Reuses what already exists so a restarted cluster keeps its credentials.
+ * Creates (once) the cluster CA, the API server's serving certificate valid for `sans` (IPs and DNS names), the
+ * ServiceAccount signing key and the client certificates of the control plane's identities. Reuses what already
+ * exists so a restarted cluster keeps its credentials.
  */
 export function ensurePKI(dir: string, sans: { ips: string[]; dns: string[] }): ClusterPKI {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const p: ClusterPKI = {
     dir,
     caCert: join(dir, 'ca.crt'),
     caKey: join(dir, 'ca.key'),
     serverCert: join(dir, 'apiserver.crt'),
     serverKey: join(dir, 'apiserver.key'),
-    tokenFile: join(dir, 'tokens.csv'),
-    adminToken: '',
-    joinToken: '',
+    saKey: join(dir, 'sa.key'),
+    saPub: join(dir, 'sa.pub'),
+    admin: credential(dir, 'admin'),
+    controller: credential(dir, 'controller'),
+    scheduler: credential(dir, 'scheduler'),
+    kubeletClient: credential(dir, 'apiserver-kubelet-client'),
   };
-  if (!existsSync(p.caCert) || !existsSync(p.caKey)) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p.caKey, '-out', p.caCert, '-days', '3650', '-subj', '/CN=kubelab-ca']);
+  ensureCA(p.caCert, p.caKey, 'kubelab-ca');
+  issueCertificate(p, { cert: p.serverCert, key: p.serverKey }, { cn: 'kube-apiserver', usage: 'server', sans, days: 825 });
+  if (!existsSync(p.saKey) || !existsSync(p.saPub)) {
+    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', p.saKey]);
+    chmodSync(p.saKey, 0o600);
+    openssl(['pkey', '-in', p.saKey, '-pubout', '-out', p.saPub]);
   }
-  if (!existsSync(p.serverCert) || !existsSync(p.serverKey)) {
-    const csr = join(dir, 'apiserver.csr');
-    const ext = join(dir, 'apiserver.ext');
-    const altNames = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((i) => `IP:${i}`)].join(',');
-    writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${altNames}\n`);
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', p.serverKey, '-out', csr, '-subj', '/CN=kube-apiserver']);
-    openssl(['x509', '-req', '-in', csr, '-CA', p.caCert, '-CAkey', p.caKey, '-CAcreateserial', '-out', p.serverCert, '-days', '825', '-extfile', ext]);
-  }
-  for (const f of [p.caKey, p.serverKey]) chmodSync(f, 0o600);
-  if (!existsSync(p.tokenFile)) {
-    writeFileSync(p.tokenFile, `${token()},admin,admin,"system:masters"\n${token()},system:node-bootstrap,node-bootstrap,"system:nodes,system:bootstrappers"\n`, { mode: 0o600 });
-  }
-  const lines = readFileSync(p.tokenFile, 'utf8').trim().split('\n');
-  p.adminToken = lines[0]?.split(',')[0] ?? '';
-  p.joinToken = lines[1]?.split(',')[0] ?? '';
+  issueCertificate(p, p.admin, { cn: 'kubernetes-admin', groups: ['system:masters'], usage: 'client' });
+  issueCertificate(p, p.controller, { cn: 'system:kube-controller-manager', usage: 'client' });
+  issueCertificate(p, p.scheduler, { cn: 'system:kube-scheduler', usage: 'client' });
+  issueCertificate(p, p.kubeletClient, { cn: 'kube-apiserver-kubelet-client', usage: 'client' });
   return p;
 }
 
-/** A kubeconfig for `server` trusting the cluster CA and authenticating with a bearer token. */
-export function kubeconfigYaml(opts: { server: string; caCertPath: string; token: string; name?: string; user?: string }): string {
+/**
+ * A bootstrap token (`[a-z0-9]{6}.[a-z0-9]{16}`) and the Secret that makes it valid: type
+ * bootstrap.kubernetes.io/token in kube-system, usable for authentication only, with the extra group that binds it
+ * to one node name (the CSR approver signs a client certificate for that node only), expiring after `ttlMs`.
+ */
+export function newBootstrapToken(nodeName: string, now: number, ttlMs = 24 * 3600_000): { token: string; secret: Record<string, unknown> } {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
+  const pick = (n: number) => Array.from(randomBytes(n), (b) => alphabet[b % alphabet.length]).join('');
+  const id = pick(6);
+  const secret = pick(16);
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  return {
+    token: `${id}.${secret}`,
+    secret: {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `bootstrap-token-${id}`, namespace: 'kube-system' },
+      type: 'bootstrap.kubernetes.io/token',
+      data: {
+        'token-id': b64(id),
+        'token-secret': b64(secret),
+        description: b64(`kubelab up: joins node ${nodeName}`),
+        expiration: b64(new Date(now + ttlMs).toISOString().replace(/\.\d{3}Z$/, 'Z')),
+        'usage-bootstrap-authentication': b64('true'),
+        'auth-extra-groups': b64(`system:bootstrappers:kubelab:node:${nodeName}`),
+      },
+    },
+  };
+}
+
+/** A kubeconfig for `server` trusting the cluster CA, authenticating with a client certificate or a bearer token. */
+export function kubeconfigYaml(opts: { server: string; caCertPath: string; token?: string; client?: ClientCredential; name?: string; user?: string }): string {
   const name = opts.name ?? 'kubelab';
   const user = opts.user ?? 'admin';
+  const auth = opts.client
+    ? [`    client-certificate: ${opts.client.cert}`, `    client-key: ${opts.client.key}`]
+    : [`    token: ${opts.token ?? ''}`];
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -80,7 +158,7 @@ export function kubeconfigYaml(opts: { server: string; caCertPath: string; token
     'users:',
     `- name: ${user}`,
     '  user:',
-    `    token: ${opts.token}`,
+    ...auth,
     'contexts:',
     `- name: ${name}`,
     `  context: {cluster: ${name}, user: ${user}, namespace: default}`,
@@ -124,24 +202,17 @@ export function ensureEtcdPKI(dir: string, sans: { ips: string[]; dns: string[] 
     apiserverClientCert: join(dir, 'apiserver-etcd-client.crt'),
     apiserverClientKey: join(dir, 'apiserver-etcd-client.key'),
   };
-  const newKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  if (!existsSync(p.caCert) || !existsSync(p.caKey)) {
-    openssl(['req', '-x509', ...newKey, '-keyout', p.caKey, '-out', p.caCert, '-days', '3650', '-subj', '/CN=etcd-ca']);
-  }
-  const altNames = [...sans.dns.map((d) => `DNS:${d}`), ...sans.ips.map((i) => `IP:${i}`)].join(',');
-  const issue = (cert: string, key: string, subject: string, usages: string, san: boolean) => {
-    if (existsSync(cert) && existsSync(key)) return;
-    const csr = `${cert}.csr`;
-    const ext = `${cert}.ext`;
-    writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=${usages}\n${san ? `subjectAltName=${altNames}\n` : ''}`);
-    openssl(['req', ...newKey, '-keyout', key, '-out', csr, '-subj', subject]);
-    openssl(['x509', '-req', '-in', csr, '-CA', p.caCert, '-CAkey', p.caKey, '-CAcreateserial', '-out', cert, '-days', '825', '-extfile', ext]);
-    rmSync(csr, { force: true });
-    rmSync(ext, { force: true });
-  };
-  issue(p.serverCert, p.serverKey, '/CN=etcd-server', 'serverAuth,clientAuth', true);
-  issue(p.peerCert, p.peerKey, '/CN=etcd-peer', 'serverAuth,clientAuth', true);
-  issue(p.apiserverClientCert, p.apiserverClientKey, '/O=system:masters/CN=kube-apiserver-etcd-client', 'clientAuth', false);
+  ensureCA(p.caCert, p.caKey, 'etcd-ca');
+  const etcdCA = { caCert: p.caCert, caKey: p.caKey };
+  issueCertificate(etcdCA, { cert: p.serverCert, key: p.serverKey }, { cn: 'etcd-server', usage: 'client,server', sans, days: 825 });
+  issueCertificate(etcdCA, { cert: p.peerCert, key: p.peerKey }, { cn: 'etcd-peer', usage: 'client,server', sans, days: 825 });
+  issueCertificate(etcdCA, { cert: p.apiserverClientCert, key: p.apiserverClientKey }, { cn: 'kube-apiserver-etcd-client', groups: ['system:masters'], usage: 'client', days: 825 });
   for (const f of [p.caKey, p.serverKey, p.peerKey, p.apiserverClientKey]) chmodSync(f, 0o600);
   return p;
+}
+
+/** Writes a credential file (0600), replacing any older one. */
+export function writeSecretFile(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

@@ -8,7 +8,7 @@ import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
 import { newState, saveState, loadState, statePath, type ClusterState, type NodeRecord } from './cluster-state.ts';
 import { addPodRoutes, claimNetworkIndex, createNetwork, planNetwork } from './network.ts';
-import { ensureEtcdPKI, ensurePKI, kubeconfigYaml, type EtcdPKI } from './pki.ts';
+import { ensureEtcdPKI, ensurePKI, kubeconfigYaml, newBootstrapToken, writeSecretFile, type ClusterPKI, type EtcdPKI } from './pki.ts';
 import { request as httpsRequest } from 'node:https';
 import { run } from './run.ts';
 import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
@@ -188,6 +188,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   const hostIP = net.hostIP;
   const server = `https://${hostIP}:${o.apiserverPort}`;
   const kubeconfig = join(stateDir, 'kubeconfig');
+  const controllerKubeconfig = join(stateDir, 'pki', 'controller.kubeconfig');
+  const schedulerKubeconfig = join(stateDir, 'pki', 'scheduler.kubeconfig');
   const etcdEndpoints: string[] = [];
   let etcdPki: EtcdPKI | undefined;
   const imagesDir = process.env.KUBELAB_IMAGE_DIR || join(root, '.kubelab', 'images');
@@ -203,8 +205,12 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     await run('bash', [join(root, 'deploy', 'images', 'build-images.sh'), imagesDir], { timeoutMs: 300_000 });
     return imagesDir;
   }]);
-  steps.push(['cluster CA, serving certificate and tokens', async () => {
-    pki = ensurePKI(join(stateDir, 'pki'), { ips: [hostIP, '127.0.0.1', '10.96.0.1', ...(o.advertiseAddress ? [o.advertiseAddress] : [])], dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc'] });
+  steps.push(['cluster CA, certificates and keys', async () => {
+    pki = ensurePKI(join(stateDir, 'pki'), { ips: [hostIP, '127.0.0.1', '10.96.0.1', ...(o.advertiseAddress ? [o.advertiseAddress] : [])], dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'] });
+    // One kubeconfig per control-plane identity (client certificates; no credential on any command line).
+    writeSecretFile(kubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.admin, user: 'kubernetes-admin' }));
+    writeSecretFile(controllerKubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.controller, user: 'system:kube-controller-manager' }));
+    writeSecretFile(schedulerKubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.scheduler, user: 'system:kube-scheduler' }));
   }]);
   steps.push([`network (bridge ${net.bridge}, ${o.nodes} node namespace${o.nodes > 1 ? 's' : ''} on ${net.subnet})`, async () => {
     await createNetwork(net);
@@ -255,7 +261,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       cmd: kl.cmd,
       // With an advertised address the front door listens on every address (TLS + tokens are always on).
       args: [...APISERVER_NODE_FLAGS, ...kl.pre, 'apiserver', '--listen', `${o.advertiseAddress && apiPorts.length === 1 ? '0.0.0.0' : hostIP}:${port}`, ...storageArgs,
-        '--tls-cert-file', p.serverCert, '--tls-private-key-file', p.serverKey, '--token-auth-file', p.tokenFile],
+        ...apiserverSecurityFlags(p)],
       log: join(logs, `apiserver-${i}.log`),
     })));
     if (apiPorts.length > 1) {
@@ -266,9 +272,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
         log: join(logs, 'lb.log'),
       });
     }
-    writeFileSync(kubeconfig, kubeconfigYaml({ server, caCertPath: p.caCert, token: p.adminToken }), { mode: 0o600 });
     const joinServer = o.advertiseAddress ? `https://${o.advertiseAddress}:${o.apiserverPort}` : server;
-    writeFileSync(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${joinServer}\nKUBELAB_TOKEN=${p.joinToken}\nKUBELAB_CA_CERT=${p.caCert}\n`, { mode: 0o600 });
+    writeSecretFile(join(stateDir, 'node-join.env'), `KUBELAB_SERVER=${joinServer}\nKUBELAB_CA_CERT=${p.caCert}\n`);
     st.apiserverURL = server;
     st.kubeconfig = kubeconfig;
     saveState(st);
@@ -305,7 +310,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     const ca = readFileSync(pki.caCert);
     // Each API server, then the address everything uses (the load balancer with two).
     for (const url of [...new Set([...apiPorts.map((port) => `https://${hostIP}:${port}`), server])]) {
-      const c = new RestClient({ server: url, ca, token: pki.adminToken, timeoutMs: 5000 });
+      const c = new RestClient({ server: url, ca, ...adminCredential(pki), timeoutMs: 5000 });
       try {
         await waitFor(`API server ${url} (/readyz)`, async () => {
           const r = await c.requestRaw({ method: 'GET', path: '/readyz' });
@@ -315,15 +320,45 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
         c.close();
       }
     }
-    client = new RestClient({ server, ca, token: pki.adminToken, timeoutMs: 10_000 });
+    client = new RestClient({ server, ca, ...adminCredential(pki), timeoutMs: 10_000 });
+  }]);
+  steps.push(['bootstrap tokens, Pod Security defaults', async () => {
+    const c = client as RestClient;
+    // One bootstrap token per node, bound to its name (auth-extra-groups), in a 0600 file of the node's directory:
+    // the agent trades it for its own client certificate (a CSR the controller approves and signs).
+    for (const rec of st.nodes) {
+      const { token, secret } = newBootstrapToken(rec.name, Date.now());
+      await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
+      writeSecretFile(join(rec.dir, 'bootstrap-token'), token + '\n');
+    }
+    // kube's default is privileged everywhere; a lab cluster warns about what baseline would refuse.
+    await c.request({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/default',
+      contentType: 'application/merge-patch+json',
+      body: { metadata: { labels: { 'pod-security.kubernetes.io/warn': 'baseline', 'pod-security.kubernetes.io/warn-version': 'latest' } } },
+    });
   }]);
   steps.push([`controller${o.controllers > 1 ? 's' : ''}`, async () => {
+    if (!pki) throw new Error('no PKI');
+    const p = pki;
+    // The controllers and the scheduler run as two processes, each with its own identity and upstream's roles
+    // (system:kube-controller-manager, system:kube-scheduler) and its own leader lease.
     for (let i = 0; i < o.controllers; i++) {
       await daemon({
         name: `controller-${i}`,
         cmd: kl.cmd,
-        args: [...kl.pre, 'controller', '--kubeconfig', kubeconfig, '--cluster-cidr', net.clusterCIDR, ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
+        args: [...kl.pre, 'controller', '--kubeconfig', controllerKubeconfig, '--controllers', '*,-scheduler', '--cluster-cidr', net.clusterCIDR,
+          '--cluster-signing-cert-file', p.caCert, '--cluster-signing-key-file', p.caKey, '--root-ca-file', p.caCert,
+          ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
         log: join(logs, `controller-${i}.log`),
+      });
+      await daemon({
+        name: `scheduler-${i}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'controller', '--kubeconfig', schedulerKubeconfig, '--controllers', 'scheduler',
+          ...(o.controllers > 1 ? ['--leader-elect', '--leader-elect-resource-name', 'kube-scheduler'] : [])],
+        log: join(logs, `scheduler-${i}.log`),
       });
     }
   }]);
@@ -334,7 +369,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       name: `node-${rec.name}`,
       cmd: kl.cmd,
       // A 2 MiB young generation halves the agent's RSS at no measured latency cost (docs/benchmarks.md, issue 5).
-      args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--server', server, '--token', p.joinToken, '--ca-cert', p.caCert, '--name', rec.name,
+      args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--server', server, '--token-file', join(rec.dir, 'bootstrap-token'), '--ca-cert', p.caCert,
+        '--client-ca-file', p.caCert, '--name', rec.name,
         '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
         '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],
       log: join(logs, `node-${rec.name}.log`),
@@ -409,6 +445,25 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   client?.close();
   out(`Cluster ready in ${((Date.now() - total) / 1000).toFixed(1)}s: API server ${server}`);
   return { kubeconfig, state: st };
+}
+
+/** The API server's authentication, authorization and node-agent client flags (docs/design/access-control.md). */
+function apiserverSecurityFlags(p: ClusterPKI): string[] {
+  return [
+    '--tls-cert-file', p.serverCert, '--tls-private-key-file', p.serverKey,
+    '--client-ca-file', p.caCert,
+    '--enable-bootstrap-token-auth',
+    '--service-account-key-file', p.saPub, '--service-account-signing-key-file', p.saKey,
+    '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
+    '--authorization-mode', 'Node,RBAC',
+    '--kubelet-client-certificate', p.kubeletClient.cert, '--kubelet-client-key', p.kubeletClient.key,
+    '--kubelet-certificate-authority', p.caCert,
+  ];
+}
+
+/** RestClient options for the admin identity (its client certificate). */
+export function adminCredential(p: Pick<ClusterPKI, 'admin'>): { clientCert: Buffer; clientKey: Buffer } {
+  return { clientCert: readFileSync(p.admin.cert), clientKey: readFileSync(p.admin.key) };
 }
 
 function fixFor(step: string, stateDir: string): string {

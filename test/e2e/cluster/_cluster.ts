@@ -290,8 +290,7 @@ export class Cluster {
     this.state = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as ClusterState;
     const kubeconfig = this.state.kubeconfig ?? join(stateDir, 'kubeconfig');
     this.kubectl = new Kubectl({ binary: kubectlBinary(), kubeconfig, cacheDir: join(stateDir, '.kube-cache'), cwd: stateDir });
-    const token = read(join(stateDir, 'pki', 'tokens.csv')).split('\n')[0]?.split(',')[0] ?? '';
-    this.api = new RestClient({ server: this.state.apiserverURL ?? '', ca: readFileSync(join(stateDir, 'pki', 'ca.crt')), token, timeoutMs: 10_000 });
+    this.api = new RestClient({ server: this.state.apiserverURL ?? '', ca: readFileSync(join(stateDir, 'pki', 'ca.crt')), clientCert: readFileSync(join(stateDir, 'pki', 'admin.crt')), clientKey: readFileSync(join(stateDir, 'pki', 'admin.key')), timeoutMs: 10_000 });
   }
 
   /** A new temp state dir (removed again by `cleanup()` unless a test failed). */
