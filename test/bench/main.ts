@@ -15,6 +15,7 @@ import { listScenario } from './scenarios/list.ts';
 import { watchScenario } from './scenarios/watch.ts';
 import { rssScenario } from './scenarios/rss.ts';
 import { kubectlScenario } from './scenarios/kubectl.ts';
+import { authScenario } from './scenarios/auth.ts';
 
 const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   create: createScenario,
@@ -26,6 +27,8 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   // The same embedded server with V8's default 16 MiB semi-space instead of bin/kubelab's 4 MiB (deploy/node-flags.ts):
   // how much of the RSS the young generation's slack would be.
   'rss-semi': (ctx) => rssScenario(ctx, 'embedded', ['--max-semi-space-size=16']),
+  // Issue 11: authentication + RBAC on every request against the same server with the chain off.
+  auth: authScenario,
 };
 
 function machine(): Record<string, string> {

@@ -43,6 +43,10 @@ export interface SpawnOptions {
   memProbeFile?: string;
   /** Also append the server's stderr (its warn/error log lines) to this file. */
   logFile?: string;
+  /** More `kubelab apiserver` flags (TLS, authentication, authorization). */
+  serverArgs?: string[];
+  /** Serve HTTPS (the serverArgs carry --tls-cert-file/--tls-private-key-file): readiness is polled with this agent. */
+  tlsAgent?: import('node:http').Agent;
 }
 
 export interface HeapSample {
@@ -104,7 +108,7 @@ export async function spawnAPIServer(opts: SpawnOptions): Promise<APIServerProce
     const probe = join(dirname(dirname(entry)), 'test', 'bench', entry.endsWith('.js') ? 'mem-probe.js' : 'mem-probe.ts');
     args.push('--import', pathToFileURL(probe).href);
   }
-  args.push(entry, 'apiserver', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn');
+  args.push(entry, 'apiserver', '--listen', `127.0.0.1:${port}`, '--log-level', 'warn', ...(opts.serverArgs ?? []));
   if (opts.backend === 'etcd') {
     if (!opts.etcdEndpoint || !opts.etcdPrefix) throw new Error('an etcd-backed apiserver needs etcdEndpoint and etcdPrefix');
     args.push('--etcd-servers', opts.etcdEndpoint, '--etcd-prefix', opts.etcdPrefix);
@@ -124,12 +128,12 @@ export async function spawnAPIServer(opts: SpawnOptions): Promise<APIServerProce
   });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   child.once('exit', () => live.delete(child));
-  const url = `http://127.0.0.1:${port}`;
+  const url = `${opts.tlsAgent ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`apiserver exited during startup: ${stderr}`);
     try {
-      const r = await request(`${url}/readyz`, { timeoutMs: 1000 });
+      const r = await request(`${url}/readyz`, { timeoutMs: 1000, ...(opts.tlsAgent ? { agent: opts.tlsAgent } : {}) });
       if (r.status === 200) break;
     } catch {
       // not listening yet

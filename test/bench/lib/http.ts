@@ -1,5 +1,6 @@
 /** A small HTTP client for the load generator: timings per phase, bodies kept only when asked for. */
 import http from 'node:http';
+import https from 'node:https';
 import { nowMs } from './stats.ts';
 
 export interface HttpResult {
@@ -30,7 +31,8 @@ export function request(url: string, opts: RequestOptions = {}): Promise<HttpRes
   return new Promise((resolve, reject) => {
     const headers: Record<string, string | number> = { ...(opts.headers ?? {}) };
     if (opts.body !== undefined) headers['Content-Length'] = Buffer.byteLength(opts.body);
-    const req = http.request(url, { method: opts.method ?? 'GET', headers, agent: opts.agent }, (res) => {
+    const mod = url.startsWith('https:') ? https : http;
+    const req = mod.request(url, { method: opts.method ?? 'GET', headers, agent: opts.agent }, (res) => {
       const headersMs = nowMs() - t0;
       let firstByteMs = Number.NaN;
       const parts: Buffer[] = [];
@@ -78,9 +80,10 @@ export async function getJSON<T>(url: string, opts: RequestOptions = {}): Promis
   return JSON.parse(r.body.toString('utf8')) as T;
 }
 
-/** A keep-alive agent with exactly `concurrency` sockets. */
-export function keepAliveAgent(concurrency: number): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency });
+/** A keep-alive agent with exactly `concurrency` sockets; an HTTPS one (CA, optional client certificate) with `tls`. */
+export function keepAliveAgent(concurrency: number, tls?: { ca: Buffer; cert?: Buffer; key?: Buffer }): http.Agent {
+  const o = { keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency };
+  return tls ? new https.Agent({ ...o, ...tls }) : new http.Agent(o);
 }
 
 export interface LoadResult {
