@@ -8,6 +8,7 @@ import { isAlive } from '../deploy/cluster/supervisor.ts';
 import { RestClient } from '../shared/client/rest-client.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+const join_ = join;
 import type { KubeList } from '../shared/api/meta.ts';
 import type { Node } from '../shared/api/core-v1.ts';
 
@@ -144,6 +145,7 @@ function adminClient(stateDir: string, server: string): RestClient {
 const tokenSpecs: FlagSpec[] = [
   { name: 'node', type: 'string', help: 'the node name the token may join as (required)' },
   { name: 'ttl', type: 'duration', default: '24h', help: 'how long the token stays valid' },
+  { name: 'kubeconfig', type: 'boolean', default: false, help: 'print a bootstrap kubeconfig (server, CA, token) for kubelab node --bootstrap-kubeconfig instead of the bare token' },
   { name: 'state-dir', type: 'string', default: STATE_DIR_DEFAULT, help: 'the cluster' },
 ];
 
@@ -155,7 +157,7 @@ const tokenSpecs: FlagSpec[] = [
 export const tokenCommand: Command = {
   name: 'token',
   summary: 'Create a bootstrap token for joining a node (token create --node NAME)',
-  usage: () => usage('token create', 'Creates a bootstrap token that lets one named node join (it trades the token for its own client certificate). Prints the token on stdout: store it in a 0600 file and pass that file to `kubelab node --token-file`.', tokenSpecs),
+  usage: () => usage('token create', 'Creates a bootstrap token that lets one named node join (it trades the token for its own client certificate). Prints the token, or with --kubeconfig a bootstrap kubeconfig for `kubelab node --bootstrap-kubeconfig`: keep it in a 0600 file.', tokenSpecs),
   async run(args) {
     const [verb, ...more] = args;
     if (verb !== 'create') throw new FlagError('usage: kubelab token create --node NAME [--ttl 24h] [--state-dir DIR]');
@@ -169,10 +171,40 @@ export const tokenCommand: Command = {
     try {
       const { token, secret } = newBootstrapToken(node, Date.now(), Number(values['ttl']));
       await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
-      process.stdout.write(token + '\n');
+      if (values['kubeconfig'] === true) {
+        // node-join.env names the address other machines reach (--advertise-address), else the bridge address.
+        const join = readFileSync(join_(state.stateDir, 'node-join.env'), 'utf8');
+        const server = /^KUBELAB_SERVER=(.*)$/m.exec(join)?.[1] ?? state.apiserverURL;
+        const ca = readFileSync(join_(state.stateDir, 'pki', 'ca.crt')).toString('base64');
+        process.stdout.write(bootstrapKubeconfig(server, ca, token));
+      } else {
+        process.stdout.write(token + '\n');
+      }
     } finally {
       c.close();
     }
     return 0;
   },
 };
+
+/** A kubeconfig holding a bootstrap token (kubelet's --bootstrap-kubeconfig), the CA inline. */
+function bootstrapKubeconfig(server: string, caBase64: string, token: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: kubelab',
+    '  cluster:',
+    `    server: ${server}`,
+    `    certificate-authority-data: ${caBase64}`,
+    'users:',
+    `- name: system:bootstrap:${token.split('.')[0]}`,
+    '  user:',
+    `    token: ${token}`,
+    'contexts:',
+    `- name: kubelab`,
+    `  context: {cluster: kubelab, user: "system:bootstrap:${token.split('.')[0]}"}`,
+    'current-context: kubelab',
+    '',
+  ].join('\n');
+}

@@ -324,12 +324,13 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   }]);
   steps.push(['bootstrap tokens, Pod Security defaults', async () => {
     const c = client as RestClient;
-    // One bootstrap token per node, bound to its name (auth-extra-groups), in a 0600 file of the node's directory:
-    // the agent trades it for its own client certificate (a CSR the controller approves and signs).
+    // One bootstrap token per node, bound to its name (auth-extra-groups), in a 0600 bootstrap kubeconfig in the
+    // node's directory: the agent trades it for its own client certificate (a CSR the controller approves and signs)
+    // and writes <node>/kubeconfig pointing at it (kubelet's --bootstrap-kubeconfig / --kubeconfig).
     for (const rec of st.nodes) {
       const { token, secret } = newBootstrapToken(rec.name, Date.now());
       await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
-      writeSecretFile(join(rec.dir, 'bootstrap-token'), token + '\n');
+      writeSecretFile(join(rec.dir, 'bootstrap-kubeconfig'), kubeconfigYaml({ server, caCertPath: (pki as ClusterPKI).caCert, token, user: `system:bootstrap:${token.split('.')[0]}` }));
     }
     // kube's default is privileged everywhere; a lab cluster warns about what baseline would refuse.
     await c.request({
@@ -369,7 +370,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       name: `node-${rec.name}`,
       cmd: kl.cmd,
       // A 2 MiB young generation halves the agent's RSS at no measured latency cost (docs/benchmarks.md, issue 5).
-      args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--server', server, '--token-file', join(rec.dir, 'bootstrap-token'), '--ca-cert', p.caCert,
+      args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--bootstrap-kubeconfig', join(rec.dir, 'bootstrap-kubeconfig'), '--kubeconfig', join(rec.dir, 'kubeconfig'),
         '--client-ca-file', p.caCert, '--name', rec.name,
         '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
         '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],

@@ -242,7 +242,7 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
     // No process's command line carries a token, a key or a password.
     const leaks: string[] = [];
     const secrets = [
-      ...['node-1', 'node-2'].map((n) => readFileSync(join(k.node(n).dir, 'bootstrap-token'), 'utf8').trim()),
+      ...['node-1', 'node-2'].map((n) => /token: (\S+)/.exec(readFileSync(join(k.node(n).dir, 'bootstrap-kubeconfig'), 'utf8'))?.[1] ?? ''),
     ];
     for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
       let cmd = '';
