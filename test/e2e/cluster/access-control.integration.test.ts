@@ -99,7 +99,10 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
       ['node-1', n1, ['list', 'pods', '--all-namespaces'], 'yes'],
       ['node-1', n1, ['delete', 'nodes/node-2'], 'no'],
       ['node-1', n1, ['list', 'secrets', '--all-namespaces'], 'no'],
-      ['node-1', n1, ['create', 'pods', '-n', 'default'], 'no'],
+      // RBAC's system:node rules allow creating pods (mirror pods); NodeRestriction refuses the rest (below).
+      ['node-1', n1, ['create', 'pods', '-n', 'default'], 'yes'],
+      ['node-1', n1, ['update', 'pods/status', '-n', 'default'], 'yes'],
+      ['node-1', n1, ['create', 'serviceaccounts/token', '-n', NS], 'no'],
       ['bootstrap', bootstrap, ['create', 'certificatesigningrequests.certificates.k8s.io'], 'yes'],
       ['bootstrap', bootstrap, ['list', 'pods', '-n', 'default'], 'no'],
       ['bootstrap', bootstrap, ['get', 'nodes'], 'no'],
@@ -142,32 +145,44 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
 
   it('from inside a pod: the mounted token lists what its role allows and is refused the rest; agents answer 401 without credentials', () => withDiagnostics(c, async () => {
     const k = cluster();
-    const api = new URL(k.state.apiserverURL ?? '');
-    const sh = [
-      'T=$(cat /var/run/secrets/kubernetes.io/serviceaccount/token)',
-      'test "$(cat /var/run/secrets/kubernetes.io/serviceaccount/namespace)" = team-a || echo BAD-NAMESPACE',
-      'test -s /var/run/secrets/kubernetes.io/serviceaccount/ca.crt || echo NO-CA',
-      `wget -qO- --no-check-certificate --header "Authorization: Bearer $T" https://${api.host}/api/v1/namespaces/team-a/pods >/tmp/own && echo OWN-OK`,
-      `wget -qO- --no-check-certificate --header "Authorization: Bearer $T" https://${api.host}/api/v1/namespaces/default/pods 2>&1 | grep -q 403 && echo OTHER-403`,
-      `wget -qO- --no-check-certificate https://${k.node('node-2').ip}:10250/pods 2>&1 | grep -q 401 && echo AGENT-401`,
-      'sleep 3600',
-    ].join('; ');
+    // busybox's TLS client cannot talk to the API server's ECDSA certificate, so the requests are made by curl
+    // inside the pod's own network namespace, with the token and CA the pod has mounted (read through
+    // /proc/<pid>/root: the container's filesystem).
     await k.apply([{
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'prober', namespace: NS },
       spec: {
         serviceAccountName: 'viewer', terminationGracePeriodSeconds: 1, nodeSelector: { 'kubernetes.io/hostname': 'node-1' },
-        containers: [{ name: 'c', image: 'localhost/busybox:1.35', command: ['sh', '-c', sh] }],
+        containers: [{ name: 'c', image: 'localhost/busybox:1.35', command: ['sleep', '3601'] }],
       },
     }]);
-    await k.waitRunning('', 1, 90_000, NS);
-    const logs = await waitFor('the prober to report', async () => {
-      const out = await k.kubectl.ok(['-n', NS, 'logs', 'prober']);
-      return out.includes('AGENT-401') || out.split('\n').length > 3 ? out : undefined;
-    }, 60_000, 500);
-    assert.deepEqual(logs.trim().split('\n').sort(), ['AGENT-401', 'OTHER-403', 'OWN-OK'], logs);
+    const [pod] = await k.waitRunning('', 1, 90_000, NS);
+    const pid = await waitFor('the prober container process', async () => {
+      const r = await exec('pgrep', ['-f', '^sleep 3601$']);
+      return r.stdout.trim().split('\n')[0] || undefined;
+    }, 30_000);
+    const sa = `/proc/${pid}/root/var/run/secrets/kubernetes.io/serviceaccount`;
+    assert.equal(readFileSync(join(sa, 'namespace'), 'utf8'), NS);
+    const token = readFileSync(join(sa, 'token'), 'utf8');
+    const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; 'kubernetes.io': { pod: { name: string; uid: string } } };
+    assert.equal(claims.sub, `system:serviceaccount:${NS}:viewer`);
+    assert.deepEqual(claims['kubernetes.io'].pod, { name: 'prober', uid: pod?.metadata.uid }, 'the token is bound to the pod');
+    const fromPod = (url: string, withToken: boolean) => exec('nsenter', ['-t', pid, '-n', 'curl', '-s', '--max-time', '5', '--cacert', join(sa, 'ca.crt'),
+      ...(withToken ? ['-H', `Authorization: Bearer ${token}`] : ['-k']), '-o', '/dev/stdout', '-w', '\n%{http_code}', url]);
+    const code = (r: { stdout: string }) => r.stdout.trim().split('\n').at(-1);
+    const own = await fromPod(`${k.state.apiserverURL}/api/v1/namespaces/${NS}/pods`, true);
+    assert.equal(code(own), '200', own.stdout + own.stderr);
+    assert.ok(own.stdout.includes('"name":"prober"'), 'the pod lists its own namespace');
+    const other = await fromPod(`${k.state.apiserverURL}/api/v1/namespaces/default/pods`, true);
+    assert.equal(code(other), '403', other.stdout);
+    assert.match(other.stdout, new RegExp(`pods is forbidden: User \\"system:serviceaccount:${NS}:viewer\\" cannot list resource \\"pods\\" in API group \\"\\" in the namespace \\"default\\"`));
+    for (const n of ['node-1', 'node-2']) {
+      const agent = await fromPod(`https://${k.node(n).ip}:10250/pods`, false);
+      assert.equal(code(agent), '401', `anonymous GET /pods on ${n}'s agent from a pod: ${agent.stdout}`);
+    }
     // exec and logs through the API server (which authenticates to the agent with its own client certificate).
     assert.equal((await k.kubectl.ok(['-n', NS, 'exec', 'prober', '--', 'cat', '/var/run/secrets/kubernetes.io/serviceaccount/namespace'])).trim(), NS);
-    // From the host: no credential -> 401, for every node agent.
+    await k.kubectl.ok(['-n', NS, 'logs', 'prober']);
+    // From the host: no credential -> 401, for every node agent; plain HTTP is not served.
     for (const n of ['node-1', 'node-2']) {
       const r = await exec('curl', ['-sk', '-o', '/dev/null', '-w', '%{http_code}', '--max-time', '5', `https://${k.node(n).ip}:10250/pods`]);
       assert.equal(r.stdout, '401', `anonymous GET /pods on ${n}'s agent from the host`);
@@ -193,12 +208,22 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
     const n1 = nodeKubectl(k, 'node-1');
     const del = await n1.fail(['delete', 'node', 'node-2', '--wait=false']);
     assert.match(del.stderr, /Forbidden/);
-    const st = await n1.fail(['patch', 'node', 'node-2', '--subresource=status', '--type=merge', '-p', '{"status":{"addresses":[{"type":"InternalIP","address":"10.0.0.66"}]}}']);
-    assert.match(st.stderr, /Forbidden/);
     const sec = await n1.fail(['get', 'secret', 'only-node-2']);
     assert.match(sec.stderr, /secrets "only-node-2" is forbidden: User "system:node:node-1" cannot get resource "secrets" in API group "" in the namespace "default": no relationship found between node 'node-1' and this object/);
     const pod2 = await n1.fail(['label', 'pod', 'on-node-2', 'x=y']);
     assert.match(pod2.stderr, /Forbidden/);
+    // A direct PATCH with node-1's own client certificate (kubectl would first GET pods/status, which nodes may not).
+    const pem = join(k.node('node-1').dir, 'agent', 'pki', 'kubelet-client-current.pem');
+    const asNode1 = (path: string, body: object) => exec('curl', ['-s', '--max-time', '5', '--cert', pem, '--key', pem, '--cacert', join(k.stateDir, 'pki', 'ca.crt'),
+      '-X', 'PATCH', '-H', 'Content-Type: application/merge-patch+json', '-d', JSON.stringify(body), `${k.state.apiserverURL}${path}`]);
+    const pod2status = JSON.parse((await asNode1('/api/v1/namespaces/default/pods/on-node-2/status', { status: { message: 'forged' } })).stdout) as { code: number; message: string };
+    assert.equal(pod2status.code, 403);
+    assert.equal(pod2status.message, 'pods "on-node-2" is forbidden: node "node-1" can only update pod status for pods with spec.nodeName set to itself');
+    const node2status = JSON.parse((await asNode1('/api/v1/nodes/node-2/status', { status: { addresses: [{ type: 'InternalIP', address: '10.0.0.66' }] } })).stdout) as { code: number; message: string };
+    assert.equal(node2status.code, 403);
+    assert.equal(node2status.message, 'nodes "node-2" is forbidden: node "node-1" is not allowed to modify node "node-2"');
+    const created = await n1.fail(['run', 'sneaky', '--image=localhost/busybox:1.35', '--overrides={"spec":{"nodeName":"node-1"}}']);
+    assert.match(created.stderr, /pods "sneaky" is forbidden: pod does not have "kubernetes.io\/config.mirror" annotation, node "node-1" can only create mirror pods/);
     // Its own node and its own pods' status work.
     await n1.ok(['get', 'node', 'node-1']);
     await n1.ok(['get', 'pod', 'on-node-1']);
