@@ -87,9 +87,9 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
       ['admin', k.kubectl, ['delete', 'nodes'], 'yes'],
       ['viewer', viewer, ['list', 'pods', '-n', NS], 'yes'],
       ['viewer', viewer, ['watch', 'pods', '-n', NS], 'yes'],
-      ['viewer', viewer, ['get', 'pods/log', '-n', NS], 'yes'],
+      ['viewer', viewer, ['get', 'pods', '--subresource=log', '-n', NS], 'yes'],
       ['viewer', viewer, ['create', 'pods', '-n', NS], 'no'],
-      ['viewer', viewer, ['create', 'pods/exec', '-n', NS], 'no'],
+      ['viewer', viewer, ['create', 'pods', '--subresource=exec', '-n', NS], 'no'],
       ['viewer', viewer, ['get', 'secrets', '-n', NS], 'no'],
       ['viewer', viewer, ['list', 'pods', '-n', 'default'], 'no'],
       ['viewer', viewer, ['list', 'nodes'], 'no'],
@@ -101,8 +101,8 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
       ['node-1', n1, ['list', 'secrets', '--all-namespaces'], 'no'],
       // RBAC's system:node rules allow creating pods (mirror pods); NodeRestriction refuses the rest (below).
       ['node-1', n1, ['create', 'pods', '-n', 'default'], 'yes'],
-      ['node-1', n1, ['update', 'pods/status', '-n', 'default'], 'yes'],
-      ['node-1', n1, ['create', 'serviceaccounts/token', '-n', NS], 'no'],
+      ['node-1', n1, ['update', 'pods', '--subresource=status', '-n', 'default'], 'yes'],
+      ['node-1', n1, ['create', 'serviceaccounts', '--subresource=token', '-n', NS], 'no'],
       ['bootstrap', bootstrap, ['create', 'certificatesigningrequests.certificates.k8s.io'], 'yes'],
       ['bootstrap', bootstrap, ['list', 'pods', '-n', 'default'], 'no'],
       ['bootstrap', bootstrap, ['get', 'nodes'], 'no'],
@@ -171,7 +171,8 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
     const code = (r: { stdout: string }) => r.stdout.trim().split('\n').at(-1);
     const own = await fromPod(`${k.state.apiserverURL}/api/v1/namespaces/${NS}/pods`, true);
     assert.equal(code(own), '200', own.stdout + own.stderr);
-    assert.ok(own.stdout.includes('"name":"prober"'), 'the pod lists its own namespace');
+    const listed = JSON.parse(own.stdout.trim().split('\n').slice(0, -1).join('\n')) as { items: Pod[] };
+    assert.deepEqual(listed.items.map((p) => p.metadata.name), ['prober'], 'the pod lists its own namespace');
     const other = await fromPod(`${k.state.apiserverURL}/api/v1/namespaces/default/pods`, true);
     assert.equal(code(other), '403', other.stdout);
     assert.match(other.stdout, new RegExp(`pods is forbidden: User \\"system:serviceaccount:${NS}:viewer\\" cannot list resource \\"pods\\" in API group \\"\\" in the namespace \\"default\\"`));
