@@ -167,11 +167,12 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
     assert.equal(claims.sub, `system:serviceaccount:${NS}:viewer`);
     assert.deepEqual(claims['kubernetes.io'].pod, { name: 'prober', uid: pod?.metadata.uid }, 'the token is bound to the pod');
     const fromPod = (url: string, withToken: boolean) => exec('nsenter', ['-t', pid, '-n', 'curl', '-s', '--max-time', '5', '--cacert', join(sa, 'ca.crt'),
-      ...(withToken ? ['-H', `Authorization: Bearer ${token}`] : ['-k']), '-o', '/dev/stdout', '-w', '\n%{http_code}', url]);
-    const code = (r: { stdout: string }) => r.stdout.trim().split('\n').at(-1);
+      ...(withToken ? ['-H', `Authorization: Bearer ${token}`] : ['-k']), '-w', '\n@@%{http_code}', url]);
+    const code = (r: { stdout: string }) => r.stdout.split('\n@@').at(-1);
+    const body = (r: { stdout: string }) => r.stdout.split('\n@@')[0] ?? '';
     const own = await fromPod(`${k.state.apiserverURL}/api/v1/namespaces/${NS}/pods`, true);
     assert.equal(code(own), '200', own.stdout + own.stderr);
-    const listed = JSON.parse(own.stdout.trim().split('\n').slice(0, -1).join('\n')) as { items: Pod[] };
+    const listed = JSON.parse(body(own)) as { items: Pod[] };
     assert.deepEqual(listed.items.map((p) => p.metadata.name), ['prober'], 'the pod lists its own namespace');
     const other = await fromPod(`${k.state.apiserverURL}/api/v1/namespaces/default/pods`, true);
     assert.equal(code(other), '403', other.stdout);
