@@ -383,7 +383,9 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       await daemon({
         name: 'sim-nodes',
         cmd: kl.cmd,
-        args: [...kl.pre, 'sim-nodes', '--kubeconfig', kubeconfig, '--count', String(o.simNodes), '--name-prefix', 'sim-'],
+        // Simulated nodes run as the admin (one process for hundreds of agents; no pods really run there) and share
+        // one self-signed serving certificate for their endpoints, which answer only clients of the cluster CA.
+        args: [...kl.pre, 'sim-nodes', '--kubeconfig', kubeconfig, '--count', String(o.simNodes), '--name-prefix', 'sim-', '--client-ca-file', (pki as ClusterPKI).caCert],
         log: join(logs, 'sim-nodes.log'),
       });
     }]);
