@@ -41,6 +41,7 @@ import { updateManagedFields } from '../fieldmanager/field-manager.ts';
 import type { StoreAdmission, WriteContext } from './generic/store.ts';
 import type { AdmissionLookups } from '../admission/lookups.ts';
 import { registryLookups } from '../admission/registry-lookups.ts';
+import { attributesFor } from '../admission/chain.ts';
 
 /**
  * managedFields for every non-apply write (create, update, patch; server-side apply records its own): the
@@ -231,7 +232,22 @@ export class Registry {
       if (ctx.info.name && binding.metadata.name !== ctx.info.name) {
         binding.metadata.name = ctx.info.name;
       }
-      await bindPod(podStore, ctx.info.namespace, binding, { dryRun: parseDryRun(ctx.query), now: this.#clock.now() });
+      const dryRun = parseDryRun(ctx.query);
+      if (admission) {
+        // pods/binding (and the top-level bindings resource) go through admission like any create.
+        const viaPods = ctx.info.resource === 'pods';
+        const attrs = attributesFor({ group: '', version: 'v1', resource: viaPods ? 'pods' : 'bindings', kind: 'Binding' }, 'CREATE', {
+          namespace: ctx.info.namespace,
+          name: binding.metadata.name ?? '',
+          subresource: viaPods ? 'binding' : '',
+          object: binding,
+          user: ctx.user,
+          dryRun,
+        });
+        await admission.admit(attrs);
+        await admission.validate(attrs);
+      }
+      await bindPod(podStore, ctx.info.namespace, binding, { dryRun, now: this.#clock.now() });
       writeObject(ctx.res, 201, bindingSuccess());
     };
     const podsServed = this.#served.get('/v1/pods');
