@@ -108,6 +108,10 @@ test('union: the first Allow or Deny decides; NoOpinion reasons are joined; syst
   const get = new UnionAuthorizer([{ authorize: (at) => ({ decision: at.verb === 'get' ? 'Allow' : 'NoOpinion', reason: '' }) }]);
   const ws = { url: '/api/v1/namespaces/ns/pods/p/exec?command=sh', headers: { upgrade: 'websocket' } } as unknown as IncomingMessage;
   await assert.rejects(requestAuthorizer(get)(x, parseRequestInfo('GET', '/api/v1/namespaces/ns/pods/p/exec', new URLSearchParams()), ws), /cannot create resource "pods\/exec"/);
+  const spdy = { url: '/api/v1/namespaces/ns/pods/p/exec?command=sh', method: 'POST', headers: { upgrade: 'SPDY/3.1' } } as unknown as IncomingMessage;
+  await assert.rejects(requestAuthorizer(get)(x, parseRequestInfo('GET', '/api/v1/namespaces/ns/pods/p/exec', new URLSearchParams()), spdy), /cannot create resource "pods\/exec"/);
+  // A plain GET of pods/log needs get only.
+  await requestAuthorizer(get)(x, parseRequestInfo('GET', '/api/v1/namespaces/ns/pods/p/log', new URLSearchParams()), { url: '/x', headers: {} } as IncomingMessage);
 });
 
 test('--authorization-mode parsing', () => {

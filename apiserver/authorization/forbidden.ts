@@ -74,7 +74,10 @@ function metadataNameFromFieldSelector(sel: string | null): string | undefined {
   return undefined;
 }
 
-/** Subresources whose WebSocket upgrade (an HTTP GET) also needs `create`, as the SPDY POST does (AuthorizePodWebsocketUpgradeCreatePermission). */
+/**
+ * Subresources whose upgrade also needs `create`: a WebSocket upgrade is an HTTP GET where SPDY's is a POST
+ * (AuthorizePodWebsocketUpgradeCreatePermission), and the server parses every upgrade as a GET.
+ */
 const UPGRADE_CREATE_SUBRESOURCES = new Set(['exec', 'attach', 'portforward']);
 
 /**
@@ -93,7 +96,7 @@ export function requestAuthorizer(authorizer: Authorizer): (user: UserInfo, info
       info.verb === 'get' &&
       info.resource === 'pods' &&
       UPGRADE_CREATE_SUBRESOURCES.has(info.subresource) &&
-      String(req.headers.upgrade ?? '').toLowerCase() === 'websocket'
+      String(req.headers.upgrade ?? '') !== ''
     ) {
       const create = { ...attrs, verb: 'create' };
       const c = authorizer.authorize(create);
