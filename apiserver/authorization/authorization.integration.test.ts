@@ -287,6 +287,17 @@ test('kubectl create rolebinding: escalation refused without bind, allowed withi
   const crb = await kubectl('admin-token', ['create', 'clusterrolebinding', 'alice-nodes', '--clusterrole=system:node-proxier', '--user=alice']);
   assert.equal(crb.code, 0, crb.stderr);
   await until('alice to list nodes', async () => (await kubectl('alice-token', ['auth', 'can-i', 'list', 'nodes'])).stdout.trim() === 'yes');
+  // ClusterRoles from kubectl (protobuf), aggregation included; the default NAME / CREATED AT table.
+  const cr = await kubectl('admin-token', ['create', 'clusterrole', 'pod-reader', '--verb=get,list', '--resource=pods', '--resource-name=web']);
+  assert.equal(cr.code, 0, cr.stderr);
+  const agg = await kubectl('admin-token', ['create', 'clusterrole', 'team-agg', '--aggregation-rule=team=a']);
+  assert.equal(agg.code, 0, agg.stderr);
+  const stored = JSON.parse((await kubectl('admin-token', ['get', 'clusterrole', 'team-agg', '-o', 'json'])).stdout) as { aggregationRule?: unknown };
+  assert.deepEqual(stored.aggregationRule, { clusterRoleSelectors: [{ matchLabels: { team: 'a' } }] });
+  const reader = JSON.parse((await kubectl('admin-token', ['get', 'clusterrole', 'pod-reader', '-o', 'json'])).stdout) as { rules?: unknown };
+  assert.deepEqual(reader.rules, [{ apiGroups: [''], resources: ['pods'], resourceNames: ['web'], verbs: ['get', 'list'] }]);
+  const crTable = await kubectl('admin-token', ['get', 'clusterroles', 'pod-reader']);
+  assert.match(crTable.stdout, /^NAME\s+CREATED AT\npod-reader\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n$/);
   const table = await kubectl('admin-token', ['get', 'rolebindings', '-n', 'team-a']);
   assert.match(table.stdout.split('\n')[0] ?? '', /^NAME\s+ROLE\s+AGE$/);
   assert.ok(/^bob-view\s+ClusterRole\/view\s+\d+s$/m.test(table.stdout), table.stdout);
