@@ -112,6 +112,7 @@ async function ensure(store: GenericStore, expected: KubeObject, reconcile: (exi
     await store.create(ns, fresh);
     return;
   }
+  if (!reconcile(existing, expected)) return;
   await store.update(ns, name, (current) => {
     if (!current) return deepCopy(expected);
     return reconcile(current, expected) ?? current;

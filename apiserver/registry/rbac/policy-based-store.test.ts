@@ -156,3 +156,9 @@ test('validation: verbs and apiGroups required, nonResourceURLs only in ClusterR
     'ClusterRoleBinding.rbac.authorization.k8s.io "bad" is invalid: [roleRef.kind: Unsupported value: "Role": supported values: "ClusterRole", subjects[0].namespace: Required value, subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"]',
   );
 });
+
+test('bootstrap reconcile writes nothing when everything is in place', async () => {
+  const before = (await store('clusterroles').get(undefined, 'cluster-admin')).metadata.resourceVersion;
+  await reconcileBootstrapPolicy({ roles: store('roles'), clusterRoles: store('clusterroles'), roleBindings: store('rolebindings'), clusterRoleBindings: store('clusterrolebindings') });
+  assert.equal((await store('clusterroles').get(undefined, 'cluster-admin')).metadata.resourceVersion, before);
+});
