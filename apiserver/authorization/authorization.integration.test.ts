@@ -211,6 +211,11 @@ test('node identities: only objects of pods bound to the node, with the Node aut
   assert.equal((await call('GET', '/api/v1/namespaces/team-b/secrets/theirs', 'node2-token')).status, 200);
   assert.equal((await call('GET', '/api/v1/namespaces/team-b/secrets', 'node1-token')).status, 403, 'no listing secrets');
   assert.equal((await call('GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dnode-1', 'node1-token')).status, 200);
+  const allPods = await call('GET', '/api/v1/pods', 'node1-token');
+  assert.equal(allPods.status, 403);
+  assert.equal(allPods.json.message, 'pods is forbidden: User "system:node:node-1" cannot list resource "pods" in API group "" at the cluster scope: can only list/watch pods with spec.nodeName field selector');
+  assert.equal((await call('GET', '/api/v1/namespaces/team-b/pods/on-1', 'node1-token')).status, 200);
+  assert.equal((await call('GET', '/api/v1/namespaces/team-b/pods/on-2', 'node1-token')).status, 403);
   const r = await kubectl('node1-token', ['auth', 'can-i', 'get', 'secrets/mine', '-n', 'team-b']);
   assert.equal(r.stdout.trim(), 'yes', r.stderr);
   assert.equal((await kubectl('node1-token', ['auth', 'can-i', 'get', 'secrets/theirs', '-n', 'team-b'])).stdout.trim(), "no - no relationship found between node 'node-1' and this object");

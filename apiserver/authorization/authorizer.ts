@@ -18,6 +18,8 @@ export interface AuthorizationAttributes {
   resource: string;
   subresource: string;
   name: string;
+  /** The raw `fieldSelector` of a list/watch, when it has one (the Node authorizer scopes pods by spec.nodeName). */
+  fieldSelector?: string;
 }
 
 export type Decision = 'Allow' | 'Deny' | 'NoOpinion';

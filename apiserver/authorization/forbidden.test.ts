@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { UserInfo } from '../authentication/user-info.ts';
 import { parseRequestInfo } from '../server/request-info.ts';
 import type { AuthorizationAttributes, Authorizer } from './authorizer.ts';
-import { attributesFor, forbiddenError, requestAuthorizer } from './forbidden.ts';
+import { attributesFor, fieldSelectorExactMatch, forbiddenError, requestAuthorizer } from './forbidden.ts';
 import { UnionAuthorizer, alwaysDenyAuthorizer, parseAuthorizationModes, privilegedGroupAuthorizer } from './union.ts';
 
 const x: UserInfo = { name: 'x', groups: ['system:authenticated'] };
@@ -87,6 +87,9 @@ test('request attributes: a list pinned to one name by metadata.name carries the
   assert.equal(i.name, '', 'the request info used for dispatch stays a collection request');
   const other = info('GET', '/api/v1/namespaces/ns/pods?fieldSelector=spec.nodeName%3Dn1');
   assert.equal(attributesFor(x, other.info, other.query).name, '');
+  assert.equal(attributesFor(x, other.info, other.query).fieldSelector, 'spec.nodeName=n1');
+  assert.equal(fieldSelectorExactMatch('status.phase!=Running,spec.nodeName==n2', 'spec.nodeName'), 'n2');
+  assert.equal(fieldSelectorExactMatch('spec.nodeName!=n2', 'spec.nodeName'), undefined);
 });
 
 test('union: the first Allow or Deny decides; NoOpinion reasons are joined; system:masters first', async () => {

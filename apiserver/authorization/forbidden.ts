@@ -46,11 +46,14 @@ export function forbiddenError(attrs: AuthorizationAttributes, reason: string): 
  */
 export function attributesFor(user: UserInfo, info: RequestInfo, query?: URLSearchParams): AuthorizationAttributes {
   let name = info.name;
+  let fieldSelector: string | undefined;
   if (info.isResourceRequest && !name && (info.verb === 'list' || info.verb === 'watch') && query) {
-    const pinned = metadataNameFromFieldSelector(query.get('fieldSelector'));
+    fieldSelector = query.get('fieldSelector') ?? undefined;
+    const pinned = metadataNameFromFieldSelector(fieldSelector ?? null);
     if (pinned !== undefined && nameIsPathSegment(pinned, false).length === 0) name = pinned;
   }
   return {
+    ...(fieldSelector ? { fieldSelector } : {}),
     user,
     verb: info.verb,
     isResourceRequest: info.isResourceRequest,
@@ -64,15 +67,19 @@ export function attributesFor(user: UserInfo, info: RequestInfo, query?: URLSear
   };
 }
 
-/** fields.Selector.RequiresExactMatch("metadata.name") over the raw query value. */
-function metadataNameFromFieldSelector(sel: string | null): string | undefined {
+/** fields.Selector.RequiresExactMatch(field) over the raw query value. */
+export function fieldSelectorExactMatch(sel: string | null | undefined, field: string): string | undefined {
   if (!sel) return undefined;
   for (const term of sel.split(',')) {
-    const m = /^\s*metadata\.name\s*(==|=)\s*(.*?)\s*$/.exec(term);
-    if (m) return m[2];
+    const eq = term.indexOf('=');
+    if (eq < 0 || term[eq - 1] === '!') continue;
+    if (term.slice(0, eq).trim() !== field) continue;
+    return term.slice(term[eq + 1] === '=' ? eq + 2 : eq + 1).trim();
   }
   return undefined;
 }
+
+const metadataNameFromFieldSelector = (sel: string | null): string | undefined => fieldSelectorExactMatch(sel, 'metadata.name');
 
 /**
  * Subresources whose upgrade also needs `create`: a WebSocket upgrade is an HTTP GET where SPDY's is a POST

@@ -92,7 +92,13 @@ test('Node authorizer: objects reachable from the node pods only, with kube reas
   assert.deepEqual(lease(node1, { verb: 'get', name: 'node-1', namespace: 'default' }), { decision: 'NoOpinion', reason: 'can only access leases in the "kube-node-lease" system namespace' });
 
   // Everything else by the system:node rules.
-  assert.equal(d(node1, { verb: 'list', resource: 'pods', namespace: '' }).decision, 'Allow');
+  // Pods: its own by name, lists/watches scoped to spec.nodeName=<itself> (AuthorizeNodeWithSelectors).
+  assert.equal(d(node1, { verb: 'watch', resource: 'pods', namespace: '', fieldSelector: 'spec.nodeName=node-1' }).decision, 'Allow');
+  assert.deepEqual(d(node1, { verb: 'list', resource: 'pods', namespace: '' }), { decision: 'NoOpinion', reason: 'can only list/watch pods with spec.nodeName field selector' });
+  assert.equal(d(node1, { verb: 'list', resource: 'pods', namespace: '', fieldSelector: 'spec.nodeName=node-2' }).decision, 'NoOpinion');
+  assert.equal(d(node1, { resource: 'pods', name: 'web' }).decision, 'Allow');
+  assert.deepEqual(d(node1, { resource: 'pods', name: 'other' }), { decision: 'NoOpinion', reason: "no relationship found between node 'node-1' and this object" });
+  assert.equal(d(node1, { verb: 'delete', resource: 'pods', name: 'web' }).decision, 'Allow', 'other verbs by the node rules (NodeRestriction narrows)');
   assert.equal(d(node1, { verb: 'patch', resource: 'pods', subresource: 'status', name: 'web' }).decision, 'Allow');
   assert.equal(d(node1, { verb: 'patch', resource: 'nodes', subresource: 'status', name: 'node-2', namespace: '' }).decision, 'Allow', 'NodeRestriction admission narrows node writes');
   assert.equal(d(node1, { verb: 'create', apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', namespace: '' }).decision, 'Allow');

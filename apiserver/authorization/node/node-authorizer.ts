@@ -4,6 +4,7 @@ import type { AuthorizationAttributes, AuthorizationResult, Authorizer, RuleReso
 import { nodeRules } from '../rbac/bootstrap-policy.ts';
 import { compileRule, ruleAllows, type CompiledRule } from '../rbac/rule-matching.ts';
 import type { NodeGraph, VertexType } from './node-graph.ts';
+import { fieldSelectorExactMatch } from '../forbidden.ts';
 
 /**
  * The Node authorizer (plugin/pkg/auth/authorizer/node/node_authorizer.go): for `system:node:<name>` in
@@ -51,6 +52,8 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
           return this.#serviceAccount(nodeName, attrs);
         case 'coordination.k8s.io/leases':
           return this.#lease(nodeName, attrs);
+        case '/pods':
+          return this.#pod(nodeName, attrs);
       }
     }
     for (const r of this.#rules) if (ruleAllows(attrs, r)) return ALLOW;
@@ -88,6 +91,25 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
     if (attrs.verb !== 'create' || !attrs.name) return noOpinion('can only create tokens for individual service accounts');
     if (attrs.subresource !== 'token') return noOpinion('can only create token subresource of serviceaccount');
     return this.#path(nodeName, 'serviceaccount', attrs);
+  }
+
+  /**
+   * authorizePod (AuthorizeNodeWithSelectors, on by default since 1.32): a node gets only pods bound to it and
+   * lists/watches pods only with `spec.nodeName=<itself>`; other verbs by the node rules.
+   */
+  #pod(nodeName: string, attrs: AuthorizationAttributes): AuthorizationResult {
+    if (attrs.verb === 'get') {
+      if (attrs.subresource) return noOpinion('cannot get subresource');
+      if (!attrs.name) return noOpinion('No Object name found');
+      if (this.#graph.podOnNode(nodeName, attrs.namespace, attrs.name)) return ALLOW;
+      return noOpinion(`no relationship found between node '${nodeName}' and this object`);
+    }
+    if (attrs.verb === 'list' || attrs.verb === 'watch') {
+      if (fieldSelectorExactMatch(attrs.fieldSelector, 'spec.nodeName') === nodeName) return ALLOW;
+      return noOpinion('can only list/watch pods with spec.nodeName field selector');
+    }
+    for (const r of this.#rules) if (ruleAllows(attrs, r)) return ALLOW;
+    return noOpinion('');
   }
 
   #lease(nodeName: string, attrs: AuthorizationAttributes): AuthorizationResult {

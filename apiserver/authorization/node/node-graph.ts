@@ -78,6 +78,11 @@ export class NodeGraph {
     return (this.#edges.get(vertexKey(type, namespace, name))?.get(node) ?? 0) > 0;
   }
 
+  /** Whether the pod is bound to the node. */
+  podOnNode(node: string, namespace: string, name: string): boolean {
+    return this.#pods.get(`${namespace}/${name}`)?.node === node;
+  }
+
   /** Pods currently linked (tests). */
   get size(): number {
     return this.#pods.size;
