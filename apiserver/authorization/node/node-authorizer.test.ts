@@ -98,9 +98,21 @@ test('Node authorizer: objects reachable from the node pods only, with kube reas
   assert.equal(d(node1, { verb: 'list', resource: 'pods', namespace: '', fieldSelector: 'spec.nodeName=node-2' }).decision, 'NoOpinion');
   assert.equal(d(node1, { resource: 'pods', name: 'web' }).decision, 'Allow');
   assert.deepEqual(d(node1, { resource: 'pods', name: 'other' }), { decision: 'NoOpinion', reason: "no relationship found between node 'node-1' and this object" });
-  assert.equal(d(node1, { verb: 'delete', resource: 'pods', name: 'web' }).decision, 'Allow', 'other verbs by the node rules (NodeRestriction narrows)');
+  assert.equal(d(node1, { verb: 'watch', resource: 'pods', name: 'web', fieldSelector: 'metadata.name=web' }).decision, 'Allow');
+  assert.equal(d(node1, { verb: 'delete', resource: 'pods', name: 'web' }).decision, 'Allow', 'mirror pods (NodeRestriction narrows)');
+  assert.equal(d(node1, { verb: 'update', resource: 'pods', name: 'web' }).decision, 'NoOpinion', 'no pod updates for nodes');
+  assert.equal(d(node1, { verb: 'create', resource: 'pods', subresource: 'eviction', name: 'web' }).decision, 'Allow');
+  // Nodes: only its own Node object is readable; writes are NodeRestriction's to narrow.
+  const nd = (a: Partial<AuthorizationAttributes>) => authz.authorize(attrs(node1, { resource: 'nodes', ...a }));
+  assert.equal(nd({ name: 'node-1' }).decision, 'Allow');
+  assert.equal(nd({ verb: 'watch', name: 'node-1', fieldSelector: 'metadata.name=node-1' }).decision, 'Allow');
+  assert.deepEqual(nd({ verb: 'list' }), { decision: 'NoOpinion', reason: "node 'node-1' cannot read all nodes, only its own Node object" });
+  assert.deepEqual(nd({ name: 'node-2' }), { decision: 'NoOpinion', reason: "node 'node-1' cannot read 'node-2', only its own Node object" });
+  assert.equal(nd({ verb: 'create' }).decision, 'Allow');
+  assert.equal(nd({ verb: 'delete', name: 'node-2' }).decision, 'NoOpinion');
   assert.equal(d(node1, { verb: 'patch', resource: 'pods', subresource: 'status', name: 'web' }).decision, 'Allow');
   assert.equal(d(node1, { verb: 'patch', resource: 'nodes', subresource: 'status', name: 'node-2', namespace: '' }).decision, 'Allow', 'NodeRestriction admission narrows node writes');
+  assert.equal(d(node1, { verb: 'list', resource: 'services', namespace: '' }).decision, 'Allow');
   assert.equal(d(node1, { verb: 'create', apiGroup: 'certificates.k8s.io', resource: 'certificatesigningrequests', namespace: '' }).decision, 'Allow');
   assert.equal(d(node1, { verb: 'create', apiGroup: 'authorization.k8s.io', resource: 'subjectaccessreviews', namespace: '' }).decision, 'Allow');
   assert.equal(d(node1, { verb: 'delete', resource: 'namespaces', name: 'default', namespace: '' }).decision, 'NoOpinion');

@@ -54,6 +54,8 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
           return this.#lease(nodeName, attrs);
         case '/pods':
           return this.#pod(nodeName, attrs);
+        case '/nodes':
+          return this.#node(nodeName, attrs);
       }
     }
     for (const r of this.#rules) if (ruleAllows(attrs, r)) return ALLOW;
@@ -94,21 +96,60 @@ export class NodeAuthorizer implements Authorizer, RuleResolver {
   }
 
   /**
-   * authorizePod (AuthorizeNodeWithSelectors, on by default since 1.32): a node gets only pods bound to it and
-   * lists/watches pods only with `spec.nodeName=<itself>`; other verbs by the node rules.
+   * authorizePod (AuthorizeNodeWithSelectors, on by default since 1.32): get a pod bound to the node; list/watch
+   * only with `spec.nodeName=<node>` (or one pod by name); create/delete (mirror pods) and status/eviction writes
+   * (NodeRestriction narrows them); nothing else.
    */
   #pod(nodeName: string, attrs: AuthorizationAttributes): AuthorizationResult {
-    if (attrs.verb === 'get') {
-      if (attrs.subresource) return noOpinion('cannot get subresource');
-      if (!attrs.name) return noOpinion('No Object name found');
-      if (this.#graph.podOnNode(nodeName, attrs.namespace, attrs.name)) return ALLOW;
-      return noOpinion(`no relationship found between node '${nodeName}' and this object`);
+    switch (attrs.subresource) {
+      case '':
+        switch (attrs.verb) {
+          case 'get':
+            return this.#podOnNode(nodeName, attrs);
+          case 'list':
+          case 'watch':
+            if (fieldSelectorExactMatch(attrs.fieldSelector, 'spec.nodeName') === nodeName) return ALLOW;
+            if (attrs.name) return this.#podOnNode(nodeName, attrs);
+            return noOpinion('can only list/watch pods with spec.nodeName field selector');
+          case 'create':
+          case 'delete':
+            return ALLOW;
+        }
+        break;
+      case 'status':
+        if (attrs.verb === 'update' || attrs.verb === 'patch') return ALLOW;
+        break;
+      case 'eviction':
+        if (attrs.verb === 'create') return ALLOW;
+        break;
     }
-    if (attrs.verb === 'list' || attrs.verb === 'watch') {
-      if (fieldSelectorExactMatch(attrs.fieldSelector, 'spec.nodeName') === nodeName) return ALLOW;
-      return noOpinion('can only list/watch pods with spec.nodeName field selector');
+    return noOpinion('');
+  }
+
+  #podOnNode(nodeName: string, attrs: AuthorizationAttributes): AuthorizationResult {
+    if (!attrs.name || !attrs.namespace) return noOpinion('No Object name found');
+    if (this.#graph.podOnNode(nodeName, attrs.namespace, attrs.name)) return ALLOW;
+    return noOpinion(`no relationship found between node '${nodeName}' and this object`);
+  }
+
+  /** authorizeNode: its own Node object to read (by name, even before it exists), writes left to NodeRestriction. */
+  #node(nodeName: string, attrs: AuthorizationAttributes): AuthorizationResult {
+    if (attrs.subresource === '') {
+      switch (attrs.verb) {
+        case 'create':
+        case 'update':
+        case 'patch':
+          return ALLOW;
+        case 'get':
+        case 'list':
+        case 'watch':
+          if (attrs.name === nodeName) return ALLOW;
+          if (!attrs.name) return noOpinion(`node '${nodeName}' cannot read all nodes, only its own Node object`);
+          return noOpinion(`node '${nodeName}' cannot read '${attrs.name}', only its own Node object`);
+      }
+    } else if (attrs.subresource === 'status' && (attrs.verb === 'update' || attrs.verb === 'patch')) {
+      return ALLOW;
     }
-    for (const r of this.#rules) if (ruleAllows(attrs, r)) return ALLOW;
     return noOpinion('');
   }
 

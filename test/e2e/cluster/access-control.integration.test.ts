@@ -96,7 +96,9 @@ describe('access control on kubelab up --nodes 2', { concurrency: 1 }, () => {
       ['nobody', nobody, ['list', 'pods', '-n', NS], 'no'],
       ['nobody', nobody, ['get', 'namespaces'], 'no'],
       ['node-1', n1, ['get', 'nodes/node-1'], 'yes'],
-      ['node-1', n1, ['list', 'pods', '--all-namespaces'], 'yes'],
+      // AuthorizeNodeWithSelectors (kube 1.32): a node lists pods only with spec.nodeName=<itself>, reads only its own Node.
+      ['node-1', n1, ['list', 'pods', '--all-namespaces'], 'no'],
+      ['node-1', n1, ['get', 'nodes/node-2'], 'no'],
       ['node-1', n1, ['delete', 'nodes/node-2'], 'no'],
       ['node-1', n1, ['list', 'secrets', '--all-namespaces'], 'no'],
       // RBAC's system:node rules allow creating pods (mirror pods); NodeRestriction refuses the rest (below).
