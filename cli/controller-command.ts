@@ -11,7 +11,7 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given)' },
   { name: 'context', type: 'string', help: 'kubeconfig context to use instead of current-context' },
   { name: 'server', type: 'string', help: 'API server URL (instead of a kubeconfig)' },
-  { name: 'token', type: 'string', help: 'bearer token (with --server)' },
+  { name: 'token-file', type: 'string', help: 'file holding the bearer token (with --server; credentials never go on a command line)' },
   { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
   { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
   { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc,serviceaccount,root-ca-cert-publisher,tokencleaner,csrapproving,csrsigning)' },
@@ -116,7 +116,7 @@ export const controllerCommand: Command = {
   usage: () =>
     usage(
       'controller',
-      'Runs the control loops against an API server: node health and NoExecute taints, taint-based eviction, pod CIDR allocation, pod garbage collection and the scheduler. Connects with --kubeconfig, or --server [--token --ca-cert].',
+      'Runs the control loops against an API server: node health and NoExecute taints, taint-based eviction, pod CIDR allocation, pod garbage collection and the scheduler. Connects with --kubeconfig, or --server [--token-file --ca-cert].',
       controllerSpecs,
     ),
   async run(args) {
@@ -133,7 +133,7 @@ export const controllerCommand: Command = {
       if (values['kubeconfig']) throw new FlagError('--server and --kubeconfig are exclusive');
       options = fromFlags({
         server,
-        ...(values['token'] ? { token: String(values['token']) } : {}),
+        ...(values['token-file'] ? { tokenFile: String(values['token-file']) } : {}),
         ...(values['ca-cert'] ? { caCert: String(values['ca-cert']) } : {}),
         insecure: values['insecure-skip-tls-verify'] === true,
       });

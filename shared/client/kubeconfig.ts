@@ -185,6 +185,8 @@ function fileOrData(file: string | undefined, data: string | undefined, dir: str
 export interface ClientFlags {
   server: string;
   token?: string;
+  /** A file holding the bearer token (re-read as the RestClient does for kubeconfig tokenFile). */
+  tokenFile?: string;
   /** Path to a PEM CA bundle. */
   caCert?: string;
   insecure?: boolean;
@@ -198,6 +200,7 @@ export function fromFlags(flags: ClientFlags): RestClientOptions {
   if (!flags.server) throw new Error('Cannot configure the client as --server is empty');
   const options: RestClientOptions = { server: flags.server };
   if (flags.token) options.token = flags.token;
+  if (flags.tokenFile) options.tokenFile = flags.tokenFile;
   if (flags.caCert) options.ca = readFileSync(flags.caCert);
   if (flags.insecure) options.insecureSkipTLSVerify = true;
   if (flags.clientCert) options.clientCert = readFileSync(flags.clientCert);
