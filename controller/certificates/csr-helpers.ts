@@ -5,25 +5,10 @@
  * makes (the approval and status subresources, SubjectAccessReview).
  */
 import type { CertificateSigningRequest, CertificateSigningRequestCondition, KeyUsage } from '../../shared/api/certificates-v1.ts';
-import type { Client, ResourceDescriptor } from '../../shared/client/interfaces.ts';
+import { certificateSigningRequestsResource, subjectAccessReviewsResource } from '../../shared/client/clientset.ts';
+import type { Client } from '../../shared/client/interfaces.ts';
 import { RestClient } from '../../shared/client/rest-client.ts';
 import type { ParsedCertificateRequest } from '../../shared/pki/certificate-request.ts';
-
-export const csrResource: ResourceDescriptor = {
-  group: 'certificates.k8s.io',
-  version: 'v1',
-  resource: 'certificatesigningrequests',
-  kind: 'CertificateSigningRequest',
-  namespaced: false,
-};
-
-export const subjectAccessReviewResource: ResourceDescriptor = {
-  group: 'authorization.k8s.io',
-  version: 'v1',
-  resource: 'subjectaccessreviews',
-  kind: 'SubjectAccessReview',
-  namespaced: false,
-};
 
 /** Whether the CSR has a condition of this type with status True (an absent status counts as True, as kube reads it). */
 export function hasTrueCondition(csr: CertificateSigningRequest, type: string): boolean {
@@ -108,7 +93,7 @@ export interface CSRClient {
 
 /** The approval/status writes over a Client (the approval subresource needs the REST client's raw request). */
 export function newCSRClient(client: Client): CSRClient {
-  const csrs = client.resource<CertificateSigningRequest>(csrResource);
+  const csrs = client.resource<CertificateSigningRequest>(certificateSigningRequestsResource);
   return {
     async updateApproval(csr, signal) {
       if (!(client instanceof RestClient)) throw new Error('Cannot update the approval of a CertificateSigningRequest through this client (it has no approval subresource)');
@@ -137,7 +122,7 @@ export type AccessReviewer = (spec: AccessReviewSpec, signal?: AbortSignal) => P
 
 /** SubjectAccessReviews through the API (POST authorization.k8s.io/v1 subjectaccessreviews). */
 export function subjectAccessReviewer(client: Client): AccessReviewer {
-  const sars = client.resource(subjectAccessReviewResource);
+  const sars = client.resource(subjectAccessReviewsResource);
   return async (spec, signal) => {
     const out = await sars.create(
       { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', metadata: {}, spec } as never,

@@ -12,7 +12,8 @@ import { generateEcPrivateKey } from '../../shared/pki/keys.ts';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger } from '../../shared/util/log.ts';
 import { T0 } from '../framework/testing.ts';
-import { csrResource, type CSRClient } from './csr-helpers.ts';
+import { certificateSigningRequestsResource } from '../../shared/client/clientset.ts';
+import type { CSRClient } from './csr-helpers.ts';
 
 export interface CSRFixtureOptions extends CertificateRequestOptions {
   subject: CertificateSubject;
@@ -56,9 +57,9 @@ export interface CertFixture {
 
 export function newCertFixture(objects: KubeObject[]): CertFixture {
   const clock = new FakeClock(T0);
-  const clientset = new FakeClientset({ clock, objects, resources: [csrResource], hasStatusSubresource: () => true });
+  const clientset = new FakeClientset({ clock, objects, resources: [certificateSigningRequestsResource], hasStatusSubresource: () => true });
   const informerFactory = new SharedInformerFactory(clientset.client, { clock, log: silentLogger() });
-  const csrs = clientset.resource<CertificateSigningRequest>(csrResource);
+  const csrs = clientset.resource<CertificateSigningRequest>(certificateSigningRequestsResource);
   const writes: string[] = [];
   const ac = new AbortController();
   return {

@@ -7,6 +7,7 @@
  *     keysOf: (pod) => pod.spec.nodeName ? [pod.spec.nodeName] : [],      // a pod change wakes its node
  *   }));
  */
+import type { Namespace } from '../../shared/api/core-v1.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { ResourceEventHandler } from '../../shared/cache/shared-informer.ts';
 import { metaNamespaceKeyFunc, unwrapTombstone, type DeletedFinalStateUnknown } from '../../shared/cache/store.ts';
@@ -59,5 +60,20 @@ export function enqueueHandler<T extends KubeObject>(enqueue: (key: string) => v
       const o = unwrapTombstone(obj);
       if (pass(o)) add(o);
     },
+  };
+}
+
+/**
+ * namespaceAdded / namespaceUpdated of the controllers that keep an object in every namespace (serviceaccount,
+ * root-ca-cert-publisher): enqueue the name of every added namespace, and of an updated one while it is
+ * Active; deletions are ignored (the namespace's content goes with it).
+ */
+export function activeNamespaceHandler(enqueue: (namespace: string) => void): ResourceEventHandler<Namespace> {
+  return {
+    onAdd: (ns) => enqueue(ns.metadata.name ?? ''),
+    onUpdate: (_old, ns) => {
+      if ((ns.status?.phase ?? 'Active') === 'Active') enqueue(ns.metadata.name ?? '');
+    },
+    onDelete: () => undefined,
   };
 }

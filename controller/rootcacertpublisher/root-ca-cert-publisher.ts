@@ -11,11 +11,11 @@ import type { SharedInformerFactory } from '../../shared/cache/informer-factory.
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
 import { configMapsResource, type Clientset } from '../../shared/client/clientset.ts';
-import { isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
-import { isNamespaceTerminatingError } from '../framework/namespace-errors.ts';
+import { activeNamespaceHandler } from '../framework/handlers.ts';
+import { isNamespaceGoneError } from '../framework/namespace-errors.ts';
 import type { Reconciler } from '../framework/reconciler.ts';
 
 export const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';
@@ -61,13 +61,7 @@ export class RootCACertPublisher implements Reconciler {
       },
     });
     // namespaceAdded / namespaceUpdated (Active only).
-    this.#namespaces.addEventHandler({
-      onAdd: (ns) => this.controller.enqueue(ns.metadata.name ?? ''),
-      onUpdate: (_old, ns) => {
-        if ((ns.status?.phase ?? 'Active') === 'Active') this.controller.enqueue(ns.metadata.name ?? '');
-      },
-      onDelete: () => undefined,
-    });
+    this.#namespaces.addEventHandler(activeNamespaceHandler((ns) => this.controller.enqueue(ns)));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -95,7 +89,7 @@ export class RootCACertPublisher implements Reconciler {
         this.#log.info('Published the root CA', { namespace });
       } catch (err) {
         // Do not retry a create into a namespace that is gone or terminating.
-        if (isNotFound(err) || isNamespaceTerminatingError(err)) return;
+        if (isNamespaceGoneError(err)) return;
         throw err;
       }
       return;

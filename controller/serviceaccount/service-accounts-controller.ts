@@ -13,12 +13,13 @@ import type { SharedInformerFactory } from '../../shared/cache/informer-factory.
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
 import { serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
-import { isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts';
+import { isAlreadyExists } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
 import type { Reconciler } from '../framework/reconciler.ts';
-import { isNamespaceTerminatingError } from '../framework/namespace-errors.ts';
+import { activeNamespaceHandler } from '../framework/handlers.ts';
+import { isNamespaceGoneError } from '../framework/namespace-errors.ts';
 
 export interface ServiceAccountsControllerOptions {
   clientset: Clientset;
@@ -57,13 +58,7 @@ export class ServiceAccountsController implements Reconciler {
       },
     });
     // namespaceAdded / namespaceUpdated: only Active namespaces need their ServiceAccounts.
-    this.#namespaces.addEventHandler({
-      onAdd: (ns) => this.controller.enqueue(ns.metadata.name ?? ''),
-      onUpdate: (_old, ns) => {
-        if ((ns.status?.phase ?? 'Active') === 'Active') this.controller.enqueue(ns.metadata.name ?? '');
-      },
-      onDelete: () => undefined,
-    });
+    this.#namespaces.addEventHandler(activeNamespaceHandler((ns) => this.controller.enqueue(ns)));
   }
 
   async run(signal: AbortSignal): Promise<void> {
@@ -84,7 +79,7 @@ export class ServiceAccountsController implements Reconciler {
         );
         this.#log.info('Created ServiceAccount', { namespace, name });
       } catch (err) {
-        if (isAlreadyExists(err) || isNotFound(err) || isNamespaceTerminatingError(err)) continue;
+        if (isAlreadyExists(err) || isNamespaceGoneError(err)) continue;
         throw err;
       }
     }

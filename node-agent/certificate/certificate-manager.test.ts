@@ -12,7 +12,8 @@ import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger } from '../../shared/util/log.ts';
 import { CertificateAuthority } from '../../controller/certificates/authority/certificate-authority.ts';
 import { CertificateManager, type KeyPair } from './certificate-manager.ts';
-import { csrResource, requestCertificate } from './request-certificate.ts';
+import { certificateSigningRequestsResource } from '../../shared/client/clientset.ts';
+import { requestCertificate } from './request-certificate.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const HOUR = 3600_000;
@@ -24,7 +25,7 @@ const HOUR = 3600_000;
 async function fakeCluster(clock: FakeClock, ttlMs: number, deny?: (csr: CertificateSigningRequest) => string | undefined) {
   const caPair = await createSelfSignedCertificate({ commonName: 'ca', isCA: true, notBefore: new Date(T0 - HOUR), validityMs: 1000 * 24 * HOUR });
   const ca = await CertificateAuthority.fromPem(caPair.certPem, caPair.keyPem, clock);
-  const cs = new FakeClientset({ clock, resources: [csrResource] });
+  const cs = new FakeClientset({ clock, resources: [certificateSigningRequestsResource] });
   const created: CertificateSigningRequest[] = [];
   let n = 0;
   cs.prependReactor('create', 'certificatesigningrequests', (action) => {

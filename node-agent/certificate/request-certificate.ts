@@ -6,17 +6,10 @@
  *   const pem = await requestCertificate(client, { request, signerName, usages, generateName: 'node-csr-' }, { clock, log });
  */
 import type { CertificateSigningRequest, KeyUsage } from '../../shared/api/certificates-v1.ts';
-import type { Client, ResourceDescriptor } from '../../shared/client/interfaces.ts';
+import { certificateSigningRequestsResource } from '../../shared/client/clientset.ts';
+import type { Client } from '../../shared/client/interfaces.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
-
-export const csrResource: ResourceDescriptor = {
-  group: 'certificates.k8s.io',
-  version: 'v1',
-  resource: 'certificatesigningrequests',
-  kind: 'CertificateSigningRequest',
-  namespaced: false,
-};
 
 export interface CertificateRequestSpec {
   /** PEM "CERTIFICATE REQUEST". */
@@ -51,7 +44,7 @@ export class CertificateRequestError extends Error {
 export async function requestCertificate(client: Client, spec: CertificateRequestSpec, options: WaitOptions = {}): Promise<{ certificatePem: string; csrName: string }> {
   const clock = options.clock ?? realClock;
   const log = (options.log ?? rootLog).with({ component: 'certificate-request' });
-  const csrs = client.resource<CertificateSigningRequest>(csrResource);
+  const csrs = client.resource<CertificateSigningRequest>(certificateSigningRequestsResource);
   const created = await csrs.create(
     {
       apiVersion: 'certificates.k8s.io/v1',

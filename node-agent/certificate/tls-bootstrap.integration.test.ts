@@ -23,14 +23,13 @@ import { NODE_BOUND_BOOTSTRAP_MESSAGE } from '../../controller/certificates/appr
 import { parseControllers, runControllerManager, type RunningControllerManager } from '../../controller/main.ts';
 import type { CertificateSigningRequest } from '../../shared/api/certificates-v1.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
-import { Clientset } from '../../shared/client/clientset.ts';
+import { certificateSigningRequestsResource, Clientset } from '../../shared/client/clientset.ts';
 import { RestClient } from '../../shared/client/rest-client.ts';
 import { createCertificateRequest, parseCertificateRequest } from '../../shared/pki/certificate-request.ts';
 import { generateEcPrivateKey } from '../../shared/pki/keys.ts';
 import { createSelfSignedCertificate } from '../../shared/pki/self-signed.ts';
 import { silentLogger } from '../../shared/util/log.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from '../main.ts';
-import { csrResource } from './request-certificate.ts';
 
 const TOKEN = 'abcdef.0123456789abcdef';
 
@@ -87,7 +86,7 @@ describe('node TLS bootstrap', () => {
     const req = parseCertificateRequest(await createCertificateRequest({ commonName: cn, organizations: o }, key, { ipAddresses: ips }));
     return { cert: await ca.sign(req, { ttlMs: 24 * 3600_000, usages: ['digital signature', usage] }), key };
   };
-  const csrs = () => admin.resource<CertificateSigningRequest>(csrResource);
+  const csrs = () => admin.resource<CertificateSigningRequest>(certificateSigningRequestsResource);
   const agentConfig = (nodeName: string, root: string, extra: Partial<NodeAgentConfig> = {}): NodeAgentConfig => ({
     nodeName,
     runtime: 'sim',

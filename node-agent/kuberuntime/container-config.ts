@@ -4,6 +4,7 @@
  * third_party/forked/golang/expansion for `$(VAR)`).
  */
 import type { ConfigMap, Container, EnvVar, Pod, Secret, VolumeMount } from '../../shared/api/core-v1.ts';
+import { metadataFieldPathValue } from '../../shared/api/field-path.ts';
 import { parseQuantityExact, quantityToNumber } from '../../shared/api/quantity.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
 import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
@@ -129,21 +130,9 @@ export interface EnvContext {
 }
 
 function fieldRefValue(pod: Pod, path: string, ctx: EnvContext): string {
-  const labelM = /^metadata\.labels\['(.+)'\]$/.exec(path);
-  if (labelM?.[1]) return pod.metadata.labels?.[labelM[1]] ?? '';
-  const annM = /^metadata\.annotations\['(.+)'\]$/.exec(path);
-  if (annM?.[1]) return pod.metadata.annotations?.[annM[1]] ?? '';
+  const meta = metadataFieldPathValue(pod.metadata, path);
+  if (meta !== undefined) return meta;
   switch (path) {
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
-    case 'metadata.labels':
-      return Object.entries(pod.metadata.labels ?? {}).map(([k, v]) => `${k}="${v}"`).sort().join('\n');
-    case 'metadata.annotations':
-      return Object.entries(pod.metadata.annotations ?? {}).map(([k, v]) => `${k}="${v}"`).sort().join('\n');
     case 'spec.nodeName':
       return pod.spec.nodeName ?? ctx.nodeName;
     case 'spec.serviceAccountName':

@@ -24,12 +24,12 @@ import { createHash, X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { UserInfo } from '../../apiserver/authentication/user-info.ts';
+import { subjectAccessReviewsResource } from '../../shared/client/clientset.ts';
 import type { Client, ResourceDescriptor } from '../../shared/client/interfaces.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 
 export const tokenReviewResource: ResourceDescriptor = { group: 'authentication.k8s.io', version: 'v1', resource: 'tokenreviews', kind: 'TokenReview', namespaced: false };
-export const subjectAccessReviewResource: ResourceDescriptor = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false };
 
 /** The attributes one authorization check is made with (the kubelet's authorizer.Attributes). */
 export interface NodeRequestAttributes {
@@ -83,7 +83,7 @@ export function apiTokenReviewer(client: Client): TokenReviewer {
 
 /** SubjectAccessReviews through the API server. */
 export function apiNodeAccessReviewer(client: Client): NodeAccessReviewer {
-  const sars = client.resource(subjectAccessReviewResource);
+  const sars = client.resource(subjectAccessReviewsResource);
   return {
     async allowed(user, nodeName, attrs, signal) {
       const spec = {

@@ -5,7 +5,8 @@ import { newNotFound } from '../../shared/errors/status-error.ts';
 import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import type { ServiceAccountTokenGetter, TokenRequest } from '../token/token-manager.ts';
 import type { Payload } from './atomic-writer.ts';
-import { configMapPayload, downwardAPIPayload, formatMap, secretPayload, volumePayload, type PayloadContext } from './volume-payloads.ts';
+import { formatMap } from '../../shared/api/field-path.ts';
+import { configMapPayload, downwardAPIPayload, secretPayload, volumePayload, type PayloadContext } from './volume-payloads.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const text = (p: Payload) => Object.fromEntries([...p].map(([k, v]) => [k, `${Buffer.from(v.data).toString('utf8')}@${v.mode.toString(8)}`]));

@@ -13,6 +13,7 @@
  * Modes: items[].mode, else defaultMode, else 0644 (the API server defaults defaultMode to 0644 already).
  */
 import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from '../../shared/api/core-v1.ts';
+import { metadataFieldPathValue } from '../../shared/api/field-path.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
 import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import { resourceFieldRefValue, type EnvContext } from '../kuberuntime/container-config.ts';
@@ -80,29 +81,11 @@ export function configMapPayload(items: KeyToPath[] | undefined, cm: Pick<Config
   return payload;
 }
 
-/** fieldpath.FormatMap: `key="value"` lines (Go %q quoting), sorted by key. */
-export function formatMap(m: Record<string, string> | undefined): string {
-  return Object.keys(m ?? {})
-    .sort()
-    .map((k) => `${k}=${JSON.stringify(m?.[k] ?? '')}`)
-    .join('\n');
-}
-
 /** fieldpath.ExtractFieldPathAsString: the pod fields a downwardAPI volume may show. */
 export function podFieldValue(pod: Pod, fieldPath: string): string {
-  const sub = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-  if (sub) return (sub[1] === 'labels' ? pod.metadata.labels : pod.metadata.annotations)?.[sub[2] ?? ''] ?? '';
+  const meta = metadataFieldPathValue(pod.metadata, fieldPath);
+  if (meta !== undefined) return meta;
   switch (fieldPath) {
-    case 'metadata.annotations':
-      return formatMap(pod.metadata.annotations);
-    case 'metadata.labels':
-      return formatMap(pod.metadata.labels);
-    case 'metadata.name':
-      return pod.metadata.name ?? '';
-    case 'metadata.namespace':
-      return pod.metadata.namespace ?? '';
-    case 'metadata.uid':
-      return pod.metadata.uid ?? '';
     // Not allowed in volumes by API validation, but kubelet's env path knows them; answer the same here.
     case 'spec.nodeName':
       return pod.spec.nodeName ?? '';

@@ -25,6 +25,7 @@ export const certificateSigningRequestsResource: ResourceDescriptor = {
   kind: 'CertificateSigningRequest',
   namespaced: false,
 };
+export const subjectAccessReviewsResource: ResourceDescriptor = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false };
 
 export interface BindOptions extends CreateOptions {
   /** The pod's uid, sent as the Binding's metadata.uid: the server refuses the binding if the pod was replaced. */

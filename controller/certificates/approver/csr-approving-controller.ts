@@ -24,7 +24,7 @@ import { KUBE_APISERVER_CLIENT_KUBELET_SIGNER_NAME, KUBELET_SERVING_SIGNER_NAME 
 import type { Node } from '../../../shared/api/core-v1.ts';
 import type { SharedInformerFactory } from '../../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../../shared/cache/shared-informer.ts';
-import type { Clientset } from '../../../shared/client/clientset.ts';
+import { certificateSigningRequestsResource, type Clientset } from '../../../shared/client/clientset.ts';
 import { normalizeIP, parseCertificateRequest, type ParsedCertificateRequest } from '../../../shared/pki/certificate-request.ts';
 import { realClock, type Clock } from '../../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../../shared/util/log.ts';
@@ -33,7 +33,6 @@ import { enqueueHandler } from '../../framework/handlers.ts';
 import { TerminalError, type Reconciler } from '../../framework/reconciler.ts';
 import {
   approvalState,
-  csrResource,
   newCSRClient,
   requestPem,
   subjectAccessReviewer,
@@ -87,7 +86,7 @@ export class CSRApprovingController implements Reconciler {
   constructor(options: CSRApprovingControllerOptions) {
     const clock = options.clock ?? realClock;
     this.#log = (options.log ?? rootLog).with({ controller: 'csrapproving' });
-    this.#csrs = options.informerFactory.informerFor<CertificateSigningRequest>(csrResource);
+    this.#csrs = options.informerFactory.informerFor<CertificateSigningRequest>(certificateSigningRequestsResource);
     this.#nodes = options.informerFactory.nodes<Node>();
     this.#reviewer = options.reviewer ?? subjectAccessReviewer(options.clientset.client);
     this.#client = options.csrClient ?? newCSRClient(options.clientset.client);

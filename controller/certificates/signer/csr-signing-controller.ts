@@ -14,7 +14,7 @@ import type { CertificateSigningRequest } from '../../../shared/api/certificates
 import { KUBE_APISERVER_CLIENT_KUBELET_SIGNER_NAME, KUBE_APISERVER_CLIENT_SIGNER_NAME, KUBELET_SERVING_SIGNER_NAME } from '../../../shared/api/certificates-v1.ts';
 import type { SharedInformerFactory } from '../../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../../shared/cache/shared-informer.ts';
-import type { Clientset } from '../../../shared/client/clientset.ts';
+import { certificateSigningRequestsResource, type Clientset } from '../../../shared/client/clientset.ts';
 import { parseCertificateRequest, type ParsedCertificateRequest } from '../../../shared/pki/certificate-request.ts';
 import { realClock, type Clock } from '../../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../../shared/util/log.ts';
@@ -24,7 +24,6 @@ import { enqueueHandler } from '../../framework/handlers.ts';
 import { TerminalError, type Reconciler } from '../../framework/reconciler.ts';
 import type { CertificateAuthority } from '../authority/certificate-authority.ts';
 import {
-  csrResource,
   hasTrueCondition,
   isApproved,
   newCSRClient,
@@ -91,7 +90,7 @@ export class CSRSigningController implements Reconciler {
   constructor(options: CSRSigningControllerOptions) {
     this.#clock = options.clock ?? realClock;
     this.#log = (options.log ?? rootLog).with({ controller: 'csrsigning' });
-    this.#csrs = options.informerFactory.informerFor<CertificateSigningRequest>(csrResource);
+    this.#csrs = options.informerFactory.informerFor<CertificateSigningRequest>(certificateSigningRequestsResource);
     this.#ca = options.authority;
     this.#durationMs = options.durationMs ?? DEFAULT_CLUSTER_SIGNING_DURATION_MS;
     this.#client = options.csrClient ?? newCSRClient(options.clientset.client);
