@@ -25,6 +25,9 @@ export interface ClusterRoleAggregationControllerOptions {
   log?: Logger;
 }
 
+/** A rule's identity: two rules with the same verbs, groups, resources, names and URLs are the same rule. */
+const ruleKey = (r: PolicyRule): string => JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+
 /** The rules an aggregated role should have, given every ClusterRole (pure; exported for tests). */
 export function aggregatedRules(role: ClusterRole, all: readonly ClusterRole[]): PolicyRule[] {
   const selectors = (role.aggregationRule?.clusterRoleSelectors ?? []).map((s) => {
@@ -41,7 +44,7 @@ export function aggregatedRules(role: ClusterRole, all: readonly ClusterRole[]):
   const seen = new Set<string>();
   for (const c of matched) {
     for (const r of c.rules ?? []) {
-      const k = JSON.stringify([r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+      const k = ruleKey(r);
       if (seen.has(k)) continue;
       seen.add(k);
       out.push(r);
@@ -50,8 +53,8 @@ export function aggregatedRules(role: ClusterRole, all: readonly ClusterRole[]):
   return out;
 }
 
-const normalize = (rules: readonly PolicyRule[] | null | undefined): string =>
-  JSON.stringify((rules ?? []).map((r) => [r.verbs ?? [], r.apiGroups ?? [], r.resources ?? [], r.resourceNames ?? [], r.nonResourceURLs ?? []]));
+/** The rules compared as a list of rule keys (a key is JSON, so it has no newline). */
+const normalize = (rules: readonly PolicyRule[] | null | undefined): string => (rules ?? []).map(ruleKey).join('\n');
 
 export class ClusterRoleAggregationController {
   readonly #clientset: Clientset;

@@ -59,6 +59,16 @@ export class ObjectCache<T extends KubeObject> {
 }
 
 /** The agent's readers for pods' Secrets and ConfigMaps. */
+/** A read of an object a pod references: undefined when it is missing and the reference is `optional`. */
+export async function getOptional<T>(get: () => Promise<T>, optional: boolean | undefined): Promise<T | undefined> {
+  try {
+    return await get();
+  } catch (err) {
+    if (optional && isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 export interface PodObjectGetter {
   getSecret(namespace: string, name: string): Promise<Secret>;
   getConfigMap(namespace: string, name: string): Promise<ConfigMap>;

@@ -6,8 +6,7 @@
 import type { ConfigMap, Container, EnvVar, Pod, Secret, VolumeMount } from '../../shared/api/core-v1.ts';
 import { metadataFieldPathValue } from '../../shared/api/field-path.ts';
 import { parseQuantityExact, quantityToNumber } from '../../shared/api/quantity.ts';
-import { isNotFound } from '../../shared/errors/status-error.ts';
-import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
+import { getOptional, type PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import type { ContainerConfig, KeyValue, Mount, MountPropagation, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/services.ts';
 import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.ts';
 import { containerResources } from './resources.ts';
@@ -219,15 +218,6 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
     }
     return c;
   };
-  /** undefined: optional and not found. */
-  const orOptional = async <T>(get: () => Promise<T>, optional: boolean | undefined): Promise<T | undefined> => {
-    try {
-      return await get();
-    } catch (err) {
-      if (optional && isNotFound(err)) return undefined;
-      throw err;
-    }
-  };
   for (const from of container.envFrom ?? []) {
     let data: Record<string, string>;
     let what: string;
@@ -235,13 +225,13 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
     if (from.configMapRef) {
       name = from.configMapRef.name ?? '';
       what = 'configMap';
-      const cm = await orOptional(() => getConfigMap(name), from.configMapRef.optional);
+      const cm = await getOptional(() => getConfigMap(name), from.configMapRef.optional);
       if (!cm) continue;
       data = cm.data ?? {};
     } else if (from.secretRef) {
       name = from.secretRef.name ?? '';
       what = 'secret';
-      const s = await orOptional(() => getSecret(name), from.secretRef.optional);
+      const s = await getOptional(() => getSecret(name), from.secretRef.optional);
       if (!s) continue;
       data = Object.fromEntries(Object.entries(s.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]));
     } else continue;
@@ -267,7 +257,7 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
       else if (f.resourceFieldRef) v = resourceFieldRefValue(container, f.resourceFieldRef.resource, f.resourceFieldRef.divisor, ctx.allocatable);
       else if (f.configMapKeyRef) {
         const ref = f.configMapKeyRef;
-        const cm = await orOptional(() => getConfigMap(ref.name ?? ''), ref.optional);
+        const cm = await getOptional(() => getConfigMap(ref.name ?? ''), ref.optional);
         if (!cm) continue;
         const found = cm.data?.[ref.key];
         if (found === undefined) {
@@ -277,7 +267,7 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
         v = found;
       } else if (f.secretKeyRef) {
         const ref = f.secretKeyRef;
-        const s = await orOptional(() => getSecret(ref.name ?? ''), ref.optional);
+        const s = await getOptional(() => getSecret(ref.name ?? ''), ref.optional);
         if (!s) continue;
         const found = s.data?.[ref.key];
         if (found === undefined) {

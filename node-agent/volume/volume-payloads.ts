@@ -14,8 +14,7 @@
  */
 import type { ConfigMap, Container, DownwardAPIVolumeFile, KeyToPath, Pod, Secret, Volume } from '../../shared/api/core-v1.ts';
 import { metadataFieldPathValue } from '../../shared/api/field-path.ts';
-import { isNotFound } from '../../shared/errors/status-error.ts';
-import type { PodObjectGetter } from '../configmap-secret/object-manager.ts';
+import { getOptional, type PodObjectGetter } from '../configmap-secret/object-manager.ts';
 import { resourceFieldRefValue, type EnvContext } from '../kuberuntime/container-config.ts';
 import type { ServiceAccountTokenGetter } from '../token/token-manager.ts';
 import type { Payload } from './atomic-writer.ts';
@@ -123,15 +122,6 @@ export function downwardAPIPayload(items: DownwardAPIVolumeFile[] | undefined, d
   }
   if (errors.length) throw new Error(aggregateMessage(errors));
   return payload;
-}
-
-async function getOptional<T>(get: () => Promise<T>, optional: boolean): Promise<T | undefined> {
-  try {
-    return await get();
-  } catch (err) {
-    if (optional && isNotFound(err)) return undefined;
-    throw err;
-  }
 }
 
 /** The payload of a secret, configMap, downwardAPI or projected volume. */
