@@ -12,6 +12,7 @@ import { FakeClientset } from '../shared/client/fake/clientset.ts';
 import { silentLogger } from '../shared/util/log.ts';
 import { FakeRuntime } from './cri/fake/fake-runtime.ts';
 import { NodeAgent, type NodeAgentOptions } from './agent.ts';
+import { untilWith } from '../test/integration/framework/until.ts';
 
 const roots: string[] = [];
 after(() => {
@@ -42,20 +43,7 @@ function setup(extra: Partial<NodeAgentOptions> = {}, shared?: { cs: FakeClients
   return { cs, rt, rootDir, agent };
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+const until = untilWith({ timeoutMs: 20_000, everyMs: 20 });
 
 function podSpec(name: string, spec: Partial<Pod['spec']>, extra: Partial<Pod['metadata']> = {}): Pod {
   return {

@@ -15,23 +15,11 @@ import type { Container, Event, Node, Pod } from '../shared/api/core-v1.ts';
 import { silentLogger } from '../shared/util/log.ts';
 import { cgroupHierarchies } from './cm/pod-cgroups.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from './main.ts';
+import { untilWith } from '../test/integration/framework/until.ts';
 
 const NODE = 'cd-node';
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+const until = untilWith({ timeoutMs: 30_000, everyMs: 50 });
 
 function httpGet(host: string, port: number, timeoutMs = 3000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

@@ -8,123 +8,39 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { runAPIServer, type RunningAPIServer } from '../apiserver/main.ts';
-import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../apiserver/authentication/test-certificates.ts';
+import type { TestCertificate } from '../test/integration/framework/test-certificates.ts';
+import { startSecuredTestServer, type SecuredTestServer } from '../test/integration/framework/secured-test-server.ts';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../test/integration/framework/containerd.ts';
 import { Clientset, configMapsResource, secretsResource, serviceAccountsResource } from '../shared/client/clientset.ts';
-import { loadKubeconfig } from '../shared/client/kubeconfig.ts';
-import { RestClient } from '../shared/client/rest-client.ts';
 import type { KubeObject } from '../shared/api/meta.ts';
 import type { Node, Pod } from '../shared/api/core-v1.ts';
 import { isAlreadyExists } from '../shared/errors/status-error.ts';
 import { silentLogger } from '../shared/util/log.ts';
 import { runNodeAgent, type RunningNodeAgent } from './main.ts';
+import { until } from '../test/integration/framework/until.ts';
 
 const NODE = 'secure-node';
 const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
-
 describe('ServiceAccount token volume with authentication and the Node authorizer', () => {
-  let dir: string;
   let cd: ContainerdInstance;
-  let server: RunningAPIServer;
+  let server: SecuredTestServer;
   let ca: TestCertificate;
   let admin: Clientset;
   let agent: RunningNodeAgent;
-
-  const kubeconfig = (name: string, cert: TestCertificate) => {
-    const file = path.join(dir, name);
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: kubelab',
-        '  cluster:',
-        `    server: ${server.url}`,
-        `    certificate-authority-data: ${b64(ca.certPem)}`,
-        'users:',
-        '- name: u',
-        '  user:',
-        `    client-certificate-data: ${b64(cert.certPem)}`,
-        `    client-key-data: ${b64(cert.keyPem)}`,
-        'contexts:',
-        '- name: c',
-        '  context: {cluster: kubelab, user: u}',
-        'current-context: c',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    return file;
-  };
-  const call = (method: string, urlPath: string, opts: { token?: string; cert?: TestCertificate; body?: unknown } = {}) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      const headers: Record<string, string> = { accept: 'application/json' };
-      if (data) headers['content-type'] = 'application/json';
-      if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-      const r = httpsRequest(
-        `${server.url}${urlPath}`,
-        { method, headers, ca: ca.certPem, cert: opts.cert?.certPem, key: opts.cert?.keyPem, agent: false, timeout: 10_000 },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      r.on('timeout', () => r.destroy(new Error('request timed out')));
-      r.on('error', reject);
-      r.end(data);
-    });
+  const call = (method: string, urlPath: string, opts: { token?: string; cert?: TestCertificate; body?: unknown } = {}) => server.call(method, urlPath, opts);
 
   let nodeCert: TestCertificate;
   let adminCert: TestCertificate;
 
   before(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'kubelab-secure-vol-'));
-    ca = await createTestCA('CN=kubelab-test-ca');
-    const serving = await createTestLeaf(ca, { subject: 'CN=kube-apiserver', usages: [EKU.serverAuth], ips: ['127.0.0.1'], dns: ['localhost'] });
-    adminCert = await createTestLeaf(ca, { subject: 'CN=kubernetes-admin, O=system:masters' });
-    nodeCert = await createTestLeaf(ca, { subject: `CN=system:node:${NODE}, O=system:nodes` });
-    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-    const files = { ca: path.join(dir, 'ca.crt'), cert: path.join(dir, 'apiserver.crt'), key: path.join(dir, 'apiserver.key'), sa: path.join(dir, 'sa.key') };
-    writeFileSync(files.ca, ca.certPem);
-    writeFileSync(files.cert, serving.certPem);
-    writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
-    writeFileSync(files.sa, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
-    server = await runAPIServer({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir: path.join(dir, 'data'),
-      tlsCertFile: files.cert,
-      tlsKeyFile: files.key,
-      clientCAFile: files.ca,
-      serviceAccountSigningKeyFile: files.sa,
-      logLevel: 'warn',
-    });
-    admin = new Clientset(new RestClient(loadKubeconfig({ path: kubeconfig('admin', adminCert) }).options));
+    server = await startSecuredTestServer();
+    ca = server.ca;
+    adminCert = server.admin;
+    nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
+    admin = server.clientset({ cert: adminCert });
     const ensure = async (client: ReturnType<Clientset['resource']>, obj: KubeObject) => {
       try {
         await client.create(obj);
@@ -139,7 +55,7 @@ describe('ServiceAccount token volume with authentication and the Node authorize
 
     cd = await startContainerd({ name: 'agent-secure-vol' });
     agent = await runNodeAgent({
-      kubeconfig: kubeconfig('node', nodeCert),
+      kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
       nodeName: NODE,
       runtime: 'cri',
       containerRuntimeEndpoint: cd.endpoint,
@@ -161,7 +77,6 @@ describe('ServiceAccount token volume with authentication and the Node authorize
     await agent?.close().catch(() => undefined);
     await server?.close().catch(() => undefined);
     await cd?.stop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("the pod's token, CA and namespace are mounted; the token authenticates as its ServiceAccount, bound to the pod", async () => {

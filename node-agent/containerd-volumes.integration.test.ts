@@ -23,24 +23,10 @@ import type { Event, Node, Pod } from '../shared/api/core-v1.ts';
 import { silentLogger } from '../shared/util/log.ts';
 import type { TokenRequest } from './token/token-manager.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from './main.ts';
+import { until } from '../test/integration/framework/until.ts';
 
 const NODE = 'vol-node';
 const SA_MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
-
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
 
 /** ServiceAccounts (TokenRequest) from the fake, everything else from the server. */
 class RoutingClient implements Client {

@@ -18,23 +18,11 @@ import type { Node, Pod } from '../shared/api/core-v1.ts';
 import { silentLogger } from '../shared/util/log.ts';
 import { runNodeAgent, type RunningNodeAgent } from './main.ts';
 import { SimNodeHost } from './sim-nodes.ts';
+import { untilWith } from '../test/integration/framework/until.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000, everyMs = 20): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
+const until = untilWith({ timeoutMs: 15_000, everyMs: 20 });
 
 function ipInCidr(ip: string, cidr: string): boolean {
   const [base, bits] = cidr.split('/');

@@ -6,16 +6,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { request } from 'node:https';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAPIServer, type RunningAPIServer } from '../main.ts';
+import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
 import { kubectlBinary } from '../../test/e2e/framework/kubectl.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kubelab-admission-secured-'));
-let server: RunningAPIServer;
+let server: SecuredTestServer;
 let binary: string;
 
 const TOKENS: Record<string, { user: string; groups: string[] }> = {
@@ -30,14 +29,7 @@ interface Run {
 }
 
 function kubectl(token: string, args: string[], stdin?: string): Promise<Run> {
-  const kubeconfig = join(work, `kubeconfig-${token}`);
-  writeFileSync(
-    kubeconfig,
-    ['apiVersion: v1', 'kind: Config', 'clusters:', '- name: k', '  cluster:', `    server: ${server.url}`, '    insecure-skip-tls-verify: true', 'users:', '- name: u', '  user:', `    token: ${token}`, 'contexts:', '- name: c', '  context: {cluster: k, user: u}', 'current-context: c', ''].join(
-      '\n',
-    ),
-    { mode: 0o600 },
-  );
+  const kubeconfig = server.kubeconfig({ token }, `kubeconfig-${token}`);
   return new Promise((resolve) => {
     const child = execFile(binary, ['--kubeconfig', kubeconfig, '--cache-dir', join(work, `cache-${token}`), '--request-timeout', '20s', ...args], { env: { ...process.env, HOME: work }, timeout: 30_000, encoding: 'utf8' }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
@@ -54,28 +46,14 @@ async function ok(token: string, args: string[], stdin?: string): Promise<string
 }
 
 /** One HTTPS request as the kubelet sends it (a merge patch of nodes/status needs no GET first). */
-function call(method: string, path: string, token: string, body: unknown, contentType = 'application/merge-patch+json'): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const data = JSON.stringify(body);
-    const req = request(`${server.url}${path}`, { method, rejectUnauthorized: false, headers: { authorization: `Bearer ${token}`, 'content-type': contentType } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(text) as Record<string, unknown> }));
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+async function call(method: string, path: string, token: string, body: unknown, contentType = 'application/merge-patch+json'): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await server.call(method, path, { token, body, headers: { 'content-type': contentType } });
+  return { status: res.status, json: JSON.parse(res.body) as Record<string, unknown> };
 }
 
 before(async () => {
   binary = kubectlBinary(32);
-  const tokenFile = join(work, 'tokens.csv');
-  writeFileSync(tokenFile, Object.entries(TOKENS).map(([t, u], i) => `${t},${u.user},${i + 1},"${u.groups.join(',')}"`).join('\n') + '\n', { mode: 0o600 });
-  const cert = join(work, 'tls.crt');
-  const key = join(work, 'tls.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  server = await runAPIServer({ host: '127.0.0.1', port: 0, dataDir: join(work, 'data'), tokenAuthFile: tokenFile, tlsCertFile: cert, tlsKeyFile: key, logLevel: 'warn' });
+  server = await startSecuredTestServer({ tokens: TOKENS });
   for (const name of ['node-1', 'node-2']) {
     await ok('admin-token', ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name, labels: { 'kubernetes.io/hostname': name } } }));
   }

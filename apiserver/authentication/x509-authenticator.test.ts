@@ -4,7 +4,7 @@ import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { AuthenticationError } from './authenticator.ts';
-import { createTestCA, createTestLeaf, EKU, type TestCertificate } from './test-certificates.ts';
+import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../../test/integration/framework/test-certificates.ts';
 import { parseCertificateBundle, verifyClientCertificate, x509Authenticator } from './x509-authenticator.ts';
 
 const node = (c: TestCertificate) => new X509Certificate(c.certPem);

@@ -7,18 +7,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
-import { request } from 'node:https';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAPIServer, type RunningAPIServer } from '../main.ts';
-import { Clientset, newClientset } from '../../shared/client/clientset.ts';
+import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
 import { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import { ClusterRoleAggregationController } from '../../controller/clusterroleaggregation/clusterrole-aggregation-controller.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'kubelab-authz-'));
-let server: RunningAPIServer;
+let server: SecuredTestServer;
 let admin: Clientset;
 const stopControllers = new AbortController();
 let controllerDone: Promise<void> | undefined;
@@ -39,30 +38,7 @@ interface Run {
 }
 
 function kubeconfigFor(token: string): string {
-  const path = join(work, `kubeconfig-${token}`);
-  writeFileSync(
-    path,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kubelab',
-      '  cluster:',
-      `    server: ${server.url}`,
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: u',
-      '  user:',
-      `    token: ${token}`,
-      'contexts:',
-      '- name: c',
-      '  context: {cluster: kubelab, user: u}',
-      'current-context: c',
-      '',
-    ].join('\n'),
-    { mode: 0o600 },
-  );
-  return path;
+  return server.kubeconfig({ token }, `kubeconfig-${token}`);
 }
 
 function kubectl(token: string, args: string[], stdin?: string): Promise<Run> {
@@ -76,31 +52,16 @@ function kubectl(token: string, args: string[], stdin?: string): Promise<Run> {
   });
 }
 
-/** One HTTPS request to the test server (self-signed): status and parsed body. */
-function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> & { status?: Record<string, unknown> } }> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      `${server.url}${path}`,
-      { method, rejectUnauthorized: false, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          let json: Record<string, unknown> = {};
-          try {
-            json = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            json = { text };
-          }
-          resolve({ status: res.statusCode ?? 0, json });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
+/** One HTTPS request to the test server: status and parsed body. */
+async function call(method: string, path: string, token: string | undefined, body?: unknown): Promise<{ status: number; json: Record<string, unknown> & { status?: Record<string, unknown> } }> {
+  const res = await server.call(method, path, { token, body });
+  let json: Record<string, unknown> = {};
+  try {
+    json = JSON.parse(res.body) as Record<string, unknown>;
+  } catch {
+    json = { text: res.body };
+  }
+  return { status: res.status, json };
 }
 
 async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -113,14 +74,8 @@ async function until(what: string, cond: () => Promise<boolean>, timeoutMs = 15_
 }
 
 before(async () => {
-  const tokenFile = join(work, 'tokens.csv');
-  writeFileSync(tokenFile, Object.entries(TOKENS).map(([t, u], i) => `${t},${u.user},${i + 1},"${u.groups.join(',')}"`).join('\n') + '\n', { mode: 0o600 });
-  // kubectl sends credentials only over TLS: a throwaway self-signed serving certificate.
-  const cert = join(work, 'tls.crt');
-  const key = join(work, 'tls.key');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  server = await runAPIServer({ host: '127.0.0.1', port: 0, dataDir: join(work, 'data'), tokenAuthFile: tokenFile, tlsCertFile: cert, tlsKeyFile: key, logLevel: 'warn' });
-  admin = newClientset({ server: server.url, token: 'admin-token', insecureSkipTLSVerify: true });
+  server = await startSecuredTestServer({ tokens: TOKENS });
+  admin = server.clientset({ token: 'admin-token' });
   const factory = new SharedInformerFactory(admin.client);
   const aggregation = new ClusterRoleAggregationController({ clientset: admin, informerFactory: factory });
   factory.start(stopControllers.signal);

@@ -30,23 +30,11 @@ import { generateEcPrivateKey } from '../../shared/pki/keys.ts';
 import { createSelfSignedCertificate } from '../../shared/pki/self-signed.ts';
 import { silentLogger } from '../../shared/util/log.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from '../main.ts';
+import { untilWith } from '../../test/integration/framework/until.ts';
 
 const TOKEN = 'abcdef.0123456789abcdef';
 
-async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = untilWith({ timeoutMs: 60_000, everyMs: 200 });
 
 function agentGet(port: number, path: string, tls: https.RequestOptions): Promise<{ code: number; body: string; peer: X509Certificate | undefined }> {
   return new Promise((resolve, reject) => {

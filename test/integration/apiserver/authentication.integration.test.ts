@@ -8,17 +8,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpsRequest } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runAPIServer, type RunningAPIServer } from '../../../apiserver/main.ts';
 import { Etcd3Store } from '../../../apiserver/storage/etcd3/etcd3-store.ts';
 import type { Storage } from '../../../apiserver/storage/interfaces.ts';
-import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../../../apiserver/authentication/test-certificates.ts';
+import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../framework/test-certificates.ts';
 import { startEtcd } from '../framework/etcd.ts';
 import { startTestServer } from '../framework/test-server.ts';
+import { startSecuredTestServer, type SecuredTestServer } from '../framework/secured-test-server.ts';
 
 const cleanups: (() => unknown)[] = [];
 after(async () => {
@@ -27,98 +22,16 @@ after(async () => {
 
 const UNAUTHORIZED = '{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}';
 
-interface SecureServer {
-  server: RunningAPIServer;
-  dir: string;
-  ca: TestCertificate;
-  admin: TestCertificate;
-  kubeconfig: (user: Record<string, string>, name?: string) => string;
-  call: (method: string, path: string, opts?: { body?: unknown; token?: string; cert?: TestCertificate; headers?: Record<string, string> }) => Promise<{ status: number; body: string }>;
-}
+type SecureServer = SecuredTestServer;
 
 async function startSecureServer(storage?: Storage): Promise<SecureServer> {
-  const dir = mkdtempSync(join(tmpdir(), 'kubelab-authn-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const ca = await createTestCA('CN=kubelab-test-ca');
-  const serving = await createTestLeaf(ca, { subject: 'CN=kube-apiserver', usages: [EKU.serverAuth], ips: ['127.0.0.1'], dns: ['localhost'] });
-  const admin = await createTestLeaf(ca, { subject: 'CN=kubernetes-admin, O=system:masters' });
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-  const files = {
-    ca: join(dir, 'ca.crt'),
-    cert: join(dir, 'apiserver.crt'),
-    key: join(dir, 'apiserver.key'),
-    sa: join(dir, 'sa.key'),
-    tokens: join(dir, 'tokens.csv'),
-  };
-  writeFileSync(files.ca, ca.certPem);
-  writeFileSync(files.cert, serving.certPem);
-  writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
-  writeFileSync(files.sa, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), { mode: 0o600 });
-  writeFileSync(files.tokens, 'bob-token,bob,1001,"dev"\n', { mode: 0o600 });
-  const server = await runAPIServer({
-    host: '127.0.0.1',
-    port: 0,
-    dataDir: join(dir, 'data'),
+  const s = await startSecuredTestServer({
     storage,
-    tlsCertFile: files.cert,
-    tlsKeyFile: files.key,
-    clientCAFile: files.ca,
-    tokenAuthFile: files.tokens,
-    serviceAccountSigningKeyFile: files.sa,
-    enableBootstrapTokenAuth: true,
-    tokenSuccessCacheTTLMs: 0,
-    logLevel: 'warn',
+    tokens: { 'bob-token': { user: 'bob', uid: '1001', groups: ['dev'] } },
+    config: { enableBootstrapTokenAuth: true, tokenSuccessCacheTTLMs: 0 },
   });
-  cleanups.push(() => server.close());
-  const b64 = (s: string) => Buffer.from(s).toString('base64');
-  let n = 0;
-  const kubeconfig = (user: Record<string, string>, name = `kubeconfig-${n++}`) => {
-    const path = join(dir, name);
-    const userLines = Object.entries(user).map(([k, v]) => `    ${k}: ${v}`);
-    writeFileSync(
-      path,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: kubelab',
-        '  cluster:',
-        `    server: ${server.url}`,
-        `    certificate-authority-data: ${b64(ca.certPem)}`,
-        'users:',
-        '- name: u',
-        '  user:',
-        ...(userLines.length ? userLines : ['    {}']),
-        'contexts:',
-        '- name: c',
-        '  context: {cluster: kubelab, user: u}',
-        'current-context: c',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    return path;
-  };
-  const call: SecureServer['call'] = (method, path, opts = {}) =>
-    new Promise((resolve, reject) => {
-      const data = opts.body === undefined ? undefined : JSON.stringify(opts.body);
-      const headers: Record<string, string> = { accept: 'application/json', ...(opts.headers ?? {}) };
-      if (data) headers['content-type'] = 'application/json';
-      if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
-      const r = httpsRequest(
-        `${server.url}${path}`,
-        { method, headers, ca: ca.certPem, cert: opts.cert?.certPem, key: opts.cert?.keyPem, agent: false, timeout: 10_000 },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        },
-      );
-      r.on('timeout', () => r.destroy(new Error('request timed out')));
-      r.on('error', reject);
-      r.end(data);
-    });
-  return { server, dir, ca, admin, kubeconfig, call };
+  cleanups.push(() => s.close());
+  return s;
 }
 
 function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -130,7 +43,7 @@ function kubectl(kubeconfig: string, args: string[]): Promise<{ code: number; st
   });
 }
 
-const adminUser = (s: SecureServer) => ({ 'client-certificate-data': Buffer.from(s.admin.certPem).toString('base64'), 'client-key-data': Buffer.from(s.admin.keyPem).toString('base64') });
+const adminUser = (s: SecureServer) => ({ cert: s.admin });
 
 async function checkCertificatesAnonymousAndTokens(s: SecureServer): Promise<void> {
   // A client certificate from the CA: kubectl auth whoami prints its CN and O groups.
