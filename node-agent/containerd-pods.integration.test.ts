@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../test/integration/framework/containerd.ts';
+import { containerdNodeAgentConfig } from '../test/integration/framework/containerd-node-agent.ts';
 import { startTestServer, type TestServer } from '../test/integration/framework/test-server.ts';
 import { newClientset, type Clientset } from '../shared/client/clientset.ts';
 import { loadKubeconfig } from '../shared/client/kubeconfig.ts';
 import type { Container, Event, Node, Pod } from '../shared/api/core-v1.ts';
-import { silentLogger } from '../shared/util/log.ts';
 import { cgroupHierarchies } from './cm/pod-cgroups.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from './main.ts';
 import { untilWith } from '../test/integration/framework/until.ts';
@@ -95,21 +95,13 @@ describe('node agent on containerd', () => {
     cd = await startContainerd({ name: 'agent-pods' });
     srv = await startTestServer();
     cs = newClientset(loadKubeconfig({ path: srv.kubeconfig }).options);
-    config = {
+    config = containerdNodeAgentConfig(cd, NODE, {
       server: srv.url,
-      nodeName: NODE,
-      runtime: 'cri',
-      containerRuntimeEndpoint: cd.endpoint,
-      rootDir: path.join(cd.rootDir, 'agent'),
-      nodeIP: cd.gateway,
-      cgroupPrefix: cd.cgroupParent,
-      podCIDR: cd.subnet,
       port: 0,
       address: '127.0.0.1',
       crashLoopBaseDelayMs: 1000,
-      log: silentLogger(),
       agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 },
-    };
+    });
     agent = await runNodeAgent(config);
   });
 

@@ -8,15 +8,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import type { TestCertificate } from '../test/integration/framework/test-certificates.ts';
 import { startSecuredTestServer, type SecuredTestServer } from '../test/integration/framework/secured-test-server.ts';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../test/integration/framework/containerd.ts';
+import { containerdNodeAgentConfig, waitForNodeReady } from '../test/integration/framework/containerd-node-agent.ts';
 import { Clientset, configMapsResource, secretsResource, serviceAccountsResource } from '../shared/client/clientset.ts';
 import type { KubeObject } from '../shared/api/meta.ts';
-import type { Node, Pod } from '../shared/api/core-v1.ts';
+import type { Pod } from '../shared/api/core-v1.ts';
 import { isAlreadyExists } from '../shared/errors/status-error.ts';
-import { silentLogger } from '../shared/util/log.ts';
 import { runNodeAgent, type RunningNodeAgent } from './main.ts';
 import { until } from '../test/integration/framework/until.ts';
 
@@ -54,23 +53,13 @@ describe('ServiceAccount token volume with authentication and the Node authorize
     await admin.resource(secretsResource).create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'unrelated', namespace: 'default' }, data: { k: b64('v') } } as KubeObject);
 
     cd = await startContainerd({ name: 'agent-secure-vol' });
-    agent = await runNodeAgent({
-      kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
-      nodeName: NODE,
-      runtime: 'cri',
-      containerRuntimeEndpoint: cd.endpoint,
-      rootDir: path.join(cd.rootDir, 'agent'),
-      nodeIP: cd.gateway,
-      cgroupPrefix: cd.cgroupParent,
-      podCIDR: cd.subnet,
-      port: null,
-      log: silentLogger(),
-      agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500, volumeResyncIntervalMs: 1000, backOffPeriodMs: 1000 },
-    });
-    await until('node Ready', async () => {
-      const n = (await admin.nodes.get('', NODE)) as Node;
-      return n.status?.conditions?.find((k) => k.type === 'Ready')?.status === 'True' ? n : undefined;
-    });
+    agent = await runNodeAgent(
+      containerdNodeAgentConfig(cd, NODE, {
+        kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
+        agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500, volumeResyncIntervalMs: 1000, backOffPeriodMs: 1000 },
+      }),
+    );
+    await waitForNodeReady(admin, NODE);
   });
 
   after(async () => {

@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../test/integration/framework/containerd.ts';
+import { containerdNodeAgentConfig, waitForNodeReady } from '../test/integration/framework/containerd-node-agent.ts';
 import { startTestServer, type TestServer } from '../test/integration/framework/test-server.ts';
 import { Clientset, configMapsResource, secretsResource, serviceAccountsResource } from '../shared/client/clientset.ts';
 import { FakeClient } from '../shared/client/fake/clientset.ts';
@@ -19,8 +20,7 @@ import type { Client, ResourceClient, ResourceDescriptor } from '../shared/clien
 import { loadKubeconfig } from '../shared/client/kubeconfig.ts';
 import { RestClient } from '../shared/client/rest-client.ts';
 import type { KubeObject } from '../shared/api/meta.ts';
-import type { Event, Node, Pod } from '../shared/api/core-v1.ts';
-import { silentLogger } from '../shared/util/log.ts';
+import type { Event, Pod } from '../shared/api/core-v1.ts';
 import type { TokenRequest } from './token/token-manager.ts';
 import { runNodeAgent, type NodeAgentConfig, type RunningNodeAgent } from './main.ts';
 import { until } from '../test/integration/framework/until.ts';
@@ -80,24 +80,12 @@ describe('secret, configMap and projected volumes on containerd', () => {
       return { object: { ...tr, status: { token: `eyJhbGciOiJSUzI1NiJ9.${b64(JSON.stringify(claims))}.sig`, expirationTimestamp: exp } } };
     });
     cs = new Clientset(new RoutingClient(new RestClient(loadKubeconfig({ path: srv.kubeconfig }).options), fake));
-    config = {
+    config = containerdNodeAgentConfig(cd, NODE, {
       clientset: cs,
-      nodeName: NODE,
-      runtime: 'cri',
-      containerRuntimeEndpoint: cd.endpoint,
-      rootDir: path.join(cd.rootDir, 'agent'),
-      nodeIP: cd.gateway,
-      cgroupPrefix: cd.cgroupParent,
-      podCIDR: cd.subnet,
-      port: null,
-      log: silentLogger(),
       agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500, volumeResyncIntervalMs: 1000, backOffPeriodMs: 1000 },
-    };
-    agent = await runNodeAgent(config);
-    await until('node Ready', async () => {
-      const n = (await cs.nodes.get('', NODE)) as Node;
-      return n.status?.conditions?.find((k) => k.type === 'Ready')?.status === 'True' ? n : undefined;
     });
+    agent = await runNodeAgent(config);
+    await waitForNodeReady(cs, NODE);
     await secrets().create({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'default' }, data: { password: b64('one'), user: b64('admin') } } as KubeObject);
     await configMaps().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app', namespace: 'default' }, data: { 'app.conf': 'mode=fast\n' } } as KubeObject);
     await configMaps().create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n' } } as KubeObject);

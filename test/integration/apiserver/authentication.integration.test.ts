@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { Etcd3Store } from '../../../apiserver/storage/etcd3/etcd3-store.ts';
 import type { Storage } from '../../../apiserver/storage/interfaces.ts';
-import { createTestCA, createTestLeaf, EKU, type TestCertificate } from '../framework/test-certificates.ts';
+import { createTestCA, createTestLeaf, EKU } from '../framework/test-certificates.ts';
 import { startEtcd } from '../framework/etcd.ts';
 import { startTestServer } from '../framework/test-server.ts';
 import { startSecuredTestServer, type SecuredTestServer } from '../framework/secured-test-server.ts';
