@@ -8,6 +8,7 @@ import type { Storage } from '../../../apiserver/storage/interfaces.ts';
 import { Clientset } from '../../../shared/client/clientset.ts';
 import { loadKubeconfig } from '../../../shared/client/kubeconfig.ts';
 import { RestClient } from '../../../shared/client/rest-client.ts';
+import { writeKubeconfigFile } from './kubeconfig-file.ts';
 import { createTestCA, createTestLeaf, EKU, type TestCertificate } from './test-certificates.ts';
 
 /** Who a client is: a client certificate from the cluster CA, or a bearer token (static, ServiceAccount, bootstrap), or neither (anonymous). */
@@ -45,8 +46,6 @@ export interface SecuredTestServerOptions {
   /** Further API server settings (e.g. enableBootstrapTokenAuth, tokenSuccessCacheTTLMs). */
   config?: Partial<APIServerConfig>;
 }
-
-const b64 = (s: string) => Buffer.from(s).toString('base64');
 
 /**
  * An in-process API server on https://127.0.0.1:<free port> secured as a cluster's: a test CA, a serving
@@ -91,35 +90,8 @@ export async function startSecuredTestServer(opts: SecuredTestServerOptions = {}
   }
 
   let n = 0;
-  const kubeconfig = (identity: TestIdentity, name = `kubeconfig-${n++}`): string => {
-    const user: string[] = [];
-    if (identity.cert) user.push(`    client-certificate-data: ${b64(identity.cert.certPem)}`, `    client-key-data: ${b64(identity.cert.keyPem)}`);
-    if (identity.token) user.push(`    token: ${identity.token}`);
-    const file = join(dir, name);
-    writeFileSync(
-      file,
-      [
-        'apiVersion: v1',
-        'kind: Config',
-        'clusters:',
-        '- name: kubelab',
-        '  cluster:',
-        `    server: ${server.url}`,
-        `    certificate-authority-data: ${b64(ca.certPem)}`,
-        'users:',
-        '- name: u',
-        '  user:',
-        ...(user.length ? user : ['    {}']),
-        'contexts:',
-        '- name: c',
-        '  context: {cluster: kubelab, user: u}',
-        'current-context: c',
-        '',
-      ].join('\n'),
-      { mode: 0o600 },
-    );
-    return file;
-  };
+  const kubeconfig = (identity: TestIdentity, name = `kubeconfig-${n++}`): string =>
+    writeKubeconfigFile(join(dir, name), { server: server.url, caPem: ca.certPem, certPem: identity.cert?.certPem, keyPem: identity.cert?.keyPem, token: identity.token });
   const call: SecuredTestServer['call'] = (method, path, o = {}) =>
     new Promise((resolve, reject) => {
       const data = o.body === undefined ? undefined : JSON.stringify(o.body);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runAPIServer, type RunningAPIServer } from '../../../apiserver/main.ts';
 import type { Storage } from '../../../apiserver/storage/interfaces.ts';
 import type { Clock } from '../../../shared/util/clock.ts';
+import { writeKubeconfigFile } from './kubeconfig-file.ts';
 
 export interface TestServer extends RunningAPIServer {
   /** A kubeconfig file pointing at the server (no auth, plain http). */
@@ -28,27 +29,7 @@ export async function startTestServer(opts: { storage?: Storage; dataDir?: strin
     logLevel: (process.env.KUBELAB_TEST_LOG as 'debug' | undefined) ?? 'warn',
   });
   const kubeconfig = join(dataDir, 'kubeconfig');
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(
-    kubeconfig,
-    [
-      'apiVersion: v1',
-      'kind: Config',
-      'clusters:',
-      '- name: kubelab',
-      '  cluster:',
-      `    server: ${server.url}`,
-      '    insecure-skip-tls-verify: true',
-      'users:',
-      '- name: kubelab',
-      '  user: {}',
-      'contexts:',
-      '- name: kubelab',
-      '  context: {cluster: kubelab, user: kubelab}',
-      'current-context: kubelab',
-      '',
-    ].join('\n'),
-  );
+  writeKubeconfigFile(kubeconfig, { server: server.url });
   return {
     ...server,
     kubeconfig,
