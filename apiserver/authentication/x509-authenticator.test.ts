@@ -14,7 +14,15 @@ function requestWith(chain: TestCertificate[], subject: Record<string, string | 
   const peers = chain.map((c) => ({ raw: Buffer.from(c.cert.rawData), subject: {} as Record<string, unknown>, issuerCertificate: undefined as unknown }));
   for (let i = 0; i < peers.length - 1; i++) (peers[i] as { issuerCertificate: unknown }).issuerCertificate = peers[i + 1];
   if (peers[0]) peers[0].subject = subject;
-  const socket = { getPeerCertificate: () => peers[0] ?? {} };
+  let verified = 0;
+  const socket = {
+    getPeerCertificate: () => {
+      verified++;
+      return peers[0] ?? {};
+    },
+    getPeerX509Certificate: () => (chain[0] ? new X509Certificate(chain[0].certPem) : undefined),
+  };
+  Object.defineProperty(socket, 'chainReads', { get: () => verified });
   return { socket, headers: {} } as unknown as IncomingMessage;
 }
 
@@ -73,4 +81,28 @@ test('x509: a connection verdict is re-checked once the certificate expires', as
   assert.equal((await auth(req))?.user.name, 'eve');
   clock.step(120_000);
   await assert.rejects(async () => auth(req), /certificate has expired/);
+});
+
+test('x509: one verification per certificate across connections; a shared verdict still expires; failures are not shared', async () => {
+  const ca = await createTestCA();
+  const clock = new FakeClock(Date.now());
+  const leaf = await createTestLeaf(ca, { subject: 'CN=frank', notAfter: new Date(clock.now() + 60_000) });
+  const auth = x509Authenticator({ roots: parseCertificateBundle(ca.certPem), clock });
+  const chainReads = (r: IncomingMessage) => (r.socket as unknown as { chainReads: number }).chainReads;
+  const first = requestWith([leaf], { CN: 'frank' });
+  const second = requestWith([leaf], { CN: 'frank' });
+  assert.equal((await auth(first))?.user.name, 'frank');
+  assert.equal((await auth(second))?.user.name, 'frank');
+  assert.equal(chainReads(first), 1, 'the first connection verifies the chain');
+  assert.equal(chainReads(second), 0, 'a second connection with the same certificate reuses the verdict');
+  clock.step(120_000);
+  await assert.rejects(async () => auth(requestWith([leaf], { CN: 'frank' })), /certificate has expired/);
+  // A certificate of another CA fails on every connection (nothing is cached for it).
+  const other = await createTestCA();
+  const stranger = await createTestLeaf(other, { subject: 'CN=mallory' });
+  const a = requestWith([stranger], { CN: 'mallory' });
+  const b = requestWith([stranger], { CN: 'mallory' });
+  await assert.rejects(async () => auth(a), /unknown authority/);
+  await assert.rejects(async () => auth(b), /unknown authority/);
+  assert.equal(chainReads(b), 1);
 });

@@ -21,6 +21,8 @@ import type { UserInfo } from './user-info.ts';
 const EKU_CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 const EKU_ANY = '2.5.29.37.0';
 const MAX_CHAIN = 10;
+/** Distinct client certificates whose verdicts are kept across connections. */
+const LEAF_CACHE_SIZE = 4096;
 
 /** Reads a PEM bundle (--client-ca-file) into certificates. */
 export function parseCertificateBundle(pem: string | Buffer): X509Certificate[] {
@@ -61,6 +63,8 @@ export interface VerifiedChain {
   /** The earliest notAfter of the chain: the verdict holds until then. */
   validUntil: number;
   validFrom: number;
+  /** Issued by a root itself: the verdict does not depend on the intermediates the peer sent. */
+  direct: boolean;
 }
 
 /**
@@ -88,7 +92,7 @@ export function verifyClientCertificate(leaf: X509Certificate, intermediates: re
         validUntil = Math.min(validUntil, root.validToDate.getTime());
         validFrom = Math.max(validFrom, root.validFromDate.getTime());
       }
-      return { leaf, validUntil, validFrom };
+      return { leaf, validUntil, validFrom, direct: depth === 0 };
     }
     seen.add(current.fingerprint256);
     const next = intermediates.find((i) => i.ca && !seen.has(i.fingerprint256) && issuedBy(current, i));
@@ -111,13 +115,33 @@ export function userFromSubject(subject: Record<string, string | string[] | unde
   return { name: cn, groups: values(subject?.['O']) };
 }
 
-type Verdict = { result: AuthenticationResult | null; validUntil: number; validFrom: number } | { error: string };
+type Verdict = { result: AuthenticationResult | null; validUntil: number; validFrom: number; direct?: boolean } | { error: string };
 
 /** The x509 request authenticator over --client-ca-file's certificates. */
 export function x509Authenticator(opts: { roots: readonly X509Certificate[]; clock?: Clock }): RequestAuthenticator {
   const clock = opts.clock ?? realClock;
   const verdicts = new WeakMap<object, Verdict>();
+  // Verdicts by the leaf's SHA-256 across connections, for leaves a root issued itself (their verdict does not
+  // depend on the intermediates a connection sends): a client opening many connections (every watch is one)
+  // pays the chain verification once per certificate. A verified signature stays verified; the validity window
+  // is still checked on every use; failures are not kept. Bounded: the oldest entry goes first.
+  const byLeaf = new Map<string, Verdict>();
   const decide = (socket: TLSSocket): Verdict => {
+    const leafCert = socket.getPeerX509Certificate?.();
+    if (!leafCert) return { result: null, validUntil: Number.POSITIVE_INFINITY, validFrom: Number.NEGATIVE_INFINITY };
+    const key = leafCert.fingerprint256;
+    const known = byLeaf.get(key);
+    const now = clock.now();
+    if (known && 'validUntil' in known && now <= known.validUntil && now >= known.validFrom) return known;
+    const v = verifyPeer(socket);
+    if ('validUntil' in v && v.direct) {
+      byLeaf.delete(key);
+      byLeaf.set(key, v);
+      if (byLeaf.size > LEAF_CACHE_SIZE) byLeaf.delete(byLeaf.keys().next().value as string);
+    }
+    return v;
+  };
+  const verifyPeer = (socket: TLSSocket): Verdict => {
     const peer = socket.getPeerCertificate(true) as DetailedPeerCertificate | undefined;
     if (!peer || !peer.raw) return { result: null, validUntil: Number.POSITIVE_INFINITY, validFrom: Number.NEGATIVE_INFINITY };
     try {
@@ -132,7 +156,7 @@ export function x509Authenticator(opts: { roots: readonly X509Certificate[]; clo
       }
       const chain = verifyClientCertificate(leaf, intermediates, opts.roots, clock.now());
       const user = userFromSubject(peer.subject as unknown as Record<string, string | string[]>);
-      return { result: user ? { user } : null, validUntil: chain.validUntil, validFrom: chain.validFrom };
+      return { result: user ? { user } : null, validUntil: chain.validUntil, validFrom: chain.validFrom, direct: chain.direct };
     } catch (e) {
       return { error: e instanceof Error ? e.message : String(e) };
     }

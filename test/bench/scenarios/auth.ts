@@ -150,6 +150,23 @@ export async function authScenario(ctx: BenchContext): Promise<void> {
       });
     }
 
+    // The chain-on server now holds two identities' pods, the chain-off server one's: a filler namespace on the
+    // chain-off server (not timed) makes both watch caches the same size before the LIST and WATCH runs.
+    {
+      const filler = `${NS}-filler`;
+      await must(call(`${off.url}/api/v1/namespaces`, adminAgent, 'POST', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: filler } }), [201, 409], 'namespace');
+      await must(call(`${off.url}/api/v1/namespaces/${filler}/serviceaccounts`, adminAgent, 'POST', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }), [201, 409], 'serviceaccount');
+      const bodies = podBodies(filler, names('filler', n * ctx.createRepeats));
+      const agent = keepAliveAgent(concurrency, { ca });
+      try {
+        await closedLoop(bodies.length, concurrency, async (k) => {
+          await expectStatus(201, `${off.url}/api/v1/namespaces/${filler}/pods`, { method: 'POST', headers: JSON_HEADERS, body: bodies[k] as Buffer, agent });
+        });
+      } finally {
+        agent.destroy();
+      }
+    }
+
     // 2. LIST of the namespace's pods from the watch cache (rv=0).
     const listP50 = new Map<string, number>();
     for (const id of identities) {
