@@ -59,7 +59,19 @@ export async function authScenario(ctx: BenchContext): Promise<void> {
   const adminAgent = keepAliveAgent(4, { ca, cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) });
   // The same admission plugins on both (ServiceAccount is on by default only on a secured server): the difference
   // measured is authentication and authorization alone.
-  const off = await spawnAPIServer({ entry, backend: 'embedded', serverArgs: [...tls, '--enable-admission-plugins', 'ServiceAccount'], tlsAgent: anonAgent, nodeFlags: ctx.nodeFlags });
+  // BENCH_AUTH_OFF_CERTS=1, a control: the chain-off server also asks every client for a certificate and its load
+  // presents the admin's (authorization stays AlwaysAllow), so both sides pay the same TLS handshake and only the
+  // chain's own work differs.
+  const offCerts = process.env.BENCH_AUTH_OFF_CERTS === '1';
+  const adminTLS = { ca, cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) };
+  const offTLS = offCerts ? adminTLS : { ca };
+  const off = await spawnAPIServer({
+    entry,
+    backend: 'embedded',
+    serverArgs: [...tls, '--enable-admission-plugins', 'ServiceAccount', ...(offCerts ? ['--client-ca-file', pki.caCert, '--authorization-mode', 'AlwaysAllow'] : [])],
+    tlsAgent: anonAgent,
+    nodeFlags: ctx.nodeFlags,
+  });
   const on = await spawnAPIServer({ entry, backend: 'embedded', serverArgs: [...tls, ...chain], tlsAgent: anonAgent, nodeFlags: ctx.nodeFlags });
   ctx.log(`auth: chain off pid ${off.pid} at ${off.url}; chain on pid ${on.pid} at ${on.url}`);
   try {
@@ -99,7 +111,7 @@ export async function authScenario(ctx: BenchContext): Promise<void> {
     const token = (JSON.parse(tr.body.toString('utf8')) as { status: { token: string } }).status.token;
     const userCert = { ca, cert: readFileSync(user.cert), key: readFileSync(user.key) };
     const identities: Identity[] = [
-      { label: 'chain off (TLS, AlwaysAllow)', server: off, ns: spaces.off, agent: (c) => keepAliveAgent(c, { ca }), headers: {} },
+      { label: offCerts ? 'chain off (TLS with client certificates, AlwaysAllow)' : 'chain off (TLS, AlwaysAllow)', server: off, ns: spaces.off, agent: (c) => keepAliveAgent(c, offTLS), headers: {} },
       { label: 'chain on, client certificate + RBAC', server: on, ns: spaces.cert, agent: (c) => keepAliveAgent(c, userCert), headers: {} },
       { label: 'chain on, ServiceAccount token + RBAC', server: on, ns: spaces.token, agent: (c) => keepAliveAgent(c, { ca }), headers: { Authorization: `Bearer ${token}` } },
     ];
@@ -157,7 +169,7 @@ export async function authScenario(ctx: BenchContext): Promise<void> {
       await must(call(`${off.url}/api/v1/namespaces`, adminAgent, 'POST', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: filler } }), [201, 409], 'namespace');
       await must(call(`${off.url}/api/v1/namespaces/${filler}/serviceaccounts`, adminAgent, 'POST', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }), [201, 409], 'serviceaccount');
       const bodies = podBodies(filler, names('filler', n * ctx.createRepeats));
-      const agent = keepAliveAgent(concurrency, { ca });
+      const agent = keepAliveAgent(concurrency, offTLS);
       try {
         await closedLoop(bodies.length, concurrency, async (k) => {
           await expectStatus(201, `${off.url}/api/v1/namespaces/${filler}/pods`, { method: 'POST', headers: JSON_HEADERS, body: bodies[k] as Buffer, agent });
@@ -205,7 +217,7 @@ export async function authScenario(ctx: BenchContext): Promise<void> {
     // identities and repeated; the median run counts. One extra row without a target: the admin on the chain-on
     // server (client certificate, system:masters: authorization short-circuits), to tell TLS and authentication
     // apart from the RBAC lookup.
-    const adminId: Identity = { label: 'chain on, admin client certificate (system:masters, no RBAC lookup)', server: on, ns: spaces.cert, agent: (c) => keepAliveAgent(c, { ca, cert: readFileSync(pki.admin.cert), key: readFileSync(pki.admin.key) }), headers: {} };
+    const adminId: Identity = { label: 'chain on, admin client certificate (system:masters, no RBAC lookup)', server: on, ns: spaces.cert, agent: (c) => keepAliveAgent(c, adminTLS), headers: {} };
     const watchers = [...identities, adminId];
     const watchRuns = new Map<Identity, number[]>();
     const watches = 500;
