@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (test/bench/run.sh): the issue-2 API server benchmarks. Every number is printed next to the
  * raw limit measured in the same run on the same machine (house rule: performance is measured, not timed in
- * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi ...]  (default: all).
+ * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi|auth ...]  (default: all).
  * Results: a summary table on stdout, and every measurement as JSON in $BENCH_OUT (default: a temp file).
  */
 import { writeFileSync } from 'node:fs';
