@@ -286,7 +286,8 @@ export class GenericStore {
     delete meta.selfLink;
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.#clock.now());
-    meta.generation = 1;
+    // Only kinds whose strategy tracks generation set it (rest.BeforeCreate leaves it to PrepareForCreate).
+    if (this.#o.createStrategy.tracksGeneration) meta.generation = 1;
     if (meta.managedFields && meta.managedFields.length === 0) delete meta.managedFields;
     this.#o.createStrategy.prepareForCreate(obj, { user: adm.opts.user, now: this.#clock.now() });
     track();
@@ -448,10 +449,12 @@ export class GenericStore {
     const meta = obj.metadata;
     const oldMeta = old.metadata;
     const name = oldMeta.name ?? '';
-    if (meta.resourceVersion) {
+    // store.go Update: a resourceVersion of "" or "0" is no precondition; kinds that allow unconditional update
+    // take the stored version, the others answer Invalid (qualified by the resource, as upstream does).
+    if (meta.resourceVersion && meta.resourceVersion !== '0') {
       if (meta.resourceVersion !== oldMeta.resourceVersion) throw newConflictModified(this.qualifiedResource, name);
     } else if (!strategy.allowUnconditionalUpdate) {
-      throw newInvalid(this.info.kind, name, [fieldInvalid('metadata.resourceVersion', 0, 'must be specified for an update')], this.info.group);
+      throw newInvalid(this.info.resource, name, [fieldInvalid('metadata.resourceVersion', 0, 'must be specified for an update')], this.info.group);
     }
     meta.resourceVersion = oldMeta.resourceVersion;
     if (meta.uid && meta.uid !== oldMeta.uid) {
@@ -466,7 +469,9 @@ export class GenericStore {
     else delete meta.namespace;
     meta.uid = oldMeta.uid;
     meta.creationTimestamp = oldMeta.creationTimestamp;
-    meta.generation = oldMeta.generation ?? 1;
+    // rest.BeforeUpdate: requests cannot change generation.
+    if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
+    else delete meta.generation;
     delete meta.selfLink;
     if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp;
     else delete meta.deletionTimestamp;
@@ -476,8 +481,8 @@ export class GenericStore {
     strategy.prepareForUpdate(obj, old, { user: adm.opts.user, now: this.#clock.now() });
     const attrs = this.#attributes('UPDATE', adm, obj, old);
     if (attrs) await this.#admission(attrs, 'admit');
-    // generation moves when anything but metadata and status changes.
-    if (specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 1) + 1;
+    // For kinds that track it, generation moves when anything but metadata and status changes.
+    if (this.#o.createStrategy.tracksGeneration && specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
     // New finalizers cannot be added to an object that is being deleted (k8s ValidateObjectMetaUpdate).
     const errs: FieldError[] = [];
     if (oldMeta.deletionTimestamp) {

@@ -41,6 +41,13 @@ export interface CreateStrategy {
   canonicalize?(obj: KubeObject): void;
   /** Warnings to return in Warning headers. Optional. */
   warningsOnCreate?(obj: KubeObject): string[];
+  /**
+   * The kind tracks metadata.generation (upstream's PrepareForCreate sets it to 1 and PrepareForUpdate bumps it
+   * when the spec changes: CRDs, custom resources, Deployments, ReplicaSets, ...). Unset for kinds that leave it
+   * alone (pods, nodes, namespaces, services, configmaps, secrets, leases, events, RBAC, CSRs in 1.32): the
+   * store then neither sets nor bumps it, and an update keeps the stored value.
+   */
+  tracksGeneration?: boolean;
 }
 
 export interface UpdateStrategy {

@@ -285,6 +285,14 @@ describe('kubectl patch and replace', () => {
     assert.equal(bare.spec.containers[0].image, 'nginx:1.28');
     assert.deepEqual(bare.spec.tolerations.map((t: { key: string }) => t.key), ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
     assert.deepEqual([bare.spec.priority, bare.spec.preemptionPolicy], [0, 'PreemptLowerPriority']);
+    // resourceVersion "0" is no precondition for a kind that allows unconditional update (pods do).
+    const zero = parseYaml(podYaml('r', { image: 'nginx:1.29' }));
+    zero.metadata.resourceVersion = '0';
+    const z = env.write(`${ns}/zero.json`, JSON.stringify(zero));
+    assert.equal(await k.ok(['replace', '-f', z]), 'pod/r replaced\n');
+    const afterZero = await env.api.get(podPath(ns, 'r'));
+    assert.equal(afterZero.spec.containers[0].image, 'nginx:1.29');
+    assert.equal(afterZero.metadata.generation, undefined, 'pods do not track generation in 1.32');
     env.write(`${ns}/pod.yaml`, podYaml('r', { image: 'nginx:1.26' }));
     const uid = (await env.api.get(podPath(ns, 'r'))).metadata.uid;
     assert.equal(await k.ok(['replace', '--force', '-f', f]), 'pod "r" deleted\npod/r replaced\n');
