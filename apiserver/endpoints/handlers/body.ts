@@ -3,6 +3,7 @@ import { parseDocument, visit, isCollection, type Document } from 'yaml';
 import { StatusError, newBadRequest, newRequestEntityTooLarge, newStatus } from '../../../shared/errors/status-error.ts';
 import { PROTOBUF_CONTENT_TYPE, decodeProtobufObject } from './protobuf-body.ts';
 import { jsonDepthMessage, jsonDepthViolation, yamlDepthMessage, yamlDepthViolation } from './nesting-depth.ts';
+import { goJSONSyntaxError, goJSONValueType } from './go-json-error.ts';
 
 /** kube-apiserver's limit for a request body (3 MiB, --max-request-bytes default for non-etcd limits). */
 export const MAX_REQUEST_BYTES = 3 * 1024 * 1024;
@@ -70,12 +71,53 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw newBadRequest(`couldn't get version/kind; json parse error: ${(e as Error).message}`);
+      // Go's encoding/json words (kube quotes them), not V8's.
+      throw newBadRequest(`${JSON_PARSE_ERROR}${goJSONSyntaxError(body) || (e as Error).message}`);
     }
   }
   throw new StatusError(
     newStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`),
   );
+}
+
+/** The prefix of json.SimpleMetaFactory.Interpret's error (the first decode of a JSON body). */
+const JSON_PARSE_ERROR = "couldn't get version/kind; json parse error: ";
+const YAML_TO_JSON_ERROR = 'error converting YAML to JSON: ';
+
+/** The anonymous struct Interpret decodes into, as Go's reflect prints it in an UnmarshalTypeError. */
+const INTERPRET_STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
+
+/** handlers.summarizeData: the body's first bytes, as text when it starts with `{`, else in hex. */
+export function summarizeData(data: Buffer, maxLength = 30): string {
+  if (data.length === 0) return '<empty>';
+  const head = data.subarray(0, maxLength);
+  const more = data.length > maxLength ? ' ...' : '';
+  return data[0] === 0x7b ? head.toString('utf8') + more : head.toString('hex') + more;
+}
+
+/**
+ * Decodes the body of a create or update into an object of `kind`: as decodeBody, with the decode failures kube's
+ * create/update handlers report through transformDecodeError: `the object provided is unrecognized (must be of
+ * type Pod): couldn't get version/kind; json parse error: invalid character 'a' looking for beginning of value
+ * (61706956657273696f6e3a2076310a6b696e64 ...)`. A body that is not a JSON object fails as Go's decode of its
+ * apiVersion/kind does; `null` is an empty object.
+ */
+export function decodeObjectBody(body: Buffer, contentType: string | undefined, kind: string): Record<string, unknown> {
+  const unrecognized = (detail: string) => newBadRequest(`the object provided is unrecognized (must be of type ${kind}): ${detail} (${summarizeData(body)})`);
+  const type = mediaType(contentType);
+  const json = type === '' || type === 'application/json' || type.endsWith('+json');
+  if (json && body.toString('utf8').trim() === '') throw unrecognized(`${JSON_PARSE_ERROR}unexpected end of JSON input`);
+  let value: unknown;
+  try {
+    value = decodeBody(body, contentType);
+  } catch (e) {
+    const message = e instanceof StatusError && e.status.code === 400 ? (e.status.message ?? '') : '';
+    if (message.startsWith(JSON_PARSE_ERROR) || message.startsWith(YAML_TO_JSON_ERROR)) throw unrecognized(message);
+    throw e;
+  }
+  if (value === null || value === undefined) return {};
+  if (!isPlainObject(value)) throw unrecognized(`${JSON_PARSE_ERROR}json: cannot unmarshal ${goJSONValueType(value)} into Go value of type ${INTERPRET_STRUCT}`);
+  return value;
 }
 
 /** Aliases a document may expand (billion-laughs bound): the yaml library counts the nodes they bring in. */

@@ -8,7 +8,7 @@ import {
   parseDryRun,
   type RequestContext,
 } from '../request-context.ts';
-import { decodeBody, isPlainObject, readBody } from './body.ts';
+import { decodeBody, decodeObjectBody, isPlainObject, readBody } from './body.ts';
 import { writeList, writeOne } from './output.ts';
 import { addWarnings, writeObject } from './response.ts';
 import { buildPredicate } from './selectors.ts';
@@ -35,8 +35,7 @@ export async function handleList(ctx: RequestContext): Promise<void> {
 
 /** Reads and decodes an object body for create/update, checking its kind and unknown fields. */
 export async function readObject(ctx: RequestContext, kind = ctx.entry.store.info.kind): Promise<KubeObject> {
-  const body = decodeBody(await readBody(ctx.req), ctx.req.headers['content-type']);
-  if (!isPlainObject(body)) throw newBadRequest(`${kind} in version "${ctx.entry.store.info.version}" cannot be handled as a ${kind}: the body must be a JSON object`);
+  const body = decodeObjectBody(await readBody(ctx.req), ctx.req.headers['content-type'], kind);
   checkBodyKind(ctx, body, kind);
   const warnings = checkUnknownFields(ctx, body, kind);
   addWarnings(ctx.res, warnings);

@@ -414,10 +414,12 @@ describe('kubelab apiserver under attack (spawned, ulimit -n 1024)', () => {
       ];
       const [json1, json2, yaml1, yaml2] = await within(Promise.all(bodies), 10_000, 'the four answers');
       const ms = performance.now() - t;
-      assertStatus(json1!, 400, 'BadRequest', "couldn't get version/kind; json parse error: invalid character '[' exceeded max depth");
-      assertStatus(json2!, 400, 'BadRequest', "couldn't get version/kind; json parse error: invalid character '{' exceeded max depth");
-      assertStatus(yaml1!, 400, 'BadRequest', 'error converting YAML to JSON: yaml: exceeded max depth of 10000');
-      assertStatus(yaml2!, 400, 'BadRequest', 'error converting YAML to JSON: yaml: exceeded max depth of 10000');
+      // A create's decode failure as kube's transformDecodeError words it: the kind, Go's error, the body's first 30 bytes.
+      const unrecognized = 'the object provided is unrecognized (must be of type Pod): ';
+      assertStatus(json1!, 400, 'BadRequest', `${unrecognized}couldn't get version/kind; json parse error: invalid character '[' exceeded max depth (${'5b'.repeat(30)} ...)`);
+      assertStatus(json2!, 400, 'BadRequest', `${unrecognized}couldn't get version/kind; json parse error: invalid character '{' exceeded max depth (${'{"a":'.repeat(6)} ...)`);
+      assertStatus(yaml1!, 400, 'BadRequest', `${unrecognized}error converting YAML to JSON: yaml: exceeded max depth of 10000 (${'5b'.repeat(30)} ...)`);
+      assertStatus(yaml2!, 400, 'BadRequest', `${unrecognized}error converting YAML to JSON: yaml: exceeded max depth of 10000 (${'2d20'.repeat(15)} ...)`);
       assert.ok(ms < 3000, `the four answers took ${ms} ms`);
     } finally {
       clearInterval(sampler);
@@ -461,7 +463,7 @@ describe('decoding', () => {
     const mf = `{"metadata":{"managedFields":[{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":${deep}}]}}`;
     assertStatus(await api.patch(`${PODS}/target`, mf), 400, 'BadRequest', JSON_DEPTH);
     const created = await api.post(PODS, `{"metadata":{"name":"mf","managedFields":[{"manager":"m","operation":"Update","apiVersion":"v1","fieldsType":"FieldsV1","fieldsV1":${deep}}]},"spec":{"containers":[{"name":"c","image":"x"}]}}`);
-    assertStatus(created, 400, 'BadRequest', JSON_DEPTH);
+    assertStatus(created, 400, 'BadRequest', `the object provided is unrecognized (must be of type Pod): ${JSON_DEPTH} ({"metadata":{"name":"mf","mana ...)`);
     assert.equal(await server.storage.currentRevision(), rev, 'nothing was written');
   });
 
@@ -496,13 +498,14 @@ describe('decoding', () => {
       ['!python/object:os.system ls', '!python/object:os.system'],
     ] as const) {
       const r = await api.post(PODS, yaml(value), { 'content-type': 'application/yaml' });
-      assertStatus(r, 400, 'BadRequest', `error converting YAML to JSON: yaml: the tag ${tag} has no JSON equivalent`);
+      const summary = `${Buffer.from(yaml(value)).subarray(0, 30).toString('hex')} ...`;
+      assertStatus(r, 400, 'BadRequest', `the object provided is unrecognized (must be of type Pod): error converting YAML to JSON: yaml: the tag ${tag} has no JSON equivalent (${summary})`);
     }
     const laughs = ['apiVersion: v1', 'kind: Pod', 'metadata: {name: laughs}', 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 9; i++) laughs.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill('*' + String.fromCharCode(96 + i)).join(',')}]`);
     const t = performance.now();
     const r = await api.post(PODS, laughs.join('\n') + '\n', { 'content-type': 'application/yaml' });
-    assertStatus(r, 400, 'BadRequest', /^error converting YAML to JSON: yaml: Excessive alias count/);
+    assertStatus(r, 400, 'BadRequest', /^the object provided is unrecognized \(must be of type Pod\): error converting YAML to JSON: yaml: Excessive alias count.* \(6170[0-9a-f]+ \.\.\.\)$/);
     assert.ok(performance.now() - t < 2000);
     // Tags with a JSON meaning still work.
     const ok = await api.post(PODS, yaml('!!str 12'), { 'content-type': 'application/yaml' });

@@ -400,6 +400,32 @@ test('delete preconditions and deletecollection by label', async () => {
   assert.deepEqual(names((await api.get(PODS(ns))).json), ['c']);
 });
 
+test('managedFields of a Node created with only status: none, as kube (status is a reset field, the name is stripped)', async () => {
+  // kube-apiserver tracks nothing for such a create, and an object nobody tracks stays untracked on later updates
+  // (skipNonAppliedManager): upstream's test-cmd gives its fake node an annotation only so field managers are saved.
+  const statusOnly = { apiVersion: 'v1', kind: 'Node', metadata: { name: 'mf-status-only' }, status: { capacity: { memory: '1Gi' } } };
+  const c = await api.post('/api/v1/nodes?fieldManager=kubectl-create', statusOnly);
+  assert.equal(c.status, 201, c.text);
+  assert.equal(c.json.status.capacity.memory, '1Gi', 'a Node keeps the status it is created with');
+  assert.equal(c.json.metadata.managedFields, undefined);
+  const taint = { spec: { taints: [{ key: 'dedicated', value: 'foo', effect: 'PreferNoSchedule' }] } };
+  const t = await api.call('PATCH', '/api/v1/nodes/mf-status-only?fieldManager=kubectl-taint', taint, { 'content-type': 'application/strategic-merge-patch+json' });
+  assert.equal(t.status, 200, t.text);
+  assert.equal(t.json.spec.taints[0].key, 'dedicated');
+  assert.equal(t.json.metadata.managedFields, undefined);
+  // With any field the manager owns (test-cmd's `save-managers` annotation), both writes are recorded.
+  const annotated = { ...statusOnly, metadata: { name: 'mf-annotated', annotations: { 'save-managers': 'true' } } };
+  const a = await api.post('/api/v1/nodes?fieldManager=kubectl-create', annotated);
+  assert.equal(a.status, 201, a.text);
+  assert.deepEqual(a.json.metadata.managedFields.map((e: { manager: string; fieldsV1: unknown }) => [e.manager, e.fieldsV1]), [
+    ['kubectl-create', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:save-managers': {} } } }],
+  ]);
+  const at = await api.call('PATCH', '/api/v1/nodes/mf-annotated?fieldManager=kubectl-taint', taint, { 'content-type': 'application/strategic-merge-patch+json' });
+  assert.equal(at.status, 200, at.text);
+  assert.deepEqual(at.json.metadata.managedFields.map((e: { manager: string }) => e.manager), ['kubectl-create', 'kubectl-taint']);
+  for (const n of ['mf-status-only', 'mf-annotated']) assert.equal((await api.del(`/api/v1/nodes/${n}`)).status, 200);
+});
+
 test('status subresource writes only status; the main resource ignores status', async () => {
   const created = (await mkpod('default', pod('web-status'))).json;
   // PUT /status: status changes, spec and labels do not
@@ -562,9 +588,19 @@ test('invalid pod: 422 with details.causes naming each field; nothing written', 
 
 test('bodies: malformed JSON 400, YAML works, wrong kind 400, unknown content type 415, Strict unknown field 400', async () => {
   await expectNoWrite('default', async () => {
-    status(await api.post(PODS('default'), '{"metadata": {"name": "x"'), 400, 'BadRequest');
-    status(await api.post(PODS('default'), '[1,2,3]'), 400, 'BadRequest');
-    status(await api.post(PODS('default'), ''), 400, 'BadRequest');
+    // kube's wording (transformDecodeError around Go's encoding/json error), never the JavaScript parser's
+    const unrecognized = "the object provided is unrecognized (must be of type Pod): couldn't get version/kind; json parse error: ";
+    const truncated = status(await api.post(PODS('default'), '{"metadata": {"name": "x"'), 400, 'BadRequest');
+    assert.equal(truncated.message, `${unrecognized}unexpected end of JSON input ({"metadata": {"name": "x")`);
+    const yamlAsJSON = status(await api.post(PODS('default'), 'apiVersion: v1\nkind: Pod\n', { 'content-type': 'application/json' }), 400, 'BadRequest');
+    assert.equal(yamlAsJSON.message, `${unrecognized}invalid character 'a' looking for beginning of value (61706956657273696f6e3a2076310a6b696e643a20506f640a)`);
+    const array = status(await api.post(PODS('default'), '[1,2,3]'), 400, 'BadRequest');
+    assert.equal(
+      array.message,
+      `${unrecognized}json: cannot unmarshal array into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (5b312c322c335d)`,
+    );
+    const empty = status(await api.post(PODS('default'), ''), 400, 'BadRequest');
+    assert.equal(empty.message, `${unrecognized}unexpected end of JSON input (<empty>)`);
     status(await api.post(PODS('default'), { ...pod('w'), kind: 'Service', apiVersion: 'v1' }), 400, 'BadRequest');
     status(await api.post(PODS('default'), { ...pod('w'), kind: 'Pod', apiVersion: 'apps/v1' }), 400, 'BadRequest');
     status(await api.post(PODS('default'), { metadata: { name: 'w' }, spec: { containers: 'nope' } }), 400, 'BadRequest');
