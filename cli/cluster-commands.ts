@@ -8,7 +8,6 @@ import { isAlive } from '../deploy/cluster/supervisor.ts';
 import { RestClient } from '../shared/client/rest-client.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-const join_ = join;
 import type { KubeList } from '../shared/api/meta.ts';
 import type { Node } from '../shared/api/core-v1.ts';
 
@@ -173,9 +172,9 @@ export const tokenCommand: Command = {
       await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
       if (values['kubeconfig'] === true) {
         // node-join.env names the address other machines reach (--advertise-address), else the bridge address.
-        const join = readFileSync(join_(state.stateDir, 'node-join.env'), 'utf8');
-        const server = /^KUBELAB_SERVER=(.*)$/m.exec(join)?.[1] ?? state.apiserverURL;
-        const ca = readFileSync(join_(state.stateDir, 'pki', 'ca.crt')).toString('base64');
+        const joinEnv = readFileSync(join(state.stateDir, 'node-join.env'), 'utf8');
+        const server = /^KUBELAB_SERVER=(.*)$/m.exec(joinEnv)?.[1] ?? state.apiserverURL;
+        const ca = readFileSync(join(state.stateDir, 'pki', 'ca.crt')).toString('base64');
         process.stdout.write(bootstrapKubeconfig(server, ca, token));
       } else {
         process.stdout.write(token + '\n');
