@@ -559,6 +559,26 @@ export interface Pod extends KubeObject {
 
 export type PodList = KubeList<Pod>;
 
+/** A pod template as workloads embed it (core/v1 PodTemplateSpec). `metadata` may be absent on the wire. */
+export interface PodTemplateSpec {
+  metadata?: ObjectMeta;
+  spec?: PodSpec;
+}
+
+/** core/v1 PersistentVolumeClaim, as far as StatefulSet volumeClaimTemplates need it. */
+export interface PersistentVolumeClaim extends KubeObject {
+  spec?: {
+    accessModes?: string[];
+    selector?: LabelSelector;
+    resources?: { limits?: ResourceList; requests?: ResourceList };
+    volumeName?: string;
+    storageClassName?: string;
+    volumeMode?: string;
+    [field: string]: unknown;
+  };
+  status?: { phase?: string; accessModes?: string[]; capacity?: ResourceList; [field: string]: unknown };
+}
+
 // ---- binding ----
 
 export interface ObjectReference {

@@ -9,6 +9,9 @@
 import type { KubeObject } from '../api/meta.ts';
 import type { Client, CreateOptions, ResourceClient, ResourceDescriptor } from './interfaces.ts';
 import { RestClient, type RestClientOptions } from './rest-client.ts';
+import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps-v1.ts';
+import type { CronJob, Job } from '../api/batch-v1.ts';
+import type { PodDisruptionBudget } from '../api/policy-v1.ts';
 
 export const podsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
 export const nodesResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
@@ -25,6 +28,18 @@ export const certificateSigningRequestsResource: ResourceDescriptor = {
   kind: 'CertificateSigningRequest',
   namespaced: false,
 };
+function namespaced(group: string, resource: string, kind: string): ResourceDescriptor {
+  return { group, version: 'v1', resource, kind, namespaced: true };
+}
+export const deploymentsResource = namespaced('apps', 'deployments', 'Deployment');
+export const replicaSetsResource = namespaced('apps', 'replicasets', 'ReplicaSet');
+export const statefulSetsResource = namespaced('apps', 'statefulsets', 'StatefulSet');
+export const daemonSetsResource = namespaced('apps', 'daemonsets', 'DaemonSet');
+export const controllerRevisionsResource = namespaced('apps', 'controllerrevisions', 'ControllerRevision');
+export const jobsResource = namespaced('batch', 'jobs', 'Job');
+export const cronJobsResource = namespaced('batch', 'cronjobs', 'CronJob');
+export const podDisruptionBudgetsResource = namespaced('policy', 'poddisruptionbudgets', 'PodDisruptionBudget');
+export const persistentVolumeClaimsResource = namespaced('', 'persistentvolumeclaims', 'PersistentVolumeClaim');
 export const subjectAccessReviewsResource: ResourceDescriptor = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false };
 
 export interface BindOptions extends CreateOptions {
@@ -76,6 +91,14 @@ export class Clientset {
   readonly namespaces: ResourceClient;
   readonly events: ResourceClient;
   readonly leases: ResourceClient;
+  readonly deployments: ResourceClient<Deployment>;
+  readonly replicaSets: ResourceClient<ReplicaSet>;
+  readonly statefulSets: ResourceClient<StatefulSet>;
+  readonly daemonSets: ResourceClient<DaemonSet>;
+  readonly controllerRevisions: ResourceClient<ControllerRevision>;
+  readonly jobs: ResourceClient<Job>;
+  readonly cronJobs: ResourceClient<CronJob>;
+  readonly podDisruptionBudgets: ResourceClient<PodDisruptionBudget>;
 
   constructor(client: Client) {
     this.client = client;
@@ -84,6 +107,14 @@ export class Clientset {
     this.namespaces = client.resource(namespacesResource);
     this.events = client.resource(eventsResource);
     this.leases = client.resource(leasesResource);
+    this.deployments = client.resource<Deployment>(deploymentsResource);
+    this.replicaSets = client.resource<ReplicaSet>(replicaSetsResource);
+    this.statefulSets = client.resource<StatefulSet>(statefulSetsResource);
+    this.daemonSets = client.resource<DaemonSet>(daemonSetsResource);
+    this.controllerRevisions = client.resource<ControllerRevision>(controllerRevisionsResource);
+    this.jobs = client.resource<Job>(jobsResource);
+    this.cronJobs = client.resource<CronJob>(cronJobsResource);
+    this.podDisruptionBudgets = client.resource<PodDisruptionBudget>(podDisruptionBudgetsResource);
   }
 
   /** A client for any other resource. */
