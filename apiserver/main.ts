@@ -11,6 +11,7 @@ import { Registry } from './registry/registry.ts';
 import { APIServer, type RequestLimits } from './server/server.ts';
 import { discoveryHandler } from './endpoints/discovery-handler.ts';
 import { openapiHandler } from './endpoints/openapi-handler.ts';
+import { openapiV2Handler } from './endpoints/openapi-v2-handler.ts';
 import { buildAuthentication, type AuthenticationConfig } from './authentication/authentication-options.ts';
 import { impersonate } from './authentication/impersonation.ts';
 import type { Authorizer } from './authorization/authorizer.ts';
@@ -156,7 +157,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   const impersonationAuthorizer: Authorizer = cfg.impersonationAuthorizer ?? authz.authorizer;
   const server = new APIServer({
     resources: registry,
-    nonResource: [discoveryHandler({ minorVersion: cfg.minorVersion ?? 32 }), openapiHandler()],
+    nonResource: [discoveryHandler({ minorVersion: cfg.minorVersion ?? 32 }), openapiHandler(), openapiV2Handler({ version: `v1.${cfg.minorVersion ?? 32}.0` })],
     isReady: () => registry.ready,
     authenticate: authn.authenticate,
     impersonate: (user, req) => impersonate(impersonationAuthorizer, user, req),
