@@ -395,3 +395,8 @@ export class Registry {
     for (const c of this.#cachers) c.stop();
   }
 }
+
+/** The resources served through SPECS with their create strategy (tests hold shared tables such as shared/api/generation.ts to them). */
+export function servedStrategies(): { group: string; resource: string; strategy: CreateStrategy }[] {
+  return SPECS.map((s) => ({ group: s.group, resource: s.resource, strategy: s.strategy }));
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { KubeObject, Status, WatchEvent } from '../../api/meta.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound, isResourceExpired, StatusError } from '../../errors/status-error.ts';
 import { FakeClock } from '../../util/clock.ts';
-import { leasesResource, nodesResource, podsResource } from '../clientset.ts';
+import { configMapsResource, controllerRevisionsResource, deploymentsResource, jobsResource, leasesResource, nodesResource, podsResource } from '../clientset.ts';
 import { ObjectTracker } from './object-tracker.ts';
 
 const pod = (name: string, extra: Partial<KubeObject> = {}, ns = 'default'): KubeObject => ({
@@ -36,7 +36,8 @@ test('create fills metadata and bumps the global resourceVersion', () => {
   assert.equal(t.resourceVersion, 2);
   assert.match(a.metadata.uid ?? '', /^[0-9a-f-]{36}$/);
   assert.equal(a.metadata.creationTimestamp, '2026-01-02T03:04:05Z');
-  assert.equal(a.metadata.generation, 1);
+  assert.equal(a.metadata.generation, undefined, 'pods do not track generation (kube 1.32)');
+  assert.equal(n.metadata.generation, undefined);
   assert.equal(a.kind, 'Pod');
   assert.equal(a.apiVersion, 'v1');
   assert.equal(n.metadata.namespace, undefined);
@@ -83,7 +84,7 @@ test('update: conflict on a stale resourceVersion, unconditional without one, no
   assert.throws(() => t.update(podsResource, pod('ghost')), (e: unknown) => isNotFound(e));
 });
 
-test('update keeps system metadata, ignores status for pods, and bumps generation on spec changes', () => {
+test('update keeps system metadata and ignores status for pods; no generation on pods', () => {
   const t = new ObjectTracker();
   const a = t.create(podsResource, pod('a', { status: { phase: 'Pending' } }));
   const changed = t.update(podsResource, {
@@ -95,9 +96,33 @@ test('update keeps system metadata, ignores status for pods, and bumps generatio
   assert.equal(changed.metadata.uid, a.metadata.uid);
   assert.equal(changed.metadata.creationTimestamp, a.metadata.creationTimestamp);
   assert.deepEqual(changed['status'], { phase: 'Pending' }, 'status goes through the status subresource');
+  assert.equal(changed.metadata.generation, undefined, 'a spec change on a pod sets no generation');
+});
+
+test('generation: 1 on create and bumped by spec changes only for kinds that track it (Deployments, Jobs)', () => {
+  const t = new ObjectTracker();
+  const spec = (image: string) => ({ replicas: 1, selector: { matchLabels: { app: 'd' } }, template: { metadata: { labels: { app: 'd' } }, spec: { containers: [{ name: 'c', image }] } } });
+  const d = t.create(deploymentsResource, { metadata: { name: 'd', namespace: 'default' }, spec: spec('nginx:1') });
+  assert.equal(d.metadata.generation, 1);
+  const labelsOnly = t.update(deploymentsResource, { ...d, metadata: { ...d.metadata, labels: { x: 'y' } } });
+  assert.equal(labelsOnly.metadata.generation, 1, 'metadata changes keep the generation');
+  const status = t.update(deploymentsResource, { ...labelsOnly, status: { replicas: 1 } }, { subresource: 'status' });
+  assert.equal(status.metadata.generation, 1, 'status changes keep the generation');
+  const changed = t.update(deploymentsResource, { ...status, spec: spec('nginx:2') });
   assert.equal(changed.metadata.generation, 2);
-  const labelsOnly = t.update(podsResource, { ...changed, metadata: { ...changed.metadata, labels: { x: 'y' } } });
-  assert.equal(labelsOnly.metadata.generation, 2);
+  const patched = t.patch(deploymentsResource, 'default', 'd', 'application/merge-patch+json', { spec: { replicas: 3 } });
+  assert.equal(patched.metadata.generation, 3);
+  const forged = t.update(deploymentsResource, { ...patched, metadata: { ...patched.metadata, generation: 40 } });
+  assert.equal(forged.metadata.generation, 3, 'requests cannot set the generation');
+  assert.equal(t.create(jobsResource, { metadata: { name: 'j', namespace: 'default' }, spec: { template: {} } }).metadata.generation, 1);
+  for (const [r, o] of [
+    [configMapsResource, { metadata: { name: 'c', namespace: 'default' }, data: { a: '1' } }],
+    [controllerRevisionsResource, { metadata: { name: 'r', namespace: 'default' }, data: {}, revision: 1 }],
+  ] as const) {
+    const created = t.create(r, o as KubeObject);
+    assert.equal(created.metadata.generation, undefined, r.resource);
+    assert.equal(t.update(r, { ...created, metadata: { ...created.metadata, labels: { a: 'b' } }, extra: 1 } as KubeObject).metadata.generation, undefined, r.resource);
+  }
 });
 
 test('updateStatus changes only the status', () => {

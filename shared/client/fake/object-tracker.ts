@@ -3,9 +3,9 @@
  * of the real one where controllers depend on them):
  *
  * - One global resourceVersion counter, bumped by every write (like etcd's revision); lists carry it.
- * - create: AlreadyExists, generateName, uid, creationTimestamp, generation; update: NotFound, Conflict on a
- *   stale resourceVersion, no-op writes do not bump the resourceVersion, generation bumps on spec changes, the
- *   status subresource is split from the main resource for resources that have one.
+ * - create: AlreadyExists, generateName, uid, creationTimestamp, generation 1 for kinds that track it
+ *   (shared/api/generation.ts); update: NotFound, Conflict on a stale resourceVersion, no-op writes do not
+ *   bump the resourceVersion, generation bumps on spec changes of those kinds, the status subresource is split from the main resource for resources that have one.
  * - delete: preconditions, finalizers (deletionTimestamp, then removal once the last finalizer goes), graceful
  *   pod deletion (a scheduled, non-terminal pod gets deletionTimestamp + deletionGracePeriodSeconds; a second
  *   delete with gracePeriodSeconds=0 removes it).
@@ -25,6 +25,7 @@
 import { randomUUID } from 'node:crypto';
 import type { KubeList, KubeObject, ObjectMeta, Status, WatchEvent, WatchEventType } from '../../api/meta.ts';
 import { deepCopy } from '../../api/meta.ts';
+import { tracksGeneration } from '../../api/generation.ts';
 import {
   fieldRequired,
   newAlreadyExists,
@@ -309,7 +310,8 @@ export class ObjectTracker {
     meta.creationTimestamp = this.#timestamp();
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
-    if ('spec' in o) meta.generation = 1;
+    // Only kinds that track generation get one (kube 1.32: deployments, jobs, ...; not pods, nodes, services).
+    if (tracksGeneration(d.group, d.resource)) meta.generation = 1;
     if (options.dryRun) return deepCopy(o);
     this.#commit(d, 'ADDED', o, undefined);
     return deepCopy(o);
@@ -354,7 +356,7 @@ export class ObjectTracker {
       }
       if (cur.metadata.generation !== undefined) m.generation = cur.metadata.generation;
       else delete m.generation;
-      if (stableStringify(specOf(next)) !== stableStringify(specOf(cur))) m.generation = (cur.metadata.generation ?? 0) + 1;
+      if (tracksGeneration(d.group, d.resource) && stableStringify(specOf(next)) !== stableStringify(specOf(cur))) m.generation = (cur.metadata.generation ?? 0) + 1;
     }
     this.#defaultTypeMeta(d, next);
     next.metadata.resourceVersion = cur.metadata.resourceVersion ?? '';
