@@ -1,0 +1,500 @@
+/**
+ * The StatefulSet controller (kube-controller-manager pkg/controller/statefulset: stateful_set.go,
+ * stateful_set_control.go, stateful_pod_control.go, stateful_set_status_updater.go), "statefulset".
+ *
+ * One sync per set key:
+ * 1. claim pods (`<set>-<ordinal>` names matching the selector; adopt orphans, release strays) and adopt
+ *    orphaned ControllerRevisions;
+ * 2. the revisions: the update revision is the current template (an equal older revision is rolled forward
+ *    by bumping its number, as upstream's rollback), the current revision is status.currentRevision;
+ * 3. the pods: every ordinal in [start, start+replicas) gets a pod `<set>-<ordinal>` (from the current
+ *    revision below the partition, else the update revision) with hostname/subdomain and the pod-name,
+ *    pod-index and controller-revision-hash labels; pods past the range are condemned and deleted from the
+ *    highest ordinal down; Failed/Succeeded pods are deleted and recreated under the same name.
+ *    OrderedReady waits, after each create or delete, for the pod to be Running and Ready (and available
+ *    under minReadySeconds), and halts at the first unhealthy pod; Parallel does not wait;
+ * 4. RollingUpdate replaces, from the highest ordinal down to the partition, one pod at a time, each only
+ *    once the ones above it are healthy; OnDelete only creates missing pods from the update revision;
+ * 5. status (replicas, ready, available, current, updated, revisions, collisionCount, observedGeneration);
+ *    a finished roll makes the update revision current; old revisions beyond revisionHistoryLimit that no
+ *    pod runs are deleted.
+ *
+ * volumeClaimTemplates: kubelab does not serve PersistentVolumeClaims. The controller does what upstream
+ * does: it creates each claim (`<template>-<set>-<ordinal>`) before the pod, and when that fails records
+ * Warning FailedCreate ("create Claim www-web-0 for Pod web-0 in StatefulSet web failed error: ...") and
+ * creates no pod; storage is never silently swapped for ephemeral storage.
+ *
+ * Events (upstream's wording): SuccessfulCreate "create Pod web-0 in StatefulSet web successful",
+ * SuccessfulDelete "delete Pod web-2 in StatefulSet web successful", FailedCreate/FailedDelete "... failed
+ * error: <err>", SuccessfulCreate "create Claim www-web-0 Pod web-0 in StatefulSet web success".
+ */
+import type { ControllerRevision, StatefulSet, StatefulSetStatus } from '../../shared/api/apps-v1.ts';
+import type { PersistentVolumeClaim, Pod } from '../../shared/api/core-v1.ts';
+import { labelSelectorFromMeta, matches, type LabelSelector } from '../../shared/api/labels.ts';
+import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
+import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
+import { unwrapTombstone } from '../../shared/cache/store.ts';
+import { controllerRevisionsResource, persistentVolumeClaimsResource, podsResource, statefulSetsResource, type Clientset } from '../../shared/client/clientset.ts';
+import type { ResourceClient } from '../../shared/client/interfaces.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../../shared/errors/status-error.ts';
+import { realClock, type Clock } from '../../shared/util/clock.ts';
+import { log as rootLog, type Logger } from '../../shared/util/log.ts';
+import type { EventRecorder } from '../framework/event-recorder.ts';
+import { Controller } from '../framework/controller.ts';
+import type { Reconciler, Result } from '../framework/reconciler.ts';
+import { claimObjects, recheckOwner } from '../history/claim-objects.ts';
+import {
+  ControllerHistory,
+  equalRevision,
+  findEqualRevisions,
+  getControllerOf,
+  maxRevision,
+  sortControllerRevisions,
+} from '../history/controller-history.ts';
+import { isPodAvailable, isPodFailed, isPodReady, isPodSucceeded, isPodTerminating, msUntilAvailable } from '../history/workload-pods.ts';
+import {
+  applyRevision,
+  claimsFor,
+  getOrdinal,
+  getPodRevision,
+  identityMatches,
+  isMemberOf,
+  newRevision,
+  newVersionedStatefulSetPod,
+  podInOrdinalRange,
+  replicasOf,
+  startOrdinal,
+  STATEFULSET_KIND,
+  updateIdentity,
+} from './stateful-set-utils.ts';
+
+export interface StatefulSetControllerOptions {
+  clientset: Clientset;
+  informerFactory: SharedInformerFactory;
+  recorder: EventRecorder;
+  /** @default 5 (--concurrent-statefulset-syncs) */
+  workers?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+const isCreated = (pod: Pod): boolean => Boolean(pod.metadata.uid);
+const isRunningAndReady = (pod: Pod): boolean => pod.status?.phase === 'Running' && isPodReady(pod);
+const isHealthy = (pod: Pod): boolean => isRunningAndReady(pod) && !isPodTerminating(pod);
+
+export class StatefulSetController implements Reconciler {
+  readonly controller: Controller;
+  readonly #clientset: Clientset;
+  readonly #recorder: EventRecorder;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #sets: SharedIndexInformer<StatefulSet>;
+  readonly #pods: SharedIndexInformer<Pod>;
+  readonly #revisions: SharedIndexInformer<ControllerRevision>;
+  readonly #history: ControllerHistory;
+  readonly #podClient: ResourceClient<Pod>;
+
+  constructor(options: StatefulSetControllerOptions) {
+    this.#clientset = options.clientset;
+    this.#recorder = options.recorder;
+    this.#clock = options.clock ?? realClock;
+    this.#log = (options.log ?? rootLog).with({ controller: 'statefulset' });
+    this.#sets = options.informerFactory.informerFor<StatefulSet>(statefulSetsResource);
+    this.#pods = options.informerFactory.pods<Pod>();
+    this.#revisions = options.informerFactory.informerFor<ControllerRevision>(controllerRevisionsResource);
+    this.#history = new ControllerHistory(this.#clientset, this.#revisions.lister);
+    this.#podClient = this.#clientset.resource<Pod>(podsResource);
+    this.controller = new Controller({ name: 'statefulset', reconciler: this, workers: options.workers ?? 5, clock: this.#clock, log: options.log ?? rootLog });
+
+    const enqueueSet = (set: StatefulSet) => this.controller.enqueue(`${set.metadata.namespace ?? ''}/${set.metadata.name ?? ''}`);
+    this.#sets.addEventHandler({
+      onAdd: enqueueSet,
+      onUpdate: (_old, set) => enqueueSet(set),
+      onDelete: (obj) => enqueueSet(unwrapTombstone(obj)),
+    });
+    this.#pods.addEventHandler({
+      onAdd: (pod) => this.#enqueueForPod(pod),
+      onUpdate: (oldPod, pod) => {
+        if (oldPod.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+        const oldRef = getControllerOf(oldPod);
+        const ref = getControllerOf(pod);
+        if (oldRef && (!ref || oldRef.uid !== ref.uid)) this.#enqueueForPod(oldPod);
+        this.#enqueueForPod(pod);
+      },
+      onDelete: (obj) => {
+        const pod = unwrapTombstone(obj);
+        const ref = getControllerOf(pod);
+        if (ref) this.#enqueueOwner(pod, ref.uid, ref.kind, ref.name);
+      },
+    });
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    await this.controller.run(signal, {
+      hasSynced: [() => this.#sets.hasSynced(), () => this.#pods.hasSynced(), () => this.#revisions.hasSynced()],
+    });
+  }
+
+  /** A pod wakes its controller, or (an orphan) every set whose selector matches it. */
+  #enqueueForPod(pod: Pod): void {
+    const ref = getControllerOf(pod);
+    if (ref) {
+      this.#enqueueOwner(pod, ref.uid, ref.kind, ref.name);
+      return;
+    }
+    if (pod.metadata.deletionTimestamp) return;
+    for (const set of this.#sets.lister.namespace(pod.metadata.namespace ?? '').list()) {
+      const sel = safeSelector(set);
+      if (sel && matches(sel, pod.metadata.labels)) this.controller.enqueue(`${set.metadata.namespace ?? ''}/${set.metadata.name ?? ''}`);
+    }
+  }
+
+  #enqueueOwner(pod: Pod, uid: string, kind: string, name: string): void {
+    if (kind !== STATEFULSET_KIND.kind) return;
+    const set = this.#sets.lister.get(`${pod.metadata.namespace ?? ''}/${name}`);
+    if (set && set.metadata.uid === uid) this.controller.enqueue(`${set.metadata.namespace ?? ''}/${name}`);
+  }
+
+  /** sync. */
+  async reconcile(key: string, signal: AbortSignal): Promise<Result | void> {
+    const cached = this.#sets.lister.get(key);
+    if (!cached) return;
+    const set = structuredClone(cached);
+    const selector = safeSelector(set);
+    if (!selector) {
+      this.#recorder.event(set, 'Warning', 'InvalidSelector', `Invalid selector: ${JSON.stringify(set.spec.selector)}`);
+      return;
+    }
+    const ns = set.metadata.namespace ?? '';
+    const opts = { signal };
+
+    const canAdopt = recheckOwner(() => this.#clientset.statefulSets.get(ns, set.metadata.name ?? '', opts), set);
+    // adoptOrphanRevisions
+    const revisionsAll = this.#history.listControllerRevisions(set, selector);
+    for (const r of revisionsAll) {
+      if (!getControllerOf(r)) {
+        await canAdopt();
+        await this.#history.adoptControllerRevision(set, STATEFULSET_KIND, r, signal);
+      }
+    }
+    const pods = await claimObjects(this.#pods.lister.namespace(ns).list(), {
+      owner: set,
+      kind: STATEFULSET_KIND,
+      match: (pod) => matches(selector, pod.metadata.labels) && isMemberOf(set, pod),
+      canAdopt,
+      client: this.#podClient,
+      signal,
+    });
+    return this.#updateStatefulSet(set, pods, signal);
+  }
+
+  /** defaultStatefulSetControl.UpdateStatefulSet. */
+  async #updateStatefulSet(set: StatefulSet, pods: Pod[], signal: AbortSignal): Promise<Result | void> {
+    const selector = safeSelector(set) as LabelSelector;
+    const revisions = sortControllerRevisions(this.#history.listControllerRevisions(set, selector).map((r) => structuredClone(r)));
+    const { current, update, collisionCount } = await this.#getRevisions(set, revisions, signal);
+    const { status, requeueAfterMs } = await this.#updatePods(set, current, update, collisionCount, pods, signal);
+    await this.#updateStatus(set, status, signal);
+    await this.#truncateHistory(set, pods, revisions, current, update, signal);
+    const requeue = requeueAfterMs;
+    return requeue > 0 ? { requeueAfterMs: requeue } : undefined;
+  }
+
+  /** getStatefulSetRevisions. */
+  async #getRevisions(set: StatefulSet, revisions: ControllerRevision[], signal: AbortSignal): Promise<{ current: ControllerRevision; update: ControllerRevision; collisionCount: number }> {
+    let collisionCount = set.status?.collisionCount ?? 0;
+    let update = newRevision(set, maxRevision(revisions) + 1, collisionCount);
+    const equal = findEqualRevisions(revisions, update);
+    const last = revisions[revisions.length - 1];
+    const lastEqual = equal[equal.length - 1];
+    if (lastEqual && last && equalRevision(last, lastEqual)) {
+      update = last;
+    } else if (lastEqual) {
+      // An older revision equals the template: roll back to it by giving it the next revision number.
+      update = await this.#history.updateControllerRevision(lastEqual, update.revision, signal);
+    } else {
+      const created = await this.#history.createControllerRevision(set, update, collisionCount, signal);
+      update = created.revision;
+      collisionCount = created.collisionCount;
+    }
+    const current = revisions.find((r) => r.metadata.name === set.status?.currentRevision) ?? update;
+    return { current, update, collisionCount };
+  }
+
+  /** updateStatefulSet: the pods, in the policy's order; returns the status it observed and produced. */
+  async #updatePods(set: StatefulSet, currentRevision: ControllerRevision, updateRevision: ControllerRevision, collisionCount: number, pods: Pod[], signal: AbortSignal): Promise<{ status: StatefulSetStatus; requeueAfterMs: number }> {
+    const currentSet = applyRevision(set, currentRevision);
+    const updateSet = applyRevision(set, updateRevision);
+    const now = this.#clock.now();
+    const minReady = set.spec.minReadySeconds ?? 0;
+    const currentName = currentRevision.metadata.name ?? '';
+    const updateName = updateRevision.metadata.name ?? '';
+    const status: StatefulSetStatus = {
+      observedGeneration: set.metadata.generation ?? 0,
+      replicas: 0,
+      readyReplicas: 0,
+      currentReplicas: 0,
+      updatedReplicas: 0,
+      availableReplicas: 0,
+      currentRevision: currentName,
+      updateRevision: updateName,
+      collisionCount,
+    };
+    let requeueAfterMs = 0;
+    const start = startOrdinal(set);
+    const replicaCount = replicasOf(set);
+    const replicas: (Pod | undefined)[] = new Array<Pod | undefined>(replicaCount).fill(undefined);
+    const condemned: Pod[] = [];
+    for (const pod of pods) {
+      status.replicas++;
+      if (isRunningAndReady(pod)) {
+        status.readyReplicas = (status.readyReplicas ?? 0) + 1;
+        if (isPodAvailable(pod, minReady, now)) status.availableReplicas = (status.availableReplicas ?? 0) + 1;
+        else requeueAfterMs = minPositive(requeueAfterMs, msUntilAvailable(pod, minReady, now));
+      }
+      if (isCreated(pod) && !isPodTerminating(pod)) {
+        const rev = getPodRevision(pod);
+        if (rev === currentName) status.currentReplicas = (status.currentReplicas ?? 0) + 1;
+        if (rev === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) + 1;
+      }
+      if (podInOrdinalRange(pod, set)) replicas[getOrdinal(pod) - start] = pod;
+      else if (getOrdinal(pod) >= 0) condemned.push(pod);
+    }
+    for (let i = 0; i < replicaCount; i++) {
+      if (!replicas[i]) replicas[i] = newVersionedStatefulSetPod(currentSet, updateSet, currentName, updateName, start + i);
+    }
+    // Condemned pods go from the highest ordinal down.
+    condemned.sort((a, b) => getOrdinal(b) - getOrdinal(a));
+    const firstUnhealthy = [...(replicas as Pod[]), ...condemned].find((p) => !isHealthy(p));
+    if (set.metadata.deletionTimestamp) return { status, requeueAfterMs };
+
+    const monotonic = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
+    const done = { status, requeueAfterMs };
+
+    // processReplica for each ordinal, in order.
+    const work: Promise<void>[] = [];
+    for (let i = 0; i < replicaCount; i++) {
+      if (signal.aborted) return done;
+      const pod = replicas[i] as Pod;
+      if (isCreated(pod) && (isPodFailed(pod) || isPodSucceeded(pod))) {
+        // A finished pod is deleted; its replacement is created once it is gone (same name).
+        if (!isPodTerminating(pod)) {
+          await this.#deletePod(set, pod, signal);
+          if (getPodRevision(pod) === currentName) status.currentReplicas = (status.currentReplicas ?? 0) - 1;
+          if (getPodRevision(pod) === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) - 1;
+        }
+        if (monotonic) return done;
+        continue;
+      }
+      if (!isCreated(pod)) {
+        const create = async () => {
+          await this.#createPod(set, pod, signal);
+          status.replicas++;
+          const rev = getPodRevision(pod);
+          if (rev === currentName) status.currentReplicas = (status.currentReplicas ?? 0) + 1;
+          if (rev === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) + 1;
+        };
+        if (monotonic) {
+          await create();
+          return done;
+        }
+        work.push(create());
+        continue;
+      }
+      if (isPodTerminating(pod) && monotonic) {
+        this.#log.debug('StatefulSet is waiting for Pod to Terminate', { set: set.metadata.name, pod: pod.metadata.name });
+        return done;
+      }
+      if (!isRunningAndReady(pod) && monotonic) {
+        this.#log.debug('StatefulSet is waiting for Pod to be Running and Ready', { set: set.metadata.name, pod: pod.metadata.name });
+        return done;
+      }
+      if (!isPodAvailable(pod, minReady, now) && monotonic) {
+        this.#log.debug('StatefulSet is waiting for Pod to be Available', { set: set.metadata.name, pod: pod.metadata.name });
+        return done;
+      }
+      if (!isPodTerminating(pod) && !identityMatches(set, pod)) await this.#updatePodIdentity(set, pod, signal);
+    }
+    await settleAll(work);
+
+    // Scale down: the highest ordinal first.
+    for (const pod of condemned) {
+      if (signal.aborted) return done;
+      if (isPodTerminating(pod)) {
+        if (monotonic) return done;
+        continue;
+      }
+      if (!isRunningAndReady(pod) && monotonic && pod !== firstUnhealthy) {
+        this.#log.debug('StatefulSet is waiting for Pod to be Running and Ready prior to scale down', { set: set.metadata.name, pod: pod.metadata.name });
+        return done;
+      }
+      await this.#deletePod(set, pod, signal);
+      if (getPodRevision(pod) === currentName) status.currentReplicas = (status.currentReplicas ?? 0) - 1;
+      if (getPodRevision(pod) === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) - 1;
+      if (monotonic) return done;
+    }
+
+    const strategy = set.spec.updateStrategy;
+    if ((strategy?.type ?? 'RollingUpdate') === 'OnDelete') return done;
+
+    // Rolling update: from the highest ordinal down to the partition, one pod at a time.
+    const partition = Math.max(0, strategy?.rollingUpdate?.partition ?? 0);
+    for (let target = replicaCount - 1; target >= partition; target--) {
+      const pod = replicas[target] as Pod;
+      if (!isCreated(pod)) return done;
+      if (getPodRevision(pod) !== updateName && !isPodTerminating(pod)) {
+        this.#log.info('StatefulSet terminating Pod for update', { set: set.metadata.name, pod: pod.metadata.name });
+        await this.#deletePod(set, pod, signal);
+        status.currentReplicas = (status.currentReplicas ?? 0) - 1;
+        return done;
+      }
+      if (!isHealthy(pod)) {
+        this.#log.debug('StatefulSet is waiting for Pod to update', { set: set.metadata.name, pod: pod.metadata.name });
+        return done;
+      }
+    }
+    return done;
+  }
+
+  /** CreateStatefulPod: the claims first, then the pod; AlreadyExists means a stale cache, not an error. */
+  async #createPod(set: StatefulSet, pod: Pod, signal: AbortSignal): Promise<void> {
+    await this.#createClaims(set, pod, signal);
+    try {
+      const created = await this.#podClient.create(pod, { signal });
+      pod.metadata = created.metadata;
+      this.#recorder.event(set, 'Normal', 'SuccessfulCreate', `create Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} successful`);
+    } catch (err) {
+      if (isAlreadyExists(err)) return;
+      this.#recorder.event(set, 'Warning', 'FailedCreate', `create Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} failed error: ${message(err)}`);
+      throw err;
+    }
+  }
+
+  /** createPersistentVolumeClaims: every claim of the pod that does not exist yet. */
+  async #createClaims(set: StatefulSet, pod: Pod, signal: AbortSignal): Promise<void> {
+    const claims = claimsFor(set, pod);
+    if (claims.size === 0) return;
+    const client = this.#clientset.resource<PersistentVolumeClaim>(persistentVolumeClaimsResource);
+    for (const claim of claims.values()) {
+      const name = claim.metadata.name ?? '';
+      try {
+        await client.get(claim.metadata.namespace ?? '', name, { signal });
+        continue;
+      } catch (err) {
+        if (!isNotFound(err) || notServed(err)) {
+          this.#claimFailed(set, pod, name, err);
+          throw err;
+        }
+      }
+      try {
+        await client.create(claim, { signal });
+        this.#recorder.event(set, 'Normal', 'SuccessfulCreate', `create Claim ${name} Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} success`);
+      } catch (err) {
+        if (isAlreadyExists(err)) continue;
+        this.#claimFailed(set, pod, name, err);
+        throw err;
+      }
+    }
+  }
+
+  #claimFailed(set: StatefulSet, pod: Pod, claim: string, err: unknown): void {
+    this.#recorder.event(set, 'Warning', 'FailedCreate', `create Claim ${claim} for Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} failed error: ${message(err)}`);
+  }
+
+  async #deletePod(set: StatefulSet, pod: Pod, signal: AbortSignal): Promise<void> {
+    try {
+      await this.#podClient.delete(pod.metadata.namespace ?? '', pod.metadata.name ?? '', { signal, preconditions: { uid: pod.metadata.uid ?? '' } });
+      this.#recorder.event(set, 'Normal', 'SuccessfulDelete', `delete Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} successful`);
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return;
+      this.#recorder.event(set, 'Warning', 'FailedDelete', `delete Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} failed error: ${message(err)}`);
+      throw err;
+    }
+  }
+
+  /** UpdateStatefulPod: restores the identity labels of an existing pod (its spec cannot change). */
+  async #updatePodIdentity(set: StatefulSet, pod: Pod, signal: AbortSignal): Promise<void> {
+    const copy = structuredClone(pod);
+    updateIdentity(set, copy, getOrdinal(pod));
+    copy.spec = structuredClone(pod.spec);
+    try {
+      await this.#podClient.update(copy, { signal });
+      this.#recorder.event(set, 'Normal', 'SuccessfulUpdate', `update Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} successful`);
+    } catch (err) {
+      if (isNotFound(err) || isConflict(err)) return;
+      this.#recorder.event(set, 'Warning', 'FailedUpdate', `update Pod ${pod.metadata.name ?? ''} in StatefulSet ${set.metadata.name ?? ''} failed error: ${message(err)}`);
+      throw err;
+    }
+  }
+
+  /** updateStatefulSetStatus: completeRollingUpdate, then write only what changed (retrying a conflict on a fresh read). */
+  async #updateStatus(set: StatefulSet, status: StatefulSetStatus, signal: AbortSignal): Promise<void> {
+    if ((set.spec.updateStrategy?.type ?? 'RollingUpdate') === 'RollingUpdate'
+      && status.updatedReplicas === status.replicas && status.readyReplicas === status.replicas) {
+      status.currentReplicas = status.updatedReplicas;
+      status.currentRevision = status.updateRevision;
+    }
+    const conditions = set.status?.conditions;
+    if (conditions) status.conditions = conditions;
+    if (statusEqual(set.status, status)) return;
+    let target = set;
+    for (let attempt = 0; ; attempt++) {
+      const copy = structuredClone(target);
+      copy.status = { ...status, ...(copy.status?.conditions ? { conditions: copy.status.conditions } : {}) };
+      try {
+        await this.#clientset.statefulSets.updateStatus(copy, { signal });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (!isConflict(err) || attempt >= 4) throw err;
+        target = await this.#clientset.statefulSets.get(set.metadata.namespace ?? '', set.metadata.name ?? '', { signal });
+      }
+    }
+  }
+
+  /** truncateHistory: revisions no pod runs, beyond revisionHistoryLimit, oldest first. */
+  async #truncateHistory(set: StatefulSet, pods: Pod[], revisions: ControllerRevision[], current: ControllerRevision, update: ControllerRevision, signal: AbortSignal): Promise<void> {
+    const live = new Set<string>([current.metadata.name ?? '', update.metadata.name ?? '']);
+    for (const p of pods) live.add(getPodRevision(p));
+    const history = revisions.filter((r) => !live.has(r.metadata.name ?? ''));
+    const limit = set.spec.revisionHistoryLimit ?? 10;
+    if (history.length <= limit) return;
+    for (const r of history.slice(0, history.length - limit)) await this.#history.deleteControllerRevision(r, signal);
+  }
+}
+
+function safeSelector(set: StatefulSet): LabelSelector | undefined {
+  try {
+    return labelSelectorFromMeta(set.spec.selector);
+  } catch {
+    return undefined;
+  }
+}
+
+function statusEqual(a: StatefulSetStatus | undefined, b: StatefulSetStatus): boolean {
+  if (!a) return false;
+  const keys: (keyof StatefulSetStatus)[] = ['observedGeneration', 'replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'currentRevision', 'updateRevision', 'collisionCount'];
+  return keys.every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+}
+
+function minPositive(a: number, b: number): number {
+  if (b <= 0) return a;
+  return a <= 0 ? b : Math.min(a, b);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A 404 for the resource itself (not served), not for a missing object. */
+function notServed(err: unknown): boolean {
+  return isNotFound(err) && message(err) === 'the server could not find the requested resource';
+}
+
+/** Waits for every promise; rethrows the first failure after all settled. */
+async function settleAll(work: Promise<void>[]): Promise<void> {
+  const results = await Promise.allSettled(work);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed as PromiseRejectedResult).reason;
+}
+
