@@ -18,6 +18,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'podgc',
     'root-ca-cert-publisher',
     'serviceaccount',
+    'statefulset',
     'tainteviction',
     'tokencleaner',
   ]);

@@ -33,6 +33,7 @@ import { CSRSigningController } from './certificates/signer/csr-signing-controll
 import { ServiceAccountsController } from './serviceaccount/service-accounts-controller.ts';
 import { RootCACertPublisher } from './rootcacertpublisher/root-ca-cert-publisher.ts';
 import { TokenCleaner } from './bootstrap/token-cleaner.ts';
+import { StatefulSetController } from './statefulset/stateful-set-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -46,7 +47,8 @@ export type ControllerName =
   | 'serviceaccount'
   | 'root-ca-cert-publisher'
   | 'tokencleaner'
-  | 'clusterrole-aggregation';
+  | 'clusterrole-aggregation'
+  | 'statefulset';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -66,6 +68,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'csrapproving',
   'csrsigning',
   'clusterrole-aggregation',
+  'statefulset',
   'scheduler',
 ];
 
@@ -285,14 +288,20 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         runners.push({ name: 'csrsigning', run: (s) => c.run(s) });
       }
     }
+    if (selected.has('statefulset')) {
+      const c = new StatefulSetController({ ...common, recorder: recorder('statefulset-controller') });
+      runners.push({ name: 'statefulset', run: (s) => c.run(s) });
+    }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);
       runners.push({
         name: 'scheduler',
-        // The scheduler starts once the informers synced (its contract).
+        // The scheduler starts once its informers synced (its contract).
+        // Only its own informers: a workload controller's informer on a resource the server does not serve
+        // must not hold scheduling back.
         run: async (s) => {
-          const synced = await factory.waitForCacheSync(s);
-          if ([...synced.values()].every(Boolean) && !s.aborted) await scheduler.run(s);
+          const synced = (await factory.pods().whenSynced(s)) && (await factory.nodes().whenSynced(s));
+          if (synced && !s.aborted) await scheduler.run(s);
         },
       });
     }

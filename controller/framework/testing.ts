@@ -13,6 +13,7 @@ import type { KubeObject } from '../../shared/api/meta.ts';
 import { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import { settle } from '../../shared/cache/testing.ts';
 import { FakeClientset, filterActions, type Action } from '../../shared/client/fake/clientset.ts';
+import type { ResourceDescriptor } from '../../shared/client/interfaces.ts';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger, type Logger } from '../../shared/util/log.ts';
 import { FakeRecorder } from './event-recorder.ts';
@@ -42,9 +43,9 @@ export interface Fixture<C> extends FixtureContext {
 }
 
 /** Seeds a fake clientset, builds the controller (so it registers its informers), starts and syncs them. */
-export async function newFixture<C>(options: { objects?: KubeObject[]; clock?: FakeClock }, build: (ctx: FixtureContext) => C): Promise<Fixture<C>> {
+export async function newFixture<C>(options: { objects?: KubeObject[]; clock?: FakeClock; resources?: ResourceDescriptor[] }, build: (ctx: FixtureContext) => C): Promise<Fixture<C>> {
   const clock = options.clock ?? new FakeClock(T0);
-  const clientset = new FakeClientset({ clock, objects: options.objects ?? [] });
+  const clientset = new FakeClientset({ clock, objects: options.objects ?? [], ...(options.resources ? { resources: options.resources } : {}) });
   const log = silentLogger();
   const informerFactory = new SharedInformerFactory(clientset.client, { clock, log });
   const recorder = new FakeRecorder();

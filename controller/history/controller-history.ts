@@ -14,7 +14,8 @@
  * map[string]interface{} upstream marshals), so the same template always gives the same name.
  */
 import type { ControllerRevision } from '../../shared/api/apps-v1.ts';
-import type { KubeObject, OwnerReference } from '../../shared/api/meta.ts';
+import type { KubeObject } from '../../shared/api/meta.ts';
+import { getControllerOf, newControllerRef, type GroupVersionKind } from '../framework/controller-ref-manager.ts';
 import { matches, type LabelSelector } from '../../shared/api/labels.ts';
 import type { Lister } from '../../shared/cache/lister.ts';
 import type { Clientset } from '../../shared/client/clientset.ts';
@@ -24,10 +25,7 @@ import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../../shared
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 
 /** The parent's kind, as its controller ownerReference names it. */
-export interface ParentKind {
-  apiVersion: string;
-  kind: string;
-}
+export type ParentKind = GroupVersionKind;
 
 /** JSON with object keys sorted at every level; undefined members are left out (as JSON.stringify does). */
 export function stableStringify(value: unknown): string {
@@ -104,23 +102,6 @@ export function computeHash(template: unknown, collisionCount?: number): string 
 /** ControllerRevisionName: `<prefix>-<hash>`, the prefix cut to 223 characters so the name fits 253. */
 export function controllerRevisionName(prefix: string, hash: string): string {
   return `${prefix.length > 223 ? prefix.slice(0, 223) : prefix}-${hash}`;
-}
-
-/** metav1.NewControllerRef. */
-export function newControllerRef(parent: KubeObject, kind: ParentKind): OwnerReference {
-  return {
-    apiVersion: kind.apiVersion,
-    kind: kind.kind,
-    name: parent.metadata.name ?? '',
-    uid: parent.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-}
-
-/** metav1.GetControllerOf. */
-export function getControllerOf(obj: KubeObject): OwnerReference | undefined {
-  return (obj.metadata.ownerReferences ?? []).find((r) => r.controller === true);
 }
 
 /**

@@ -42,16 +42,15 @@ import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { Controller } from '../framework/controller.ts';
 import type { Reconciler, Result } from '../framework/reconciler.ts';
-import { claimObjects, recheckOwner } from '../history/claim-objects.ts';
+import { ControllerRefManager, freshOwner, getControllerOf, recheckDeletionTimestamp } from '../framework/controller-ref-manager.ts';
+import { isPodAvailable, isPodReady } from '../framework/pod-control.ts';
 import {
   ControllerHistory,
   equalRevision,
   findEqualRevisions,
-  getControllerOf,
   maxRevision,
   sortControllerRevisions,
 } from '../history/controller-history.ts';
-import { isPodAvailable, isPodFailed, isPodReady, isPodSucceeded, isPodTerminating, msUntilAvailable } from '../history/workload-pods.ts';
 import {
   applyRevision,
   claimsFor,
@@ -79,6 +78,9 @@ export interface StatefulSetControllerOptions {
 }
 
 const isCreated = (pod: Pod): boolean => Boolean(pod.metadata.uid);
+const isPodTerminating = (pod: Pod): boolean => Boolean(pod.metadata.deletionTimestamp);
+const isPodFailed = (pod: Pod): boolean => pod.status?.phase === 'Failed';
+const isPodSucceeded = (pod: Pod): boolean => pod.status?.phase === 'Succeeded';
 const isRunningAndReady = (pod: Pod): boolean => pod.status?.phase === 'Running' && isPodReady(pod);
 const isHealthy = (pod: Pod): boolean => isRunningAndReady(pod) && !isPodTerminating(pod);
 
@@ -168,23 +170,22 @@ export class StatefulSetController implements Reconciler {
     const ns = set.metadata.namespace ?? '';
     const opts = { signal };
 
-    const canAdopt = recheckOwner(() => this.#clientset.statefulSets.get(ns, set.metadata.name ?? '', opts), set);
+    const canAdopt = recheckDeletionTimestamp(freshOwner(this.#clientset.statefulSets, set, 'StatefulSet', signal));
     // adoptOrphanRevisions
-    const revisionsAll = this.#history.listControllerRevisions(set, selector);
-    for (const r of revisionsAll) {
-      if (!getControllerOf(r)) {
-        await canAdopt();
-        await this.#history.adoptControllerRevision(set, STATEFULSET_KIND, r, signal);
-      }
+    const orphans = this.#history.listControllerRevisions(set, selector).filter((r) => !getControllerOf(r));
+    if (orphans.length > 0) {
+      await canAdopt();
+      for (const r of orphans) await this.#history.adoptControllerRevision(set, STATEFULSET_KIND, r, signal);
     }
-    const pods = await claimObjects(this.#pods.lister.namespace(ns).list(), {
-      owner: set,
-      kind: STATEFULSET_KIND,
-      match: (pod) => matches(selector, pod.metadata.labels) && isMemberOf(set, pod),
-      canAdopt,
+    const manager = new ControllerRefManager<Pod>({
+      controller: set,
+      controllerKind: STATEFULSET_KIND,
+      selector,
       client: this.#podClient,
+      canAdopt,
       signal,
     });
+    const pods = await manager.claim(this.#pods.lister.namespace(ns).list(), [(pod) => isMemberOf(set, pod)]);
     return this.#updateStatefulSet(set, pods, signal);
   }
 
@@ -475,6 +476,13 @@ function statusEqual(a: StatefulSetStatus | undefined, b: StatefulSetStatus): bo
   if (!a) return false;
   const keys: (keyof StatefulSetStatus)[] = ['observedGeneration', 'replicas', 'readyReplicas', 'currentReplicas', 'updatedReplicas', 'availableReplicas', 'currentRevision', 'updateRevision', 'collisionCount'];
   return keys.every((k) => (a[k] ?? 0) === (b[k] ?? 0));
+}
+
+/** How long until a Ready pod counts as available under minReadySeconds (0: it does, or waiting will not help). */
+export function msUntilAvailable(pod: Pod, minReadySeconds: number, nowMs: number): number {
+  if (!isPodReady(pod) || minReadySeconds <= 0) return 0;
+  const t = Date.parse(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
+  return Number.isFinite(t) ? Math.max(0, t + minReadySeconds * 1000 - nowMs) + 1 : 0;
 }
 
 function minPositive(a: number, b: number): number {

@@ -11,8 +11,10 @@ import {
   type StatefulSet,
 } from '../../shared/api/apps-v1.ts';
 import type { PersistentVolumeClaim, Pod, Volume } from '../../shared/api/core-v1.ts';
-import { newControllerRef, newControllerRevision, type ParentKind } from '../history/controller-history.ts';
-import { podFromTemplate, templateOfRevision, templatePatch } from '../history/workload-pods.ts';
+import { newControllerRef } from '../framework/controller-ref-manager.ts';
+import { getPodFromTemplate } from '../framework/pod-control.ts';
+import { newControllerRevision, type ParentKind } from '../history/controller-history.ts';
+import { templateOfRevision, templatePatch } from '../history/revision-data.ts';
 
 export const STATEFULSET_KIND: ParentKind = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 
@@ -125,7 +127,8 @@ export function setPodRevision(pod: Pod, revision: string): void {
 
 /** newStatefulSetPod: the pod of `ordinal` from the set's template, with identity and storage. */
 export function newStatefulSetPod(set: StatefulSet, ordinal: number): Pod {
-  const pod = podFromTemplate(set.spec.template, set, newControllerRef(set, STATEFULSET_KIND));
+  const pod = getPodFromTemplate(set.spec.template, set, newControllerRef(set, STATEFULSET_KIND));
+  if (Object.keys(pod.metadata.annotations ?? {}).length === 0) delete pod.metadata.annotations;
   updateIdentity(set, pod, ordinal);
   updateStorage(set, pod);
   return pod;

@@ -55,11 +55,15 @@ test('the controller identity may do what kubelab controllers do (and not more t
     ['create', 'subjectaccessreviews', { apiGroup: 'authorization.k8s.io' }],
     ['patch', 'clusterroles', { apiGroup: 'rbac.authorization.k8s.io', name: 'admin' }], ['escalate', 'clusterroles', { apiGroup: 'rbac.authorization.k8s.io', name: 'admin' }],
     ['delete', 'namespaces', { name: 'gone' }], ['update', 'namespaces/finalize', { name: 'gone' }],
+    // statefulset-controller and daemon-set-controller
+    ['create', 'pods', { namespace: 'default' }], ['update', 'statefulsets/status', { apiGroup: 'apps', namespace: 'default', name: 'web' }],
+    ['update', 'daemonsets/status', { apiGroup: 'apps', namespace: 'default', name: 'ds' }],
+    ['create', 'controllerrevisions', { apiGroup: 'apps', namespace: 'default' }], ['patch', 'controllerrevisions', { apiGroup: 'apps', namespace: 'default', name: 'r' }],
+    ['create', 'persistentvolumeclaims', { namespace: 'default' }],
   ];
   for (const c of must) assert.ok(allowed(authz, KCM, c), `system:kube-controller-manager ${JSON.stringify(c)}`);
   const mustNot: Check[] = [
     ['patch', 'secrets', { namespace: 'default', name: 's' }],
-    ['create', 'pods', { namespace: 'default' }],
     ['update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'default', name: 'other' }],
     ['approve', 'signers', { ...CERTS, name: 'example.com/custom' }],
     ['create', 'clusterrolebindings', { apiGroup: 'rbac.authorization.k8s.io' }],

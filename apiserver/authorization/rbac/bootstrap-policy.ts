@@ -276,6 +276,16 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       eventsRule(),
     ],
     'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], ['rbac.authorization.k8s.io'], ['clusterroles'])],
+    'daemon-set-controller': [
+      rule(['get', 'list', 'watch'], [EXTENSIONS, APPS], ['daemonsets']),
+      rule(['update'], [EXTENSIONS, APPS], ['daemonsets/status']),
+      rule(['update'], [EXTENSIONS, APPS], ['daemonsets/finalizers']),
+      rule(['list', 'watch'], [LEGACY], ['nodes']),
+      rule(['list', 'watch', 'create', 'delete', 'patch'], [LEGACY], ['pods']),
+      rule(['create'], [LEGACY], ['pods/binding']),
+      rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], [APPS], ['controllerrevisions']),
+      eventsRule(),
+    ],
     'namespace-controller': [
       rule(['delete', 'get', 'list', 'watch'], [LEGACY], ['namespaces']),
       rule(['update'], [LEGACY], ['namespaces/finalize', 'namespaces/status']),
@@ -296,6 +306,17 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
     ],
     'root-ca-cert-publisher': [rule(['create', 'update'], [LEGACY], ['configmaps']), eventsRule()],
     'service-account-controller': [rule(['create'], [LEGACY], ['serviceaccounts']), eventsRule()],
+    'statefulset-controller': [
+      rule(['list', 'watch'], [LEGACY], ['pods']),
+      rule(['get', 'list', 'watch'], [APPS], ['statefulsets']),
+      rule(['update'], [APPS], ['statefulsets/status']),
+      rule(['update'], [APPS], ['statefulsets/finalizers']),
+      rule(['get', 'create', 'delete', 'update', 'patch'], [LEGACY], ['pods']),
+      rule(['get', 'create', 'delete', 'update', 'patch', 'list', 'watch'], [APPS], ['controllerrevisions']),
+      rule(['get', 'create'], [LEGACY], ['persistentvolumeclaims']),
+      rule(['update', 'delete'], [LEGACY], ['persistentvolumeclaims']),
+      eventsRule(),
+    ],
     'taint-eviction-controller': [rule(['patch'], [LEGACY], ['pods/status']), rule(['delete', 'get', 'list', 'watch'], [LEGACY], ['pods']), eventsRule()],
   };
 }
