@@ -37,6 +37,7 @@ import { PolicyBasedStore, type EscalationDeps, type RBACKindName } from './rbac
 import { accessReviewHandler } from '../endpoints/handlers/access-review.ts';
 import type { ReviewDeps, ReviewKind } from '../authorization/access-review.ts';
 import { resourceRegistry } from './resource-registry.ts';
+import { APPS_SPECS } from './apps/apps-specs.ts';
 import { updateManagedFields } from '../fieldmanager/field-manager.ts';
 import type { StoreAdmission, WriteContext } from './generic/store.ts';
 import type { AdmissionLookups } from '../admission/lookups.ts';
@@ -66,7 +67,7 @@ export interface RegistryOptions {
   authorization?: RegistryAuthorization;
 }
 
-interface ResourceSpec {
+export interface ResourceSpec {
   group: string;
   version: string;
   resource: string;
@@ -99,6 +100,7 @@ const SPECS: ResourceSpec[] = [
   { group: '', version: 'v1', resource: 'secrets', keyRoot: '/secrets', strategy: secretStrategy },
   { group: '', version: 'v1', resource: 'configmaps', keyRoot: '/configmaps', strategy: configMapStrategy },
   { group: '', version: 'v1', resource: 'serviceaccounts', keyRoot: '/serviceaccounts', strategy: serviceAccountStrategy },
+  ...APPS_SPECS,
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', keyRoot: '/leases', strategy: leaseStrategy },
   {
     group: 'certificates.k8s.io',

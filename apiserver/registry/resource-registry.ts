@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { APPS_RESOURCES } from './apps-resources.ts';
 
 /**
  * The one list of served resources. Discovery (/api, /apis, /api/v1, /apis/<g>/<v>, aggregated v2), the
@@ -220,6 +221,8 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     verbs: ['create'],
     storage: null,
   },
+  // apps/v1 (kube-apiserver lists apps right after the core group).
+  ...APPS_RESOURCES,
   // authentication.k8s.io/v1 reviews: create only, nothing stored (apiserver/authentication/review-handlers.ts).
   {
     group: 'authentication.k8s.io',

@@ -7,7 +7,7 @@
  * Admission and strategy steps are separate exports: addDefaultTolerations (DefaultTolerationSeconds admission)
  * and initialPodStatus (podStrategy.PrepareForCreate).
  */
-import type { Container, Pod, PodQOSClass, PodStatus, Probe, Toleration } from '../core-v1.ts';
+import type { Container, Pod, PodQOSClass, PodSpec, PodStatus, Probe, Toleration } from '../core-v1.ts';
 import { addQuantities, compareQuantities, parseQuantityExact, type Quantity } from '../quantity.ts';
 import { canonicalizeQuantity, defaultResourceList } from './resources.ts';
 
@@ -112,15 +112,14 @@ function defaultRequestsFromLimits(c: Container): void {
 }
 
 /**
- * Apply kube's v1 defaults to a pod in place. Spec defaults: restartPolicy Always, terminationGracePeriodSeconds
- * 30, dnsPolicy ClusterFirst, schedulerName default-scheduler, securityContext {}, enableServiceLinks true;
- * container, probe, port, volume and resource defaults as listed above. Status is left alone.
+ * Apply kube's v1 defaults to a pod in place: the Pod-only ones of SetDefaults_Pod (requests from limits,
+ * enableServiceLinks true, host ports under hostNetwork), then everything defaultPodSpec applies. Status is
+ * left alone.
  */
 export function defaultPod(pod: Pod): Pod {
   if (!isObj(pod.spec)) pod.spec = { containers: [] };
   const spec = pod.spec;
   const containers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])];
-  const ephemeral = Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : [];
 
   // SetDefaults_Pod
   for (const c of containers) if (isObj(c)) defaultRequestsFromLimits(c);
@@ -128,6 +127,19 @@ export function defaultPod(pod: Pod): Pod {
   if (spec.hostNetwork === true) {
     for (const c of containers) for (const p of (isObj(c) ? c.ports : undefined) ?? []) if (isObj(p) && !p.hostPort) p.hostPort = p.containerPort;
   }
+  defaultPodSpec(spec);
+  return pod;
+}
+
+/**
+ * The defaults every PodSpec gets, in a Pod or in a template (Deployment, ReplicaSet, Job, ...): SetDefaults_PodSpec
+ * (restartPolicy Always, terminationGracePeriodSeconds 30, dnsPolicy ClusterFirst, schedulerName default-scheduler,
+ * securityContext {}) and the container, probe, port, volume and resource defaults below it. Templates do not get
+ * the Pod-only ones (enableServiceLinks, requests from limits, host ports since 1.28).
+ */
+export function defaultPodSpec(spec: PodSpec): PodSpec {
+  const containers = [...(Array.isArray(spec.initContainers) ? spec.initContainers : []), ...(Array.isArray(spec.containers) ? spec.containers : [])];
+  const ephemeral = Array.isArray(spec.ephemeralContainers) ? spec.ephemeralContainers : [];
   // SetDefaults_PodSpec
   if (!spec.dnsPolicy) spec.dnsPolicy = 'ClusterFirst';
   if (!spec.restartPolicy) spec.restartPolicy = 'Always';
@@ -141,7 +153,7 @@ export function defaultPod(pod: Pod): Pod {
   for (const v of Array.isArray(spec.volumes) ? spec.volumes : []) if (isObj(v)) defaultVolume(v);
   for (const c of [...containers, ...ephemeral]) if (isObj(c)) defaultContainer(c);
   if (isObj(spec.overhead)) defaultResourceList(spec.overhead);
-  return pod;
+  return spec;
 }
 
 /** What podStrategy.PrepareForCreate stores as status: Pending plus the computed QoS class. */

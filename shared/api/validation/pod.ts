@@ -34,6 +34,7 @@ import {
 import {
   FIELD_IMMUTABLE,
   IS_NEGATIVE_ERROR,
+  validateAnnotations,
   validateLabelName,
   validateLabels,
   validateObjectMeta,
@@ -859,7 +860,8 @@ function validateNodeSelectorTerm(term: Obj, allowInvalidValues: boolean, path: 
   return errs;
 }
 
-function validateLabelSelector(sel: unknown, path: string): FieldError[] {
+/** metav1 validation.ValidateLabelSelector (strict label values). */
+export function validateLabelSelector(sel: unknown, path: string): FieldError[] {
   if (!isObj(sel)) return [];
   const errs = validateLabels(sel.matchLabels, `${path}.matchLabels`);
   arr(sel.matchExpressions).forEach((e, i) => {
@@ -1118,7 +1120,7 @@ function podMeta(pod: unknown): ObjectMeta {
 const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
 
-function validatePodSpecificAnnotations(annotations: Record<string, string>, spec: Obj, path: string): FieldError[] {
+export function validatePodSpecificAnnotations(annotations: Record<string, string>, spec: Obj, path: string): FieldError[] {
   const errs: FieldError[] = [];
   if (MIRROR_POD_ANNOTATION in annotations && str(spec.nodeName) === '') {
     errs.push(fieldInvalid(key(path, MIRROR_POD_ANNOTATION), annotations[MIRROR_POD_ANNOTATION], 'must set spec.nodeName if mirror pod annotation is set'));
@@ -1159,6 +1161,22 @@ function validatePodMetadataAndSpec(pod: unknown, opts: PodValidationOptions): F
       if (image !== image.trim()) errs.push(fieldInvalid(`spec.${list}[${i}].image`, image, 'must not have leading or trailing whitespace'));
     });
   }
+  return errs;
+}
+
+/**
+ * ValidatePodTemplateSpec: the template's labels and annotations (at `<path>.labels`, `<path>.annotations`, as kube
+ * reports them), its PodSpec at `<path>.spec`, and no ephemeral containers. Call on a defaulted template.
+ */
+export function validatePodTemplateSpec(templateIn: unknown, path: string, opts: PodValidationOptions = {}): FieldError[] {
+  const template = obj(templateIn);
+  const meta = obj(template.metadata);
+  const spec = obj(template.spec);
+  const errs = validateLabels(meta.labels, `${path}.labels`);
+  errs.push(...validateAnnotations(meta.annotations, `${path}.annotations`));
+  errs.push(...validatePodSpecificAnnotations(obj(meta.annotations) as Record<string, string>, spec, `${path}.annotations`));
+  errs.push(...validatePodSpec(spec, `${path}.spec`, opts));
+  if (arr(spec.ephemeralContainers).length > 0) errs.push(fieldForbidden(`${path}.spec.ephemeralContainers`, 'ephemeral containers not allowed in pod template'));
   return errs;
 }
 
