@@ -13,118 +13,47 @@
  * Descriptions are written for `kubectl explain` and paraphrase the upstream API documentation.
  */
 
-export type Schema = { [keyword: string]: unknown };
+import {
+  REF_PREFIX,
+  CORE,
+  COORD,
+  CERTS,
+  RBAC,
+  AUTHZ,
+  META,
+  QUANTITY,
+  INT_OR_STRING,
+  ext,
+  refTo,
+  ref,
+  refV,
+  str,
+  strDef,
+  int32,
+  int64,
+  bool,
+  time,
+  microTime,
+  enumStr,
+  arrOf,
+  strArr,
+  refArr,
+  strMap,
+  bytesMap,
+  bytesField,
+  quantityMap,
+  obj,
+  API_VERSION,
+  KIND,
+  gvk,
+  kindObject,
+  listKind,
+  type ListExt,
+  type Schema,
+} from './schema-builders.ts';
 
-export const REF_PREFIX = '#/components/schemas/';
-const CORE = 'io.k8s.api.core.v1.';
-const COORD = 'io.k8s.api.coordination.v1.';
-const CERTS = 'io.k8s.api.certificates.v1.';
-const RBAC = 'io.k8s.api.rbac.v1.';
-const AUTHZ = 'io.k8s.api.authorization.v1.';
-const META = 'io.k8s.apimachinery.pkg.apis.meta.v1.';
-const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
-const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
-
-// ---- builders ----
-
-interface ListExt {
-  listType?: 'atomic' | 'set' | 'map';
-  mapKeys?: string[];
-  mergeKey?: string;
-  strategy?: string;
-}
-
-const ext = (e: ListExt = {}): Schema => {
-  const s: Schema = {};
-  if (e.mapKeys) s['x-kubernetes-list-map-keys'] = e.mapKeys;
-  if (e.listType) s['x-kubernetes-list-type'] = e.listType;
-  if (e.mergeKey) s['x-kubernetes-patch-merge-key'] = e.mergeKey;
-  if (e.strategy) s['x-kubernetes-patch-strategy'] = e.strategy;
-  return s;
-};
-
-const refTo = (name: string): Schema => ({ $ref: `${REF_PREFIX}${name}` });
-
-/** A property referring to another definition. Object definitions default to {} as kube publishes. */
-function ref(name: string, description: string, extra: Schema = {}): Schema {
-  return { allOf: [refTo(name)], description, ...extra };
-}
-
-/** Like ref() for struct-valued fields (kube adds `default: {}` when the Go field is not a pointer). */
-function refV(name: string, description: string, extra: Schema = {}): Schema {
-  return { allOf: [refTo(name)], default: {}, description, ...extra };
-}
-
-const str = (description: string, extra: Schema = {}): Schema => ({ type: 'string', description, ...extra });
-const strDef = (description: string, extra: Schema = {}): Schema => ({ type: 'string', default: '', description, ...extra });
-const int32 = (description: string, extra: Schema = {}): Schema => ({ type: 'integer', format: 'int32', description, ...extra });
-const int64 = (description: string, extra: Schema = {}): Schema => ({ type: 'integer', format: 'int64', description, ...extra });
-const bool = (description: string, extra: Schema = {}): Schema => ({ type: 'boolean', description, ...extra });
-const time = (description: string): Schema => ref(`${META}Time`, description);
-const microTime = (description: string): Schema => ref(`${META}MicroTime`, description);
-
-/** A string enum, described the way kube's +enum types are. */
-function enumStr(description: string, values: Record<string, string>, extra: Schema = {}): Schema {
-  const keys = Object.keys(values).sort();
-  const lines = keys.map((k) => ` - \`"${k}"\` ${values[k]}`).join('\n');
-  return { type: 'string', description: `${description}\n\nPossible enum values:\n${lines}`, enum: keys, ...extra };
-}
-
-function arrOf(items: Schema, description: string, e: ListExt = { listType: 'atomic' }): Schema {
-  return { type: 'array', description, items, ...ext(e) };
-}
-
-const strArr = (description: string, e: ListExt = { listType: 'atomic' }): Schema => arrOf({ type: 'string', default: '' }, description, e);
-const refArr = (name: string, description: string, e: ListExt = { listType: 'atomic' }): Schema =>
-  arrOf({ allOf: [refTo(name)], default: {} }, description, e);
-
-const strMap = (description: string): Schema => ({ type: 'object', additionalProperties: { type: 'string', default: '' }, description });
-/** map[string][]byte: base64 strings. */
-const bytesMap = (description: string): Schema => ({ type: 'object', additionalProperties: { type: 'string', format: 'byte' }, description });
-const bytesField = (description: string): Schema => ({ type: 'string', format: 'byte', description });
-const quantityMap = (description: string): Schema => ({ type: 'object', additionalProperties: refTo(QUANTITY), description });
-
-function obj(description: string, properties: Record<string, Schema>, required?: string[], extra: Schema = {}): Schema {
-  const s: Schema = { description, type: 'object', properties };
-  if (required && required.length) s.required = required;
-  return { ...s, ...extra };
-}
-
-const API_VERSION =
-  'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values.';
-const KIND = 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase.';
-
-function gvk(group: string, version: string, kind: string): Schema {
-  return { 'x-kubernetes-group-version-kind': [{ group, kind, version }] };
-}
-
-function kindObject(group: string, version: string, kind: string, description: string, props: Record<string, Schema>, required?: string[]): Schema {
-  return obj(
-    description,
-    {
-      apiVersion: str(API_VERSION),
-      kind: str(KIND),
-      metadata: refV(`${META}ObjectMeta`, "Standard object's metadata."),
-      ...props,
-    },
-    required,
-    gvk(group, version, kind),
-  );
-}
-
-function listKind(group: string, version: string, kind: string, itemName: string, description: string): Schema {
-  return obj(
-    description,
-    {
-      apiVersion: str(API_VERSION),
-      items: refArr(itemName, `List of ${kind.replace(/List$/, '').toLowerCase()}s.`),
-      kind: str(KIND),
-      metadata: refV(`${META}ListMeta`, 'Standard list metadata.'),
-    },
-    ['items'],
-    gvk(group, version, kind),
-  );
-}
+export { REF_PREFIX, type Schema } from './schema-builders.ts';
+import { APPS_SCHEMAS, APPS_V1_KINDS } from './schemas-apps.ts';
 
 // ---- apimachinery ----
 
@@ -1786,9 +1715,9 @@ const authorization: Record<string, Schema> = {
 // ---- the registry ----
 
 /** Every definition, keyed by its OpenAPI name. Treat as read-only. */
-export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization });
+export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS });
 
-export type GroupVersion = 'v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1';
+export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1';
 
 /** Served kinds per group-version, with their definition names. */
 export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Record<string, string>>>> = {
@@ -1814,6 +1743,7 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     DeleteOptions: `${META}DeleteOptions`,
     WatchEvent: `${META}WatchEvent`,
   },
+  'apps/v1': APPS_V1_KINDS,
   'certificates.k8s.io/v1': {
     CertificateSigningRequest: `${CERTS}CertificateSigningRequest`,
     CertificateSigningRequestList: `${CERTS}CertificateSigningRequestList`,
