@@ -12,7 +12,7 @@ import { writeObject } from '../endpoints/handlers/response.ts';
 import { parseDryRun } from '../endpoints/request-context.ts';
 import { GenericStore, type CacheReader } from './generic/store.ts';
 import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } from './rest/strategy.ts';
-import { immediateDelete } from './rest/strategy.ts';
+import { immediateDelete, withGarbageCollectionPolicy } from './rest/strategy.ts';
 import { podDeleteStrategy, podStatusStrategy, podStrategy } from './core/pod/strategy.ts';
 import { bindPod, bindingSuccess } from './core/pod/binding.ts';
 import { podLogHandler } from './core/pod/log.ts';
@@ -95,7 +95,7 @@ const SPECS: ResourceSpec[] = [
   { group: '', version: 'v1', resource: 'pods', keyRoot: '/pods', strategy: podStrategy, statusStrategy: podStatusStrategy, deleteStrategy: podDeleteStrategy },
   { group: '', version: 'v1', resource: 'nodes', keyRoot: '/minions', strategy: nodeStrategy, statusStrategy: nodeStatusStrategy },
   { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
-  { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy },
+  { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy, deleteStrategy: withGarbageCollectionPolicy(immediateDelete, 'Unsupported') },
   { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy },
   { group: '', version: 'v1', resource: 'secrets', keyRoot: '/secrets', strategy: secretStrategy },
   { group: '', version: 'v1', resource: 'configmaps', keyRoot: '/configmaps', strategy: configMapStrategy },

@@ -82,6 +82,7 @@ async function readDeleteOptions(ctx: RequestContext): Promise<{
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: string;
+  orphanDependents?: boolean;
   dryRun: boolean;
 }> {
   const raw = await readBody(ctx.req);
@@ -95,6 +96,12 @@ async function readDeleteOptions(ctx: RequestContext): Promise<{
   const qGrace = intParam(ctx.query, 'gracePeriodSeconds');
   if (qGrace !== undefined) grace = qGrace;
   const propagationPolicy = (ctx.query.get('propagationPolicy') ?? (typeof body.propagationPolicy === 'string' ? body.propagationPolicy : undefined)) || undefined;
+  const qOrphan = ctx.query.get('orphanDependents');
+  const orphanDependents = qOrphan !== null && qOrphan !== '' ? parseQueryBool(qOrphan, 'orphanDependents') : typeof body.orphanDependents === 'boolean' ? body.orphanDependents : undefined;
+  // ValidateDeleteOptions.
+  if (orphanDependents !== undefined && propagationPolicy) {
+    throw new StatusError(newStatus(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Invalid value: "${propagationPolicy}": orphanDependents and deletionPropagation cannot be both set`));
+  }
   if (propagationPolicy && !['Orphan', 'Background', 'Foreground'].includes(propagationPolicy)) {
     throw new StatusError(newStatus(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${propagationPolicy}": supported values: "Foreground", "Background", "Orphan", "nil"`));
   }
@@ -105,18 +112,27 @@ async function readDeleteOptions(ctx: RequestContext): Promise<{
     gracePeriodSeconds: grace,
     preconditions: pre ? { uid: typeof pre.uid === 'string' ? pre.uid : undefined, resourceVersion: typeof pre.resourceVersion === 'string' ? pre.resourceVersion : undefined } : undefined,
     propagationPolicy,
+    ...(orphanDependents !== undefined ? { orphanDependents } : {}),
     dryRun,
   };
+}
+
+/** A boolean query parameter as Go's strconv.ParseBool reads it (the query converter's error otherwise). */
+function parseQueryBool(v: string, name: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+  throw newBadRequest(`failed to decode query parameter ${JSON.stringify(name)}: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
 }
 
 /** DELETE on an object. Returns the object (still present with deletionTimestamp, or its last state). */
 export async function handleDelete(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const warnings: string[] = [];
-  const { object } = await withAdmissionWarnings(ctx, warnings, () =>
+  const { object, deleted } = await withAdmissionWarnings(ctx, warnings, () =>
     ctx.entry.store.delete(ctx.info.namespace || undefined, ctx.info.name, { ...opts, user: ctx.user, warnings }),
   );
-  writeOne(ctx, 200, object);
+  // handlers/delete.go: 202 when the object stays and the client asked for cascading with orphanDependents=false.
+  writeOne(ctx, !deleted && opts.orphanDependents === false ? 202 : 200, object);
 }
 
 /** DELETE on a collection (deletecollection): selectors choose what goes. */

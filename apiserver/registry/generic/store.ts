@@ -20,6 +20,7 @@ import type { AttrsPredicate } from '../../storage/cacher/cached-object.ts';
 import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } from '../rest/strategy.ts';
 import { decodeContinue, encodeContinue } from './continue-token.ts';
 import { interpretStorageError } from './interpret-storage-error.ts';
+import { deletionFinalizersForGarbageCollection } from './gc-finalizers.ts';
 import type { SelectionPredicate } from './selection.ts';
 import type { UserInfo } from '../../authentication/user-info.ts';
 import type { AdmissionAttributes } from '../../admission/admission.ts';
@@ -66,6 +67,11 @@ export interface GenericStoreOptions {
   holdsDeletion?: (obj: KubeObject) => boolean;
   onDeleting?: (obj: KubeObject) => void;
   validateDelete?: (obj: KubeObject) => void;
+  /**
+   * DELETE sets the `orphan` / `foregroundDeletion` finalizers the garbage collector acts on
+   * (EnableGarbageCollection; the strategy's defaultGarbageCollectionPolicy picks the default). @default true
+   */
+  enableGarbageCollection?: boolean;
   /**
    * Hook run on every write after strategy processing (managedFields bookkeeping); on create, after the
    * strategy's defaulting but before its admission step, so admission-set fields have no manager.
@@ -117,6 +123,8 @@ export interface DeleteParams extends WriteOptions {
   gracePeriodSeconds?: number;
   preconditions?: { uid?: string; resourceVersion?: string };
   propagationPolicy?: string;
+  /** Deprecated DeleteOptions.orphanDependents (never together with propagationPolicy). */
+  orphanDependents?: boolean;
 }
 
 export interface DeleteResult {
@@ -502,10 +510,14 @@ export class GenericStore {
   }
 
   /**
-   * DELETE with graceful deletion and finalizers (store.go Delete + BeforeDelete):
-   * - finalizers present: set deletionTimestamp (grace 0) and keep the object;
+   * DELETE with graceful deletion, finalizers and garbage-collection propagation (store.go Delete,
+   * BeforeDelete, updateForGracefulDeletionAndFinalizers):
+   * - the `orphan` / `foregroundDeletion` finalizers are set or cleared as the request's propagationPolicy
+   *   (or orphanDependents) asks, else as the finalizers already there or the strategy's default GC policy say
+   *   (gc-finalizers.ts); also on an object already being deleted, unless its graceful deletion is pending;
    * - strategy grants a grace period > 0: set deletionTimestamp = now + grace and deletionGracePeriodSeconds;
    *   a later delete may only shorten it;
+   * - otherwise, finalizers present: set deletionTimestamp (grace 0) and keep the object;
    * - otherwise remove the object.
    */
   async delete(namespace: string | undefined, name: string, p: DeleteParams = {}): Promise<DeleteResult> {
@@ -513,6 +525,7 @@ export class GenericStore {
     if (p.gracePeriodSeconds !== undefined && (!Number.isInteger(p.gracePeriodSeconds) || p.gracePeriodSeconds < 0)) {
       throw newInvalid('DeleteOptions', '', [fieldInvalid('gracePeriodSeconds', p.gracePeriodSeconds, 'must be greater than or equal to 0')]);
     }
+    const gcPolicy = this.#o.enableGarbageCollection === false ? 'Unsupported' : (this.#o.deleteStrategy.defaultGarbageCollectionPolicy?.() ?? 'DeleteDependents');
     let outcome = 'delete' as 'delete' | 'pending';
     const adm: AdmissionContext = { namespace, name, opts: p };
     try {
@@ -527,27 +540,48 @@ export class GenericStore {
         const next = deepCopy(current);
         const meta = next.metadata;
         this.#o.validateDelete?.(current);
-        const hasFinalizers = (meta.finalizers?.length ?? 0) > 0 || (this.#o.holdsDeletion?.(current) ?? false);
-        let grace: number;
+        // BeforeDelete: graceful (a grace period runs), or pending (one already runs and is not shortened).
+        let graceful = false;
+        let pendingGraceful = false;
         if (meta.deletionTimestamp) {
-          // Already being deleted: only a shorter grace period given by the client changes anything, and it
-          // moves the deadline earlier by the difference (store.go BeforeDelete).
           const currentGrace = meta.deletionGracePeriodSeconds ?? 0;
           const asked = p.gracePeriodSeconds;
-          if (asked !== undefined && asked < currentGrace) {
-            const deadline = Date.parse(meta.deletionTimestamp) - currentGrace * 1000 + asked * 1000;
-            meta.deletionTimestamp = rfc3339(deadline);
-            meta.deletionGracePeriodSeconds = asked;
+          if (currentGrace > 0) {
+            if (asked !== undefined && asked < currentGrace) {
+              // Only a shorter grace period changes anything; it moves the deadline earlier by the difference.
+              const deadline = Date.parse(meta.deletionTimestamp) - currentGrace * 1000 + asked * 1000;
+              meta.deletionTimestamp = rfc3339(deadline);
+              meta.deletionGracePeriodSeconds = asked;
+              graceful = true;
+            } else {
+              pendingGraceful = true;
+            }
           }
-          grace = meta.deletionGracePeriodSeconds ?? 0;
         } else {
-          grace = this.#o.deleteStrategy.gracePeriod(current, p.gracePeriodSeconds);
-          if (grace > 0 || hasFinalizers) {
+          const grace = this.#o.deleteStrategy.gracePeriod(current, p.gracePeriodSeconds);
+          if (grace > 0) {
             meta.deletionTimestamp = rfc3339(this.#clock.now() + grace * 1000);
             meta.deletionGracePeriodSeconds = grace;
+            if ((meta.generation ?? 0) > 0) meta.generation = (meta.generation ?? 0) + 1;
+            graceful = true;
           }
         }
-        outcome = !hasFinalizers && grace === 0 ? 'delete' : 'pending';
+        if (!pendingGraceful) {
+          // Finalizers cannot be changed through DeleteOptions once a graceful deletion is pending.
+          const gc = deletionFinalizersForGarbageCollection(next, p, gcPolicy);
+          if (gc.changed) {
+            if (gc.finalizers.length > 0) meta.finalizers = gc.finalizers;
+            else delete meta.finalizers;
+          }
+        }
+        const hasFinalizers = (meta.finalizers?.length ?? 0) > 0 || (this.#o.holdsDeletion?.(next) ?? false);
+        if (!graceful && !pendingGraceful && hasFinalizers && !meta.deletionTimestamp) {
+          // markAsDeleting: kinds without a grace period wait for their finalizers with grace 0.
+          if ((meta.generation ?? 0) > 0) meta.generation = (meta.generation ?? 0) + 1;
+          meta.deletionTimestamp = rfc3339(this.#clock.now());
+          meta.deletionGracePeriodSeconds = 0;
+        }
+        outcome = graceful || pendingGraceful || hasFinalizers ? 'pending' : 'delete';
         if (outcome === 'pending') this.#o.onDeleting?.(next);
         if (p.dryRun) throw new DryRunResult(outcome === 'delete' ? current : withResourceVersion(next, current));
         return outcome === 'delete' ? current : next;
@@ -558,7 +592,8 @@ export class GenericStore {
         cachedExisting: marked,
         validateDeletion: (cur) => {
           // A finalizer or grace period added meanwhile turns this into a graceful delete on retry.
-          if ((cur.metadata.finalizers?.length ?? 0) > 0 || this.#o.holdsDeletion?.(cur)) throw new RetryDelete();
+          // (The GC finalizers count as this request would leave them.)
+          if (deletionFinalizersForGarbageCollection(cur, p, gcPolicy).finalizers.length > 0 || this.#o.holdsDeletion?.(cur)) throw new RetryDelete();
         },
       });
       return { object: gone, deleted: true };

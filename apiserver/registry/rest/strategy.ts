@@ -68,9 +68,28 @@ export interface DeleteStrategy {
    * requested period (undefined when the client gave none). Kinds without graceful deletion return 0.
    */
   gracePeriod(obj: KubeObject, requested: number | undefined): number;
+  /**
+   * The policy applied to dependents when a DELETE names none (rest.GarbageCollectionDeleteStrategy's
+   * DefaultGarbageCollectionPolicy). Absent: DeleteDependents.
+   */
+  defaultGarbageCollectionPolicy?(): GarbageCollectionPolicy;
 }
 
 /** The field values a field selector can match on (fields.Set), per kind. */
 export type FieldsFn = (obj: KubeObject) => Record<string, string>;
 
 export const immediateDelete: DeleteStrategy = { gracePeriod: () => 0 };
+
+/**
+ * What a DELETE does to dependents when the client names no policy (rest.GarbageCollectionPolicy):
+ * DeleteDependents (the default for every kind that declares nothing) lets the garbage collector delete them
+ * in the background; OrphanDependents puts the `orphan` finalizer on the object (batch/v1 Jobs, v1
+ * ReplicationControllers, for compatibility); Unsupported ignores propagationPolicy and orphanDependents
+ * altogether (events).
+ */
+export type GarbageCollectionPolicy = 'DeleteDependents' | 'OrphanDependents' | 'Unsupported';
+
+/** A DeleteStrategy that also declares its default GC policy (rest.GarbageCollectionDeleteStrategy). */
+export function withGarbageCollectionPolicy(strategy: DeleteStrategy, policy: GarbageCollectionPolicy): DeleteStrategy {
+  return { ...strategy, defaultGarbageCollectionPolicy: () => policy };
+}
