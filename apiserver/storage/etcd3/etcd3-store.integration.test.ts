@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Etcd3 } from 'etcd3';
 import { startEtcd, startEtcdCluster, type EtcdHandle } from '../../../test/integration/framework/etcd.ts';
@@ -169,6 +170,103 @@ describe('Etcd3Store specifics', () => {
   });
 });
 
+/**
+ * A TCP relay to etcd that can lose one request's answer: once armed with a marker, the connection carrying a
+ * client chunk that contains it stops relaying etcd's answers and is dropped after `dropAfterMs` (the client
+ * sees UNAVAILABLE "Connection dropped" for a request etcd did receive). `forward: false` swallows the request
+ * instead and runs `meanwhile` before dropping (a request that never reached etcd, while someone else writes).
+ */
+async function startLossyRelay(target: string): Promise<{ url: string; arm(marker: string, opts?: { forward?: boolean; meanwhile?: () => Promise<void> }): void; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  let armed: { marker: Buffer; forward: boolean; meanwhile?: () => Promise<void> } | undefined;
+  const sockets = new Set<Socket>();
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    sockets.add(client).add(upstream);
+    let lost = false;
+    client.on('data', (chunk: Buffer) => {
+      if (lost) return;
+      const a = armed;
+      if (a && chunk.includes(a.marker)) {
+        armed = undefined;
+        lost = true;
+        if (a.forward) upstream.write(chunk);
+        void (async () => {
+          await new Promise((r) => setTimeout(r, 300));
+          await a.meanwhile?.();
+          client.destroy();
+          upstream.destroy();
+        })();
+        return;
+      }
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!lost) client.write(chunk);
+    });
+    for (const sock of [client, upstream]) {
+      sock.on('error', () => undefined);
+      sock.on('close', () => {
+        sockets.delete(sock);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${addr.port}`,
+    arm(marker, opts = {}) {
+      armed = { marker: Buffer.from(marker), forward: opts.forward ?? true, ...(opts.meanwhile ? { meanwhile: opts.meanwhile } : {}) };
+    },
+    async close() {
+      for (const sock of sockets) sock.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('Etcd3Store creates whose outcome is unknown', () => {
+  test('a create whose answer was lost after etcd committed it succeeds, at the key\'s create revision', async () => {
+    const relay = await startLossyRelay(endpoint());
+    const s = new Etcd3Store({ endpoints: [relay.url], prefix: `/${randomUUID()}/registry` });
+    try {
+      await s.create('/pods/ns/warm', testObject('warm'));
+      relay.arm('lost-answer');
+      const created = await s.create('/pods/ns/lost-answer', testObject('lost-answer'));
+      assert.ok(raw);
+      const stored = await raw.get(`${s.prefix}/pods/ns/lost-answer`).exec();
+      const kv = stored.kvs[0];
+      assert.ok(kv, 'the first attempt committed');
+      assert.equal(created.metadata.resourceVersion, String(kv.create_revision));
+      assert.equal(created.metadata.uid, JSON.parse(kv.value.toString()).metadata.uid);
+      assert.equal(kv.version, '1', 'written once: the retry did not write again');
+      // Not a blanket pass: another object at that key is still KeyExists.
+      await assert.rejects(s.create('/pods/ns/lost-answer', testObject('lost-answer')), (e: unknown) => isStorageError(e, 'KeyExists'));
+    } finally {
+      await s.close();
+      await relay.close();
+    }
+  });
+
+  test('a create whose request was lost while another writer created the key is KeyExists', async () => {
+    const relay = await startLossyRelay(endpoint());
+    const s = new Etcd3Store({ endpoints: [relay.url], prefix: `/${randomUUID()}/registry` });
+    try {
+      await s.create('/pods/ns/warm', testObject('warm'));
+      assert.ok(raw);
+      const other = testObject('raced');
+      relay.arm('raced', { forward: false, meanwhile: async () => void (await raw!.put(`${s.prefix}/pods/ns/raced`).value(JSON.stringify(other))) });
+      await assert.rejects(s.create('/pods/ns/raced', testObject('raced')), (e: unknown) => isStorageError(e, 'KeyExists'));
+      assert.equal((await s.get('/pods/ns/raced')).metadata.uid, other.metadata.uid);
+    } finally {
+      await s.close();
+      await relay.close();
+    }
+  });
+});
+
 describe('Etcd3Store on a 3-member cluster', () => {
   test('survives a follower going down without failed requests, and a leader failover', async () => {
     const cluster = await startEtcdCluster(3);
@@ -180,7 +278,8 @@ describe('Etcd3Store on a 3-member cluster', () => {
       const follower = cluster.members.find((m) => m !== leader);
       assert.ok(follower);
       await follower.kill();
-      // A write routed to the dead member never left the client, so it is retried on another one.
+      // A create routed to the dead member either never left the client or failed with its outcome unknown
+      // (Connection dropped): both are retried on another member, and an attempt that did commit is recognised.
       for (let i = 0; i < 50; i++) await s.create(`/pods/ns/b${i}`, testObject(`b${i}`));
       for (let i = 0; i < 20; i++) assert.equal((await s.get(`/pods/ns/a${i}`)).metadata.name, `a${i}`);
       assert.equal((await s.list('/pods/ns/', { revision: from })).items.length, 20);

@@ -10,9 +10,14 @@
  *   first): the client's gRPC receive limit is 4 MiB and 32k pods are ~50 MB.
  * - Every client error becomes a StorageError: compacted -> Expired, future revision -> TooLargeResourceVersion,
  *   anything else (connection refused, deadline, closed client) -> Unavailable.
- * - Writes are retried only when the request provably never left the client (no connection to that member);
- *   a retried txn whose first attempt did land would report a false KeyExists/Conflict. Reads are retried on any
- *   transient error for up to READ_RETRY_MS (long enough to ride out an etcd leader election).
+ * - Updates and deletes are retried only when the request provably never left the client (no connection to that
+ *   member): a retried txn whose first attempt did land would report a false Conflict. A create that failed
+ *   with Unavailable after it was sent (the member it went to died: "Connection dropped", a leader election) is
+ *   retried: its compare (key absent) makes a second application impossible, and its failure branch reads
+ *   the key, so an attempt that did commit is recognised by the object's uid and reported as the success it
+ *   was (at the key's create revision). Left open: a first attempt that committed and was deleted by someone
+ *   else before the retry is created again. Reads are retried on any transient error for up to READ_RETRY_MS
+ *   (long enough to ride out an etcd leader election).
  */
 import { Etcd3, type IKeyValue, type IOptions, type IRangeRequest, type IRangeResponse, type ITxnRequest, type ITxnResponse } from 'etcd3';
 import type { KubeObject } from '../../../shared/api/meta.ts';
@@ -62,6 +67,8 @@ const READ_ATTEMPTS = 8;
  * that out the same way (repeatable calls retried up to 100 times, 25 ms apart).
  */
 const READ_RETRY_MS = 3000;
+/** Creates whose outcome is unknown (Unavailable after the request was sent) are retried for this long. */
+const WRITE_RETRY_MS = 3000;
 
 /** The client's global policy: call straight through (no retries; see the file comment). */
 const passThrough = {
@@ -176,13 +183,24 @@ export class Etcd3Store implements Storage {
   async create(key: string, obj: KubeObject): Promise<KubeObject> {
     const value = Buffer.from(encodeObject(key, obj));
     const k = Buffer.from(this.#full(key));
-    const res = await this.#putTxn(key, value, obj, {
-      compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
-      success: [{ request_put: { key: k, value } }],
-      failure: [],
-    });
-    if (!res.succeeded) throw new StorageError('KeyExists', key);
-    return writtenObject(obj, Number(res.header.revision));
+    const retry: UnavailableRetry = { enabled: true, happened: false };
+    const res = await this.#putTxn(
+      key,
+      value,
+      obj,
+      {
+        compare: [{ key: k, target: 'Create', result: 'Equal', create_revision: 0 }],
+        success: [{ request_put: { key: k, value } }],
+        failure: [{ request_range: { key: k } }],
+      },
+      retry,
+    );
+    if (res.succeeded) return writtenObject(obj, Number(res.header.revision));
+    // After an attempt that failed with its outcome unknown, the key may exist because that attempt committed:
+    // then the create succeeded, at the key's create revision.
+    const kv = res.responses[0]?.response_range?.kvs?.[0];
+    if (retry.happened && kv && isOwnCreate(kv, value, obj)) return writtenObject(obj, Number(kv.create_revision));
+    throw new StorageError('KeyExists', key);
   }
 
   async guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<KubeObject> {
@@ -386,29 +404,62 @@ export class Etcd3Store implements Storage {
   }
 
   /** A txn whose success puts `value` (the stored bytes of `object`) at key; LocalWrites knows it while in flight. */
-  async #putTxn(key: string, value: Buffer, object: KubeObject, req: ITxnRequest): Promise<ITxnResponse> {
+  async #putTxn(key: string, value: Buffer, object: KubeObject, req: ITxnRequest, retry?: UnavailableRetry): Promise<ITxnResponse> {
     this.#localWrites.remember(key, value, object);
     let res: ITxnResponse | undefined;
     try {
-      res = await this.#txn(key, req);
+      res = await this.#txn(key, req, retry);
       return res;
     } finally {
       if (!res?.succeeded) this.#localWrites.forget(key, value);
     }
   }
 
-  async #txn(key: string, req: ITxnRequest): Promise<ITxnResponse> {
+  /**
+   * One txn. A request that provably never reached etcd is retried (a dead member of a cluster: the client picks
+   * another host on the next attempt). Anything else may have been applied, so it is retried only when the
+   * caller can tell its own earlier success from the retry's answer (`retry`: creates, see create()), for up to
+   * WRITE_RETRY_MS, long enough to ride out a member going down or a leader election.
+   */
+  async #txn(key: string, req: ITxnRequest, retry?: UnavailableRetry): Promise<ITxnResponse> {
     this.#checkOpen(key);
+    const started = Date.now();
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#client.kv.txn(req);
       } catch (e) {
-        // Only a request that provably never reached etcd is retried (e.g. a dead member of a cluster: the client
-        // picks another host on the next attempt); anything else may have been applied.
-        if (!neverSent(e) || attempt >= READ_ATTEMPTS || this.#closed) throw toStorageError(e, key);
+        if (this.#closed) throw toStorageError(e, key);
+        if (neverSent(e) && attempt < READ_ATTEMPTS) continue;
+        const err = toStorageError(e, key);
+        if (!retry?.enabled || err.code !== 'Unavailable' || Date.now() - started >= WRITE_RETRY_MS) throw err;
+        retry.happened = true;
+        await new Promise((r) => setTimeout(r, Math.min(50 * attempt, 250)));
       }
     }
   }
+}
+
+/** A write that may be retried after Unavailable; `happened` records that an attempt's outcome was unknown. */
+interface UnavailableRetry {
+  enabled: boolean;
+  happened: boolean;
+}
+
+/**
+ * Whether the kv found by a retried create is the one an earlier attempt of that create wrote: the same object
+ * uid (every object the registry creates has a fresh one; it may have been updated since), or, for objects
+ * without a uid, the same bytes never modified since (version 1).
+ */
+function isOwnCreate(kv: IKeyValue, value: Buffer, obj: KubeObject): boolean {
+  const uid = obj.metadata?.uid;
+  if (uid) {
+    try {
+      return (JSON.parse(kv.value.toString('utf8')) as KubeObject).metadata?.uid === uid;
+    } catch {
+      return false;
+    }
+  }
+  return Number(kv.version) === 1 && kv.value.equals(value);
 }
 
 /** True for errors raised before the request was written to a connection. */
