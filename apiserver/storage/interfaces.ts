@@ -111,6 +111,8 @@ export interface EncodedObject {
   readonly byteLength: number;
   /** The parsed object: shared and read-only. */
   readonly object: KubeObject;
+  /** The object's protobuf message as Latin-1 text, made by `encode` once and kept (the watch cache's objects). */
+  protobuf?(encode: (obj: KubeObject) => Buffer): string;
 }
 
 export interface ListResult {

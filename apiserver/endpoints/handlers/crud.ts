@@ -147,7 +147,7 @@ export async function handleDeleteCollection(ctx: RequestContext): Promise<void>
       { ...opts, user: ctx.user, warnings },
     ),
   );
-  writeObject(ctx.res, 200, list);
+  writeObject(ctx.res, 200, list, ctx.output.as === 'object' ? ctx.output.format : 'json');
 }
 
 /**

@@ -79,7 +79,7 @@ describe('protobuf request bodies', () => {
       }
       assert.fail('should throw');
     };
-    assert.deepEqual(status(() => decodeProtobufObject(envelope('v1', 'Pod', ld(1, ld(1, 'p'))))), [415, 'UnsupportedMediaType']);
+    assert.deepEqual(status(() => decodeProtobufObject(envelope('v1', 'PersistentVolume', ld(1, ld(1, 'p'))))), [415, 'UnsupportedMediaType']);
     assert.deepEqual(status(() => decodeProtobufObject(Buffer.from('{"kind":"Namespace"}'))), [400, 'BadRequest']);
     assert.deepEqual(status(() => decodeProtobufObject(hex(CREATE_NAMESPACE).subarray(0, 30))), [400, 'BadRequest']);
     // decodeBody routes the content type here.

@@ -4,6 +4,8 @@ import type { Status } from '../../../shared/api/meta.ts';
 import { StatusError, newBadRequest, newInternalError } from '../../../shared/errors/status-error.ts';
 import { drained } from '../../../shared/util/drained.ts';
 import { log } from '../../../shared/util/log.ts';
+import { PROTOBUF_CONTENT_TYPE, ProtobufEncodeError, encodeObject } from '../../../shared/protobuf/envelope.ts';
+import { isProtobufOutput, negotiateOutput } from './negotiation.ts';
 
 /** kube-apiserver's warning recorder limits (endpoints/filters/warning.go). */
 const WARNING_TOTAL_RUNES = 4 * 1024;
@@ -100,12 +102,47 @@ export function writeJSON(res: ServerResponse, code: number, body: string, conte
   res.end(utf8ByteHeaders.has(res) ? Buffer.from(body, 'utf8') : body);
 }
 
-export function writeObject(res: ServerResponse, code: number, obj: object, format: 'json' | 'yaml' = 'json'): void {
+export function writeObject(res: ServerResponse, code: number, obj: object, format: 'json' | 'yaml' | 'protobuf' = 'json'): void {
+  if (format === 'protobuf' && writeProtobuf(res, code, obj)) return;
   if (format === 'yaml') {
     writeJSON(res, code, toYaml(obj), 'application/yaml');
     return;
   }
   writeJSON(res, code, JSON.stringify(obj));
+}
+
+/**
+ * Writes an object in its protobuf envelope; false (nothing written) for a kind without a protobuf table, which
+ * the caller then answers in JSON.
+ */
+export function writeProtobuf(res: ServerResponse, code: number, obj: object): boolean {
+  let body: Buffer;
+  try {
+    body = encodeObject(obj as Record<string, unknown>);
+  } catch (e) {
+    if (e instanceof ProtobufEncodeError) return false;
+    throw e;
+  }
+  if (res.headersSent) {
+    res.end();
+    return true;
+  }
+  res.statusCode = code;
+  res.setHeader('Content-Type', PROTOBUF_CONTENT_TYPE);
+  res.setHeader('Content-Length', body.length);
+  res.end(body);
+  return true;
+}
+
+/** Whether the request behind `res` negotiated protobuf (errors are written in the negotiated form, as kube does). */
+function acceptsProtobuf(res: ServerResponse): boolean {
+  const accept = (res as ServerResponse & { req?: { headers?: Record<string, unknown> } }).req?.headers?.accept;
+  if (typeof accept !== 'string' || !accept.includes('protobuf')) return false;
+  try {
+    return isProtobufOutput(negotiateOutput(accept));
+  } catch {
+    return false;
+  }
 }
 
 /** Writes any thrown value as a metav1.Status. Non-Status errors are logged and become a 500 InternalError. */
@@ -124,6 +161,7 @@ export function writeError(res: ServerResponse, err: unknown): void {
   if (status.code === 429 && status.details?.retryAfterSeconds && !res.headersSent) {
     res.setHeader('Retry-After', String(status.details.retryAfterSeconds));
   }
+  if (acceptsProtobuf(res) && writeProtobuf(res, status.code, status)) return;
   writeJSON(res, status.code, JSON.stringify(status));
 }
 
@@ -160,7 +198,7 @@ export async function streamList<T>(res: ServerResponse, head: Record<string, un
   res.end(buf + ']}');
 }
 
-const ENCODED_CHUNK = 128 * 1024;
+export const ENCODED_CHUNK = 128 * 1024;
 
 /**
  * Chunk buffers go back to this pool once the socket has taken their bytes (the write callback), so a LIST
@@ -170,12 +208,12 @@ const ENCODED_CHUNK = 128 * 1024;
 const chunkPool: Buffer[] = [];
 const CHUNK_POOL_MAX = 16;
 
-function takeChunk(size: number): Buffer {
+export function takeChunk(size: number): Buffer {
   if (size <= ENCODED_CHUNK) return chunkPool.pop() ?? Buffer.allocUnsafeSlow(ENCODED_CHUNK);
   return Buffer.allocUnsafeSlow(size);
 }
 
-function giveBack(chunk: Buffer): void {
+export function giveBack(chunk: Buffer): void {
   if (chunk.length === ENCODED_CHUNK && chunkPool.length < CHUNK_POOL_MAX) chunkPool.push(chunk);
 }
 

@@ -11,6 +11,9 @@ import { buildPredicate } from './selectors.ts';
 import { includeObjectParam, partialObjectMetadata } from './output.ts';
 import { drained } from '../../../shared/util/drained.ts';
 import { watchEventTable } from '../../printers/table-for.ts';
+import { PROTOBUF_WATCH_CONTENT_TYPE, encodeRaw, encodeWatchFrame, writeEnvelopeBytes } from '../../../shared/protobuf/envelope.ts';
+import { schemaFor } from '../../../shared/protobuf/kinds.ts';
+import { isProtobufOutput } from './negotiation.ts';
 
 /** Default server-side watch timeout: kube's MinRequestTimeout (30 min) times a random factor in [1, 2). */
 function defaultTimeoutMs(): number {
@@ -51,7 +54,7 @@ export function parseWatchRequest(ctx: RequestContext): ParsedWatch {
   };
 }
 
-/** One event on the wire: its JSON and a newline (the chunked-HTTP framing; WebSocket frames drop it). */
+/** One event on the wire: its JSON and a newline (the chunked-HTTP framing; WebSocket frames drop it), or a protobuf frame. */
 type EventLine = Buffer;
 
 const lineOf = (json: string): EventLine => Buffer.from(json + '\n');
@@ -66,8 +69,9 @@ function eventLine(type: string, json: string): EventLine {
  * one row, PartialObjectMetadata). Encoded once per event and output kind and shared by every watcher: the same
  * bytes go to every socket.
  */
-function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => EventLine {
+function encoderFor(ctx: RequestContext, protobuf: boolean): (ev: WatchCacheEvent) => EventLine {
   const out = ctx.output;
+  if (protobuf) return protobufEncoder(ctx);
   if (out.as === 'Table') {
     // Like kube's watch encoder: column definitions ride on the first event only; bookmarks stay raw objects.
     const resource = ctx.entry.store.qualifiedResource;
@@ -104,11 +108,49 @@ function encoderFor(ctx: RequestContext): (ev: WatchCacheEvent) => EventLine {
   };
 }
 
-function errorEvent(err: unknown, resource: string): EventLine {
-  let status: Status;
+/**
+ * Protobuf watch events (`application/vnd.kubernetes.protobuf;stream=watch`): length-prefixed WatchEvent frames
+ * whose object is the object's envelope. The object's message is kept on the cached object (as LIST does) and
+ * each frame memoized on the event for all its watchers; PartialObjectMetadata events are encoded per watcher.
+ */
+function protobufEncoder(ctx: RequestContext): (ev: WatchCacheEvent) => EventLine {
+  const out = ctx.output;
+  const kind = ctx.entry.store.info.kind;
+  return (ev) => {
+    const obj = ev.object;
+    const apiVersion = obj.apiVersion ?? '';
+    if (out.as === 'PartialObjectMetadata' && ev.type !== 'BOOKMARK') {
+      const pom = partialObjectMetadata(obj, out.version);
+      const schema = schemaFor(pom.apiVersion ?? '', 'PartialObjectMetadata');
+      const raw = schema ? encodeRaw(pom as unknown as Record<string, unknown>, schema) : Buffer.alloc(0);
+      return encodeWatchFrame(ev.type, writeEnvelopeBytes(pom.apiVersion ?? '', 'PartialObjectMetadata', raw));
+    }
+    const memoKey = `pb:${ev.type}`;
+    let frame = ev.encoded.get(memoKey);
+    if (frame === undefined) {
+      const schema = schemaFor(apiVersion, obj.kind ?? kind);
+      const encode = (o: typeof obj) => (schema ? encodeRaw(o as unknown as Record<string, unknown>, schema) : Buffer.alloc(0));
+      const raw = Buffer.from(ev.value.protobuf(encode), 'latin1');
+      frame = encodeWatchFrame(ev.type, writeEnvelopeBytes(apiVersion, obj.kind ?? kind, raw));
+      ev.encoded.set(memoKey, frame);
+    }
+    return frame;
+  };
+}
+
+function errorStatus(err: unknown, resource: string): Status {
   const translated = isStorageError(err) ? interpretStorageError(err, resource, '') : err;
-  if (translated instanceof StatusError) status = translated.status;
-  else status = newInternalError(translated instanceof Error ? translated.message : String(translated)).status;
+  if (translated instanceof StatusError) return translated.status;
+  return newInternalError(translated instanceof Error ? translated.message : String(translated)).status;
+}
+
+function errorEvent(err: unknown, resource: string, protobuf = false): EventLine {
+  const status = errorStatus(err, resource);
+  if (protobuf) {
+    const schema = schemaFor('v1', 'Status');
+    const raw = schema ? encodeRaw(status as unknown as Record<string, unknown>, schema) : Buffer.alloc(0);
+    return encodeWatchFrame('ERROR', writeEnvelopeBytes('v1', 'Status', raw));
+  }
   return lineOf(`{"type":"ERROR","object":${JSON.stringify(status)}}`);
 }
 
@@ -119,12 +161,12 @@ interface Sink {
   readonly closed: boolean;
 }
 
-async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEstablished?: () => void): Promise<void> {
+async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEstablished?: () => void, protobuf = false): Promise<void> {
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   const timer = setTimeout(() => ac.abort(), parsed.timeoutMs);
-  const encode = encoderFor(ctx);
+  const encode = encoderFor(ctx, protobuf);
   let watcher;
   try {
     watcher = await ctx.entry.watch.watchCached({ ...parsed.request, signal: ac.signal });
@@ -134,7 +176,7 @@ async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEsta
     if (isStorageError(e, 'Expired')) {
       // As kube's cacher: a too old resourceVersion is a 200 with one ERROR event (410 Expired), then close.
       onEstablished?.();
-      await sink.write(errorEvent(e, ctx.entry.store.qualifiedResource));
+      await sink.write(errorEvent(e, ctx.entry.store.qualifiedResource, protobuf));
       sink.end();
       return;
     }
@@ -148,7 +190,7 @@ async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEsta
       if (w) await w;
     }
   } catch (e) {
-    if (!sink.closed && !ac.signal.aborted) await sink.write(errorEvent(e, ctx.entry.store.qualifiedResource));
+    if (!sink.closed && !ac.signal.aborted) await sink.write(errorEvent(e, ctx.entry.store.qualifiedResource, protobuf));
   } finally {
     clearTimeout(timer);
     ctx.signal.removeEventListener('abort', onAbort);
@@ -161,8 +203,12 @@ async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEsta
 export async function handleWatch(ctx: RequestContext): Promise<void> {
   const parsed = parseWatchRequest(ctx);
   const res = ctx.res;
-  const contentType =
-    ctx.output.as === 'Table' ? `application/json;as=Table;v=${ctx.output.version};g=meta.k8s.io` : 'application/json';
+  const protobuf = isProtobufOutput(ctx.output);
+  const contentType = protobuf
+    ? PROTOBUF_WATCH_CONTENT_TYPE
+    : ctx.output.as === 'Table'
+      ? `application/json;as=Table;v=${ctx.output.version};g=meta.k8s.io`
+      : 'application/json';
   let started = false;
   const start = () => {
     if (started) return;
@@ -186,10 +232,10 @@ export async function handleWatch(ctx: RequestContext): Promise<void> {
   };
   // The watch is established first so a too-new resourceVersion still answers with an HTTP status; then the
   // headers are flushed at once.
-  await pump(ctx, parsed, sink, start);
+  await pump(ctx, parsed, sink, start, protobuf);
 }
 
-/** WATCH over WebSocket: the same events, one per text frame. */
+/** WATCH over WebSocket: the same events, one per text frame (JSON: protobuf is served over chunked HTTP). */
 export async function serveWatchWebSocket(ctx: RequestContext, ws: WebSocket): Promise<void> {
   const parsed = parseWatchRequest(ctx);
   const sink: Sink = {

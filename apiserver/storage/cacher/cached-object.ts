@@ -58,6 +58,8 @@ export class CachedObject {
   readonly byteLength: number;
   readonly attrs: ObjectAttrs;
   #ref: WeakRef<KubeObject>;
+  /** The protobuf message, once a protobuf LIST or WATCH asked for it (see protobuf()). */
+  #protobuf: string | undefined;
   readonly #freeze: boolean;
 
   private constructor(text: string, attrs: ObjectAttrs, obj: KubeObject, freeze: boolean) {
@@ -86,6 +88,16 @@ export class CachedObject {
       this.#ref = new WeakRef(o);
     }
     return o;
+  }
+
+  /**
+   * The object's protobuf message (no envelope) as a Latin-1 string of its bytes, made by `encode` the first time
+   * a protobuf LIST or WATCH needs it and kept with this version (kube's cacher also keeps each serialization of
+   * a cached object it has written: cachingObject). A string for the same reasons as `text`; objects nobody
+   * reads in protobuf never get one.
+   */
+  protobuf(encode: (obj: KubeObject) => Buffer): string {
+    return (this.#protobuf ??= encode(this.object).toString('latin1'));
   }
 
   /** A copy the caller owns. */
