@@ -69,8 +69,8 @@ export const NOT_ACCEPTABLE_MESSAGE = `only the following media types are accept
  * PartialObjectMetadata(List) comes in JSON or protobuf. Nothing acceptable -> 406.
  */
 export function negotiateOutput(accept: string | undefined): OutputKind {
+  if (!accept || accept.replace(/[\s,]/g, '') === '') return { as: 'object', format: 'json' };
   const ranges = parseAccept(accept);
-  if (ranges.length === 0) return { as: 'object', format: 'json' };
   for (const r of ranges) {
     const format = serializerFor(r.type);
     if (!format) continue;
