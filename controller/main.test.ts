@@ -13,6 +13,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'clusterrole-aggregation',
     'csrapproving',
     'csrsigning',
+    'daemonset',
     'nodeipam',
     'nodelifecycle',
     'podgc',

@@ -34,6 +34,7 @@ import { ServiceAccountsController } from './serviceaccount/service-accounts-con
 import { RootCACertPublisher } from './rootcacertpublisher/root-ca-cert-publisher.ts';
 import { TokenCleaner } from './bootstrap/token-cleaner.ts';
 import { StatefulSetController } from './statefulset/stateful-set-controller.ts';
+import { DaemonSetController } from './daemon/daemon-set-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -48,7 +49,8 @@ export type ControllerName =
   | 'root-ca-cert-publisher'
   | 'tokencleaner'
   | 'clusterrole-aggregation'
-  | 'statefulset';
+  | 'statefulset'
+  | 'daemonset';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -69,6 +71,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'csrsigning',
   'clusterrole-aggregation',
   'statefulset',
+  'daemonset',
   'scheduler',
 ];
 
@@ -291,6 +294,10 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
     if (selected.has('statefulset')) {
       const c = new StatefulSetController({ ...common, recorder: recorder('statefulset-controller') });
       runners.push({ name: 'statefulset', run: (s) => c.run(s) });
+    }
+    if (selected.has('daemonset')) {
+      const c = new DaemonSetController({ ...common, recorder: recorder('daemonset-controller') });
+      runners.push({ name: 'daemonset', run: (s) => c.run(s) });
     }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);
