@@ -1714,10 +1714,12 @@ const authorization: Record<string, Schema> = {
 
 // ---- the registry ----
 
-/** Every definition, keyed by its OpenAPI name. Treat as read-only. */
-export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS });
+import { batchKinds, batchSchemas } from './schemas-batch.ts';
 
-export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1';
+/** Every definition, keyed by its OpenAPI name. Treat as read-only. */
+export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS, ...batchSchemas() });
+
+export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1' | 'batch/v1';
 
 /** Served kinds per group-version, with their definition names. */
 export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Record<string, string>>>> = {
@@ -1779,6 +1781,7 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     Status: `${META}Status`,
     DeleteOptions: `${META}DeleteOptions`,
   },
+  'batch/v1': batchKinds(),
 };
 
 /**

@@ -265,6 +265,32 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
       };
     },
   ),
+  // batch/v1 (kube lists batch after autoscaling, before certificates.k8s.io).
+  {
+    group: 'batch',
+    version: 'v1',
+    resource: 'jobs',
+    singularName: 'job',
+    kind: 'Job',
+    listKind: 'JobList',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    categories: ['all'],
+    subresources: [{ name: 'status', kind: 'Job', verbs: STATUS_VERBS }],
+  },
+  {
+    group: 'batch',
+    version: 'v1',
+    resource: 'cronjobs',
+    singularName: 'cronjob',
+    kind: 'CronJob',
+    listKind: 'CronJobList',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['cj'],
+    categories: ['all'],
+    subresources: [{ name: 'status', kind: 'CronJob', verbs: STATUS_VERBS }],
+  },
   {
     // /apis lists groups in kube-apiserver's priority order: certificates.k8s.io before coordination.k8s.io.
     group: 'certificates.k8s.io',

@@ -176,11 +176,17 @@ export const SUPPORTED_FIELD_LABELS: Readonly<Record<string, readonly string[]>>
   secrets: ['metadata.name', 'metadata.namespace', 'type'],
   certificatesigningrequests: ['metadata.name', 'spec.signerName'],
   replicationcontrollers: ['metadata.name', 'metadata.namespace', 'status.replicas'],
+  jobs: ['metadata.name', 'metadata.namespace', 'status.successful'],
 };
 
 /** Legacy aliases a resource rewrites (old v1 clients sent spec.host for pods). */
 const FIELD_LABEL_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
   pods: { 'spec.host': 'spec.nodeName' },
+};
+
+/** Conversion functions with their own wording (batch/v1 Job). */
+const UNSUPPORTED_LABEL_MESSAGES: Readonly<Record<string, (label: string) => string>> = {
+  jobs: (label) => `field label ${JSON.stringify(label)} not supported for batchv1.Job`,
 };
 
 /** Resources with their own conversion function answer "field label not supported"; others use the meta default. */
@@ -190,7 +196,8 @@ function checkLabel(resource: string, label: string): string {
   const supported = SUPPORTED_FIELD_LABELS[resource];
   if (supported) {
     if (supported.includes(label)) return label;
-    throw new UnsupportedFieldLabelError(label, `field label not supported: ${label}`);
+    const custom = UNSUPPORTED_LABEL_MESSAGES[resource];
+    throw new UnsupportedFieldLabelError(label, custom ? custom(label) : `field label not supported: ${label}`);
   }
   // runtime.DefaultMetaV1FieldSelectorConversion (leases and every kind without its own conversion).
   if (label === 'metadata.name' || label === 'metadata.namespace') return label;
@@ -272,6 +279,8 @@ export function fieldsFor(resource: string, obj: KubeObject): Record<string, str
       return { ...metaFields(obj, true), 'spec.clusterIP': str(get(obj, 'spec', 'clusterIP')), 'spec.type': str(get(obj, 'spec', 'type')) };
     case 'secrets':
       return { ...metaFields(obj, true), type: str(get(obj, 'type')) };
+    case 'jobs':
+      return { ...metaFields(obj, true), 'status.successful': String(Number(get(obj, 'status', 'succeeded') ?? 0)) };
     case 'certificatesigningrequests':
       return { ...metaFields(obj, false), 'spec.signerName': str(get(obj, 'spec', 'signerName')) };
     default:
