@@ -60,7 +60,7 @@ test('GET /apis aggregated: one named item per group; an empty registry gives no
   assert.ok(JSON.stringify(doc).startsWith('{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":['));
   assert.deepEqual(
     doc.items.map((i) => i.metadata.name),
-    ['authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
+    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
   );
   assert.equal(
     JSON.stringify(doc.items.find((i) => i.metadata.name === 'coordination.k8s.io')),

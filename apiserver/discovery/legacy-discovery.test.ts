@@ -17,7 +17,7 @@ test('GET /apis and /apis/<group>', () => {
   // kube-apiserver's group priority order.
   assert.deepEqual(
     list.groups.map((g) => g.name),
-    ['authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
+    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
   );
   assert.equal(
     JSON.stringify(list.groups.find((g) => g.name === 'coordination.k8s.io')),
