@@ -274,6 +274,41 @@ export const leaseSchema = obj({ spec: struct({}) });
 /** Any object of a kind not in the table (custom resources): ObjectMeta is known, the rest deduced. */
 export const genericObjectSchema: StructSchema = { kind: 'struct', fields: { metadata: objectMetaSchema }, zero: {} };
 
+// ---- apps/v1 (k8s.io/api/apps/v1/types.go) and autoscaling/v1 Scale ----
+
+/** The zero value of a `template` field (PodTemplateSpec is a struct: metadata and spec.containers present). */
+const TEMPLATE_ZERO = { metadata: {}, spec: { containers: null } };
+const workloadSpec = (fields: Record<string, TypeSchema>): StructSchema =>
+  struct({ selector: labelSelectorSchema, template: podTemplateSpecSchema, ...fields });
+const workloadStatus = struct({ conditions: conditionsByType() });
+
+const APPS_PATCH_META: Record<string, StructSchema> = {
+  'apps/v1/Deployment': obj(
+    { spec: workloadSpec({ strategy: { ...struct({ rollingUpdate: struct({}) }), patchStrategy: 'retainKeys' } }), status: workloadStatus },
+    { spec: { selector: null, template: TEMPLATE_ZERO, strategy: {} } },
+  ),
+  'apps/v1/ReplicaSet': obj({ spec: workloadSpec({}), status: workloadStatus }, { spec: { selector: null, template: TEMPLATE_ZERO }, status: { replicas: 0 } }),
+  'apps/v1/StatefulSet': obj(
+    {
+      spec: workloadSpec({
+        volumeClaimTemplates: atomicList(struct({ metadata: objectMetaSchema, spec: pvcSpecSchema })),
+        updateStrategy: struct({ rollingUpdate: struct({}) }),
+      }),
+      status: workloadStatus,
+    },
+    { spec: { selector: null, template: TEMPLATE_ZERO, updateStrategy: {} }, status: { replicas: 0, availableReplicas: 0 } },
+  ),
+  'apps/v1/DaemonSet': obj(
+    { spec: workloadSpec({ updateStrategy: struct({ rollingUpdate: struct({}) }) }), status: workloadStatus },
+    {
+      spec: { selector: null, template: TEMPLATE_ZERO, updateStrategy: {} },
+      status: { currentNumberScheduled: 0, numberMisscheduled: 0, desiredNumberScheduled: 0, numberReady: 0 },
+    },
+  ),
+  'apps/v1/ControllerRevision': obj({}, { data: null, revision: 0 }),
+  'autoscaling/v1/Scale': obj({ spec: struct({}), status: struct({}) }, { status: { replicas: 0 } }),
+};
+
 /**
  * Root schemas by `<apiVersion>/<kind>` (`v1/Pod`, `coordination.k8s.io/v1/Lease`).
  */
@@ -320,6 +355,7 @@ export const PATCH_META: Readonly<Record<string, StructSchema>> = {
   'v1/ComponentStatus': obj({ conditions: conditionsByType() }),
   'v1/Binding': obj({ target: objectReferenceSchema }),
   'coordination.k8s.io/v1/Lease': leaseSchema,
+  ...APPS_PATCH_META,
 };
 
 /** The root schema for a kind, or the generic one (ObjectMeta + deduced) for kinds not in the table. */

@@ -2,6 +2,7 @@ import type { KubeObject, ListMeta, ObjectMeta } from '../../shared/api/meta.ts'
 import { newBadRequest } from '../../shared/errors/status-error.ts';
 import { groupVersionString, resourceRegistry } from '../registry/resource-registry.ts';
 import { OBJECT_META_CREATION_TIMESTAMP, OBJECT_META_NAME } from './column-descriptions.ts';
+import { APPS_PRINTERS } from './apps-printers.ts';
 import { cronJobPrinter, jobPrinter } from './batch-printers.ts';
 import { eventPrinter } from './event-printer.ts';
 import { certificateSigningRequestPrinter, configMapPrinter, secretPrinter, serviceAccountPrinter } from './identity-printers.ts';
@@ -86,6 +87,7 @@ const PRINTERS = new Map<string, ResourcePrinter>([
   ['batch/cronjobs', cronJobPrinter],
   ['rbac.authorization.k8s.io/rolebindings', roleBindingPrinter],
   ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingPrinter],
+  ...APPS_PRINTERS,
 ]);
 
 /**

@@ -9,6 +9,7 @@ import { fieldsFor } from '../../shared/api/fields.ts';
 import type { ServedResource, SubresourceHandler } from '../endpoints/request-context.ts';
 import { handleUpdate, readObject } from '../endpoints/handlers/crud.ts';
 import { writeObject } from '../endpoints/handlers/response.ts';
+import { scaleHandler } from '../endpoints/handlers/scale.ts';
 import { parseDryRun } from '../endpoints/request-context.ts';
 import { GenericStore, type CacheReader } from './generic/store.ts';
 import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } from './rest/strategy.ts';
@@ -81,6 +82,8 @@ export interface ResourceSpec {
   deleteStrategy?: DeleteStrategy;
   /** RBAC kinds get the escalation-checking store. */
   rbacKind?: RBACKindName;
+  /** Serves the `scale` subresource (autoscaling/v1 Scale over spec.replicas): deployments, replicasets, statefulsets. */
+  scalable?: boolean;
 }
 
 /**
@@ -224,7 +227,7 @@ export class Registry {
         statusStrategy: spec.statusStrategy,
         ...(spec.subresourceStrategies ? { updateSubresources: spec.subresourceStrategies } : {}),
         watch: cacher,
-        subresources: {},
+        subresources: spec.scalable ? { scale: scaleHandler() } : {},
       });
     }
     chain = options.admission?.(registryLookups(this.stores));

@@ -177,6 +177,8 @@ export const SUPPORTED_FIELD_LABELS: Readonly<Record<string, readonly string[]>>
   certificatesigningrequests: ['metadata.name', 'spec.signerName'],
   replicationcontrollers: ['metadata.name', 'metadata.namespace', 'status.replicas'],
   jobs: ['metadata.name', 'metadata.namespace', 'status.successful'],
+  // apps/v1 registers a conversion for StatefulSet only (a leftover status.successful); other apps kinds take the meta default.
+  statefulsets: ['metadata.name', 'metadata.namespace', 'status.successful'],
 };
 
 /** Legacy aliases a resource rewrites (old v1 clients sent spec.host for pods). */
@@ -187,6 +189,7 @@ const FIELD_LABEL_ALIASES: Readonly<Record<string, Readonly<Record<string, strin
 /** Conversion functions with their own wording (batch/v1 Job). */
 const UNSUPPORTED_LABEL_MESSAGES: Readonly<Record<string, (label: string) => string>> = {
   jobs: (label) => `field label ${JSON.stringify(label)} not supported for batchv1.Job`,
+  statefulsets: (label) => `field label not supported for appsv1.StatefulSet: ${label}`,
 };
 
 /** Resources with their own conversion function answer "field label not supported"; others use the meta default. */

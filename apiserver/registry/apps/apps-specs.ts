@@ -7,9 +7,9 @@ import { statefulSetStatusStrategy, statefulSetStrategy } from './statefulset/st
 
 /** apps/v1 storage, keyed as kube-apiserver keys it in etcd (`/deployments/<ns>/<name>`, ...). */
 export const APPS_SPECS: ResourceSpec[] = [
-  { group: 'apps', version: 'v1', resource: 'deployments', keyRoot: '/deployments', strategy: deploymentStrategy, statusStrategy: deploymentStatusStrategy },
-  { group: 'apps', version: 'v1', resource: 'replicasets', keyRoot: '/replicasets', strategy: replicaSetStrategy, statusStrategy: replicaSetStatusStrategy },
-  { group: 'apps', version: 'v1', resource: 'statefulsets', keyRoot: '/statefulsets', strategy: statefulSetStrategy, statusStrategy: statefulSetStatusStrategy },
+  { group: 'apps', version: 'v1', resource: 'deployments', keyRoot: '/deployments', strategy: deploymentStrategy, statusStrategy: deploymentStatusStrategy, scalable: true },
+  { group: 'apps', version: 'v1', resource: 'replicasets', keyRoot: '/replicasets', strategy: replicaSetStrategy, statusStrategy: replicaSetStatusStrategy, scalable: true },
+  { group: 'apps', version: 'v1', resource: 'statefulsets', keyRoot: '/statefulsets', strategy: statefulSetStrategy, statusStrategy: statefulSetStatusStrategy, scalable: true },
   { group: 'apps', version: 'v1', resource: 'daemonsets', keyRoot: '/daemonsets', strategy: daemonSetStrategy, statusStrategy: daemonSetStatusStrategy },
   { group: 'apps', version: 'v1', resource: 'controllerrevisions', keyRoot: '/controllerrevisions', strategy: controllerRevisionStrategy },
 ];
