@@ -17,6 +17,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'nodeipam',
     'nodelifecycle',
     'podgc',
+    'replicaset',
     'root-ca-cert-publisher',
     'serviceaccount',
     'statefulset',

@@ -35,6 +35,7 @@ import { RootCACertPublisher } from './rootcacertpublisher/root-ca-cert-publishe
 import { TokenCleaner } from './bootstrap/token-cleaner.ts';
 import { StatefulSetController } from './statefulset/stateful-set-controller.ts';
 import { DaemonSetController } from './daemon/daemon-set-controller.ts';
+import { ReplicaSetController } from './replicaset/replica-set-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -50,7 +51,8 @@ export type ControllerName =
   | 'tokencleaner'
   | 'clusterrole-aggregation'
   | 'statefulset'
-  | 'daemonset';
+  | 'daemonset'
+  | 'replicaset';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -72,6 +74,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'clusterrole-aggregation',
   'statefulset',
   'daemonset',
+  'replicaset',
   'scheduler',
 ];
 
@@ -290,6 +293,10 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         const c = new CSRSigningController({ ...common, authority, ...(config.clusterSigningDurationMs ? { durationMs: config.clusterSigningDurationMs } : {}) });
         runners.push({ name: 'csrsigning', run: (s) => c.run(s) });
       }
+    }
+    if (selected.has('replicaset')) {
+      const c = new ReplicaSetController({ ...common, recorder: recorder('replicaset-controller') });
+      runners.push({ name: 'replicaset', run: (s) => c.run(s) });
     }
     if (selected.has('statefulset')) {
       const c = new StatefulSetController({ ...common, recorder: recorder('statefulset-controller') });

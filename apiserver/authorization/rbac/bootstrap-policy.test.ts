@@ -60,6 +60,11 @@ test('the controller identity may do what kubelab controllers do (and not more t
     ['update', 'daemonsets/status', { apiGroup: 'apps', namespace: 'default', name: 'ds' }],
     ['create', 'controllerrevisions', { apiGroup: 'apps', namespace: 'default' }], ['patch', 'controllerrevisions', { apiGroup: 'apps', namespace: 'default', name: 'r' }],
     ['create', 'persistentvolumeclaims', { namespace: 'default' }],
+    // replicaset-controller and deployment-controller
+    ['update', 'replicasets/status', { apiGroup: 'apps', namespace: 'default', name: 'web-1' }], ['create', 'replicasets', { apiGroup: 'apps', namespace: 'default' }],
+    ['patch', 'replicasets', { apiGroup: 'apps', namespace: 'default', name: 'web-1' }], ['delete', 'replicasets', { apiGroup: 'apps', namespace: 'default', name: 'web-1' }],
+    ['update', 'deployments', { apiGroup: 'apps', namespace: 'default', name: 'web' }], ['update', 'deployments/status', { apiGroup: 'apps', namespace: 'default', name: 'web' }],
+    ['patch', 'pods', { namespace: 'default', name: 'p' }],
   ];
   for (const c of must) assert.ok(allowed(authz, KCM, c), `system:kube-controller-manager ${JSON.stringify(c)}`);
   const mustNot: Check[] = [

@@ -286,6 +286,14 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['get', 'list', 'watch', 'create', 'delete', 'update', 'patch'], [APPS], ['controllerrevisions']),
       eventsRule(),
     ],
+    'deployment-controller': [
+      rule(['get', 'list', 'watch', 'update'], [EXTENSIONS, APPS], ['deployments']),
+      rule(['update'], [EXTENSIONS, APPS], ['deployments/status']),
+      rule(['update'], [EXTENSIONS, APPS], ['deployments/finalizers']),
+      rule(['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'], [APPS, EXTENSIONS], ['replicasets']),
+      rule(['get', 'list', 'watch', 'update'], [LEGACY], ['pods']),
+      eventsRule(),
+    ],
     'namespace-controller': [
       rule(['delete', 'get', 'list', 'watch'], [LEGACY], ['namespaces']),
       rule(['update'], [LEGACY], ['namespaces/finalize', 'namespaces/status']),
@@ -303,6 +311,13 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['delete', 'list', 'watch'], [LEGACY], ['pods']),
       rule(['get', 'list'], [LEGACY], ['nodes']),
       rule(['patch'], [LEGACY], ['pods/status']),
+    ],
+    'replicaset-controller': [
+      rule(['get', 'list', 'watch', 'update'], [APPS, EXTENSIONS], ['replicasets']),
+      rule(['update'], [APPS, EXTENSIONS], ['replicasets/status']),
+      rule(['update'], [APPS, EXTENSIONS], ['replicasets/finalizers']),
+      rule(['list', 'watch', 'patch', 'create', 'delete'], [LEGACY], ['pods']),
+      eventsRule(),
     ],
     'root-ca-cert-publisher': [rule(['create', 'update'], [LEGACY], ['configmaps']), eventsRule()],
     'service-account-controller': [rule(['create'], [LEGACY], ['serviceaccounts']), eventsRule()],
