@@ -27,7 +27,7 @@ test('GET /apis and /apis/<group>', () => {
     JSON.stringify(apiGroup('coordination.k8s.io')),
     '{"kind":"APIGroup","apiVersion":"v1","name":"coordination.k8s.io","versions":[{"groupVersion":"coordination.k8s.io/v1","version":"v1"}],"preferredVersion":{"groupVersion":"coordination.k8s.io/v1","version":"v1"}}',
   );
-  assert.equal(apiGroup('apps'), undefined);
+  assert.equal(apiGroup('extensions'), undefined);
   assert.equal(apiGroup(''), undefined);
   const empty = new ResourceRegistry(BUILTIN_RESOURCES.filter((r) => r.group === ''));
   assert.equal(JSON.stringify(apiGroupList(empty)), '{"kind":"APIGroupList","apiVersion":"v1","groups":[]}');
