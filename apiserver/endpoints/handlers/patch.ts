@@ -3,7 +3,7 @@ import { StatusError, newBadRequest, newNotFound, newStatus } from '../../../sha
 import { applyJsonPatch } from '../../patch/json-patch.ts';
 import { applyMergePatchToObject } from '../../patch/merge-patch.ts';
 import { applyStrategicMergePatch } from '../../patch/strategic-merge-patch.ts';
-import { schemaFor } from '../../patch/patch-meta.ts';
+import { patchSchemaFor } from '../../patch/patch-meta-from-openapi.ts';
 import { apply, validatePatchOptions } from '../../fieldmanager/field-manager.ts';
 import { isTrue } from '../../server/request-info.ts';
 import type { UpdateStrategy } from '../../registry/rest/strategy.ts';
@@ -54,7 +54,7 @@ export async function handlePatch(ctx: RequestContext, strategy?: UpdateStrategy
         next = applyMergePatchToObject(current as KubeObject, patch, { fieldValidation });
         break;
       case 'application/strategic-merge-patch+json':
-        next = applyStrategicMergePatch(current as KubeObject, patch, schemaFor(apiVersion, info.kind));
+        next = applyStrategicMergePatch(current as KubeObject, patch, patchSchemaFor(apiVersion, info.kind));
         break;
       default: {
         // Server-side apply: merge the applied configuration into the live object with field ownership.

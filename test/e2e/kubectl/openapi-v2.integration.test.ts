@@ -53,6 +53,21 @@ items:
       image: nginx:1.27
       ports:
       - containerPort: 80
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: front
+  spec:
+    replicas: 2
+    selector:
+      matchLabels: {app: front}
+    template:
+      metadata:
+        labels: {app: front}
+      spec:
+        containers:
+        - name: main
+          image: nginx:1.27
 `;
 
 /** The served kinds that have a schema: each must explain from the v2 document (new groups join by registering). */
@@ -85,14 +100,17 @@ for (const minor of [29, 33]) {
     it('apply -f of a kind: List creates, leaves unchanged and configures each item', async () => {
       const k = env.kubectl.ns(ns);
       env.write('list.yaml', LIST);
-      assert.equal(await k.ok(['apply', '-f', 'list.yaml']), 'configmap/settings created\npod/web created\n');
-      assert.equal(await k.ok(['apply', '-f', 'list.yaml']), 'configmap/settings unchanged\npod/web unchanged\n');
-      env.write('list.yaml', LIST.replace('mode: "one"', 'mode: "two"').replace('nginx:1.27', 'nginx:1.28'));
-      assert.equal(await k.ok(['apply', '-f', 'list.yaml']), 'configmap/settings configured\npod/web configured\n');
+      assert.equal(await k.ok(['apply', '-f', 'list.yaml']), 'configmap/settings created\npod/web created\ndeployment.apps/front created\n');
+      assert.equal(await k.ok(['apply', '-f', 'list.yaml']), 'configmap/settings unchanged\npod/web unchanged\ndeployment.apps/front unchanged\n');
+      env.write('list.yaml', LIST.replace('mode: "one"', 'mode: "two"').replaceAll('nginx:1.27', 'nginx:1.28'));
+      assert.equal(await k.ok(['apply', '-f', 'list.yaml']), 'configmap/settings configured\npod/web configured\ndeployment.apps/front configured\n');
       assert.equal((await env.api.get(`/api/v1/namespaces/${ns}/configmaps/settings`)).data.mode, 'two');
       const pod = await env.api.get(`/api/v1/namespaces/${ns}/pods/web`);
       // The strategic merge patch kept the container (merged by name) and its port.
       assert.deepEqual(pod.spec.containers.map((c: { name: string; image: string; ports: unknown }) => [c.name, c.image, c.ports]), [['main', 'nginx:1.28', [{ containerPort: 80, protocol: 'TCP' }]]]);
+      const front = await env.api.get(`/apis/apps/v1/namespaces/${ns}/deployments/front`);
+      assert.deepEqual(front.spec.template.spec.containers.map((c: { name: string; image: string }) => [c.name, c.image]), [['main', 'nginx:1.28']]);
+      assert.equal(front.metadata.generation, 2, 'a Deployment tracks generation');
     });
 
     it('apply of a kind nobody serves says kubectl’s no matches for kind', async () => {
@@ -126,6 +144,10 @@ for (const minor of [29, 33]) {
       assert.match(recursive, /\n      annotations\t<map\[string\]string>\n/);
       const bad = await k.fail(['explain', 'pods.spec.nope', '--output=plaintext-openapiv2']);
       assert.equal(bad.stderr, 'error: field "nope" does not exist\n');
+      const deployment = await k.ok(['explain', 'deployment.spec', '--output=plaintext-openapiv2']);
+      assert.match(deployment, /^KIND:     Deployment\nVERSION:  apps\/v1\n\nRESOURCE: spec <Object>\n/);
+      assert.match(deployment, /\n   replicas\t<integer>\n/);
+      assert.match(deployment, /\n   template\t<Object> -required-\n/);
     });
 
     it('explain --output=plaintext-openapiv2 of every served kind with a schema', async () => {
