@@ -25,7 +25,7 @@ import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_N
 import { eventStrategy } from './core/event/strategy.ts';
 import { serviceStrategy } from './core/service/strategy.ts';
 import { leaseStrategy } from './coordination/lease/strategy.ts';
-import { jobStatusStrategy, jobStrategy } from './batch/job/strategy.ts';
+import { jobDeleteStrategy, jobStatusStrategy, jobStrategy } from './batch/job/strategy.ts';
 import { cronJobStatusStrategy, cronJobStrategy } from './batch/cronjob/strategy.ts';
 import { secretStrategy } from './core/secret/strategy.ts';
 import { configMapStrategy } from './core/configmap/strategy.ts';
@@ -107,7 +107,7 @@ const SPECS: ResourceSpec[] = [
   { group: '', version: 'v1', resource: 'serviceaccounts', keyRoot: '/serviceaccounts', strategy: serviceAccountStrategy },
   ...APPS_SPECS,
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', keyRoot: '/leases', strategy: leaseStrategy },
-  { group: 'batch', version: 'v1', resource: 'jobs', keyRoot: '/jobs', strategy: jobStrategy, statusStrategy: jobStatusStrategy },
+  { group: 'batch', version: 'v1', resource: 'jobs', keyRoot: '/jobs', strategy: jobStrategy, statusStrategy: jobStatusStrategy, deleteStrategy: jobDeleteStrategy },
   { group: 'batch', version: 'v1', resource: 'cronjobs', keyRoot: '/cronjobs', strategy: cronJobStrategy, statusStrategy: cronJobStatusStrategy },
   {
     group: 'certificates.k8s.io',

@@ -174,3 +174,19 @@ test('printers and field selectors', () => {
   assert.equal(compileFieldSelector('jobs', 'status.successful!=3')(j as KubeObject), false);
   assert.throws(() => compileFieldSelector('jobs', 'status.failed=1'), { message: 'field label "status.failed" not supported for batchv1.Job' });
 });
+
+test('deleting a batch/v1 Job without a policy orphans its pods, with kube warning; Background does not', async () => {
+  await store('jobs').create('b', job('del1'));
+  const warnings: string[] = [];
+  const r = await store('jobs').delete('b', 'del1', { warnings });
+  assert.equal(r.deleted, false);
+  assert.deepEqual(r.object.metadata.finalizers, ['orphan']);
+  assert.deepEqual(warnings, [
+    'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
+  ]);
+  await store('jobs').create('b', job('del2'));
+  const bg: string[] = [];
+  const r2 = await store('jobs').delete('b', 'del2', { propagationPolicy: 'Background', warnings: bg });
+  assert.equal(r2.deleted, true);
+  assert.deepEqual(bg, []);
+});

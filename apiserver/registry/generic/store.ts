@@ -526,6 +526,7 @@ export class GenericStore {
       throw newInvalid('DeleteOptions', '', [fieldInvalid('gracePeriodSeconds', p.gracePeriodSeconds, 'must be greater than or equal to 0')]);
     }
     const gcPolicy = this.#o.enableGarbageCollection === false ? 'Unsupported' : (this.#o.deleteStrategy.defaultGarbageCollectionPolicy?.() ?? 'DeleteDependents');
+    if (p.propagationPolicy === undefined && p.orphanDependents === undefined) p.warnings?.push(...(this.#o.deleteStrategy.warningsOnDefaultPropagation?.() ?? []));
     let outcome = 'delete' as 'delete' | 'pending';
     const adm: AdmissionContext = { namespace, name, opts: p };
     try {

@@ -73,6 +73,8 @@ export interface DeleteStrategy {
    * DefaultGarbageCollectionPolicy). Absent: DeleteDependents.
    */
   defaultGarbageCollectionPolicy?(): GarbageCollectionPolicy;
+  /** Warnings for a DELETE that names no propagation policy (batch/v1 Jobs warn that pods are orphaned). Optional. */
+  warningsOnDefaultPropagation?(): string[];
 }
 
 /** The field values a field selector can match on (fields.Set), per kind. */

@@ -9,7 +9,7 @@ import {
 import { defaultJob } from '../../../../shared/api/defaults/batch.ts';
 import { validateJob, validateJobStatusUpdate, validateJobUpdate } from '../../../../shared/api/validation/job.ts';
 import { isDNS1123Label } from '../../../../shared/api/validation/names.ts';
-import type { CreateStrategy, UpdateStrategy } from '../../rest/strategy.ts';
+import { immediateDelete, withGarbageCollectionPolicy, type CreateStrategy, type DeleteStrategy, type UpdateStrategy } from '../../rest/strategy.ts';
 import { keepStatus, resetObjectMetaForStatus } from '../../generic/reset-meta.ts';
 
 /**
@@ -72,4 +72,15 @@ export const jobStatusStrategy: UpdateStrategy = {
   validateUpdate: (obj, old) => validateJobStatusUpdate(obj as Job, old as Job),
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
+};
+
+/**
+ * Deleting a batch/v1 Job orphans its pods unless the client names a propagation policy
+ * (DefaultGarbageCollectionPolicy: OrphanDependents for batch/v1, for compatibility), with kube's warning.
+ */
+export const jobDeleteStrategy: DeleteStrategy = {
+  ...withGarbageCollectionPolicy(immediateDelete, 'OrphanDependents'),
+  warningsOnDefaultPropagation: () => [
+    'child pods are preserved by default when jobs are deleted; set propagationPolicy=Background to remove them or set propagationPolicy=Orphan to suppress this warning',
+  ],
 };
