@@ -145,3 +145,22 @@ test('a pod in its grace period keeps its finalizers on a second DELETE (gracefu
   assert.deepEqual(third.object.metadata.finalizers, ['orphan']);
   assert.equal(third.object.metadata.deletionGracePeriodSeconds, 5);
 });
+
+test('the final DELETE with gracePeriodSeconds 0 of a pod in its grace period removes it (the kubelet\'s delete)', async () => {
+  await store('pods').create('gc', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p0', namespace: 'gc' },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }] },
+  } as KubeObject);
+  const first = await store('pods').delete('gc', 'p0');
+  assert.equal(first.deleted, false);
+  const last = await store('pods').delete('gc', 'p0', { gracePeriodSeconds: 0 });
+  assert.equal(last.deleted, true);
+  // With a finalizer the object stays (grace 0), until the finalizer goes.
+  await store('pods').create('gc', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p1', namespace: 'gc' },
+    spec: { nodeName: 'n1', containers: [{ name: 'c', image: 'i' }] },
+  } as KubeObject);
+  await store('pods').delete('gc', 'p1', { propagationPolicy: 'Foreground' });
+  const held = await store('pods').delete('gc', 'p1', { gracePeriodSeconds: 0 });
+  assert.deepEqual([held.deleted, held.object.metadata.deletionGracePeriodSeconds], [false, 0]);
+});

@@ -582,7 +582,10 @@ export class GenericStore {
           meta.deletionTimestamp = rfc3339(this.#clock.now());
           meta.deletionGracePeriodSeconds = 0;
         }
-        outcome = graceful || pendingGraceful || hasFinalizers ? 'pending' : 'delete';
+        // A grace period shortened to 0 (the kubelet's final delete) removes the object now, unless finalizers
+        // hold it (store.go updateForGracefulDeletionAndFinalizers: lastGraceful == 0 deletes immediately).
+        const graceRuns = graceful && (meta.deletionGracePeriodSeconds ?? 0) > 0;
+        outcome = graceRuns || pendingGraceful || hasFinalizers ? 'pending' : 'delete';
         if (outcome === 'pending') this.#o.onDeleting?.(next);
         if (p.dryRun) throw new DryRunResult(outcome === 'delete' ? current : withResourceVersion(next, current));
         return outcome === 'delete' ? current : next;
