@@ -41,6 +41,7 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
       '"subresources":[' +
       '{"subresource":"attach","responseKind":{"group":"","version":"","kind":"PodAttachOptions"},"verbs":["create","get"]},' +
       '{"subresource":"binding","responseKind":{"group":"","version":"","kind":"Binding"},"verbs":["create"]},' +
+      '{"subresource":"eviction","responseKind":{"group":"policy","version":"v1","kind":"Eviction"},"verbs":["create"]},' +
       '{"subresource":"exec","responseKind":{"group":"","version":"","kind":"PodExecOptions"},"verbs":["create","get"]},' +
       '{"subresource":"log","responseKind":{"group":"","version":"","kind":"Pod"},"verbs":["get"]},' +
       '{"subresource":"portforward","responseKind":{"group":"","version":"","kind":"PodPortForwardOptions"},"verbs":["create","get"]},' +
@@ -60,7 +61,7 @@ test('GET /apis aggregated: one named item per group; an empty registry gives no
   assert.ok(JSON.stringify(doc).startsWith('{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":['));
   assert.deepEqual(
     doc.items.map((i) => i.metadata.name),
-    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
+    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
   );
   assert.equal(
     JSON.stringify(doc.items.find((i) => i.metadata.name === 'coordination.k8s.io')),

@@ -17,7 +17,7 @@ test('GET /apis and /apis/<group>', () => {
   // kube-apiserver's group priority order.
   assert.deepEqual(
     list.groups.map((g) => g.name),
-    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
+    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
   );
   assert.equal(
     JSON.stringify(list.groups.find((g) => g.name === 'coordination.k8s.io')),
@@ -69,6 +69,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
       'pods',
       'pods/attach',
       'pods/binding',
+      'pods/eviction',
       'pods/exec',
       'pods/log',
       'pods/portforward',
@@ -92,6 +93,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     '{"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["po"],"categories":["all"],"storageVersionHash":"xPOwRZ+Yhw8="}',
     '{"name":"pods/attach","singularName":"","namespaced":true,"kind":"PodAttachOptions","verbs":["create","get"]}',
     '{"name":"pods/binding","singularName":"","namespaced":true,"kind":"Binding","verbs":["create"]}',
+    '{"name":"pods/eviction","singularName":"","namespaced":true,"group":"policy","version":"v1","kind":"Eviction","verbs":["create"]}',
     '{"name":"pods/exec","singularName":"","namespaced":true,"kind":"PodExecOptions","verbs":["create","get"]}',
     '{"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]}',
     '{"name":"pods/portforward","singularName":"","namespaced":true,"kind":"PodPortForwardOptions","verbs":["create","get"]}',

@@ -54,6 +54,8 @@ import {
 
 export { REF_PREFIX, type Schema } from './schema-builders.ts';
 import { APPS_SCHEMAS, APPS_V1_KINDS } from './schemas-apps.ts';
+import { POLICY_SCHEMAS, POLICY_V1_KINDS } from './schemas-policy.ts';
+
 
 // ---- apimachinery ----
 
@@ -1717,9 +1719,9 @@ const authorization: Record<string, Schema> = {
 import { batchKinds, batchSchemas } from './schemas-batch.ts';
 
 /** Every definition, keyed by its OpenAPI name. Treat as read-only. */
-export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS, ...batchSchemas() });
+export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS, ...batchSchemas(), ...POLICY_SCHEMAS });
 
-export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1' | 'batch/v1';
+export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1' | 'batch/v1' | 'policy/v1';
 
 /** Served kinds per group-version, with their definition names. */
 export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Record<string, string>>>> = {
@@ -1773,6 +1775,7 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     DeleteOptions: `${META}DeleteOptions`,
     WatchEvent: `${META}WatchEvent`,
   },
+  'policy/v1': POLICY_V1_KINDS,
   'authorization.k8s.io/v1': {
     SubjectAccessReview: `${AUTHZ}SubjectAccessReview`,
     LocalSubjectAccessReview: `${AUTHZ}LocalSubjectAccessReview`,

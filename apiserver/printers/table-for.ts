@@ -11,6 +11,7 @@ import { leasePrinter } from './lease-printer.ts';
 import { namespacePrinter } from './namespace-printer.ts';
 import { nodePrinter } from './node-printer.ts';
 import { podPrinter } from './pod-printer.ts';
+import { podDisruptionBudgetPrinter } from './pod-disruption-budget-printer.ts';
 import { clusterRoleBindingPrinter, roleBindingPrinter } from './role-binding-printer.ts';
 import { servicePrinter } from './service-printer.ts';
 import {
@@ -85,6 +86,7 @@ const PRINTERS = new Map<string, ResourcePrinter>([
   ['coordination.k8s.io/leases', leasePrinter],
   ['batch/jobs', jobPrinter],
   ['batch/cronjobs', cronJobPrinter],
+  ['policy/poddisruptionbudgets', podDisruptionBudgetPrinter],
   ['rbac.authorization.k8s.io/rolebindings', roleBindingPrinter],
   ['rbac.authorization.k8s.io/clusterrolebindings', clusterRoleBindingPrinter],
   ...APPS_PRINTERS,

@@ -17,6 +17,8 @@ import { immediateDelete, withGarbageCollectionPolicy } from './rest/strategy.ts
 import { podDeleteStrategy, podStatusStrategy, podStrategy } from './core/pod/strategy.ts';
 import { bindPod, bindingSuccess } from './core/pod/binding.ts';
 import { podLogHandler } from './core/pod/log.ts';
+import { evictPod } from './core/pod/eviction.ts';
+import { evictionHandler } from '../endpoints/handlers/eviction.ts';
 import type { KubeletClientTLS } from './core/pod/proxy-node.ts';
 import { podStreamUpgrade, requireUpgrade } from './core/pod/exec.ts';
 import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
@@ -35,6 +37,7 @@ import {
   certificateSigningRequestStatusStrategy,
   certificateSigningRequestStrategy,
 } from './certificates/certificatesigningrequest/strategy.ts';
+import { podDisruptionBudgetStatusStrategy, podDisruptionBudgetStrategy } from './policy/poddisruptionbudget/strategy.ts';
 import { clusterRoleBindingStrategy, clusterRoleStrategy, roleBindingStrategy, roleStrategy } from './rbac/strategy.ts';
 import { PolicyBasedStore, type EscalationDeps, type RBACKindName } from './rbac/policy-based-store.ts';
 import { accessReviewHandler } from '../endpoints/handlers/access-review.ts';
@@ -118,6 +121,7 @@ const SPECS: ResourceSpec[] = [
     statusStrategy: certificateSigningRequestStatusStrategy,
     subresourceStrategies: { approval: certificateSigningRequestApprovalStrategy },
   },
+  { group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', keyRoot: '/poddisruptionbudgets', strategy: podDisruptionBudgetStrategy, statusStrategy: podDisruptionBudgetStatusStrategy },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles', keyRoot: '/roles', strategy: roleStrategy, rbacKind: 'Role' },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', keyRoot: '/clusterroles', strategy: clusterRoleStrategy, rbacKind: 'ClusterRole' },
   { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'rolebindings', keyRoot: '/rolebindings', strategy: roleBindingStrategy, rbacKind: 'RoleBinding' },
@@ -261,6 +265,12 @@ export class Registry {
     };
     const podsServed = this.#served.get('/v1/pods');
     if (podsServed?.subresources) podsServed.subresources['binding'] = bindingHandler;
+    // pods/eviction: delete unless a PodDisruptionBudget forbids it (core/pod/eviction.ts).
+    const pdbStore = byResource.get('poddisruptionbudgets')?.store;
+    if (podsServed?.subresources && pdbStore) {
+      const deps = { pods: podStore, podStatusStrategy, podDisruptionBudgets: pdbStore, podDisruptionBudgetStatusStrategy, clock };
+      podsServed.subresources['eviction'] = evictionHandler((ns, name, eviction, o) => evictPod(deps, ns, name, eviction, o), () => this.admission);
+    }
     // pods/log, pods/exec, pods/attach: proxied to the node agent (core/pod/log.ts, exec.ts).
     const nodesStore = byResource.get('nodes')?.store;
     if (podsServed?.subresources && nodesStore) {

@@ -43,6 +43,7 @@ test('pods: verbs, short name, category and subresources as upstream', () => {
     [
       ['attach', 'PodAttachOptions', 'create,get'],
       ['binding', 'Binding', 'create'],
+      ['eviction', 'Eviction', 'create'],
       ['exec', 'PodExecOptions', 'create,get'],
       ['log', 'Pod', 'get'],
       ['portforward', 'PodPortForwardOptions', 'create,get'],
@@ -50,7 +51,8 @@ test('pods: verbs, short name, category and subresources as upstream', () => {
     ],
   );
   assert.equal(resourceRegistry.lookupSubresource('', 'v1', 'pods', 'log')?.kind, 'Pod');
-  assert.equal(resourceRegistry.lookupSubresource('', 'v1', 'pods', 'eviction'), undefined);
+  const eviction = resourceRegistry.lookupSubresource('', 'v1', 'pods', 'eviction');
+  assert.deepEqual([eviction?.group, eviction?.version], ['policy', 'v1']);
 });
 
 test('the other core resources and leases', () => {

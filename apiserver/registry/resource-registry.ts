@@ -101,7 +101,7 @@ const STATUS_VERBS = ['get', 'patch', 'update'] as const;
  * The resources kubelab serves. Order inside a group/version does not matter (discovery sorts); the order of
  * groups is the order /apis lists them in (kube lists by group priority).
  *
- * Left out on purpose because nothing serves them: pods/eviction, pods/proxy, pods/ephemeralcontainers,
+ * Left out on purpose because nothing serves them: pods/proxy, pods/ephemeralcontainers,
  * nodes/proxy, services/status, services/proxy.
  */
 export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
@@ -119,6 +119,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     subresources: [
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
@@ -306,6 +307,19 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
       { name: 'approval', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS },
       { name: 'status', kind: 'CertificateSigningRequest', verbs: STATUS_VERBS },
     ],
+  },
+  {
+    // policy/v1 sits between certificates.k8s.io and rbac.authorization.k8s.io in kube's /apis order.
+    group: 'policy',
+    version: 'v1',
+    resource: 'poddisruptionbudgets',
+    singularName: 'poddisruptionbudget',
+    kind: 'PodDisruptionBudget',
+    listKind: 'PodDisruptionBudgetList',
+    namespaced: true,
+    verbs: ALL_VERBS,
+    shortNames: ['pdb'],
+    subresources: [{ name: 'status', kind: 'PodDisruptionBudget', verbs: STATUS_VERBS }],
   },
   // rbac.authorization.k8s.io/v1
   ...(

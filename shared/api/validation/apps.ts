@@ -14,7 +14,8 @@ import { semanticEqual } from './_semantic.ts';
 import { arr, isObj, num, obj, str, type Obj } from './field-errors.ts';
 import { FIELD_IMMUTABLE, IS_NEGATIVE_ERROR, validateAnnotations, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
 import { nameIsDNSLabel, nameIsDNSSubdomain, regexError } from './names.ts';
-import { validateLabelSelector, validatePodSpecificAnnotations, validatePodTemplateSpec } from './pod.ts';
+import { validateLabelSelector } from './label-selector.ts';
+import { validatePodSpecificAnnotations, validatePodTemplateSpec } from './pod.ts';
 import { validateLabels } from './meta.ts';
 
 // ---- Go value rendering (field.Error's %#v fallback) ----

@@ -17,6 +17,10 @@ import {
 import type { ObjectMeta } from '../meta.ts';
 import { goStyleDiff, semanticEqual } from './_semantic.ts';
 import { arr, fieldNotFound, idx, isObj, key, num, obj, str, type Obj } from './field-errors.ts';
+import { validateLabelSelector } from './label-selector.ts';
+
+/** Kept here too: the workload validators import it from pod.ts. */
+export { validateLabelSelector };
 import {
   inclusiveRangeError,
   isConfigMapKey,
@@ -856,34 +860,6 @@ function validateNodeSelectorTerm(term: Obj, allowInvalidValues: boolean, path: 
     }
     if (str(req.key) !== 'metadata.name') errs.push(fieldInvalid(`${p}.key`, str(req.key), 'not a valid field selector key'));
     else values.forEach((v, i) => errs.push(...byName(nameIsDNSSubdomain, v, `${p}.values[${i}]`)));
-  });
-  return errs;
-}
-
-/** metav1 validation.ValidateLabelSelector (strict label values). */
-export function validateLabelSelector(sel: unknown, path: string): FieldError[] {
-  if (!isObj(sel)) return [];
-  const errs = validateLabels(sel.matchLabels, `${path}.matchLabels`);
-  arr(sel.matchExpressions).forEach((e, i) => {
-    const ex = obj(e);
-    const p = `${path}.matchExpressions[${i}]`;
-    const values = arr(ex.values);
-    switch (str(ex.operator)) {
-      case 'In':
-      case 'NotIn':
-        if (values.length === 0) errs.push(fieldRequired(`${p}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
-        break;
-      case 'Exists':
-      case 'DoesNotExist':
-        if (values.length > 0) errs.push(fieldForbidden(`${p}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
-        break;
-      default:
-        errs.push(fieldInvalid(`${p}.operator`, str(ex.operator), 'not a valid selector operator'));
-    }
-    errs.push(...validateLabelName(str(ex.key), `${p}.key`));
-    values.forEach((v, j) => {
-      for (const m of isValidLabelValue(str(v))) errs.push(fieldInvalid(`${p}.values[${j}]`, str(v), m));
-    });
   });
   return errs;
 }
