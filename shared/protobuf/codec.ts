@@ -7,7 +7,7 @@
  * writes what the JSON object has (absent fields are absent on the wire: the same Go struct after decoding).
  * Unknown field numbers are skipped when decoding (proto2); JSON keys without a field are not written.
  */
-import { ProtoReader, ProtoWriter, WIRE_BYTES, WIRE_VARINT } from './wire.ts';
+import { ProtoReader, ProtoWriter, WIRE_BYTES, WIRE_VARINT, utf8Slice } from './wire.ts';
 import type { FieldSpec, MessageSchema, ScalarType } from './schema.ts';
 
 /** Seconds between 0001-01-01 and 1970-01-01: Go's zero time.Time as a Unix time. */
@@ -21,23 +21,23 @@ export function decodeMessage(buf: Buffer, start: number, end: number, schema: M
   const r = new ProtoReader(buf, start, end);
   while (r.pos < r.end) {
     const key = r.varint();
-    const num = Math.floor(key / 8);
     const wire = key & 7;
-    const f = schema.byNumber.get(num);
+    const f = key < 0x80000000 ? schema.byIndex[key >>> 3] : undefined;
     if (f === undefined) {
       r.skip(wire);
       continue;
     }
     if (f.map) {
       if (wire !== WIRE_BYTES) throw wireError(f, wire);
-      const [s, e] = r.delimited();
-      decodeMapEntry(buf, s, e, f, out);
+      const s = r.payload();
+      decodeMapEntry(buf, s, r.pos, f, out);
       continue;
     }
     const t = f.type;
     if (typeof t !== 'string') {
       if (wire !== WIRE_BYTES) throw wireError(f, wire);
-      const [s, e] = r.delimited();
+      const s = r.payload();
+      const e = r.pos;
       if (f.inline) {
         decodeMessage(buf, s, e, t, out);
         continue;
@@ -58,18 +58,16 @@ export function decodeMessage(buf: Buffer, start: number, end: number, schema: M
       if (wire !== WIRE_VARINT) throw wireError(f, wire);
       const v = varintValue(r, t);
       if (f.repeated) pushTo(out, f.name, v);
-      else if (v === 0 || v === false) {
-        if (f.presence === 'omit') delete out[f.name];
-        else out[f.name] = v;
-      } else out[f.name] = v;
+      else if ((v !== 0 && v !== false) || f.presence !== 'omit') out[f.name] = v;
+      else if (f.name in out) delete out[f.name];
       continue;
     }
     if (wire !== WIRE_BYTES) throw wireError(f, wire);
-    const [s, e] = r.delimited();
-    const v = decodeScalar(buf, s, e, t);
+    const s = r.payload();
+    const v = decodeScalar(buf, s, r.pos, t);
     if (f.repeated) pushTo(out, f.name, v);
-    else if ((v === '' && f.presence === 'omit' && (t === 'string' || t === 'bytes')) || v === undefined) delete out[f.name];
-    else out[f.name] = v;
+    else if (v !== '' || f.presence !== 'omit' || (t !== 'string' && t !== 'bytes')) out[f.name] = v;
+    else if (f.name in out) delete out[f.name];
   }
   return out;
 }
@@ -94,7 +92,7 @@ function pushTo(out: JSONObject, name: string, v: unknown): void {
 function decodeScalar(buf: Buffer, s: number, e: number, t: ScalarType): unknown {
   switch (t) {
     case 'string':
-      return s === e ? '' : buf.toString('utf8', s, e);
+      return utf8Slice(buf, s, e);
     case 'bytes':
       return buf.toString('base64', s, e);
     case 'time':
@@ -221,18 +219,16 @@ function zeroOf(t: ScalarType | MessageSchema): unknown {
 
 // ---------------------------------------------------------------- encoding
 
+/**
+ * Writes the fields `obj` has (walking its keys: most schema fields are absent from any one object), then the
+ * inline structs. Fields come out in the object's key order; decoders take any order.
+ */
 export function encodeMessage(w: ProtoWriter, obj: JSONObject, schema: MessageSchema): void {
-  const fields = schema.fields;
-  for (let i = 0; i < fields.length; i++) {
-    const f = fields[i] as FieldSpec;
-    if (f.inline) {
-      w.tag(f.num, WIRE_BYTES);
-      const start = w.fork();
-      encodeMessage(w, obj, f.type as MessageSchema);
-      w.join(start);
-      continue;
-    }
-    const v = obj[f.name];
+  const byName = schema.byName;
+  for (const name in obj) {
+    const f = byName.get(name);
+    if (f === undefined) continue;
+    const v = obj[name];
     if (v === undefined) continue;
     if (f.map) {
       if (v === null || typeof v !== 'object') continue;
@@ -253,6 +249,14 @@ export function encodeMessage(w: ProtoWriter, obj: JSONObject, schema: MessageSc
       continue;
     }
     encodeValue(w, f.num, v, f.type, f.presence);
+  }
+  const inlines = schema.inlines;
+  for (let i = 0; i < inlines.length; i++) {
+    const f = inlines[i] as FieldSpec;
+    w.tag(f.num, WIRE_BYTES);
+    const start = w.fork();
+    encodeMessage(w, obj, f.type as MessageSchema);
+    w.join(start);
   }
 }
 

@@ -52,6 +52,21 @@ export interface MessageSchema {
   readonly fields: readonly FieldSpec[];
   /** Field by number, for decoding. */
   readonly byNumber: ReadonlyMap<number, FieldSpec>;
+  /** The same as a (sparse) array indexed by field number: the decoder's lookup. */
+  readonly byIndex: readonly (FieldSpec | undefined)[];
+  /** Field by JSON name (not for inline structs' fields): the encoder walks the object's keys. */
+  readonly byName: ReadonlyMap<string, FieldSpec>;
+  /** The inline (embedded) fields, written from the parent object's keys. */
+  readonly inlines: readonly FieldSpec[];
+}
+
+function build(fields: FieldSpec[]): MessageSchema {
+  fields.sort((a, b) => a.num - b.num);
+  const byIndex: (FieldSpec | undefined)[] = [];
+  for (const f of fields) byIndex[f.num] = f;
+  const inlines = fields.filter((f) => f.inline);
+  const byName = new Map(fields.filter((f) => !f.inline).map((f) => [f.name, f]));
+  return { fields, byNumber: new Map(fields.map((f) => [f.num, f])), byIndex, byName, inlines };
 }
 
 type Flag = 'rep' | 'map' | 'ptr' | 'keep' | 'inline';
@@ -62,15 +77,13 @@ export function message(defs: Record<number, FieldDef>): MessageSchema {
   for (const [key, def] of Object.entries(defs)) {
     fields.push(parseField(Number(key), def));
   }
-  fields.sort((a, b) => a.num - b.num);
-  return { fields, byNumber: new Map(fields.map((f) => [f.num, f])) };
+  return build(fields);
 }
 
 /** A schema with more fields (`...` of a shared base, e.g. ClusterRole = Role + aggregationRule). */
 export function extend(base: MessageSchema, defs: Record<number, FieldDef>): MessageSchema {
   const more = message(defs);
-  const fields = [...base.fields.filter((f) => !more.byNumber.has(f.num)), ...more.fields].sort((a, b) => a.num - b.num);
-  return { fields, byNumber: new Map(fields.map((f) => [f.num, f])) };
+  return build([...base.fields.filter((f) => !more.byNumber.has(f.num)), ...more.fields]);
 }
 
 function parseField(num: number, def: FieldDef): FieldSpec {

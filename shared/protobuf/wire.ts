@@ -70,9 +70,19 @@ export class ProtoReader {
     return [start, end];
   }
 
+  /** Skips past a length-delimited payload and returns where it starts (it ends at the new `pos`). */
+  payload(): number {
+    const len = this.varint();
+    const start = this.pos;
+    const end = start + len;
+    if (end > this.end) throw new Error('unexpected EOF');
+    this.pos = end;
+    return start;
+  }
+
   string(): string {
     const [s, e] = this.delimited();
-    return s === e ? '' : this.buf.toString('utf8', s, e);
+    return utf8Slice(this.buf, s, e);
   }
 
   skip(wireType: number): void {
@@ -182,7 +192,25 @@ export class ProtoWriter {
 
   /** A string field's payload (UTF-8), length first. */
   string(s: string): void {
-    if (s.length < 0x80 / 3) {
+    const n = s.length;
+    if (n < 0x80) {
+      // ASCII, byte by byte: cheaper than a native call for the short strings objects are made of.
+      this.ensure(1 + n * 3);
+      const buf = this.buf;
+      const start = this.pos + 1;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === n) {
+        buf[this.pos] = n;
+        this.pos = start + n;
+        return;
+      }
+    }
+    if (n < 0x80 / 3) {
       // At most 3 bytes per UTF-16 unit: the length fits in one byte.
       this.ensure(1 + s.length * 3);
       const n = this.buf.write(s, this.pos + 1);
@@ -214,6 +242,22 @@ export class ProtoWriter {
   finish(): Buffer {
     return Buffer.from(this.buf.subarray(0, this.pos));
   }
+}
+
+/** UTF-8 text of buf[s, e): short ASCII decoded in JavaScript (no native call), the rest by Buffer. */
+export function utf8Slice(buf: Buffer, s: number, e: number): string {
+  const n = e - s;
+  if (n === 0) return '';
+  if (n <= 24) {
+    let out = '';
+    for (let i = s; i < e; i++) {
+      const c = buf[i] as number;
+      if (c >= 0x80) return buf.toString('utf8', s, e);
+      out += String.fromCharCode(c);
+    }
+    return out;
+  }
+  return buf.toString('utf8', s, e);
 }
 
 export function varintSize(v: number): number {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (test/bench/run.sh): the issue-2 API server benchmarks. Every number is printed next to the
  * raw limit measured in the same run on the same machine (house rule: performance is measured, not timed in
- * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi|auth ...]  (default: all).
+ * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi|auth|protobuf ...]  (default: all).
  * Results: a summary table on stdout, and every measurement as JSON in $BENCH_OUT (default: a temp file).
  */
 import { writeFileSync } from 'node:fs';
@@ -16,6 +16,7 @@ import { watchScenario } from './scenarios/watch.ts';
 import { rssScenario } from './scenarios/rss.ts';
 import { kubectlScenario } from './scenarios/kubectl.ts';
 import { authScenario } from './scenarios/auth.ts';
+import { protobufScenario } from './scenarios/protobuf.ts';
 
 const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   create: createScenario,
@@ -29,6 +30,8 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   'rss-semi': (ctx) => rssScenario(ctx, 'embedded', ['--max-semi-space-size=16']),
   // Issue 11: authentication + RBAC on every request against the same server with the chain off.
   auth: authScenario,
+  // Issue 12: protobuf against JSON (10,000-pod LIST, pod creates) on the same server.
+  protobuf: protobufScenario,
 };
 
 function machine(): Record<string, string> {
