@@ -26,13 +26,22 @@ class MessageWriter {
   }
 
   #varint(n: number | bigint): void {
-    let v = BigInt.asUintN(64, BigInt(n));
     const bytes: number[] = [];
-    while (v >= 0x80n) {
-      bytes.push(Number(v & 0x7fn) | 0x80);
-      v >>= 7n;
+    if (typeof n === 'number' && n >= 0 && n <= 0x7fffffff) {
+      let v = n;
+      while (v >= 0x80) {
+        bytes.push((v & 0x7f) | 0x80);
+        v >>>= 7;
+      }
+      bytes.push(v);
+    } else {
+      let v = BigInt.asUintN(64, BigInt(n));
+      while (v >= 0x80n) {
+        bytes.push(Number(v & 0x7fn) | 0x80);
+        v >>= 7n;
+      }
+      bytes.push(Number(v));
     }
-    bytes.push(Number(v));
     this.#push(Uint8Array.from(bytes));
   }
 
