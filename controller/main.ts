@@ -33,6 +33,9 @@ import { CSRSigningController } from './certificates/signer/csr-signing-controll
 import { ServiceAccountsController } from './serviceaccount/service-accounts-controller.ts';
 import { RootCACertPublisher } from './rootcacertpublisher/root-ca-cert-publisher.ts';
 import { TokenCleaner } from './bootstrap/token-cleaner.ts';
+import { GarbageCollector } from './garbagecollector/garbage-collector.ts';
+import { restDiscovery, type DiscoverResources } from './garbagecollector/resource-discovery.ts';
+import { RestClient } from '../shared/client/rest-client.ts';
 import { StatefulSetController } from './statefulset/stateful-set-controller.ts';
 import { DaemonSetController } from './daemon/daemon-set-controller.ts';
 import { ReplicaSetController } from './replicaset/replica-set-controller.ts';
@@ -52,7 +55,8 @@ export type ControllerName =
   | 'clusterrole-aggregation'
   | 'statefulset'
   | 'daemonset'
-  | 'replicaset';
+  | 'replicaset'
+  | 'garbagecollector';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -75,6 +79,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'statefulset',
   'daemonset',
   'replicaset',
+  'garbagecollector',
   'scheduler',
 ];
 
@@ -161,6 +166,10 @@ export interface ControllerManagerConfig {
   rootCAFile?: string;
   /** The CA the controller's own kubeconfig trusts: published when --root-ca-file is not given. */
   kubeconfigCA?: string | Uint8Array;
+  /** --concurrent-gc-syncs: workers of each garbage collector queue. @default 20 */
+  concurrentGcSyncs?: number;
+  /** Where the garbage collector learns the served resources. @default discovery over the clientset's RestClient */
+  discoverResources?: DiscoverResources;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -305,6 +314,21 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
     if (selected.has('daemonset')) {
       const c = new DaemonSetController({ ...common, recorder: recorder('daemonset-controller') });
       runners.push({ name: 'daemonset', run: (s) => c.run(s) });
+    }
+    if (selected.has('garbagecollector')) {
+      const client = config.clientset.client;
+      const discoverResources = config.discoverResources ?? (client instanceof RestClient ? restDiscovery(client) : undefined);
+      if (discoverResources) {
+        const c = new GarbageCollector({
+          ...common,
+          discoverResources,
+          recorder: recorder('garbage-collector-controller'),
+          ...(config.concurrentGcSyncs !== undefined ? { workers: config.concurrentGcSyncs } : {}),
+        });
+        runners.push({ name: 'garbagecollector', run: (s) => c.run(s) });
+      } else {
+        log.info('Not starting garbagecollector: the client cannot read discovery');
+      }
     }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);

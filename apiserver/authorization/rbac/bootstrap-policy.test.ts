@@ -65,11 +65,12 @@ test('the controller identity may do what kubelab controllers do (and not more t
     ['patch', 'replicasets', { apiGroup: 'apps', namespace: 'default', name: 'web-1' }], ['delete', 'replicasets', { apiGroup: 'apps', namespace: 'default', name: 'web-1' }],
     ['update', 'deployments', { apiGroup: 'apps', namespace: 'default', name: 'web' }], ['update', 'deployments/status', { apiGroup: 'apps', namespace: 'default', name: 'web' }],
     ['patch', 'pods', { namespace: 'default', name: 'p' }],
+    // generic-garbage-collector: get/list/watch/patch/update/delete on everything
+    ['patch', 'secrets', { namespace: 'default', name: 's' }], ['update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'default', name: 'other' }],
+    ['delete', 'deployments', { apiGroup: 'apps', namespace: 'default', name: 'web' }], ['watch', 'replicasets', { apiGroup: 'apps' }],
   ];
   for (const c of must) assert.ok(allowed(authz, KCM, c), `system:kube-controller-manager ${JSON.stringify(c)}`);
   const mustNot: Check[] = [
-    ['patch', 'secrets', { namespace: 'default', name: 's' }],
-    ['update', 'leases', { apiGroup: 'coordination.k8s.io', namespace: 'default', name: 'other' }],
     ['approve', 'signers', { ...CERTS, name: 'example.com/custom' }],
     ['create', 'clusterrolebindings', { apiGroup: 'rbac.authorization.k8s.io' }],
   ];

@@ -294,6 +294,11 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['get', 'list', 'watch', 'update'], [LEGACY], ['pods']),
       eventsRule(),
     ],
+    'generic-garbage-collector': [
+      // list/watch of every resource, selective gets, ownerReference patches and deletes of anything
+      rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
+      eventsRule(),
+    ],
     'namespace-controller': [
       rule(['delete', 'get', 'list', 'watch'], [LEGACY], ['namespaces']),
       rule(['update'], [LEGACY], ['namespaces/finalize', 'namespaces/status']),

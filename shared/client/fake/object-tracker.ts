@@ -16,7 +16,8 @@
  *   bounded event history; older than the history -> ERROR event with a 410 Expired Status, then the stream
  *   ends); objects moving in or out of a selector become ADDED / DELETED; bookmarks on request.
  *
- * Not modelled: garbage collection by ownerReferences (propagationPolicy is accepted and ignored), admission,
+ * Not modelled: garbage collection by ownerReferences (propagationPolicy only sets the orphan / foregroundDeletion
+ * finalizers), admission,
  * validation, defaulting beyond kind/apiVersion, server-side apply, consistent snapshots for continue tokens
  * (a continuation page reads the current state after the last key).
  *
@@ -180,7 +181,10 @@ export class ObjectTracker {
     return this.#rv;
   }
 
-  /** Seeds an object (same rules as create, but an existing object is replaced). Emits a watch event. */
+  /**
+   * Seeds an object (same rules as create, but an existing object is replaced and a uid given is kept, so
+   * fixtures can refer to it, e.g. in ownerReferences). Emits a watch event.
+   */
   add(d: ResourceDescriptor, obj: KubeObject): KubeObject {
     const ns = d.namespaced ? obj.metadata?.namespace ?? '' : '';
     const existing = obj.metadata?.name ? this.#state(d).objects.get(objectKey(ns, obj.metadata.name)) : undefined;
@@ -192,7 +196,7 @@ export class ObjectTracker {
     }
     const copy = deepCopy(obj);
     if (copy.metadata) delete copy.metadata.resourceVersion;
-    return this.create(d, copy);
+    return this.create(d, copy, { keepUid: true });
   }
 
   get(d: ResourceDescriptor, namespace: string, name: string): KubeObject {
@@ -291,7 +295,7 @@ export class ObjectTracker {
     return watcher.channel;
   }
 
-  create(d: ResourceDescriptor, obj: KubeObject, options: { dryRun?: boolean } = {}): KubeObject {
+  create(d: ResourceDescriptor, obj: KubeObject, options: { dryRun?: boolean; keepUid?: boolean } = {}): KubeObject {
     const st = this.#state(d);
     const o = deepCopy(obj);
     const meta: ObjectMeta = (o.metadata ??= {});
@@ -306,7 +310,7 @@ export class ObjectTracker {
     const key = objectKey(meta.namespace, meta.name);
     if (st.objects.has(key)) throw newAlreadyExists(qualifiedResource(d), meta.name);
     this.#defaultTypeMeta(d, o);
-    meta.uid = randomUUID();
+    if (!options.keepUid || !meta.uid) meta.uid = randomUUID();
     meta.creationTimestamp = this.#timestamp();
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
@@ -428,12 +432,22 @@ export class ObjectTracker {
       throw newConflict(qualifiedResource(d), name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${cur.metadata.resourceVersion ?? ''}`);
     }
     const grace = this.#gracePeriod(d, cur, options.gracePeriodSeconds);
-    const finalizers = cur.metadata.finalizers ?? [];
+    // propagationPolicy sets the garbage collector's finalizers as the API server does (Background clears them).
+    let finalizers = cur.metadata.finalizers ?? [];
+    if (options.propagationPolicy) {
+      finalizers = finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+      if (options.propagationPolicy === 'Orphan') finalizers.push('orphan');
+      if (options.propagationPolicy === 'Foreground') finalizers.push('foregroundDeletion');
+    }
     if (grace > 0 || finalizers.length > 0) {
       // Graceful (pods) or blocked by finalizers: mark the object; it goes when both are satisfied.
       const now = this.#clock.now();
       const next = deepCopy(cur);
       const m = next.metadata;
+      if (options.propagationPolicy) {
+        if (finalizers.length > 0) m.finalizers = finalizers;
+        else delete m.finalizers;
+      }
       if (!m.deletionTimestamp || (m.deletionGracePeriodSeconds !== undefined && grace < m.deletionGracePeriodSeconds)) {
         m.deletionTimestamp = this.#timestamp(now + grace * 1000);
         m.deletionGracePeriodSeconds = grace;
