@@ -297,6 +297,7 @@ export class GenericStore {
     // Only kinds whose strategy tracks generation set it (rest.BeforeCreate leaves it to PrepareForCreate).
     if (this.#o.createStrategy.tracksGeneration) meta.generation = 1;
     if (meta.managedFields && meta.managedFields.length === 0) delete meta.managedFields;
+    dropEmptyMetaLists(meta);
     this.#o.createStrategy.prepareForCreate(obj, { user: adm.opts.user, now: this.#clock.now() });
     track();
     this.#o.createStrategy.admit?.(obj);
@@ -481,6 +482,7 @@ export class GenericStore {
     if (oldMeta.generation !== undefined) meta.generation = oldMeta.generation;
     else delete meta.generation;
     delete meta.selfLink;
+    dropEmptyMetaLists(meta);
     if (oldMeta.deletionTimestamp) meta.deletionTimestamp = oldMeta.deletionTimestamp;
     else delete meta.deletionTimestamp;
     if (oldMeta.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
@@ -631,6 +633,12 @@ export class GenericStore {
 }
 
 class RetryDelete extends Error {}
+
+/** Empty ownerReferences / finalizers are not kept (Go's omitempty: a patch that removes the last one leaves none). */
+function dropEmptyMetaLists(meta: ObjectMeta): void {
+  if (Array.isArray(meta.ownerReferences) && meta.ownerReferences.length === 0) delete meta.ownerReferences;
+  if (Array.isArray(meta.finalizers) && meta.finalizers.length === 0) delete meta.finalizers;
+}
 
 function checkPreconditions(resource: string, name: string, current: KubeObject, pre?: { uid?: string; resourceVersion?: string }): void {
   if (!pre) return;
