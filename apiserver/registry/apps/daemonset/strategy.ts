@@ -32,23 +32,23 @@ export const daemonSetStrategy: CreateStrategy & UpdateStrategy = {
   prepareForUpdate(obj, old) {
     defaultDaemonSet(obj as DaemonSet);
     keepStatus(obj, old);
-    // A template change moves templateGeneration (and generation); any other spec change only generation
-    // (which the store bumps for every spec change).
-    if (!semanticEqual((obj as DaemonSet).spec?.template, (old as DaemonSet).spec?.template)) {
-      setTemplateGeneration(obj, daemonSetTemplateGeneration(old) + 1);
-    } else if (obj.metadata.annotations?.[DEPRECATED_TEMPLATE_GENERATION_ANNOTATION] === undefined) {
-      // The request left the annotation out (a PUT of a manifest): conversion would read 0. Keep the stored value.
-      setTemplateGeneration(obj, daemonSetTemplateGeneration(old));
-    }
+    // Update may not set templateGeneration: it is the stored one, plus one when the template changes (which
+    // also moves generation; the store bumps generation for any other spec change).
+    const stored = daemonSetTemplateGeneration(old);
+    const templateChanged = !semanticEqual((obj as DaemonSet).spec?.template, (old as DaemonSet).spec?.template);
+    setTemplateGeneration(obj, templateChanged ? stored + 1 : stored);
   },
   validateUpdate: validateDaemonSetUpdate,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
 };
 
-/** daemonSetStatusStrategy: status only. */
+/** daemonSetStatusStrategy: status only (spec, with its templateGeneration annotation, stays as stored). */
 export const daemonSetStatusStrategy: UpdateStrategy = {
-  prepareForUpdate: keepSpec,
+  prepareForUpdate(obj, old) {
+    keepSpec(obj, old);
+    setTemplateGeneration(obj, daemonSetTemplateGeneration(old));
+  },
   validateUpdate: validateDaemonSetStatusUpdate,
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
