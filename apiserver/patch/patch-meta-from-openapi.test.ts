@@ -31,11 +31,11 @@ describe('patch metadata from the OpenAPI schemas', () => {
     assert.deepEqual(patchStrategyOf(at(d, 'spec.template.spec.volumes')), { strategy: 'merge', retainKeys: true });
   });
 
-  it('agrees with the hand-written table on every patch tag of the core kinds (fields both describe)', () => {
-    for (const key of ['v1/Pod', 'v1/Node', 'v1/Service', 'v1/ServiceAccount']) {
+  it('agrees with the hand-written table on every patch tag it declares, for every kind both describe (core, apps, Scale)', () => {
+    for (const key of Object.keys(PATCH_META)) {
       const [apiVersion, kind] = [key.slice(0, key.lastIndexOf('/')), key.slice(key.lastIndexOf('/') + 1)];
       const derived = patchMetaFromOpenApi(apiVersion, kind);
-      assert.ok(derived, key);
+      if (!derived) continue; // kinds without a registered OpenAPI schema (Endpoints, PersistentVolume, ...)
       const want = tags(PATCH_META[key]!);
       const got = tags(derived);
       const diffs = [...want]
