@@ -2,6 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DaemonSet } from '../../shared/api/apps-v1.ts';
 import type { Node, Pod } from '../../shared/api/core-v1.ts';
+import type { WatchEvent } from '../../shared/api/meta.ts';
+import { ScriptedWatch } from '../../shared/cache/testing.ts';
+import { FakeClientset } from '../../shared/client/fake/clientset.ts';
+import type { WatchOptions } from '../../shared/client/interfaces.ts';
 import { controllerRevisionsResource, daemonSetsResource, nodesResource, podsResource } from '../../shared/client/clientset.ts';
 import { newFixture, newNode, type Fixture } from '../framework/testing.ts';
 import { rfc3339 } from '../framework/time-format.ts';
@@ -25,8 +29,54 @@ function newDs(o: Partial<DaemonSet['spec']> = {}): DaemonSet {
 
 type F = Fixture<DaemonSetController>;
 
+/** The pod watch, holdable: a slow watch, which the expectations must survive without duplicate pods. */
+interface WatchGate {
+  pause(): void;
+  resume(): void;
+  close(): void;
+}
+let gate: WatchGate;
+
+function gatePodWatch(cs: FakeClientset): WatchGate {
+  let paused = false;
+  const held: WatchEvent[] = [];
+  let out: ScriptedWatch | undefined;
+  cs.prependReactor('watch', 'pods', (action) => {
+    const sw = new ScriptedWatch({});
+    out = sw;
+    void (async () => {
+      for await (const ev of cs.tracker.watch(podsResource, action.namespace, (action.options ?? {}) as WatchOptions)) {
+        if (sw.closed) break;
+        if (paused) held.push(ev);
+        else sw.push(ev);
+      }
+    })();
+    return { events: sw };
+  });
+  return {
+    pause: () => {
+      paused = true;
+    },
+    resume: () => {
+      paused = false;
+      out?.push(...held.splice(0));
+    },
+    close: () => out?.end(),
+  };
+}
+
 async function fixture(objects: (DaemonSet | Node)[]): Promise<F> {
-  return newFixture({ objects, resources: [daemonSetsResource, controllerRevisionsResource] }, (ctx) => new DaemonSetController(ctx));
+  const f = await newFixture({ objects, resources: [daemonSetsResource, controllerRevisionsResource] }, (ctx) => {
+    gate = gatePodWatch(ctx.clientset);
+    return new DaemonSetController(ctx);
+  });
+  const stop = f.stop;
+  f.stop = async () => {
+    const done = stop();
+    gate.close();
+    await done;
+  };
+  return f;
 }
 
 const pods = (f: F): Pod[] => (f.clientset.tracker.list(podsResource, 'default').items as Pod[]);
@@ -89,15 +139,32 @@ test('one pod per node, pinned with matchFields metadata.name, labelled and tole
     assert.equal(ds.status?.desiredNumberScheduled, 3);
     assert.equal(ds.status?.observedGeneration, 1);
 
-    // Expectations: until the informer saw the creations, another sync creates nothing.
-    const before = pods(f).length;
-    await f.controller.reconcile('default/agent', f.signal);
-    assert.equal(pods(f).length, before);
-
     await runAll(f);
     await sync(f);
     const s = (await getDs(f)).status;
     assert.deepEqual([s?.desiredNumberScheduled, s?.currentNumberScheduled, s?.numberReady, s?.numberAvailable, s?.updatedNumberScheduled, s?.numberUnavailable, s?.numberMisscheduled], [3, 3, 3, 3, 3, 0, 0]);
+  } finally {
+    await f.stop();
+  }
+});
+
+test('a slow pod watch: expectations hold further creates until the informer saw the pods (no duplicates)', async () => {
+  const f = await fixture([newDs(), newNode('n1', { ready: 'True' }), newNode('n2', { ready: 'True' })]);
+  try {
+    gate.pause();
+    await sync(f);
+    assert.deepEqual(podsByNode(f), { n1: 1, n2: 1 });
+    assert.equal(f.controller.expectations.satisfiedExpectations('default/agent'), false);
+    // The cache still shows no pods: a sync must not create them again.
+    await sync(f);
+    await sync(f);
+    assert.deepEqual(podsByNode(f), { n1: 1, n2: 1 });
+    gate.resume();
+    await f.settle();
+    assert.equal(f.controller.expectations.satisfiedExpectations('default/agent'), true);
+    await sync(f);
+    assert.deepEqual(podsByNode(f), { n1: 1, n2: 1 });
+    assert.equal((await getDs(f)).status?.currentNumberScheduled, 2);
   } finally {
     await f.stop();
   }

@@ -91,8 +91,8 @@ export function hashControllerRevision(revision: Pick<ControllerRevision, 'data'
 export function computeHash(template: unknown, collisionCount?: number): string {
   let h = fnv1a_32(stableStringify(template ?? null));
   if (collisionCount !== undefined) {
-    // The collision count as the little-endian uint32 bytes upstream writes with binary.LittleEndian.
-    const b = new Uint8Array(4);
+    // The collision count as upstream writes it: a uint32, little-endian, into an 8-byte buffer.
+    const b = new Uint8Array(8);
     new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
     h = fnv1a_32(b, h);
   }
