@@ -9,7 +9,8 @@
  * events build the dependency graph (dependency-graph.ts). Two work queues of node uids, each with `workers`
  * async workers (20 in kube):
  *
- * - attemptToDelete: for a node, a live GET of the object (the graph may lag); if it is waiting for its
+ * - attemptToDelete: for a node, the object from the monitor's cache (a live GET for nodes never observed;
+ *   deletes carry the resourceVersion read as a precondition, so a stale copy cannot delete wrongly); if it is waiting for its
  *   dependents (foregroundDeletion), remove the finalizer once no blocking dependent remains, else queue those
  *   dependents; otherwise classify its ownerReferences by live GETs of each owner (uid compared): solid,
  *   dangling (absent, or another uid), waiting for dependents' deletion. Any solid owner: drop the dangling and
@@ -260,7 +261,7 @@ export class GarbageCollector {
     const identity = { ...item.identity };
     let latest: KubeObject;
     try {
-      latest = await this.#getObject(identity);
+      latest = this.#cachedObject(item) ?? (await this.#getObject(identity));
     } catch (err) {
       if (isNotFound(err)) {
         this.graph.processVirtualDelete(identity);
@@ -399,6 +400,21 @@ export class GarbageCollector {
     return this.#clientset.resource(r);
   }
 
+  /**
+   * The item as the monitor's cache has it, when the node was observed and the cache holds that uid. Only the
+   * item is read from the cache (its owners are always verified by a live GET): a stale copy cannot cause a
+   * wrong delete, as deletes carry its resourceVersion as a precondition and a conflict is re-checked live.
+   */
+  #cachedObject(item: GraphNode): KubeObject | undefined {
+    if (!item.isObserved()) return undefined;
+    const r = this.#mapping.get(mappingKey(item.identity.apiVersion, item.identity.kind));
+    if (!r) return undefined;
+    const m = this.#monitors.get(`${r.group}/${r.version}/${r.resource}`);
+    const key = r.namespaced ? `${item.identity.namespace}/${item.identity.name}` : item.identity.name;
+    const obj = m?.informer.indexer.getByKey(key);
+    return obj?.metadata.uid === item.identity.uid ? obj : undefined;
+  }
+
   async #getObject(id: ObjectIdentity): Promise<KubeObject> {
     const r = this.#resourceFor(id.apiVersion, id.kind);
     return this.#client(r).get(r.namespaced ? id.namespace : '', id.name);
@@ -424,6 +440,8 @@ export class GarbageCollector {
     try {
       await client.delete(namespace, id.name, { preconditions: { uid: id.uid, ...(rv ? { resourceVersion: rv } : {}) }, propagationPolicy: policy });
     } catch (err) {
+      // Gone already (another worker, or its owner's deletion): nothing left to do; the informer removes the node.
+      if (isNotFound(err)) return;
       if (!isConflict(err) || !rv) throw err;
       let live: KubeObject;
       try {

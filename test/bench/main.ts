@@ -1,7 +1,7 @@
 /**
  * `npm run bench` (test/bench/run.sh): the issue-2 API server benchmarks. Every number is printed next to the
  * raw limit measured in the same run on the same machine (house rule: performance is measured, not timed in
- * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi|auth|protobuf ...]  (default: all).
+ * tests). Usage: node test/bench/main.ts [create|rss|list|kubectl|watch|rss-etcd|rss-semi|auth|protobuf|gc ...]  (default: all).
  * Results: a summary table on stdout, and every measurement as JSON in $BENCH_OUT (default: a temp file).
  */
 import { writeFileSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { rssScenario } from './scenarios/rss.ts';
 import { kubectlScenario } from './scenarios/kubectl.ts';
 import { authScenario } from './scenarios/auth.ts';
 import { protobufScenario } from './scenarios/protobuf.ts';
+import { gcScenario } from './scenarios/gc.ts';
 
 const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   create: createScenario,
@@ -32,6 +33,8 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   auth: authScenario,
   // Issue 12: protobuf against JSON (10,000-pod LIST, pod creates) on the same server.
   protobuf: protobufScenario,
+  // Issue 12: a Foreground delete of one owner with 3,000 pods against a deletecollection of 3,000 pods.
+  gc: gcScenario,
 };
 
 function machine(): Record<string, string> {
