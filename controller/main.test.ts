@@ -14,6 +14,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'csrapproving',
     'csrsigning',
     'daemonset',
+    'deployment',
     'garbagecollector',
     'nodeipam',
     'nodelifecycle',

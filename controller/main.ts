@@ -39,6 +39,7 @@ import { RestClient } from '../shared/client/rest-client.ts';
 import { StatefulSetController } from './statefulset/stateful-set-controller.ts';
 import { DaemonSetController } from './daemon/daemon-set-controller.ts';
 import { ReplicaSetController } from './replicaset/replica-set-controller.ts';
+import { DeploymentController } from './deployment/deployment-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -56,7 +57,8 @@ export type ControllerName =
   | 'statefulset'
   | 'daemonset'
   | 'replicaset'
-  | 'garbagecollector';
+  | 'garbagecollector'
+  | 'deployment';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -80,6 +82,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'daemonset',
   'replicaset',
   'garbagecollector',
+  'deployment',
   'scheduler',
 ];
 
@@ -306,6 +309,10 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
     if (selected.has('replicaset')) {
       const c = new ReplicaSetController({ ...common, recorder: recorder('replicaset-controller') });
       runners.push({ name: 'replicaset', run: (s) => c.run(s) });
+    }
+    if (selected.has('deployment')) {
+      const c = new DeploymentController({ ...common, recorder: recorder('deployment-controller') });
+      runners.push({ name: 'deployment', run: (s) => c.run(s) });
     }
     if (selected.has('statefulset')) {
       const c = new StatefulSetController({ ...common, recorder: recorder('statefulset-controller') });
