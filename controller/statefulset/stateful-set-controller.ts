@@ -164,7 +164,8 @@ export class StatefulSetController implements Reconciler {
     const set = structuredClone(cached);
     const selector = safeSelector(set);
     if (!selector) {
-      this.#recorder.event(set, 'Warning', 'InvalidSelector', `Invalid selector: ${JSON.stringify(set.spec.selector)}`);
+      // As upstream: logged, not retried (validation keeps such selectors out).
+      this.#log.warn('Cannot sync StatefulSet: invalid selector', { set: key, selector: set.spec.selector });
       return;
     }
     const ns = set.metadata.namespace ?? '';
