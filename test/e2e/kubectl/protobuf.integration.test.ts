@@ -1,7 +1,8 @@
 /**
  * Protobuf end to end (issue 12): the real kubectl's typed clients send protobuf bodies and ask for protobuf
  * answers (`Accept: application/vnd.kubernetes.protobuf, *\/*`): create deployment|configmap|secret, describe,
- * drain (a protobuf pod LIST, protobuf DeleteOptions), debug (a protobuf Pod create). Raw requests check the
+ * drain (a protobuf pod LIST; evictions, or with --disable-eviction DELETEs with protobuf DeleteOptions), debug (a
+ * protobuf Pod create). Raw requests check the
  * wire itself: objects, lists from storage and from the watch cache, Status errors, 406, and a protobuf watch
  * stream of length-prefixed WatchEvent frames.
  */
@@ -78,21 +79,27 @@ describe('kubectl with protobuf (typed clients)', () => {
     assert.match(await env.kubectl.ok(['describe', 'namespace', ns]), new RegExp(`^Name:\\s+${ns}$`, 'm'));
   });
 
-  it('drain: a protobuf pod LIST, then DELETE with protobuf DeleteOptions (pods/eviction not served)', async () => {
-    const ns = await env.namespace('pb-drain');
-    await env.api.createNode('pb-drain-n1', { internalIP: '10.0.9.2' });
-    for (const name of ['a', 'b']) {
-      const pod = podObject(name);
-      (pod.spec as Record<string, unknown>).nodeName = 'pb-drain-n1';
-      await env.api.post(`/api/v1/namespaces/${ns}/pods`, pod);
-    }
-    const r = await env.kubectl.run(['drain', 'pb-drain-n1', '--force', '--grace-period=0', '--timeout=60s']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /node\/pb-drain-n1 drained/);
-    const node = await env.api.get('/api/v1/nodes/pb-drain-n1');
-    assert.equal(node.spec.unschedulable, true);
-    assert.deepEqual((await env.api.get(`/api/v1/namespaces/${ns}/pods`)).items, []);
-  });
+  for (const [how, flags] of [
+    ['through pods/eviction', []],
+    ['with --disable-eviction: DELETE with protobuf DeleteOptions', ['--disable-eviction']],
+  ] as const) {
+    it(`drain ${how} (the pod LIST and GETs in protobuf)`, async () => {
+      const ns = await env.namespace('pb-drain');
+      const node = `pb-drain-${flags.length}`;
+      await env.api.createNode(node, { internalIP: `10.0.9.${2 + flags.length}` });
+      for (const name of ['a', 'b']) {
+        const pod = podObject(name);
+        (pod.spec as Record<string, unknown>).nodeName = node;
+        await env.api.post(`/api/v1/namespaces/${ns}/pods`, pod);
+      }
+      const r = await env.kubectl.run(['drain', node, '--force', '--grace-period=0', '--timeout=60s', ...flags]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`node/${node} drained`));
+      assert.match(r.stdout, flags.length ? /pod\/a deleted/ : /pod\/a evicted/);
+      assert.equal((await env.api.get(`/api/v1/nodes/${node}`)).spec.unschedulable, true);
+      assert.deepEqual((await env.api.get(`/api/v1/namespaces/${ns}/pods`)).items, []);
+    });
+  }
 
   it('debug --copy-to creates the copy with a protobuf Pod body', async () => {
     const ns = await env.namespace('pb-debug');
