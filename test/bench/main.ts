@@ -18,6 +18,7 @@ import { kubectlScenario } from './scenarios/kubectl.ts';
 import { authScenario } from './scenarios/auth.ts';
 import { protobufScenario } from './scenarios/protobuf.ts';
 import { gcScenario } from './scenarios/gc.ts';
+import { deploymentScenario } from './scenarios/deployment.ts';
 
 const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   create: createScenario,
@@ -35,6 +36,8 @@ const scenarios: Record<string, (ctx: BenchContext) => Promise<void>> = {
   protobuf: protobufScenario,
   // Issue 12: a Foreground delete of one owner with 3,000 pods against a deletecollection of 3,000 pods.
   gc: gcScenario,
+  // Issue 12: a Deployment scaled 0 -> 3,000 on 300 simulated nodes against 3,000 bare pod creates, until bound.
+  deployment: deploymentScenario,
 };
 
 function machine(): Record<string, string> {

@@ -4,7 +4,9 @@
 #   test/bench/run.sh create list     only those (auth: issue 11, the access-control chain on vs off; BENCH_AUTH_OFF_CERTS=1 for the control;
 #                                     protobuf: issue 12, protobuf vs JSON for a 10,000-pod LIST and pod creates;
 #                                     gc: issue 12, Foreground delete of one owner of 3,000 pods vs a deletecollection,
-#                                     BENCH_GC_PODS (3000), BENCH_GC_REPEATS (2))
+#                                     BENCH_GC_PODS (3000), BENCH_GC_REPEATS (2);
+#                                     deployment: issue 12, a Deployment scaled 0 -> 3,000 on 300 simulated nodes vs 3,000 bare pod creates,
+#                                     until bound, BENCH_DEPLOY_PODS (3000), BENCH_DEPLOY_NODES (300), BENCH_DEPLOY_REPEATS (2))
 #   test/bench/run.sh scheduler ...   the issue-4 scheduler benchmarks instead (test/bench/scheduler-bench.ts)
 #   test/bench/run.sh pods ...        the issue-5 node agent benchmark (test/bench/pods-bench.ts)
 #   test/bench/run.sh cluster ...     the issue-6 `kubelab up` benchmarks (test/bench/cluster-bench.ts)
