@@ -16,6 +16,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'daemonset',
     'deployment',
     'garbagecollector',
+    'disruption',
     'nodeipam',
     'nodelifecycle',
     'podgc',

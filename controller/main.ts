@@ -40,6 +40,7 @@ import { StatefulSetController } from './statefulset/stateful-set-controller.ts'
 import { DaemonSetController } from './daemon/daemon-set-controller.ts';
 import { ReplicaSetController } from './replicaset/replica-set-controller.ts';
 import { DeploymentController } from './deployment/deployment-controller.ts';
+import { DisruptionController } from './disruption/disruption-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -58,7 +59,8 @@ export type ControllerName =
   | 'daemonset'
   | 'replicaset'
   | 'garbagecollector'
-  | 'deployment';
+  | 'deployment'
+  | 'disruption';
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -83,6 +85,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'replicaset',
   'garbagecollector',
   'deployment',
+  'disruption',
   'scheduler',
 ];
 
@@ -336,6 +339,10 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
       } else {
         log.info('Not starting garbagecollector: the client cannot read discovery');
       }
+    }
+    if (selected.has('disruption')) {
+      const c = new DisruptionController({ ...common, recorder: recorder('controllermanager') });
+      runners.push({ name: 'disruption', run: (s) => c.run(s) });
     }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);

@@ -299,6 +299,17 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
       eventsRule(),
     ],
+    'disruption-controller': [
+      rule(['get', 'list', 'watch'], [EXTENSIONS, APPS], ['deployments']),
+      rule(['get', 'list', 'watch'], [APPS, EXTENSIONS], ['replicasets']),
+      rule(['get', 'list', 'watch'], [LEGACY], ['replicationcontrollers']),
+      rule(['get', 'list', 'watch'], [POLICY], ['poddisruptionbudgets']),
+      rule(['get', 'list', 'watch'], [APPS], ['statefulsets']),
+      rule(['update'], [POLICY], ['poddisruptionbudgets/status']),
+      rule(['get'], ['*'], ['*/scale']),
+      rule(['patch'], [LEGACY], ['pods/status']),
+      eventsRule(),
+    ],
     'namespace-controller': [
       rule(['delete', 'get', 'list', 'watch'], [LEGACY], ['namespaces']),
       rule(['update'], [LEGACY], ['namespaces/finalize', 'namespaces/status']),
