@@ -119,6 +119,57 @@ describe('DaemonSet controller with simulated nodes', () => {
     });
   });
 
+  it('a controller restarted in the middle of a rolling update finishes it without a second pod on any node', async () => {
+    const ns = await env.namespace('ds-restart');
+    await cs.daemonSets.create({ ...daemonSet('roll'), metadata: { name: 'roll', namespace: ns } });
+    await until('a ready pod on each node', async () => {
+      const s = ((await cs.daemonSets.get(ns, 'roll')) as DaemonSet).status;
+      // The four untainted nodes the first test left.
+      return s !== undefined && s.desiredNumberScheduled >= 4 && s.numberReady === s.desiredNumberScheduled;
+    });
+    const desired = ((await cs.daemonSets.get(ns, 'roll')) as DaemonSet).status?.desiredNumberScheduled ?? 0;
+    // Every pod the rollout ever creates, by node: with maxSurge 0 a node never has two live pods at once.
+    const ac = new AbortController();
+    const rv = (await cs.pods.list(ns)).metadata.resourceVersion ?? '0';
+    const live = new Map<string, Set<string>>();
+    let worst = 0;
+    void (async () => {
+      try {
+        for await (const e of cs.pods.watch(ns, { resourceVersion: rv, signal: ac.signal })) {
+          const p = e.object as Pod;
+          const node = p.spec?.nodeName ?? p.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms?.[0]?.matchFields?.[0]?.values?.[0] ?? '?';
+          const set = live.get(node) ?? new Set<string>();
+          live.set(node, set);
+          if (e.type === 'DELETED' || p.metadata?.deletionTimestamp) set.delete(p.metadata.name ?? '');
+          else set.add(p.metadata.name ?? '');
+          worst = Math.max(worst, set.size);
+        }
+      } catch {
+        // aborted
+      }
+    })();
+    try {
+      await cs.daemonSets.patch(ns, 'roll', 'application/strategic-merge-patch+json', {
+        spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, template: { spec: { containers: [{ name: 'agent', image: 'localhost/busybox:1.36' }] } } },
+      });
+      await until('the rollout under way', async () => ((((await cs.daemonSets.get(ns, 'roll')) as DaemonSet).status?.updatedNumberScheduled ?? 0) >= 1 ? true : undefined));
+      await cm.stop();
+      cm = await runControllerManager({ clientset: cs, controllers: parseControllers('daemonset,scheduler'), log });
+      await until('the rollout finished', async () => {
+        const ds = (await cs.daemonSets.get(ns, 'roll')) as DaemonSet;
+        const s = ds.status;
+        return s !== undefined && s.observedGeneration === ds.metadata.generation && s.updatedNumberScheduled === desired && s.numberAvailable === desired && s.numberMisscheduled === 0;
+      });
+      const pods = ((await cs.pods.list(ns)).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
+      assert.equal(pods.length, desired);
+      assert.equal(new Set(pods.map((p) => p.spec.nodeName)).size, desired);
+      assert.ok(pods.every((p) => p.spec.containers[0]?.image === 'localhost/busybox:1.36'));
+      assert.equal(worst, 1, 'a node had two live daemon pods at once');
+    } finally {
+      ac.abort();
+    }
+  });
+
   for (const minor of [29, 33]) {
     it(`kubectl 1.${minor} rollout status, history and undo of a DaemonSet`, async () => {
       const ns = await env.namespace(`ds-k${minor}`);
