@@ -83,6 +83,8 @@ export interface ResourceSpec {
   /** Other get/update/patch subresources with their own strategy (certificatesigningrequests/approval). */
   subresourceStrategies?: Record<string, UpdateStrategy>;
   deleteStrategy?: DeleteStrategy;
+  /** DELETE answers with the removed object instead of a Status (ReturnDeletedObject). */
+  returnDeletedObject?: boolean;
   /** RBAC kinds get the escalation-checking store. */
   rbacKind?: RBACKindName;
   /** Serves the `scale` subresource (autoscaling/v1 Scale over spec.replicas): deployments, replicasets, statefulsets. */
@@ -100,14 +102,14 @@ export interface RegistryAuthorization {
 }
 
 const SPECS: ResourceSpec[] = [
-  { group: '', version: 'v1', resource: 'pods', keyRoot: '/pods', strategy: podStrategy, statusStrategy: podStatusStrategy, deleteStrategy: podDeleteStrategy },
+  { group: '', version: 'v1', resource: 'pods', keyRoot: '/pods', strategy: podStrategy, statusStrategy: podStatusStrategy, deleteStrategy: podDeleteStrategy, returnDeletedObject: true },
   { group: '', version: 'v1', resource: 'nodes', keyRoot: '/minions', strategy: nodeStrategy, statusStrategy: nodeStatusStrategy },
   { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
   { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy, deleteStrategy: withGarbageCollectionPolicy(immediateDelete, 'Unsupported') },
-  { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy },
+  { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy, returnDeletedObject: true },
   { group: '', version: 'v1', resource: 'secrets', keyRoot: '/secrets', strategy: secretStrategy },
   { group: '', version: 'v1', resource: 'configmaps', keyRoot: '/configmaps', strategy: configMapStrategy },
-  { group: '', version: 'v1', resource: 'serviceaccounts', keyRoot: '/serviceaccounts', strategy: serviceAccountStrategy },
+  { group: '', version: 'v1', resource: 'serviceaccounts', keyRoot: '/serviceaccounts', strategy: serviceAccountStrategy, returnDeletedObject: true },
   ...APPS_SPECS,
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', keyRoot: '/leases', strategy: leaseStrategy },
   { group: 'batch', version: 'v1', resource: 'jobs', keyRoot: '/jobs', strategy: jobStrategy, statusStrategy: jobStatusStrategy, deleteStrategy: jobDeleteStrategy },
@@ -204,6 +206,7 @@ export class Registry {
         createStrategy: spec.strategy,
         updateStrategy: spec.strategy,
         deleteStrategy: spec.deleteStrategy ?? immediateDelete,
+        returnDeletedObject: spec.returnDeletedObject ?? false,
         checkNamespace: info.namespaced ? checkNamespace : undefined,
         clock,
         admission,

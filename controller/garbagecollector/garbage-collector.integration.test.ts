@@ -70,6 +70,8 @@ test('Background: the owner goes at once and the collector deletes its dependent
   await newConfigMap('bg-unrelated', []);
   const res = await rest.requestRaw({ method: 'DELETE', path: '/api/v1/namespaces/default/secrets/bg-owner', body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
   assert.equal(res.statusCode, 200);
+  // gone at once: a Success Status naming it (secrets do not return the deleted object; pods do)
+  assert.deepEqual(JSON.parse(res.body), { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'bg-owner', kind: 'secrets', uid: owner.metadata.uid } });
   assert.equal(await exists(secretsResource, 'default', 'bg-owner'), undefined);
   await eventually('the dependents to be collected', async () => !(await exists(configMapsResource, 'default', 'bg-dep-1')) && !(await exists(configMapsResource, 'default', 'bg-dep-2')));
   assert.ok(await exists(configMapsResource, 'default', 'bg-unrelated'));

@@ -128,11 +128,14 @@ function parseQueryBool(v: string, name: string): boolean {
 export async function handleDelete(ctx: RequestContext): Promise<void> {
   const opts = await readDeleteOptions(ctx);
   const warnings: string[] = [];
-  const { object, deleted } = await withAdmissionWarnings(ctx, warnings, () =>
+  const result = await withAdmissionWarnings(ctx, warnings, () =>
     ctx.entry.store.delete(ctx.info.namespace || undefined, ctx.info.name, { ...opts, user: ctx.user, warnings }),
   );
   // handlers/delete.go: 202 when the object stays and the client asked for cascading with orphanDependents=false.
-  writeOne(ctx, !deleted && opts.orphanDependents === false ? 202 : 200, object);
+  const code = !result.deleted && opts.orphanDependents === false ? 202 : 200;
+  const body = ctx.entry.store.deleteResponse(result);
+  if (body.kind === 'Status') writeObject(ctx.res, code, body, 'format' in ctx.output ? ctx.output.format : undefined);
+  else writeOne(ctx, code, body as KubeObject);
 }
 
 /** DELETE on a collection (deletecollection): selectors choose what goes. */

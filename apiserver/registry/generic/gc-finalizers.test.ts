@@ -164,3 +164,20 @@ test('the final DELETE with gracePeriodSeconds 0 of a pod in its grace period re
   const held = await store('pods').delete('gc', 'p1', { gracePeriodSeconds: 0 });
   assert.deepEqual([held.deleted, held.object.metadata.deletionGracePeriodSeconds], [false, 0]);
 });
+
+test('deleteResponse: a Success Status naming the object once it is gone, unless the kind returns deleted objects', async () => {
+  const lease = await store('leases').create('gc', { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l', namespace: 'gc' }, spec: {} } as KubeObject);
+  const r = await store('leases').delete('gc', 'l');
+  assert.deepEqual(store('leases').deleteResponse(r), {
+    kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name: 'l', group: 'coordination.k8s.io', kind: 'leases', uid: lease.metadata.uid },
+  });
+  // still there (finalizer): the object
+  await store('configmaps').create('gc', cm('stays', ['example.com/x']));
+  const kept = await store('configmaps').delete('gc', 'stays');
+  assert.equal(store('configmaps').deleteResponse(kept).kind, 'ConfigMap');
+  // pods return the deleted object
+  await store('pods').create('gc', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'gone', namespace: 'gc' }, spec: { containers: [{ name: 'c', image: 'i' }] } } as KubeObject);
+  const p = await store('pods').delete('gc', 'gone');
+  assert.equal(p.deleted, true);
+  assert.equal(store('pods').deleteResponse(p).kind, 'Pod');
+});

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import type { KubeList, KubeObject, ObjectMeta } from '../../../shared/api/meta.ts';
+import type { KubeList, KubeObject, ObjectMeta, Status } from '../../../shared/api/meta.ts';
 import { deepCopy } from '../../../shared/api/meta.ts';
 import type { Clock } from '../../../shared/util/clock.ts';
 import { realClock } from '../../../shared/util/clock.ts';
@@ -72,6 +72,11 @@ export interface GenericStoreOptions {
    * (EnableGarbageCollection; the strategy's defaultGarbageCollectionPolicy picks the default). @default true
    */
   enableGarbageCollection?: boolean;
+  /**
+   * A DELETE that removed the object answers with the object (pods, services, serviceaccounts:
+   * ReturnDeletedObject); otherwise with a Success Status naming it (store.go finalizeDelete). @default false
+   */
+  returnDeletedObject?: boolean;
   /**
    * Hook run on every write after strategy processing (managedFields bookkeeping); on create, after the
    * strategy's defaulting but before its admission step, so admission-set fields have no manager.
@@ -613,6 +618,19 @@ export class GenericStore {
     } finally {
       flushWarnings(adm);
     }
+  }
+
+  /**
+   * What a DELETE answers (finalizeDelete): the object while it stays (finalizers, grace period) or when the
+   * kind returns deleted objects; else a Success Status with the name, group, resource and uid.
+   */
+  deleteResponse(r: DeleteResult): KubeObject | Status {
+    if (!r.deleted || this.#o.returnDeletedObject) return r.object;
+    const details: NonNullable<Status['details']> = { name: r.object.metadata.name ?? '' };
+    if (this.info.group) details.group = this.info.group;
+    details.kind = this.info.resource;
+    if (r.object.metadata.uid) details.uid = r.object.metadata.uid;
+    return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
   }
 
   /** DELETE on a collection: every object the selectors match, one delete each (errors stop the run). */
