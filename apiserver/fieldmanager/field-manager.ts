@@ -39,7 +39,8 @@ import {
   type FieldError,
 } from '../../shared/errors/status-error.ts';
 import { clone, deepEqual, isObject, type JsonObject } from '../patch/json-value.ts';
-import { schemaFor, type TypeSchema } from '../patch/patch-meta.ts';
+import type { TypeSchema } from '../patch/patch-meta.ts';
+import { patchSchemaFor } from '../patch/patch-meta-from-openapi.ts';
 import { newApplyConflictError, type Conflict } from './conflict.ts';
 import { CreateFieldsUnsupported, createFieldsV1 } from './create-fields.ts';
 import { FieldSet, fieldElement, type FieldPath } from './field-set.ts';
@@ -80,7 +81,7 @@ export const STRIP_SET = FieldSet.of(
 );
 
 export interface FieldManagerOptions {
-  /** Root schema of the kind; default patch-meta schemaFor(apiVersion, kind). */
+  /** Root schema of the kind; default patchSchemaFor(apiVersion, kind) (PATCH_META, else from the OpenAPI schemas). */
   schema?: TypeSchema;
   /** The group/version of the resource (`v1`, `coordination.k8s.io/v1`); default: the object's. */
   apiVersion?: string;
@@ -195,7 +196,7 @@ function setManagedFields(obj: JsonObject, entries: ManagedFieldsEntry[]): void 
 }
 
 function rootSchema(options: FieldManagerOptions, apiVersion: string | undefined, kind: string | undefined): TypeSchema {
-  return options.schema ?? schemaFor(apiVersion, kind);
+  return options.schema ?? patchSchemaFor(apiVersion, kind);
 }
 
 function internalError(message: string): StatusError {

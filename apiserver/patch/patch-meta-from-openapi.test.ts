@@ -4,6 +4,7 @@ import { patchMetaFromOpenApi, patchSchemaFor } from './patch-meta-from-openapi.
 import { PATCH_META, fieldSchema, genericObjectSchema, itemSchema, patchStrategyOf, type TypeSchema } from './patch-meta.ts';
 import { applyStrategicMergePatch } from './strategic-merge-patch.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
+import { updateManagedFields } from '../fieldmanager/field-manager.ts';
 
 const at = (root: TypeSchema, path: string): TypeSchema => path.split('.').reduce((s, k) => (k === '[]' ? itemSchema(s) : fieldSchema(s, k)), root);
 
@@ -80,7 +81,24 @@ describe('patch metadata from the OpenAPI schemas', () => {
     );
   });
 
+  it('a CronJob (no hand-written entry): keyed containers for strategic merge patch and for managedFields', () => {
+    const cj = patchSchemaFor('batch/v1', 'CronJob');
+    const containers = at(cj, 'spec.jobTemplate.spec.template.spec.containers');
+    assert.equal(containers.kind === 'list' && containers.patchMergeKey, 'name');
+    assert.deepEqual(containers.kind === 'list' && containers.listMapKeys, ['name']);
+    const obj: KubeObject = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'cj', namespace: 'default' },
+      spec: { schedule: '*/5 * * * *', jobTemplate: { spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] } } } } },
+    };
+    const out = updateManagedFields(null, obj, 'kubectl-create', 'Update', undefined, '2026-01-01T00:00:00Z', { apiVersion: 'batch/v1', kind: 'CronJob' });
+    const fields = JSON.stringify(out.metadata.managedFields?.[0]?.fieldsV1);
+    assert.match(fields, /"f:containers":\{"\.":\{\},"k:\{\\"name\\":\\"c\\"\}":\{"\.":\{\},"f:image":\{\},"f:name":\{\}\}\}/, fields);
+  });
+
   it('kinds without a registered schema keep the generic schema', () => {
+    assert.equal(patchSchemaFor('53', 'Pod'), genericObjectSchema, 'an unknown group-version does not borrow another group’s kind');
     assert.equal(patchSchemaFor('example.com/v1', 'Widget'), genericObjectSchema);
     assert.equal(patchSchemaFor('v1', 'Pod'), PATCH_META['v1/Pod']);
   });

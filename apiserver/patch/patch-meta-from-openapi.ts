@@ -8,7 +8,7 @@
  *
  * `patchSchemaFor(apiVersion, kind)` prefers PATCH_META, then the derived schema, then the generic one.
  */
-import { SCHEMAS, refName, resolveSchema, schemaNameFor, type Schema } from '../openapi/schemas.ts';
+import { KINDS_BY_GROUP_VERSION, SCHEMAS, refName, resolveSchema, type GroupVersion, type Schema } from '../openapi/schemas.ts';
 import { PATCH_META, deduced, genericObjectSchema, objectMetaSchema, scalar, type ListSchema, type ListType, type StructSchema, type TypeSchema } from './patch-meta.ts';
 
 const isObject = (v: unknown): v is Schema => v !== null && typeof v === 'object' && !Array.isArray(v);
@@ -95,7 +95,9 @@ function convertInline(s: Schema): TypeSchema {
 export function patchMetaFromOpenApi(apiVersion: string, kind: string): StructSchema | undefined {
   const key = `${apiVersion}/${kind}`;
   if (roots.has(key)) return roots.get(key);
-  const name = schemaNameFor(kind, apiVersion);
+  // The kind of exactly that group-version (schemaNameFor would search every group for an unknown one).
+  const kinds = typeof apiVersion === 'string' && Object.hasOwn(KINDS_BY_GROUP_VERSION, apiVersion) ? KINDS_BY_GROUP_VERSION[apiVersion as GroupVersion] : undefined;
+  const name = kinds && Object.hasOwn(kinds, kind) ? kinds[kind] : undefined;
   const converted = name !== undefined && SCHEMAS[name] ? convertDefinition(name) : undefined;
   const root = converted?.kind === 'struct' ? { ...converted, fields: { ...converted.fields, metadata: objectMetaSchema }, zero: {} } : undefined;
   roots.set(key, root);
@@ -105,5 +107,5 @@ export function patchMetaFromOpenApi(apiVersion: string, kind: string): StructSc
 /** The schema strategic merge patch uses for a kind: PATCH_META, else derived from OpenAPI, else generic. */
 export function patchSchemaFor(apiVersion: string | undefined, kind: string | undefined): StructSchema {
   const key = `${apiVersion ?? ''}/${kind ?? ''}`;
-  return PATCH_META[key] ?? (apiVersion && kind ? patchMetaFromOpenApi(apiVersion, kind) : undefined) ?? genericObjectSchema;
+  return PATCH_META[key] ?? (typeof apiVersion === 'string' && typeof kind === 'string' ? patchMetaFromOpenApi(apiVersion, kind) : undefined) ?? genericObjectSchema;
 }
