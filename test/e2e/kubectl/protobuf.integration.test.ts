@@ -147,6 +147,20 @@ describe('protobuf on the wire', () => {
     }
   });
 
+  it('PartialObjectMetadata(List) in protobuf, as metadata informers ask for it', async () => {
+    const ns = await env.namespace('pb-pom');
+    await env.api.post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm', labels: { x: 'y' } }, data: { a: 'b' } });
+    const accept = `${PB};as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json`;
+    const list = await pbRequest('GET', `/api/v1/namespaces/${ns}/configmaps`, { accept });
+    assert.equal(list.type, PB);
+    const decoded = decodeObject(list.body);
+    assert.deepEqual([decoded.kind, decoded.apiVersion], ['PartialObjectMetadataList', 'meta.k8s.io/v1']);
+    const json = await env.api.get(`/api/v1/namespaces/${ns}/configmaps/m`);
+    assert.deepEqual(decoded.items, [{ metadata: json.metadata }]);
+    const one = decodeObject((await pbRequest('GET', `/api/v1/namespaces/${ns}/configmaps/m`, { accept: `${PB};as=PartialObjectMetadata;g=meta.k8s.io;v=v1` })).body);
+    assert.deepEqual(one, { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: json.metadata });
+  });
+
   it('errors are protobuf Status when protobuf was accepted; 406 in kube words when nothing is acceptable', async () => {
     const missing = await pbRequest('GET', '/api/v1/namespaces/default/pods/nope');
     assert.equal(missing.status, 404);
