@@ -31,14 +31,22 @@ describe('discovery commands', () => {
        secrets                      ''           v1                             true         Secret
        serviceaccounts              sa           v1                             true         ServiceAccount
        services                     svc          v1                             true         Service
+       controllerrevisions          ''           apps/v1                        true         ControllerRevision
+       daemonsets                   ds           apps/v1                        true         DaemonSet
+       deployments                  deploy       apps/v1                        true         Deployment
+       replicasets                  rs           apps/v1                        true         ReplicaSet
+       statefulsets                 sts          apps/v1                        true         StatefulSet
        selfsubjectreviews           ''           authentication.k8s.io/v1       false        SelfSubjectReview
        tokenreviews                 ''           authentication.k8s.io/v1       false        TokenReview
        localsubjectaccessreviews    ''           authorization.k8s.io/v1        true         LocalSubjectAccessReview
        selfsubjectaccessreviews     ''           authorization.k8s.io/v1        false        SelfSubjectAccessReview
        selfsubjectrulesreviews      ''           authorization.k8s.io/v1        false        SelfSubjectRulesReview
        subjectaccessreviews         ''           authorization.k8s.io/v1        false        SubjectAccessReview
+       cronjobs                     cj           batch/v1                       true         CronJob
+       jobs                         ''           batch/v1                       true         Job
        certificatesigningrequests   csr          certificates.k8s.io/v1         false        CertificateSigningRequest
        leases                       ''           coordination.k8s.io/v1         true         Lease
+       poddisruptionbudgets         pdb          policy/v1                      true         PodDisruptionBudget
        clusterrolebindings          ''           rbac.authorization.k8s.io/v1   false        ClusterRoleBinding
        clusterroles                 ''           rbac.authorization.k8s.io/v1   false        ClusterRole
        rolebindings                 ''           rbac.authorization.k8s.io/v1   true         RoleBinding
@@ -69,14 +77,22 @@ describe('discovery commands', () => {
         'secrets',
         'serviceaccounts',
         'services',
+        'controllerrevisions.apps',
+        'daemonsets.apps',
+        'deployments.apps',
+        'replicasets.apps',
+        'statefulsets.apps',
         'selfsubjectreviews.authentication.k8s.io',
         'tokenreviews.authentication.k8s.io',
         'localsubjectaccessreviews.authorization.k8s.io',
         'selfsubjectaccessreviews.authorization.k8s.io',
         'selfsubjectrulesreviews.authorization.k8s.io',
         'subjectaccessreviews.authorization.k8s.io',
+        'cronjobs.batch',
+        'jobs.batch',
         'certificatesigningrequests.certificates.k8s.io',
         'leases.coordination.k8s.io',
+        'poddisruptionbudgets.policy',
         'clusterrolebindings.rbac.authorization.k8s.io',
         'clusterroles.rbac.authorization.k8s.io',
         'rolebindings.rbac.authorization.k8s.io',
@@ -103,7 +119,7 @@ describe('discovery commands', () => {
     assert.equal(await k.ok(['api-resources', '--api-group=coordination.k8s.io', '-o', 'name']), 'leases.coordination.k8s.io\n');
     assert.equal(
       await k.ok(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']),
-      'configmaps\nevents\npods\nsecrets\nserviceaccounts\nservices\nleases.coordination.k8s.io\nrolebindings.rbac.authorization.k8s.io\nroles.rbac.authorization.k8s.io\n',
+      'configmaps\nevents\npods\nsecrets\nserviceaccounts\nservices\ncontrollerrevisions.apps\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\nstatefulsets.apps\ncronjobs.batch\njobs.batch\nleases.coordination.k8s.io\npoddisruptionbudgets.policy\nrolebindings.rbac.authorization.k8s.io\nroles.rbac.authorization.k8s.io\n',
     );
   });
 
@@ -111,7 +127,7 @@ describe('discovery commands', () => {
     const k = env.kubectl;
     assert.equal(
       await k.ok(['api-versions']),
-      'authentication.k8s.io/v1\nauthorization.k8s.io/v1\ncertificates.k8s.io/v1\ncoordination.k8s.io/v1\nrbac.authorization.k8s.io/v1\nv1\n',
+      'apps/v1\nauthentication.k8s.io/v1\nauthorization.k8s.io/v1\nbatch/v1\ncertificates.k8s.io/v1\ncoordination.k8s.io/v1\npolicy/v1\nrbac.authorization.k8s.io/v1\nv1\n',
     );
     assert.equal(await k.ok(['cluster-info']), `Kubernetes control plane is running at ${env.server.url}\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
     const v = await k.ok(['version']);
