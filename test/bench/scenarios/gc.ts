@@ -78,10 +78,19 @@ async function watchDeletions(cs: Clientset, round: string, n: number): Promise<
       if (ev.type === 'DELETED' && ++deleted === n) resolveAll(nowMs());
     }
   })().catch(() => undefined);
+  // Should the stream end early (a slow watcher can be closed by the server), a poll of the cache decides.
+  const polled = (async () => {
+    while (!ac.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const left = await cs.pods.list(NS, { labelSelector, resourceVersion: '0', limit: 1 }).catch(() => undefined);
+      if (left && left.items.length === 0) return nowMs();
+    }
+    return Number.NaN;
+  })();
   return {
     done: async (t0) => {
       const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`${n - deleted} pods of round ${round} still there after 600 s`)), 600_000).unref());
-      return (await Promise.race([all, timeout])) - t0;
+      return (await Promise.race([all, polled, timeout])) - t0;
     },
     stop: () => ac.abort(),
   };
