@@ -17,6 +17,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'deployment',
     'disruption',
     'garbagecollector',
+    'job',
     'nodeipam',
     'nodelifecycle',
     'podgc',

@@ -41,6 +41,7 @@ import { DaemonSetController } from './daemon/daemon-set-controller.ts';
 import { ReplicaSetController } from './replicaset/replica-set-controller.ts';
 import { DeploymentController } from './deployment/deployment-controller.ts';
 import { DisruptionController } from './disruption/disruption-controller.ts';
+import { batchControllers, BATCH_CONTROLLERS, type BatchControllerName } from './batch-controllers.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -60,7 +61,8 @@ export type ControllerName =
   | 'replicaset'
   | 'garbagecollector'
   | 'deployment'
-  | 'disruption';
+  | 'disruption'
+  | BatchControllerName;
 
 /**
  * Every controller, in start order; all are on by default. The certificate controllers (csrapproving,
@@ -86,6 +88,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'garbagecollector',
   'deployment',
   'disruption',
+  ...BATCH_CONTROLLERS,
   'scheduler',
 ];
 
@@ -325,6 +328,7 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
       const c = new DaemonSetController({ ...common, recorder: recorder('daemonset-controller') });
       runners.push({ name: 'daemonset', run: (s) => c.run(s) });
     }
+    runners.push(...batchControllers(selected, { ...common, recorder }));
     if (selected.has('garbagecollector')) {
       const client = config.clientset.client;
       const discoverResources = config.discoverResources ?? (client instanceof RestClient ? restDiscovery(client) : undefined);

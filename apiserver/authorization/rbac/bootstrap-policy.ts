@@ -276,6 +276,14 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       eventsRule(),
     ],
     'clusterrole-aggregation-controller': [rule(['escalate', 'get', 'list', 'patch', 'update', 'watch'], ['rbac.authorization.k8s.io'], ['clusterroles'])],
+    'cronjob-controller': [
+      rule(['get', 'list', 'watch', 'update'], [BATCH], ['cronjobs']),
+      rule(['get', 'list', 'watch', 'create', 'update', 'delete', 'patch'], [BATCH], ['jobs']),
+      rule(['update'], [BATCH], ['cronjobs/status']),
+      rule(['update'], [BATCH], ['cronjobs/finalizers']),
+      rule(['list', 'delete'], [LEGACY], ['pods']),
+      eventsRule(),
+    ],
     'daemon-set-controller': [
       rule(['get', 'list', 'watch'], [EXTENSIONS, APPS], ['daemonsets']),
       rule(['update'], [EXTENSIONS, APPS], ['daemonsets/status']),
@@ -308,6 +316,13 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['update'], [POLICY], ['poddisruptionbudgets/status']),
       rule(['get'], ['*'], ['*/scale']),
       rule(['patch'], [LEGACY], ['pods/status']),
+      eventsRule(),
+    ],
+    'job-controller': [
+      rule(['get', 'list', 'watch', 'update', 'patch'], [BATCH], ['jobs']),
+      rule(['update', 'patch'], [BATCH], ['jobs/status']),
+      rule(['update'], [BATCH], ['jobs/finalizers']),
+      rule(['list', 'watch', 'create', 'delete', 'patch'], [LEGACY], ['pods']),
       eventsRule(),
     ],
     'namespace-controller': [
@@ -349,6 +364,7 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       eventsRule(),
     ],
     'taint-eviction-controller': [rule(['patch'], [LEGACY], ['pods/status']), rule(['delete', 'get', 'list', 'watch'], [LEGACY], ['pods']), eventsRule()],
+    'ttl-after-finished-controller': [rule(['get', 'list', 'watch', 'delete'], [BATCH], ['jobs']), eventsRule()],
   };
 }
 
