@@ -9,7 +9,7 @@ import { pollUntil } from '../../shared/util/wait.ts';
 import { FakeRecorder } from '../framework/event-recorder.ts';
 import { GarbageCollector } from './garbage-collector.ts';
 import { DependencyGraph, referencesDiffs } from './dependency-graph.ts';
-import type { DiscoveredResource } from './resource-discovery.ts';
+import { deletableResources, type DiscoveredResource } from './resource-discovery.ts';
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const RESOURCES: DiscoveredResource[] = [secretsResource, configMapsResource, podsResource, nodesResource].map((d) => ({
@@ -199,4 +199,38 @@ test('referencesDiffs tells added, removed and changed references apart by uid',
   assert.deepEqual(d.added, [c]);
   assert.deepEqual(d.removed, [a]);
   assert.deepEqual(d.changed, [{ old: b, now: bBlocking }]);
+});
+
+test('deletableResources: the preferred version of what can be listed, watched and deleted, events left out', () => {
+  const r = (resource: string, o: Partial<DiscoveredResource> = {}): DiscoveredResource => ({ group: '', version: 'v1', resource, kind: resource, namespaced: true, verbs: ALL_VERBS, preferred: true, ...o });
+  const out = deletableResources([
+    r('configmaps'),
+    r('events'),
+    r('events', { group: 'events.k8s.io' }),
+    r('bindings', { verbs: ['create'] }),
+    r('deployments', { group: 'apps', version: 'v1beta1', preferred: false }),
+    r('deployments', { group: 'apps' }),
+  ]);
+  assert.deepEqual(out.map((d) => `${d.group}/${d.version}/${d.resource}`), ['/v1/configmaps', 'apps/v1/deployments']);
+});
+
+test('kinds served later are picked up by the next discovery: their objects join the graph and are collected', async () => {
+  const cs = new FakeClientset({ objects: [secret('owner', 's1'), configMap('dep', [ownerRef('Secret', 'owner', 's1')])] });
+  const factory = new SharedInformerFactory(cs.client);
+  let served = RESOURCES.filter((d) => d.resource !== 'configmaps');
+  const gc = new GarbageCollector({ clientset: cs, informerFactory: factory, discoverResources: async () => served, recorder: new FakeRecorder(), workers: 2, resyncPeriodMs: 50 });
+  const ac = new AbortController();
+  const running = gc.run(ac.signal);
+  try {
+    await pollUntil(() => gc.isSynced() && gc.graph.get('s1') !== undefined, { intervalMs: 5, timeoutMs: 5000 });
+    assert.equal(gc.graph.get('cm-dep'), undefined);
+    served = RESOURCES;
+    await pollUntil(() => gc.graph.get('cm-dep') !== undefined, { intervalMs: 10, timeoutMs: 5000 });
+    await cs.resource(secretsResource).delete('default', 'owner');
+    await waitFor(() => gone(cs, configMapsResource, 'default', 'dep'));
+  } finally {
+    ac.abort();
+    await running;
+    await factory.shutdown();
+  }
 });
