@@ -65,6 +65,26 @@ describe('discovery commands', () => {
        serviceaccounts   sa           v1           true         ServiceAccount   create,delete,deletecollection,get,list,patch,update,watch   ''
        services          svc          v1           true         Service          create,delete,deletecollection,get,list,patch,update,watch   all`,
     );
+    assertTable(
+      await k.ok(['api-resources', '-o', 'wide', '--api-group=apps']),
+      `NAME                  SHORTNAMES   APIVERSION   NAMESPACED   KIND                 VERBS                                                        CATEGORIES
+       controllerrevisions   ''           apps/v1      true         ControllerRevision   create,delete,deletecollection,get,list,patch,update,watch   ''
+       daemonsets            ds           apps/v1      true         DaemonSet            create,delete,deletecollection,get,list,patch,update,watch   all
+       deployments           deploy       apps/v1      true         Deployment           create,delete,deletecollection,get,list,patch,update,watch   all
+       replicasets           rs           apps/v1      true         ReplicaSet           create,delete,deletecollection,get,list,patch,update,watch   all
+       statefulsets          sts          apps/v1      true         StatefulSet          create,delete,deletecollection,get,list,patch,update,watch   all`,
+    );
+    assertTable(
+      await k.ok(['api-resources', '-o', 'wide', '--api-group=batch']),
+      `NAME       SHORTNAMES   APIVERSION   NAMESPACED   KIND      VERBS                                                        CATEGORIES
+       cronjobs   cj           batch/v1     true         CronJob   create,delete,deletecollection,get,list,patch,update,watch   all
+       jobs       ''           batch/v1     true         Job       create,delete,deletecollection,get,list,patch,update,watch   all`,
+    );
+    assertTable(
+      await k.ok(['api-resources', '-o', 'wide', '--api-group=policy']),
+      `NAME                   SHORTNAMES   APIVERSION   NAMESPACED   KIND                  VERBS                                                        CATEGORIES
+       poddisruptionbudgets   pdb          policy/v1    true         PodDisruptionBudget   create,delete,deletecollection,get,list,patch,update,watch   ''`,
+    );
     assert.equal(
       await k.ok(['api-resources', '-o', 'name']),
       [
