@@ -201,6 +201,11 @@ describe('DaemonSet controller with simulated nodes', () => {
       await until('every pod back on the old image', () => imagesAre('localhost/busybox:1.35'));
       const after = await kubectl.ok(['rollout', 'history', 'daemonset/logger']);
       assert.match(after, /\n2\s+<none>\n3\s+<none>\n/);
+      const described = await kubectl.ok(['describe', 'daemonset', 'logger']);
+      assert.match(described, new RegExp(`Desired Number of Nodes Scheduled: ${nodes}\\n`));
+      assert.match(described, new RegExp(`Number of Nodes Scheduled with Up-to-date Pods: ${nodes}\\n`));
+      assert.match(described, new RegExp(`Pods Status:\\s+${nodes} Running / 0 Waiting / 0 Succeeded / 0 Failed`));
+      assert.match(described, /Normal\s+SuccessfulCreate\s+.*daemonset-controller\s+Created pod: logger-[a-z0-9]{5}/);
     });
   }
 });
