@@ -203,7 +203,9 @@ async function pump(ctx: RequestContext, parsed: ParsedWatch, sink: Sink, onEsta
 export async function handleWatch(ctx: RequestContext): Promise<void> {
   const parsed = parseWatchRequest(ctx);
   const res = ctx.res;
-  const protobuf = isProtobufOutput(ctx.output);
+  // Protobuf frames for kinds with a protobuf table; any other kind is streamed as JSON (clients accept both).
+  const info = ctx.entry.store.info;
+  const protobuf = isProtobufOutput(ctx.output) && schemaFor(info.group ? `${info.group}/${info.version}` : info.version, info.kind) !== undefined;
   const contentType = protobuf
     ? PROTOBUF_WATCH_CONTENT_TYPE
     : ctx.output.as === 'Table'
