@@ -211,6 +211,8 @@ test('scale: GET projects the workload; updates carry replicas back, honour reso
   assert.equal(negative.status.message, 'Scale.autoscaling "scaled" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0');
   const zero = await updateScale(store('deployments'), NS, 'scaled', (s) => ({ ...s, spec: {} }), {});
   assert.deepEqual(zero.spec, {}, 'an absent replicas is 0 and 0 is not written');
+  const renamed = await statusOf(updateScale(store('deployments'), NS, 'scaled', (s) => ({ ...s, metadata: { name: 'other' }, spec: { replicas: 1 } }), {}));
+  assert.equal(renamed.status.message, 'the name of the object (other) does not match the name on the URL (scaled)');
   const missing = await statusOf(getScale(store('deployments'), NS, 'nope'));
   assert.equal(missing.status.message, 'deployments.apps "nope" not found');
 });

@@ -72,9 +72,15 @@ export async function updateScale(
       if (!current) throw newNotFound(store.qualifiedResource, name);
       const scale = change(scaleFromWorkload(current));
       scale.metadata ??= {};
-      // The request's name and namespace are the workload's (the store refuses a mismatched name itself).
-      scale.metadata.namespace ??= current.metadata.namespace;
-      scale.metadata.name ??= current.metadata.name;
+      // The Scale names the workload of the URL (the handler's checkName, before anything else).
+      if (scale.metadata.name && scale.metadata.name !== name) {
+        throw newBadRequest(`the name of the object (${scale.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      if (scale.metadata.namespace && namespace && scale.metadata.namespace !== namespace) {
+        throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+      }
+      scale.metadata.namespace = current.metadata.namespace;
+      scale.metadata.name = current.metadata.name;
       const errs = validateScale(scale);
       if (errs.length) throw newInvalid('Scale', name, errs, 'autoscaling');
       const next = deepCopy(current) as Workload;

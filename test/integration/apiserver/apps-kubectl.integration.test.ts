@@ -148,6 +148,10 @@ for (const minor of [29, 33]) {
       const containers = JSON.parse(await k.ok(['get', 'deploy', 'front', '-o', 'jsonpath={.spec.template.spec.containers}'])) as { name: string; image: string }[];
       assert.deepEqual(containers.map((c) => `${c.name}=${c.image}`).sort(), ['main=nginx:1.28', 'sidecar=busybox:1.36']);
       assert.equal(await k.ok(['set', 'image', 'deployment/front', 'sidecar=busybox:1.37']), 'deployment.apps/front image updated\n');
+      // strategy is retainKeys: switching to Recreate through apply drops rollingUpdate ($retainKeys).
+      env.write(`front-recreate-${minor}.yaml`, deploymentYaml('front', 'nginx:1.27').replace('spec:\n  replicas', 'spec:\n  strategy:\n    type: Recreate\n  replicas'));
+      assert.equal(await k.ok(['apply', '-f', `front-recreate-${minor}.yaml`]), 'deployment.apps/front configured\n');
+      assert.equal(await k.ok(['get', 'deploy', 'front', '-o', 'jsonpath={.spec.strategy}']), '{"type":"Recreate"}');
       // Server-side apply of the manifest takes the fields it names back.
       await k.ok(['apply', '--server-side', '--force-conflicts', '-f', `front-${minor}.yaml`]);
       assert.equal(await k.ok(['get', 'deploy', 'front', '-o', 'jsonpath={.spec.replicas}']), '2');
