@@ -2,24 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseFlags } from './flags.ts';
 import { controllerCommand, controllerConfigFromFlags, controllerSpecs } from './controller-command.ts';
+import { ALL_CONTROLLERS } from '../controller/main.ts';
 
 test('defaults are Kubernetes\' (with leader election off and CIDR allocation on)', () => {
   assert.match(controllerCommand.usage(), /--node-monitor-grace-period <duration>/);
   const { values } = parseFlags([], controllerSpecs);
   const cfg = controllerConfigFromFlags(values);
-  assert.deepEqual([...(cfg.controllers ?? [])].sort(), [
-    'clusterrole-aggregation',
-    'csrapproving',
-    'csrsigning',
-    'nodeipam',
-    'nodelifecycle',
-    'podgc',
-    'root-ca-cert-publisher',
-    'scheduler',
-    'serviceaccount',
-    'tainteviction',
-    'tokencleaner',
-  ]);
+  assert.deepEqual([...(cfg.controllers ?? [])].sort(), [...ALL_CONTROLLERS].sort());
   assert.equal(cfg.nodeMonitorGracePeriodMs, 50_000);
   assert.equal(cfg.nodeStartupGracePeriodMs, 60_000);
   assert.equal(cfg.nodeMonitorPeriodMs, 5_000);
@@ -29,6 +18,7 @@ test('defaults are Kubernetes\' (with leader election off and CIDR allocation on
   assert.deepEqual(cfg.clusterCidrs, ['10.244.0.0/16']);
   assert.deepEqual(cfg.nodeCidrMaskSizes, [24]);
   assert.equal(cfg.terminatedPodGcThreshold, 12500);
+  assert.equal(cfg.concurrentGcSyncs, 20);
   assert.equal(cfg.schedulerName, 'default-scheduler');
   assert.deepEqual(cfg.leaderElection, { enabled: false, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, namespace: 'kube-system', name: 'kubelab-controller' });
 });

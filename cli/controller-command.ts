@@ -14,7 +14,7 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'token-file', type: 'string', help: 'file holding the bearer token (with --server; credentials never go on a command line)' },
   { name: 'ca-cert', type: 'string', help: 'PEM CA bundle to verify the server with (with --server)' },
   { name: 'insecure-skip-tls-verify', type: 'boolean', default: false, help: 'do not verify the server certificate (with --server)' },
-  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc,serviceaccount,root-ca-cert-publisher,tokencleaner,csrapproving,csrsigning)' },
+  { name: 'controllers', type: 'string', default: '*', help: 'controllers to run: * for all, foo to enable, -foo to disable (scheduler,nodelifecycle,tainteviction,nodeipam,podgc,serviceaccount,root-ca-cert-publisher,tokencleaner,csrapproving,csrsigning,garbagecollector, ...)' },
   { name: 'node-monitor-grace-period', type: 'duration', default: '50s', help: 'a node silent this long is marked Unknown (unreachable)' },
   { name: 'node-startup-grace-period', type: 'duration', default: '60s', help: 'grace for a node that never posted status' },
   { name: 'node-monitor-period', type: 'duration', default: '5s', help: 'how often every node is checked' },
@@ -26,6 +26,7 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'node-cidr-mask-size-ipv4', type: 'number', help: 'IPv4 node subnet mask size in a dual-stack cluster (default 24)' },
   { name: 'node-cidr-mask-size-ipv6', type: 'number', help: 'IPv6 node subnet mask size in a dual-stack cluster (default 64)' },
   { name: 'terminated-pod-gc-threshold', type: 'number', default: 12500, help: 'terminated pods kept before the oldest are deleted (0 disables)' },
+  { name: 'concurrent-gc-syncs', type: 'number', default: 20, help: 'garbage collector workers (each of its two queues)' },
   { name: 'scheduler-name', type: 'string', default: 'default-scheduler', help: 'schedule pods whose spec.schedulerName is this' },
   { name: 'leader-elect', type: 'boolean', default: false, help: 'run only while holding the leader lease (for several replicas)' },
   { name: 'leader-elect-lease-duration', type: 'duration', default: '15s', help: 'how long a non-renewed lease stays valid' },
@@ -72,6 +73,7 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
       throw new FlagError(err instanceof Error ? err.message : String(err));
     }
   }
+  if (!Number.isInteger(values['concurrent-gc-syncs']) || (values['concurrent-gc-syncs'] as number) < 1) throw new FlagError(`--concurrent-gc-syncs must be a whole number >= 1, got ${String(values['concurrent-gc-syncs'])}`);
   for (const name of ['default-not-ready-toleration-seconds', 'default-unreachable-toleration-seconds', 'terminated-pod-gc-threshold']) {
     const n = values[name] as number;
     if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${name} must be a whole number >= 0, got ${n}`);
@@ -98,6 +100,7 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
     clusterCidrs,
     nodeCidrMaskSizes,
     terminatedPodGcThreshold: values['terminated-pod-gc-threshold'] as number,
+    concurrentGcSyncs: values['concurrent-gc-syncs'] as number,
     schedulerName: String(values['scheduler-name']),
     leaderElection: {
       enabled: values['leader-elect'] === true,
