@@ -45,8 +45,9 @@ describe('kubectl with protobuf (typed clients)', () => {
     const verbose = await k.run(['create', 'configmap', 'cfg', '--from-literal=a=1', '--from-literal=b=two', '-v=8']);
     assert.equal(verbose.stdout, 'configmap/cfg created\n');
     // kubectl's own log: the request went out in protobuf and the answer came back in protobuf.
-    assert.match(verbose.stderr, /Request Headers:[\s\S]*Content-Type: application\/vnd\.kubernetes\.protobuf/);
-    assert.match(verbose.stderr, /Response Headers:[\s\S]*Content-Type: application\/vnd\.kubernetes\.protobuf/);
+    // (klog's wording differs between kubectl versions: `Request Headers:` or `"Request" verb="POST" headers=<`.)
+    assert.match(verbose.stderr, /Request[\s\S]*Content-Type: application\/vnd\.kubernetes\.protobuf[\s\S]*Response/);
+    assert.match(verbose.stderr, /Response[\s\S]*Content-Type: application\/vnd\.kubernetes\.protobuf/);
     assert.deepEqual((await env.api.get(`/api/v1/namespaces/${ns}/configmaps/cfg`)).data, { a: '1', b: 'two' });
     assert.equal(await k.ok(['create', 'secret', 'generic', 'sec', '--from-literal=password=s3cr3t']), 'secret/sec created\n');
     const s = await env.api.get(`/api/v1/namespaces/${ns}/secrets/sec`);
