@@ -76,7 +76,7 @@ export function decodeBody(body: Buffer, contentType: string | undefined): unkno
     }
   }
   throw new StatusError(
-    newStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`),
+    newStatus(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`),
   );
 }
 
