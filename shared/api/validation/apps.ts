@@ -15,6 +15,9 @@ import { arr, isObj, num, obj, str, type Obj } from './field-errors.ts';
 import { FIELD_IMMUTABLE, IS_NEGATIVE_ERROR, validateAnnotations, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
 import { nameIsDNSLabel, nameIsDNSSubdomain, regexError } from './names.ts';
 import { validateLabelSelector } from './label-selector.ts';
+import { goIntOrString, isNotMoreThan100Percent, isValidPercent, validatePositiveIntOrPercent } from './int-or-percent.ts';
+
+export { goIntOrString };
 import { validatePodSpecificAnnotations, validatePodTemplateSpec } from './pod.ts';
 import { validateLabels } from './meta.ts';
 
@@ -50,12 +53,6 @@ export function goLabelSelector(sel: unknown): string {
   return `v1.LabelSelector{MatchLabels:${goStringMap(sel.matchLabels)}, MatchExpressions:${exprs}}`;
 }
 
-/** intstr.IntOrString as `%#v` prints it (its String method has a pointer receiver, so field.Error never uses it). */
-export function goIntOrString(v: unknown): string {
-  if (typeof v === 'string') return `intstr.IntOrString{Type:1, IntVal:0, StrVal:${goQuote(v)}}`;
-  return `intstr.IntOrString{Type:0, IntVal:${typeof v === 'number' ? v : 0}, StrVal:""}`;
-}
-
 /** field.Invalid with a value already rendered. */
 function invalidRendered(field: string, rendered: string, detail: string): FieldError {
   return { type: 'FieldValueInvalid', field, detail: `Invalid value: ${rendered}${detail ? `: ${detail}` : ''}` };
@@ -73,30 +70,14 @@ function nonNegative(value: unknown, path: string): FieldError[] {
   return n < 0 ? [fieldInvalid(path, n, IS_NEGATIVE_ERROR)] : [];
 }
 
-const PERCENT_RE = /^[0-9]+%$/;
-const PERCENT_ERROR = regexError("a valid percent string must be a numeric string followed by an ending '%'", '[0-9]+%', '1%', '93%');
-
-/** ValidatePositiveIntOrPercent. */
-function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
-  if (typeof v === 'string') return PERCENT_RE.test(v) ? [] : [invalidRendered(path, goIntOrString(v), PERCENT_ERROR)];
-  if (typeof v === 'number') return nonNegative(v, path);
-  return [];
-}
-
 /** getIntOrPercentValue: the percent number for a valid percent, else IntOrString.IntValue() (Atoi, 0 on error). */
 function intOrPercentValue(v: unknown): number {
   if (typeof v === 'number') return v;
   if (typeof v === 'string') {
-    if (PERCENT_RE.test(v)) return Number(v.slice(0, -1));
+    if (isValidPercent(v).length === 0) return Number(v.slice(0, -1));
     return /^[+-]?\d+$/.test(v) ? Number(v) : 0;
   }
   return 0;
-}
-
-/** IsNotMoreThan100Percent. */
-function notMoreThan100Percent(v: unknown, path: string): FieldError[] {
-  if (typeof v !== 'string' || !PERCENT_RE.test(v) || Number(v.slice(0, -1)) <= 100) return [];
-  return [invalidRendered(path, goIntOrString(v), 'must not be greater than 100%')];
 }
 
 function meta(o: unknown): ObjectMeta {
@@ -201,7 +182,7 @@ function validateDeploymentStrategy(st: Obj): FieldError[] {
       if (intOrPercentValue(ru.maxUnavailable) === 0 && intOrPercentValue(ru.maxSurge) === 0) {
         errs.push(invalidRendered(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable), 'may not be 0 when `maxSurge` is 0'));
       }
-      errs.push(...notMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
+      errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
     }
   } else {
     const ru = isObj(st.rollingUpdate) ? '(*apps.RollingUpdateDeployment)(0xc000000000)' : '(*apps.RollingUpdateDeployment)(nil)';
@@ -338,7 +319,7 @@ function validateStatefulSetSpec(s: Obj): FieldError[] {
       if (ru.maxUnavailable !== undefined && ru.maxUnavailable !== null) {
         errs.push(...validatePositiveIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`));
         if (intOrPercentValue(ru.maxUnavailable) === 0) errs.push(invalidRendered(`${p}.maxUnavailable`, goIntOrString(ru.maxUnavailable), 'cannot be 0'));
-        errs.push(...notMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
+        errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
       }
     }
   } else {
@@ -467,8 +448,8 @@ function validateDaemonSetUpdateStrategy(us: Obj): FieldError[] {
     const p = `${path}.rollingUpdate`;
     const errs = validatePositiveIntOrPercent(ru.maxUnavailable, `${p}.maxUnavailable`);
     errs.push(...validatePositiveIntOrPercent(ru.maxSurge, `${p}.maxSurge`));
-    errs.push(...notMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
-    errs.push(...notMoreThan100Percent(ru.maxSurge, `${p}.maxSurge`));
+    errs.push(...isNotMoreThan100Percent(ru.maxUnavailable, `${p}.maxUnavailable`));
+    errs.push(...isNotMoreThan100Percent(ru.maxSurge, `${p}.maxSurge`));
     const hasUnavailable = intOrPercentValue(ru.maxUnavailable) !== 0;
     const hasSurge = intOrPercentValue(ru.maxSurge) !== 0;
     if (hasUnavailable && hasSurge) errs.push(invalidRendered(`${p}.maxSurge`, goIntOrString(ru.maxSurge), 'may not be set when maxUnavailable is non-zero'));

@@ -26,8 +26,9 @@ export function fieldInvalidRaw(field: string, rendered: string, detail: string)
   return { type: 'FieldValueInvalid', field, detail: `Invalid value: ${rendered}: ${detail}` };
 }
 
-/** ValidatePositiveIntOrPercent: a percent string, or an integer >= 0. */
+/** ValidatePositiveIntOrPercent: a percent string, or an integer >= 0 (nothing to check when unset). */
 export function validatePositiveIntOrPercent(v: unknown, path: string): FieldError[] {
+  if (v === undefined || v === null) return [];
   if (typeof v === 'string') return isValidPercent(v).map((m) => fieldInvalidRaw(path, goIntOrString(v), m));
   if (typeof v === 'number' && Number.isInteger(v)) {
     return v < 0 ? [fieldInvalidRaw(path, String(v), 'must be greater than or equal to 0')] : [];
