@@ -94,11 +94,23 @@ test('OrderedReady creates web-0, web-1, web-2 one at a time, each after the pre
   }
 });
 
-test('Parallel creates every pod in one sync; ordinals.start shifts the names', async () => {
+test('Parallel creates and deletes every pod in one sync; ordinals.start shifts the names', async () => {
   const f = await fixture([newSet('web', 3, { podManagementPolicy: 'Parallel', ordinals: { start: 5 } })]);
   try {
     await sync(f);
     assert.deepEqual(pods(f).map((p) => p.metadata.name), ['web-5', 'web-6', 'web-7']);
+    assert.equal(f.recorder.strings().filter((e) => e.startsWith('Normal SuccessfulCreate')).length, 3);
+    // Scale down: every condemned pod in one sync, not waiting for readiness.
+    const set = await getSet(f);
+    set.spec.replicas = 1;
+    await f.clientset.resource<StatefulSet>(statefulSetsResource).update(set);
+    f.recorder.clear();
+    await sync(f);
+    assert.deepEqual(f.recorder.strings().sort(), [
+      'Normal SuccessfulDelete delete Pod web-6 in StatefulSet web successful',
+      'Normal SuccessfulDelete delete Pod web-7 in StatefulSet web successful',
+    ]);
+    assert.deepEqual(pods(f).map((p) => p.metadata.name), ['web-5']);
   } finally {
     await f.stop();
   }

@@ -43,7 +43,7 @@ import type { EventRecorder } from '../framework/event-recorder.ts';
 import { Controller } from '../framework/controller.ts';
 import type { Reconciler, Result } from '../framework/reconciler.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, recheckDeletionTimestamp } from '../framework/controller-ref-manager.ts';
-import { isPodAvailable, isPodReady } from '../framework/pod-control.ts';
+import { isPodAvailable, isPodReady, slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../framework/pod-control.ts';
 import {
   ControllerHistory,
   equalRevision,
@@ -273,10 +273,8 @@ export class StatefulSetController implements Reconciler {
     const monotonic = (set.spec.podManagementPolicy ?? 'OrderedReady') !== 'Parallel';
     const done = { status, requeueAfterMs };
 
-    // processReplica for each ordinal, in order.
-    const work: Promise<void>[] = [];
-    for (let i = 0; i < replicaCount; i++) {
-      if (signal.aborted) return done;
+    // processReplica: true means stop here (OrderedReady waits for this pod).
+    const processReplica = async (i: number): Promise<boolean> => {
       const pod = replicas[i] as Pod;
       if (isCreated(pod) && (isPodFailed(pod) || isPodSucceeded(pod))) {
         // A finished pod is deleted; its replacement is created once it is gone (same name).
@@ -285,56 +283,47 @@ export class StatefulSetController implements Reconciler {
           if (getPodRevision(pod) === currentName) status.currentReplicas = (status.currentReplicas ?? 0) - 1;
           if (getPodRevision(pod) === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) - 1;
         }
-        if (monotonic) return done;
-        continue;
+        return true;
       }
       if (!isCreated(pod)) {
-        const create = async () => {
-          await this.#createPod(set, pod, signal);
-          status.replicas++;
-          const rev = getPodRevision(pod);
-          if (rev === currentName) status.currentReplicas = (status.currentReplicas ?? 0) + 1;
-          if (rev === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) + 1;
-        };
-        if (monotonic) {
-          await create();
-          return done;
-        }
-        work.push(create());
-        continue;
+        await this.#createPod(set, pod, signal);
+        status.replicas++;
+        const rev = getPodRevision(pod);
+        if (rev === currentName) status.currentReplicas = (status.currentReplicas ?? 0) + 1;
+        if (rev === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) + 1;
+        return monotonic;
       }
       if (isPodTerminating(pod) && monotonic) {
         this.#log.debug('StatefulSet is waiting for Pod to Terminate', { set: set.metadata.name, pod: pod.metadata.name });
-        return done;
+        return true;
       }
       if (!isRunningAndReady(pod) && monotonic) {
         this.#log.debug('StatefulSet is waiting for Pod to be Running and Ready', { set: set.metadata.name, pod: pod.metadata.name });
-        return done;
+        return true;
       }
       if (!isPodAvailable(pod, minReady, now) && monotonic) {
         this.#log.debug('StatefulSet is waiting for Pod to be Available', { set: set.metadata.name, pod: pod.metadata.name });
-        return done;
+        return true;
       }
       if (!isPodTerminating(pod) && !identityMatches(set, pod)) await this.#updatePodIdentity(set, pod, signal);
-    }
-    await settleAll(work);
+      return false;
+    };
+    if (await runForAll(replicaCount, processReplica, monotonic, signal)) return done;
 
-    // Scale down: the highest ordinal first.
-    for (const pod of condemned) {
-      if (signal.aborted) return done;
-      if (isPodTerminating(pod)) {
-        if (monotonic) return done;
-        continue;
-      }
+    // Scale down: the highest ordinal first (condemned is sorted that way).
+    const processCondemned = async (i: number): Promise<boolean> => {
+      const pod = condemned[i] as Pod;
+      if (isPodTerminating(pod)) return monotonic;
       if (!isRunningAndReady(pod) && monotonic && pod !== firstUnhealthy) {
         this.#log.debug('StatefulSet is waiting for Pod to be Running and Ready prior to scale down', { set: set.metadata.name, pod: pod.metadata.name });
-        return done;
+        return true;
       }
       await this.#deletePod(set, pod, signal);
       if (getPodRevision(pod) === currentName) status.currentReplicas = (status.currentReplicas ?? 0) - 1;
       if (getPodRevision(pod) === updateName) status.updatedReplicas = (status.updatedReplicas ?? 0) - 1;
-      if (monotonic) return done;
-    }
+      return monotonic;
+    };
+    if (await runForAll(condemned.length, processCondemned, monotonic, signal)) return done;
 
     const strategy = set.spec.updateStrategy;
     if ((strategy?.type ?? 'RollingUpdate') === 'OnDelete') return done;
@@ -500,10 +489,23 @@ function notServed(err: unknown): boolean {
   return isNotFound(err) && message(err) === 'the server could not find the requested resource';
 }
 
-/** Waits for every promise; rethrows the first failure after all settled. */
-async function settleAll(work: Promise<void>[]): Promise<void> {
-  const results = await Promise.allSettled(work);
-  const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw (failed as PromiseRejectedResult).reason;
+/**
+ * runForAll: OrderedReady runs fn over the indexes in order and stops at the first that asks to (resolves
+ * true); Parallel runs them in slow-start batches (1, 2, 4, ...), stopping at the first batch with an error,
+ * which is thrown.
+ */
+async function runForAll(count: number, fn: (i: number) => Promise<boolean>, monotonic: boolean, signal: AbortSignal): Promise<boolean> {
+  if (monotonic) {
+    for (let i = 0; i < count; i++) {
+      if (signal.aborted || (await fn(i))) return true;
+    }
+    return false;
+  }
+  let next = 0;
+  const { error } = await slowStartBatch(count, SLOW_START_INITIAL_BATCH_SIZE, async () => {
+    await fn(next++);
+  });
+  if (error !== undefined) throw error;
+  return signal.aborted;
 }
 
