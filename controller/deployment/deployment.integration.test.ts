@@ -166,16 +166,22 @@ test('a Deployment of 6 rolls out, set image keeps 5 ready, rollout history/undo
     assert.match(hist2.stdout, /REVISION\s+CHANGE-CAUSE\n2\s+<none>\n3\s+<none>\n/);
 
     // pause, change, nothing rolls; resume rolls.
-    ok('pause', await env.kubectl(['rollout', 'pause', 'deployment/web']));
+    const paused = await env.kubectl(['rollout', 'pause', 'deployment/web']);
+    ok('pause', paused);
+    assert.equal(paused.stdout, 'deployment.apps/web paused\n');
     ok('set image while paused', await env.kubectl(['set', 'image', 'deployment/web', 'nginx=nginx:1.27']));
     await eventually('the Progressing condition says paused', async () => getCond(await deployment(env, 'web'), 'Progressing') === 'Unknown/DeploymentPaused');
     assert.equal(((await env.cs.replicaSets.list('default')).items as ReplicaSet[]).length, 2, 'no new ReplicaSet while paused');
-    ok('resume', await env.kubectl(['rollout', 'resume', 'deployment/web']));
+    const resumed = await env.kubectl(['rollout', 'resume', 'deployment/web']);
+    ok('resume', resumed);
+    assert.equal(resumed.stdout, 'deployment.apps/web resumed\n');
     ok('status after resume', await env.kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s'], 100_000));
     assert.equal(((await env.cs.replicaSets.list('default')).items as ReplicaSet[]).length, 3);
 
     // restart makes a new ReplicaSet; scale to 0 and back.
-    ok('restart', await env.kubectl(['rollout', 'restart', 'deployment/web']));
+    const restarted = await env.kubectl(['rollout', 'restart', 'deployment/web']);
+    ok('restart', restarted);
+    assert.equal(restarted.stdout, 'deployment.apps/web restarted\n');
     ok('status after restart', await env.kubectl(['rollout', 'status', 'deployment/web', '--timeout=90s'], 100_000));
     assert.equal(((await env.cs.replicaSets.list('default')).items as ReplicaSet[]).length, 4);
     const scaled = await env.kubectl(['scale', 'deployment/web', '--replicas=0']);
