@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../apps-v1.ts';
+import type { PodTemplateSpec } from '../core-v1.ts';
 import { defaultDaemonSet, defaultDeployment, defaultReplicaSet, defaultStatefulSet } from './apps.ts';
 
 const template = () => ({ metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } });
@@ -42,10 +43,10 @@ describe('apps/v1 defaults', () => {
     assert.deepEqual(d.spec.strategy, { type: 'Recreate' });
   });
   it('templates do not get the Pod-only defaults (enableServiceLinks, requests from limits, host ports)', () => {
-    const t = template() as Record<string, any>;
-    t.spec.hostNetwork = true;
-    t.spec.containers[0].ports = [{ containerPort: 80 }];
-    t.spec.containers[0].resources = { limits: { cpu: '1' } };
+    const t = template() as PodTemplateSpec;
+    t.spec!.hostNetwork = true;
+    t.spec!.containers[0]!.ports = [{ containerPort: 80 }];
+    t.spec!.containers[0]!.resources = { limits: { cpu: '1' } };
     const rs = defaultReplicaSet({ metadata: { name: 'r' }, spec: { selector: { matchLabels: { app: 'web' } }, template: t } } as ReplicaSet);
     const spec = rs.spec.template!.spec!;
     assert.equal(spec.enableServiceLinks, undefined);

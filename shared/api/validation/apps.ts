@@ -12,14 +12,13 @@ import { labelSelectorFromMeta, matches, type MetaLabelSelector } from '../label
 import type { ObjectMeta } from '../meta.ts';
 import { semanticEqual } from './_semantic.ts';
 import { arr, isObj, num, obj, str, type Obj } from './field-errors.ts';
-import { FIELD_IMMUTABLE, IS_NEGATIVE_ERROR, validateAnnotations, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
+import { FIELD_IMMUTABLE, IS_NEGATIVE_ERROR, validateAnnotations, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
 import { nameIsDNSLabel, nameIsDNSSubdomain, regexError } from './names.ts';
 import { validateLabelSelector } from './label-selector.ts';
 import { goIntOrString, isNotMoreThan100Percent, isValidPercent, validatePositiveIntOrPercent } from './int-or-percent.ts';
 
 export { goIntOrString };
 import { validatePodSpecificAnnotations, validatePodTemplateSpec } from './pod.ts';
-import { validateLabels } from './meta.ts';
 
 // ---- Go value rendering (field.Error's %#v fallback) ----
 
