@@ -7,9 +7,11 @@ import type { Clientset } from '../shared/client/clientset.ts';
 import type { Clock } from '../shared/util/clock.ts';
 import type { Logger } from '../shared/util/log.ts';
 import type { EventRecorder } from './framework/event-recorder.ts';
+import { CronJobController } from './cronjob/cronjob-controller.ts';
 import { JobController } from './job/job-controller.ts';
+import { TTLAfterFinishedController } from './ttlafterfinished/ttl-after-finished-controller.ts';
 
-export const BATCH_CONTROLLERS = ['job'] as const;
+export const BATCH_CONTROLLERS = ['job', 'cronjob', 'ttl-after-finished'] as const;
 export type BatchControllerName = (typeof BATCH_CONTROLLERS)[number];
 
 export interface BatchControllerDeps {
@@ -27,6 +29,14 @@ export function batchControllers(selected: ReadonlySet<string>, deps: BatchContr
   if (selected.has('job')) {
     const c = new JobController({ ...common, recorder: deps.recorder('job-controller') });
     out.push({ name: 'job', run: (s) => c.run(s) });
+  }
+  if (selected.has('cronjob')) {
+    const c = new CronJobController({ ...common, recorder: deps.recorder('cronjob-controller') });
+    out.push({ name: 'cronjob', run: (s) => c.run(s) });
+  }
+  if (selected.has('ttl-after-finished')) {
+    const c = new TTLAfterFinishedController(common);
+    out.push({ name: 'ttl-after-finished', run: (s) => c.run(s) });
   }
   return out;
 }

@@ -11,6 +11,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
   assert.deepEqual([...parseControllers('*')].sort(), [...ALL_CONTROLLERS].sort());
   assert.deepEqual([...parseControllers('*,-scheduler')].sort(), [
     'clusterrole-aggregation',
+    'cronjob',
     'csrapproving',
     'csrsigning',
     'daemonset',
@@ -27,6 +28,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'statefulset',
     'tainteviction',
     'tokencleaner',
+    'ttl-after-finished',
   ]);
   assert.deepEqual([...parseControllers('podgc, nodeipam')].sort(), ['nodeipam', 'podgc']);
   assert.throws(() => parseControllers('*,-bogus'), /unknown controller "bogus"/);
