@@ -186,3 +186,53 @@ test('revisionHistoryLimit deletes the oldest scaled-down ReplicaSets once the r
   assert.deepEqual(images, ['nginx:2', 'nginx:3']);
   await f.stop();
 });
+
+test('no progress for progressDeadlineSeconds: Progressing False/ProgressDeadlineExceeded, with a requeue for the deadline before', async () => {
+  const f = await fixture([deployment({ replicas: 2, progressDeadlineSeconds: 30 })]);
+  await f.controller.syncDeployment('default/web', f.signal);
+  await f.settle();
+  const [rs] = await rsList(f);
+  // The pods never become available; a resync before the deadline asks to look again at the deadline.
+  f.clock.step(10_000);
+  const early = await f.controller.syncDeployment('default/web', f.signal);
+  assert.deepEqual(early, { requeueAfterMs: 21_000 });
+  f.clock.step(21_000);
+  await f.controller.syncDeployment('default/web', f.signal);
+  await f.settle();
+  const d = await f.clientset.deployments.get('default', 'web');
+  const prog = d.status?.conditions?.find((c) => c.type === 'Progressing');
+  assert.equal(`${prog?.status}/${prog?.reason}/${prog?.message}`, `False/ProgressDeadlineExceeded/ReplicaSet "${rs?.metadata.name}" has timed out progressing.`);
+  const avail = d.status?.conditions?.find((c) => c.type === 'Available');
+  assert.equal(`${avail?.status}/${avail?.reason}/${avail?.message}`, 'False/MinimumReplicasUnavailable/Deployment does not have minimum availability.');
+  // Once timed out, no more requeues for it.
+  assert.deepEqual(await f.controller.syncDeployment('default/web', f.signal), {});
+  await f.stop();
+});
+
+test('pausing sets Progressing Unknown/DeploymentPaused and a paused Deployment creates no new ReplicaSet; resuming says DeploymentResumed', async () => {
+  const f = await fixture([deployment({ replicas: 2 })]);
+  await f.controller.syncDeployment('default/web', f.signal);
+  await f.settle();
+  const d = await f.clientset.deployments.get('default', 'web');
+  d.spec.paused = true;
+  d.spec.template = { ...template, spec: { containers: [{ name: 'c', image: 'nginx:1.26' }] } };
+  await f.clientset.deployments.update(d);
+  await f.settle();
+  await f.controller.syncDeployment('default/web', f.signal);
+  await f.settle();
+  let got = await f.clientset.deployments.get('default', 'web');
+  let prog = got.status?.conditions?.find((c) => c.type === 'Progressing');
+  assert.equal(`${prog?.status}/${prog?.reason}/${prog?.message}`, 'Unknown/DeploymentPaused/Deployment is paused');
+  assert.equal((await rsList(f)).length, 1);
+  got.spec.paused = false;
+  await f.clientset.deployments.update(got);
+  await f.settle();
+  await f.controller.syncDeployment('default/web', f.signal);
+  await f.settle();
+  assert.equal((await rsList(f)).length, 2);
+  assert.ok(f.writeActions().some((a) => a.subresource === 'status' && (a.object as Deployment).status?.conditions?.some((c) => c.reason === 'DeploymentResumed' && c.message === 'Deployment is resumed')));
+  got = await f.clientset.deployments.get('default', 'web');
+  prog = got.status?.conditions?.find((c) => c.type === 'Progressing');
+  assert.equal(prog?.reason, 'NewReplicaSetCreated');
+  await f.stop();
+});
