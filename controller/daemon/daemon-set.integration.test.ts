@@ -201,6 +201,9 @@ describe('DaemonSet controller with simulated nodes', () => {
       await until('every pod back on the old image', () => imagesAre('localhost/busybox:1.35'));
       const after = await kubectl.ok(['rollout', 'history', 'daemonset/logger']);
       assert.match(after, /\n2\s+<none>\n3\s+<none>\n/);
+      // The revision data is byte for byte what kubectl computes from the live object: a no-op is seen as one.
+      const same = await kubectl.ok(['rollout', 'undo', 'daemonset/logger', '--to-revision=3']);
+      assert.equal(same.trim(), 'daemonset.apps/logger skipped rollback (current template already matches revision 3)');
       const described = await kubectl.ok(['describe', 'daemonset', 'logger']);
       assert.match(described, new RegExp(`Desired Number of Nodes Scheduled: ${nodes}\\n`));
       assert.match(described, new RegExp(`Number of Nodes Scheduled with Up-to-date Pods: ${nodes}\\n`));

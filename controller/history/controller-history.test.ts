@@ -19,6 +19,7 @@ import {
   fnv1a_32,
   hashControllerRevision,
   newControllerRevision,
+  revisionRaw,
   safeEncodeString,
   sortControllerRevisions,
   stableStringify,
@@ -44,6 +45,8 @@ test('safeEncodeString maps every character into the vowel-free alphabet', () =>
 
 test('stableStringify sorts keys at every level and drops undefined members', () => {
   assert.equal(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }), '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
+  // Go's HTMLEscape of strings (keys too).
+  assert.equal(stableStringify({ 'a&b': 'x<y>z && \u2028' }), '{"a\\u0026b":"x\\u003cy\\u003ez \\u0026\\u0026 \\u2028"}');
 });
 
 test('newControllerRevision: <parent>-<hash> name, template labels plus the hash label, controllerRef, data', () => {
@@ -54,6 +57,9 @@ test('newControllerRevision: <parent>-<hash> name, template labels plus the hash
   assert.deepEqual(r.metadata.ownerReferences, [{ apiVersion: 'apps/v1', kind: 'StatefulSet', name: 'web', uid: 'set-uid', controller: true, blockOwnerDeletion: true }]);
   assert.equal(r.revision, 3);
   assert.deepEqual(templateOfRevision(r.data), template);
+  // Upstream's bytes: sorted keys, "$patch" first, the template's metadata with creationTimestamp null.
+  assert.equal(revisionRaw(r), '{"spec":{"template":{"$patch":"replace","metadata":{"creationTimestamp":null,"labels":{"app":"web"}},"spec":{"containers":[{"image":"nginx:1","name":"c"}]}}}}');
+  assert.equal(JSON.stringify(r.data), revisionRaw(r), 'the data object itself is in sorted key order');
   assert.deepEqual((r.data as { spec: { template: Record<string, unknown> } }).spec.template['$patch'], 'replace');
   // The collision count changes the name; the same input gives the same name.
   assert.notEqual(hashControllerRevision(r, 1), hash);

@@ -27,8 +27,17 @@ export const CONTROLLER_REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 /** The parent's kind, as its controller ownerReference names it. */
 export type ParentKind = GroupVersionKind;
 
-/** JSON with object keys sorted at every level; undefined members are left out (as JSON.stringify does). */
+/** Go's encoding/json escapes <, >, & and U+2028/U+2029 inside strings (HTMLEscape). */
+function goString(s: string): string {
+  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * JSON as Go's encoding/json writes a map[string]interface{}: object keys sorted at every level, <, > and &
+ * escaped in strings; undefined members are left out (as JSON.stringify does).
+ */
 export function stableStringify(value: unknown): string {
+  if (typeof value === 'string') return goString(value);
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',')}]`;
   const obj = value as Record<string, unknown>;
@@ -36,7 +45,7 @@ export function stableStringify(value: unknown): string {
   for (const k of Object.keys(obj).sort()) {
     const v = obj[k];
     if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${JSON.stringify(k)}:${stableStringify(v)}`);
+    parts.push(`${goString(k)}:${stableStringify(v)}`);
   }
   return `{${parts.join(',')}}`;
 }
