@@ -369,7 +369,11 @@ describe('workloads and configuration on kubelab up --nodes 3 --controllers 2', 
     assert.match(env, /^CM_greeting=hello$/m);
     assert.equal(await k.kubectl.ok(['exec', 'cfg-user', '--', 'cat', '/etc/cfg/greeting']), 'hello');
     await k.kubectl.ok(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"bonjour"}}']);
-    await waitFor('the file updated in the running container', async () => ((await k.kubectl.run(['exec', 'cfg-user', '--', 'cat', '/etc/cfg/greeting'])).stdout === 'bonjour' ? true : undefined), 60_000, 1000);
+    let seen = '';
+    await waitFor('the file updated in the running container', async () => {
+      seen = (await k.kubectl.run(['exec', 'cfg-user', '--', 'sh', '-c', 'cat /etc/cfg/greeting; echo; ls -la --full-time /etc/cfg; date'])).stdout;
+      return seen.startsWith('bonjour\n') ? true : undefined;
+    }, 60_000, 1000).catch((e: Error) => assert.fail(`${e.message}; last seen:\n${seen}`));
     const missing = await waitFor('cfg-missing in CreateContainerConfigError', async () => {
       const p = (await k.pods()).find((x) => x.metadata.name === 'cfg-missing');
       const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
