@@ -50,6 +50,12 @@ test('equalIgnoreHash ignores only the pod-template-hash label', () => {
   assert.equal(equalIgnoreHash(template, { ...withHash, metadata: { labels: { app: 'db', 'pod-template-hash': 'abc' } } }), false);
 });
 
+test('a null member is its zero value: kubectl rollout undo sends creationTimestamp: null back and finds the old ReplicaSet', () => {
+  const undone = { ...template, metadata: { ...template.metadata, creationTimestamp: null } } as unknown as typeof template;
+  assert.equal(equalIgnoreHash(template, undone), true);
+  assert.equal(computeHash(undone), computeHash(template));
+});
+
 test('fenceposts: percentages round surge up and unavailable down; both zero makes unavailable 1', () => {
   assert.deepEqual(resolveFenceposts('25%', '25%', 10), [3, 2]);
   assert.deepEqual(resolveFenceposts(0, 0, 10), [0, 1]);

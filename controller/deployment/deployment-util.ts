@@ -67,12 +67,16 @@ export function fnv32a(data: Uint8Array, seed = 0x811c9dc5): number {
   return h >>> 0;
 }
 
-/** JSON with object keys sorted and undefined members dropped: a stable encoding of a template. */
+/**
+ * JSON with object keys sorted and undefined and null members dropped: a stable encoding of a template. A null
+ * member decodes to Go's zero value, the same as an absent one, so the two must hash and compare alike:
+ * `kubectl rollout undo` sends the old ReplicaSet's template back with `metadata.creationTimestamp: null`.
+ */
 export function stableStringify(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
   if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : stableStringify(x))).join(',')}]`;
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined).sort();
+  const keys = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null).sort();
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
 }
 
