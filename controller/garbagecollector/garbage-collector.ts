@@ -314,7 +314,10 @@ export class GarbageCollector {
       return;
     }
     for (const dep of blocking) {
-      if (!dep.deletingDependents) this.attemptToDelete.add(dep.identity.uid);
+      // A dependent already on its way out (deletionTimestamp, no foregroundDeletion) would be a no-op in
+      // attemptToDelete: it is not queued again each time the owner is looked at.
+      if (dep.deletingDependents || dep.beingDeleted) continue;
+      this.attemptToDelete.add(dep.identity.uid);
     }
   }
 
