@@ -62,3 +62,11 @@ test('controllerrevisions: NAME CONTROLLER REVISION AGE, the controller as kind.
   assert.deepEqual(table('controllerrevisions.apps', cr), { columns: ['Name', 'Controller', 'Revision', 'Age'], cells: ['db-6c5b', 'statefulset.apps/db', 2, '2m'] });
   assert.equal(table('controllerrevisions.apps', { metadata: meta('orphan'), revision: 1 }).cells?.[1], '<none>');
 });
+
+test('the scale subresource: NAME DESIRED AVAILABLE', () => {
+  const scale = { kind: 'Scale', apiVersion: 'autoscaling/v1', metadata: meta('web'), spec: { replicas: 3 }, status: { replicas: 1, selector: 'app=web' } };
+  const t = tableFor('scales', [scale], { group: 'autoscaling', includeObject: 'None', now: NOW });
+  assert.deepEqual(t.columnDefinitions?.map((c) => c.name), ['Name', 'Desired', 'Available']);
+  assert.deepEqual(t.rows[0]?.cells, ['web', 3, 1]);
+  assert.deepEqual(tableFor('scales', [{ ...scale, spec: {} }], { group: 'autoscaling', includeObject: 'None', now: NOW }).rows[0]?.cells, ['web', 0, 1]);
+});

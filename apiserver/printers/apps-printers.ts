@@ -4,6 +4,7 @@
  * printControllerRevision). kube-apiserver prints wide, so the priority-1 cells are always present.
  */
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../shared/api/apps-v1.ts';
+import type { Scale } from '../../shared/api/autoscaling-v1.ts';
 import type { Container } from '../../shared/api/core-v1.ts';
 import { labelSelectorFromMeta, toString as selectorString, type MetaLabelSelector } from '../../shared/api/labels.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
@@ -194,11 +195,21 @@ export const controllerRevisionPrinter: ResourcePrinter = {
   },
 };
 
-/** The apps/v1 printers by `<group>/<plural>`, for table-for.ts. */
+/** printScale: the autoscaling/v1 Scale of `kubectl get deploy web --subresource=scale`. */
+export const scalePrinter: ResourcePrinter = {
+  columns: [name(), column('Desired', 'integer', 'Number of desired replicas'), column('Available', 'integer', 'Number of actual replicas')],
+  print(obj: KubeObject): PrintedRow {
+    const scale = obj as Scale;
+    return { cells: [scale.metadata.name ?? '', scale.spec?.replicas ?? 0, scale.status?.replicas ?? 0] };
+  },
+};
+
+/** The apps/v1 printers by `<group>/<plural>`, for table-for.ts (Scale as `autoscaling/scales`, for the scale subresource). */
 export const APPS_PRINTERS: ReadonlyArray<[string, ResourcePrinter]> = [
   ['apps/deployments', deploymentPrinter],
   ['apps/replicasets', replicaSetPrinter],
   ['apps/statefulsets', statefulSetPrinter],
   ['apps/daemonsets', daemonSetPrinter],
   ['apps/controllerrevisions', controllerRevisionPrinter],
+  ['autoscaling/scales', scalePrinter],
 ];

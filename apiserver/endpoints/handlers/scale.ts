@@ -17,8 +17,9 @@ import { isTrue } from '../../server/request-info.ts';
 import { fieldManagerParam, fieldValidationParam, parseDryRun, type RequestContext, type SubresourceHandler } from '../request-context.ts';
 import { decodeBody, decodeObjectBody, isPlainObject, mediaType, readBody } from './body.ts';
 import { userAgentManager, withAdmissionWarnings } from './crud.ts';
-import { writeOne } from './output.ts';
-import { addWarnings } from './response.ts';
+import { includeObjectParam, writeOne } from './output.ts';
+import { addWarnings, writeObject } from './response.ts';
+import { tableFor } from '../../printers/table-for.ts';
 
 const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'];
 
@@ -81,6 +82,16 @@ async function readScalePatch(ctx: RequestContext): Promise<{ change: (current: 
   return { change, result: out };
 }
 
+/** Writes a Scale; as a Table its own columns (NAME DESIRED AVAILABLE), not the workload's. */
+function writeScale(ctx: RequestContext, code: number, scale: Scale): void {
+  if (ctx.output.as === 'Table') {
+    const table = tableFor('scales', [scale as KubeObject], { group: 'autoscaling', includeObject: includeObjectParam(ctx), now: ctx.now(), tableVersion: ctx.output.version });
+    writeObject(ctx.res, code, table);
+    return;
+  }
+  writeOne(ctx, code, scale as KubeObject);
+}
+
 /** The `scale` subresource handler for one workload resource. */
 export function scaleHandler(): SubresourceHandler {
   return async (ctx) => {
@@ -89,7 +100,7 @@ export function scaleHandler(): SubresourceHandler {
     const name = ctx.info.name;
     switch (ctx.info.verb) {
       case 'get':
-        writeOne(ctx, 200, (await getScale(store, namespace, name)) as KubeObject);
+        writeScale(ctx, 200, await getScale(store, namespace, name));
         return;
       case 'update':
       case 'patch': {
@@ -113,7 +124,7 @@ export function scaleHandler(): SubresourceHandler {
           }),
         );
         if (patchWarnings) addWarnings(ctx.res, patchWarnings.warnings);
-        writeOne(ctx, 200, scale as KubeObject);
+        writeScale(ctx, 200, scale);
         return;
       }
       default:

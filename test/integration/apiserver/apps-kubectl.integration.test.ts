@@ -120,6 +120,12 @@ for (const minor of [29, 33]) {
         kind: 'Scale',
         apiVersion: 'autoscaling/v1',
       });
+      assertTable(await k.ok(['get', 'deploy', 'web', '--subresource=scale']), `
+        NAME   DESIRED   AVAILABLE
+        web    3         0`);
+      assertTable(await k.ok(['get', 'deploy', 'web', '--subresource=status']), `
+        NAME   READY   UP-TO-DATE   AVAILABLE   AGE
+        web    0/3     0            0           <age>`);
       assert.equal(await k.ok(['scale', 'deploy', 'web', '--replicas=0']), 'deployment.apps/web scaled\n');
       assertTable(await k.ok(['get', 'deploy']), `
         NAME   READY   UP-TO-DATE   AVAILABLE   AGE
