@@ -41,6 +41,7 @@ import { DaemonSetController } from './daemon/daemon-set-controller.ts';
 import { ReplicaSetController } from './replicaset/replica-set-controller.ts';
 import { DeploymentController } from './deployment/deployment-controller.ts';
 import { DisruptionController } from './disruption/disruption-controller.ts';
+import { restScaleGetter } from './disruption/scale-getter.ts';
 import { batchControllers, BATCH_CONTROLLERS, type BatchControllerName } from './batch-controllers.ts';
 import { readFileSync } from 'node:fs';
 
@@ -345,7 +346,8 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
       }
     }
     if (selected.has('disruption')) {
-      const c = new DisruptionController({ ...common, recorder: recorder('controllermanager') });
+      const client = config.clientset.client;
+      const c = new DisruptionController({ ...common, recorder: recorder('controllermanager'), ...(client instanceof RestClient ? { getScale: restScaleGetter(client) } : {}) });
       runners.push({ name: 'disruption', run: (s) => c.run(s) });
     }
     if (selected.has('scheduler')) {

@@ -8,6 +8,7 @@ import { deploymentsResource, podDisruptionBudgetsResource, replicaSetsResource,
 import { newFixture, newPod, T0, type Fixture } from '../framework/testing.ts';
 import { rfc3339 } from '../framework/time-format.ts';
 import { DisruptionController, scaledValueFromIntOrPercent } from './disruption-controller.ts';
+import type { ScaleGetter } from './scale-getter.ts';
 
 const ref = (kind: string, name: string, uid: string): OwnerReference => ({ apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: true });
 
@@ -43,14 +44,18 @@ type Obj = Pod | PodDisruptionBudget | ReplicaSet | Deployment | StatefulSet;
  * Seeds the budget, then creates the other objects in order; the fake stamps fresh uids, so each owner
  * reference is pointed at the uid its owner got.
  */
-async function fixture(objects: Obj[]): Promise<Fixture<DisruptionController>> {
+async function fixture(objects: Obj[], getScale?: ScaleGetter): Promise<Fixture<DisruptionController>> {
   const seeded = objects.filter((o) => o.kind === 'PodDisruptionBudget');
-  const f = await newFixture({ objects: seeded, resources: [podDisruptionBudgetsResource, replicaSetsResource, deploymentsResource, statefulSetsResource] }, (ctx) => new DisruptionController(ctx));
+  const f = await newFixture(
+    { objects: seeded, resources: [podDisruptionBudgetsResource, replicaSetsResource, deploymentsResource, statefulSetsResource] },
+    (ctx) => new DisruptionController({ ...ctx, ...(getScale ? { getScale } : {}) }),
+  );
   const clients = { ReplicaSet: f.clientset.replicaSets, Deployment: f.clientset.deployments, StatefulSet: f.clientset.statefulSets, Pod: f.clientset.pods } as const;
   for (const o of objects) {
     if (o.kind === 'PodDisruptionBudget') continue;
     for (const r of o.metadata.ownerReferences ?? []) {
-      const owner = await clients[r.kind as 'ReplicaSet'].get('default', r.name).catch(() => undefined);
+      const client = (clients as unknown as Record<string, { get(ns: string, name: string): Promise<Obj> } | undefined>)[r.kind];
+      const owner = client ? await client.get('default', r.name).catch(() => undefined) : undefined;
       if (owner) r.uid = owner.metadata.uid ?? '';
     }
     await (clients[o.kind as 'Pod'] as unknown as { create(x: Obj): Promise<unknown> }).create(o);
@@ -107,6 +112,20 @@ test('a pod whose controller cannot be found fails the sync safe: no disruptions
   assert.equal(s?.disruptionsAllowed, 0);
   const cond = s?.conditions?.find((c) => c.type === 'DisruptionAllowed');
   assert.deepEqual([cond?.status, cond?.reason, cond?.message], ['False', 'SyncFailed', 'found no controllers for pod "a"']);
+  await f.stop();
+});
+
+test('other controller kinds count through the scale subresource getter', async () => {
+  const custom: OwnerReference = { apiVersion: 'example.com/v1', kind: 'Widget', name: 'w', uid: 'w-uid', controller: true };
+  const asked: string[] = [];
+  const getScale: ScaleGetter = async (r, ns) => {
+    asked.push(`${ns}/${r.kind}/${r.name}`);
+    return r.uid === 'w-uid' ? { uid: 'w-uid', scale: 5 } : undefined;
+  };
+  const f = await fixture([pdb({ maxUnavailable: '20%' }), pod('a', { owner: custom }), pod('b', { owner: custom })], getScale);
+  const s = await statusAfterSync(f);
+  assert.deepEqual([s?.expectedPods, s?.desiredHealthy, s?.currentHealthy, s?.disruptionsAllowed], [5, 4, 2, 0]);
+  assert.deepEqual(asked, ['default/Widget/w'], 'one lookup per controller');
   await f.stop();
 });
 

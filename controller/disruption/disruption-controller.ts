@@ -6,7 +6,8 @@
  * 1. its pods: the namespace's pods matching spec.selector (a nil selector selects none);
  * 2. expectedPods and desiredHealthy: minAvailable as an integer counts the selected pods; a percentage, or
  *    maxUnavailable, scales against the sum of the pods' controllers' replicas (Deployment through its
- *    ReplicaSet, ReplicaSet, StatefulSet, found in the informer caches); pods without a controller are
+ *    ReplicaSet, ReplicaSet, StatefulSet, found in the informer caches; any other kind through its scale
+ *    subresource, scale-getter.ts); pods without a controller are
  *    reported (UnmanagedPods), a controller that cannot be found fails the sync;
  * 3. disruptedPods: the evictions the API server granted, kept until the pod is seen being deleted or
  *    DeletionTimeout (2 minutes) passed (then a NotDeleted event), with a recheck when the next one expires;
@@ -52,6 +53,7 @@ import { Controller } from '../framework/controller.ts';
 import { getControllerOf } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import type { Result } from '../framework/reconciler.ts';
+import type { ScaleGetter } from './scale-getter.ts';
 
 /** How long an eviction granted by the API server counts against the budget before the pod must be deleting. */
 export const DELETION_TIMEOUT_MS = 2 * 60 * 1000;
@@ -62,6 +64,11 @@ export interface DisruptionControllerOptions {
   clientset: Clientset;
   informerFactory: SharedInformerFactory;
   recorder: EventRecorder;
+  /**
+   * The generic finder for controllers of other kinds (their scale subresource). Without it, a pod whose
+   * controller is not a Deployment's ReplicaSet, a ReplicaSet or a StatefulSet fails the sync.
+   */
+  getScale?: ScaleGetter;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -87,11 +94,13 @@ export class DisruptionController {
   readonly #rsInformer: SharedIndexInformer<ReplicaSet>;
   readonly #deploymentInformer: SharedIndexInformer<Deployment>;
   readonly #ssInformer: SharedIndexInformer<StatefulSet>;
+  readonly #getScale: ScaleGetter | undefined;
 
   constructor(options: DisruptionControllerOptions) {
     this.#clientset = options.clientset;
     this.#recorder = options.recorder;
     this.#clock = options.clock ?? realClock;
+    this.#getScale = options.getScale;
     this.#log = (options.log ?? rootLog).with({ controller: 'disruption' });
     const f = options.informerFactory;
     this.#pdbInformer = f.informerFor<PodDisruptionBudget>(podDisruptionBudgetsResource);
@@ -170,7 +179,7 @@ export class DisruptionController {
     if (pods.length === 0) this.#recorder.event(pdb, 'Normal', 'NoPods', 'No matching pods found');
     let expected: { expectedCount: number; desiredHealthy: number; unmanagedPods: string[] };
     try {
-      expected = this.#expectedPodCount(pdb, pods);
+      expected = await this.#expectedPodCount(pdb, pods);
     } catch (err) {
       this.#recorder.event(pdb, 'Warning', 'CalculateExpectedPodCountFailed', `Failed to calculate the number of expected pods: ${(err as Error).message}`);
       throw err;
@@ -197,23 +206,23 @@ export class DisruptionController {
   }
 
   /** getExpectedPodCount. */
-  #expectedPodCount(pdb: PodDisruptionBudget, pods: Pod[]): { expectedCount: number; desiredHealthy: number; unmanagedPods: string[] } {
+  async #expectedPodCount(pdb: PodDisruptionBudget, pods: Pod[]): Promise<{ expectedCount: number; desiredHealthy: number; unmanagedPods: string[] }> {
     const spec = pdb.spec ?? {};
     if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) {
-      const { expectedCount, unmanagedPods } = this.#expectedScale(pods);
+      const { expectedCount, unmanagedPods } = await this.#expectedScale(pods);
       const maxUnavailable = scaledValueFromIntOrPercent(spec.maxUnavailable, expectedCount, true);
       return { expectedCount, desiredHealthy: Math.max(0, expectedCount - maxUnavailable), unmanagedPods };
     }
     if (spec.minAvailable !== undefined && spec.minAvailable !== null) {
       if (typeof spec.minAvailable === 'number') return { expectedCount: pods.length, desiredHealthy: spec.minAvailable, unmanagedPods: [] };
-      const { expectedCount, unmanagedPods } = this.#expectedScale(pods);
+      const { expectedCount, unmanagedPods } = await this.#expectedScale(pods);
       return { expectedCount, desiredHealthy: scaledValueFromIntOrPercent(spec.minAvailable, expectedCount, true), unmanagedPods };
     }
     return { expectedCount: 0, desiredHealthy: 0, unmanagedPods: [] };
   }
 
   /** getExpectedScale: the sum of the replicas of the controllers of the pods (each counted once). */
-  #expectedScale(pods: Pod[]): { expectedCount: number; unmanagedPods: string[] } {
+  async #expectedScale(pods: Pod[]): Promise<{ expectedCount: number; unmanagedPods: string[] }> {
     const scales = new Map<string, number>();
     const unmanagedPods: string[] = [];
     for (const pod of pods) {
@@ -228,6 +237,7 @@ export class DisruptionController {
         found = finder(ref, pod.metadata.namespace ?? '');
         if (found) break;
       }
+      if (!found && this.#getScale) found = await this.#getScale(ref, pod.metadata.namespace ?? '');
       if (!found) throw new Error(`found no controllers for pod "${pod.metadata.name}"`);
       scales.set(found.uid, found.scale);
     }
