@@ -42,7 +42,9 @@ import { ControllerRefManager, freshOwner, getControllerOf, newControllerRef, re
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { isPodAvailable, isPodReady, PodControl, SLOW_START_INITIAL_BATCH_SIZE } from '../framework/pod-control.ts';
 import type { Reconciler, Result } from '../framework/reconciler.ts';
-import { CONTROLLER_REVISION_HASH_LABEL, ControllerHistory, computeHash, maxRevision, revisionRaw, stableStringify } from '../history/controller-history.ts';
+import { CONTROLLER_REVISION_HASH_LABEL, ControllerHistory, maxRevision, REVISION_DATA_ENCODING, revisionRaw } from '../history/controller-history.ts';
+import { computeHash, DAEMON_SET_TEMPLATE_ENCODING } from '../framework/compute-hash.ts';
+import { stableStringify } from '../../shared/util/stable-json.ts';
 import { templatePatch } from '../history/revision-data.ts';
 import {
   allowsSurge,
@@ -487,7 +489,7 @@ export class DaemonSetController implements Reconciler {
       signal,
     });
     const histories = await manager.claim(listed);
-    const wanted = stableStringify(templatePatch(ds.spec.template));
+    const wanted = stableStringify(templatePatch(ds.spec.template), REVISION_DATA_ENCODING);
     const currents: ControllerRevision[] = [];
     const old: ControllerRevision[] = [];
     for (const h of histories) {
@@ -508,7 +510,7 @@ export class DaemonSetController implements Reconciler {
   /** snapshot: a new revision named `<ds>-<hash>`; a name taken by other data bumps status.collisionCount. */
   async #snapshot(ctx: SyncContext, revision: number): Promise<ControllerRevision> {
     const { ds, signal } = ctx;
-    const hash = computeHash(ds.spec.template, ds.status?.collisionCount);
+    const hash = computeHash(ds.spec.template, ds.status?.collisionCount, DAEMON_SET_TEMPLATE_ENCODING);
     const cr: ControllerRevision = {
       apiVersion: 'apps/v1',
       kind: 'ControllerRevision',

@@ -6,7 +6,7 @@ import { deploymentsResource, replicaSetsResource } from '../../shared/client/cl
 import { newFixture, type Fixture } from '../framework/testing.ts';
 import { getControllerOf } from '../framework/controller-ref-manager.ts';
 import { DeploymentController } from './deployment-controller.ts';
-import { computeHash } from './deployment-util.ts';
+import { podTemplateHash } from './deployment-util.ts';
 
 const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.25' }] } };
 
@@ -46,7 +46,7 @@ test('a new Deployment gets <name>-<hash> with the hash label, revision 1, its c
   const f = await fixture([deployment()]);
   await f.controller.syncDeployment('default/web', f.signal);
   const [rs] = await rsList(f);
-  const hash = computeHash(template);
+  const hash = podTemplateHash(template);
   assert.equal(rs?.metadata.name, `web-${hash}`);
   assert.deepEqual(rs?.spec.selector.matchLabels, { app: 'web', 'pod-template-hash': hash });
   assert.deepEqual(rs?.spec.template?.metadata?.labels, { app: 'web', 'pod-template-hash': hash });

@@ -57,7 +57,7 @@ import {
   byRevision,
   bySizeNewer,
   bySizeOlder,
-  computeHash,
+  podTemplateHash,
   deploymentComplete,
   deploymentProgressing,
   deploymentTimedOut,
@@ -414,7 +414,7 @@ class SyncContext {
     if (!createIfNotExisted) return undefined;
 
     const template = deepCopy(d.spec.template);
-    const hash = computeHash(template, d.status?.collisionCount);
+    const hash = podTemplateHash(template, d.status?.collisionCount);
     template.metadata = { ...(template.metadata ?? {}), labels: { ...(d.spec.template.metadata?.labels ?? {}), [DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY]: hash } };
     const selector = deepCopy(d.spec.selector);
     selector.matchLabels = { ...(selector.matchLabels ?? {}), [DEFAULT_DEPLOYMENT_UNIQUE_LABEL_KEY]: hash };

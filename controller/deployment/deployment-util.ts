@@ -15,6 +15,8 @@ import {
   type ReplicaSet,
 } from '../../shared/api/apps-v1.ts';
 import type { IntOrString, PodTemplateSpec } from '../../shared/api/core-v1.ts';
+import { computeHash, DEPLOYMENT_TEMPLATE_ENCODING } from '../framework/compute-hash.ts';
+import { stableStringify } from '../../shared/util/stable-json.ts';
 import { rfc3339 } from '../framework/time-format.ts';
 import { parseTime } from '../framework/time-format.ts';
 
@@ -47,53 +49,9 @@ const ANNOTATIONS_TO_SKIP = new Set([
 
 // ---- hashing ----
 
-/** The characters rand.SafeEncodeString maps bytes onto (no vowels, no confusable digits). */
-const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** rand.SafeEncodeString: each byte of s mapped onto SAFE_ALPHANUMS. */
-export function safeEncodeString(s: string): string {
-  let out = '';
-  for (const b of Buffer.from(s, 'utf8')) out += SAFE_ALPHANUMS[b % SAFE_ALPHANUMS.length];
-  return out;
-}
-
-/** FNV-1a, 32 bits. */
-export function fnv32a(data: Uint8Array, seed = 0x811c9dc5): number {
-  let h = seed >>> 0;
-  for (const b of data) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
-/**
- * JSON with object keys sorted and undefined and null members dropped: a stable encoding of a template. A null
- * member decodes to Go's zero value, the same as an absent one, so the two must hash and compare alike:
- * `kubectl rollout undo` sends the old ReplicaSet's template back with `metadata.creationTimestamp: null`.
- */
-export function stableStringify(v: unknown): string {
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : stableStringify(x))).join(',')}]`;
-  const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).filter((k) => o[k] !== undefined && o[k] !== null).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(o[k])}`).join(',')}}`;
-}
-
-/**
- * The pod-template-hash of a template (controller.ComputeHash): FNV-32a over a stable encoding of the
- * template, then the collision count as 8 little-endian bytes (the low 4 set) when given, printed in decimal
- * and safe-encoded. Upstream hashes Go's printed struct, so values differ from kube's, but they are stable
- * across restarts and versions of kubelab.
- */
-export function computeHash(template: PodTemplateSpec, collisionCount?: number): string {
-  let h = fnv32a(Buffer.from(stableStringify(template), 'utf8'));
-  if (collisionCount !== undefined && collisionCount !== null) {
-    const bytes = new Uint8Array(8);
-    new DataView(bytes.buffer).setUint32(0, collisionCount >>> 0, true);
-    h = fnv32a(bytes, h);
-  }
-  return safeEncodeString(String(h));
+/** The pod-template-hash of a template (controller.ComputeHash, with the Deployment's template encoding). */
+export function podTemplateHash(template: PodTemplateSpec, collisionCount?: number): string {
+  return computeHash(template, collisionCount, DEPLOYMENT_TEMPLATE_ENCODING);
 }
 
 /** Whether two templates are equal once the pod-template-hash label is ignored (EqualIgnoreHash). */
@@ -108,7 +66,7 @@ export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSp
     if (c.metadata && Object.keys(c.metadata).length === 0) delete c.metadata;
     return c;
   };
-  return stableStringify(strip(a)) === stableStringify(strip(b));
+  return stableStringify(strip(a), DEPLOYMENT_TEMPLATE_ENCODING) === stableStringify(strip(b), DEPLOYMENT_TEMPLATE_ENCODING);
 }
 
 // ---- fenceposts ----

@@ -9,45 +9,21 @@ import { FakeClientset } from '../../shared/client/fake/clientset.ts';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger } from '../../shared/util/log.ts';
 import {
-  computeHash,
   CONTROLLER_REVISION_HASH_LABEL,
   ControllerHistory,
   controllerRevisionName,
   equalRevision,
   findEqualRevisions,
-  fnv1_32,
-  fnv1a_32,
   hashControllerRevision,
   newControllerRevision,
   revisionRaw,
-  safeEncodeString,
   sortControllerRevisions,
-  stableStringify,
 } from './controller-history.ts';
 import { templateOfRevision, templatePatch } from './revision-data.ts';
 
 const KIND = { apiVersion: 'apps/v1', kind: 'StatefulSet' };
 const parent = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'web', namespace: 'default', uid: 'set-uid' } };
 const template = { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'nginx:1' }] } };
-
-test('FNV-1 and FNV-1a 32-bit match Go hash/fnv', () => {
-  assert.equal(fnv1_32(''), 0x811c9dc5);
-  assert.equal(fnv1_32('a'), 0x050c5d7e);
-  assert.equal(fnv1a_32('a'), 0xe40c292c);
-  assert.equal(fnv1a_32('foobar'), 0xbf9cf968);
-});
-
-test('safeEncodeString maps every character into the vowel-free alphabet', () => {
-  // '0' is 48: 48 % 27 = 21 -> '4'; '9' is 57: 3 -> 'f'
-  assert.equal(safeEncodeString('09'), '4f');
-  assert.match(safeEncodeString(String(fnv1_32('x'))), /^[bcdfghjklmnpqrstvwxz2456789]+$/);
-});
-
-test('stableStringify sorts keys at every level and drops undefined members', () => {
-  assert.equal(stableStringify({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: undefined } }), '{"a":{"d":[1,{"x":1,"y":2}]},"b":1}');
-  // Go's HTMLEscape of strings (keys too).
-  assert.equal(stableStringify({ 'a&b': 'x<y>z && \u2028' }), '{"a\\u0026b":"x\\u003cy\\u003ez \\u0026\\u0026 \\u2028"}');
-});
 
 test('newControllerRevision: <parent>-<hash> name, template labels plus the hash label, controllerRef, data', () => {
   const r = newControllerRevision(parent, KIND, template.metadata.labels, templatePatch(template), 3, 0);
@@ -67,10 +43,10 @@ test('newControllerRevision: <parent>-<hash> name, template labels plus the hash
   assert.equal(controllerRevisionName('x'.repeat(300), 'abc').length, 223 + 4);
 });
 
-test('computeHash depends on the template and the collision count', () => {
-  assert.equal(computeHash(template), computeHash(structuredClone(template)));
-  assert.notEqual(computeHash(template), computeHash(template, 1));
-  assert.notEqual(computeHash(template), computeHash({ ...template, spec: { containers: [{ name: 'c', image: 'nginx:2' }] } }));
+test('hashControllerRevision values are pinned (an upgrade must not rename existing revisions)', () => {
+  const data = { metadata: { labels: { app: 'wé<b>' }, creationTimestamp: null }, spec: { containers: [{ name: 'c', image: 'nginx', command: ['sh', '-c', 'a && b'] }] } };
+  assert.equal(hashControllerRevision({ data }), '69fd76966');
+  assert.equal(hashControllerRevision({ data }, 2), 'c6c76598d');
 });
 
 test('equalRevision, findEqualRevisions and sortControllerRevisions', () => {

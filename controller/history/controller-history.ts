@@ -20,6 +20,9 @@ import { matches, type LabelSelector } from '../../shared/api/labels.ts';
 import type { Lister } from '../../shared/cache/lister.ts';
 import type { Clientset } from '../../shared/client/clientset.ts';
 import { isAlreadyExists, isConflict, isInvalid, isNotFound } from '../../shared/errors/status-error.ts';
+import { fnv1_32 } from '../../shared/util/fnv.ts';
+import { safeEncodeString } from '../../shared/util/safe-encode-string.ts';
+import { stableStringify, type StableJsonOptions } from '../../shared/util/stable-json.ts';
 
 /** The label a ControllerRevision carries with its own hash (history.ControllerRevisionHashLabel). */
 export const CONTROLLER_REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
@@ -27,84 +30,18 @@ export const CONTROLLER_REVISION_HASH_LABEL = 'controller.kubernetes.io/hash';
 /** The parent's kind, as its controller ownerReference names it. */
 export type ParentKind = GroupVersionKind;
 
-/** Go's encoding/json escapes <, >, & and U+2028/U+2029 inside strings (HTMLEscape). */
-function goString(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/**
- * JSON as Go's encoding/json writes a map[string]interface{}: object keys sorted at every level, <, > and &
- * escaped in strings; undefined members are left out (as JSON.stringify does).
- */
-export function stableStringify(value: unknown): string {
-  if (typeof value === 'string') return goString(value);
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : stableStringify(v))).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const parts: string[] = [];
-  for (const k of Object.keys(obj).sort()) {
-    const v = obj[k];
-    if (v === undefined || typeof v === 'function') continue;
-    parts.push(`${goString(k)}:${stableStringify(v)}`);
-  }
-  return `{${parts.join(',')}}`;
-}
-
-/** FNV-1 32-bit (Go hash/fnv New32) over UTF-8 bytes. */
-export function fnv1_32(data: string | Uint8Array, seed = 0x811c9dc5): number {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  let h = seed >>> 0;
-  for (const b of bytes) {
-    h = Math.imul(h, 0x01000193) >>> 0;
-    h = (h ^ b) >>> 0;
-  }
-  return h;
-}
-
-/** FNV-1a 32-bit (Go hash/fnv New32a) over UTF-8 bytes. */
-export function fnv1a_32(data: string | Uint8Array, seed = 0x811c9dc5): number {
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  let h = seed >>> 0;
-  for (const b of bytes) {
-    h = (h ^ b) >>> 0;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
-const SAFE_ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
-
-/** k8s.io/apimachinery/pkg/util/rand.SafeEncodeString: every character mapped into an alphabet without vowels. */
-export function safeEncodeString(s: string): string {
-  let out = '';
-  for (const ch of s) out += SAFE_ALPHANUMS[(ch.codePointAt(0) ?? 0) % SAFE_ALPHANUMS.length];
-  return out;
-}
+/** How revision data is encoded (RawExtension.Raw): Go's encoding/json of a map, keys sorted, HTML escaped. */
+export const REVISION_DATA_ENCODING: StableJsonOptions = Object.freeze({ goHtmlEscape: true });
 
 /** The revision's data as the bytes that are hashed and compared (RawExtension.Raw). */
 export function revisionRaw(revision: Pick<ControllerRevision, 'data'>): string {
-  return revision.data === undefined || revision.data === null ? '' : stableStringify(revision.data);
+  return revision.data === undefined || revision.data === null ? '' : stableStringify(revision.data, REVISION_DATA_ENCODING);
 }
 
 /** HashControllerRevision: FNV-1 over the data, then the collision count in decimal, safe-encoded. */
 export function hashControllerRevision(revision: Pick<ControllerRevision, 'data'>, probe?: number): string {
   let h = fnv1_32(revisionRaw(revision));
   if (probe !== undefined) h = fnv1_32(String(probe), h);
-  return safeEncodeString(String(h));
-}
-
-/**
- * controller.ComputeHash (the DaemonSet's controller-revision-hash, the Deployment's pod-template-hash): FNV-1a
- * over a stable encoding of the pod template, then the collision count, safe-encoded.
- */
-export function computeHash(template: unknown, collisionCount?: number): string {
-  let h = fnv1a_32(stableStringify(template ?? null));
-  if (collisionCount !== undefined) {
-    // The collision count as upstream writes it: a uint32, little-endian, into an 8-byte buffer.
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setUint32(0, collisionCount >>> 0, true);
-    h = fnv1a_32(b, h);
-  }
   return safeEncodeString(String(h));
 }
 

@@ -10,14 +10,15 @@
  * built the same way, keys in sorted order, so the API server serves it byte for byte as kubectl computes it.
  */
 import type { PodTemplateSpec } from '../../shared/api/core-v1.ts';
-import { stableStringify } from './controller-history.ts';
+import { stableStringify } from '../../shared/util/stable-json.ts';
+import { REVISION_DATA_ENCODING } from './controller-history.ts';
 
 /** The parent's template as a ControllerRevision's data: `{"spec":{"template":{"$patch":"replace",...}}}` (getPatch). */
 export function templatePatch(template: PodTemplateSpec | undefined): { spec: { template: Record<string, unknown> } } {
   const t = structuredClone(template ?? {}) as Record<string, unknown>;
   const metadata = { creationTimestamp: null, ...((t['metadata'] as Record<string, unknown> | undefined) ?? {}) };
   // Re-parsing the sorted encoding gives objects whose key order is sorted at every level.
-  return JSON.parse(stableStringify({ spec: { template: { ...t, metadata, $patch: 'replace' } } })) as { spec: { template: Record<string, unknown> } };
+  return JSON.parse(stableStringify({ spec: { template: { ...t, metadata, $patch: 'replace' } } }, REVISION_DATA_ENCODING)) as { spec: { template: Record<string, unknown> } };
 }
 
 /** The template a revision's data puts back (ApplyRevision, for data written by templatePatch). */

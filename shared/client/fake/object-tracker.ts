@@ -27,6 +27,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeList, KubeObject, ObjectMeta, Status, WatchEvent, WatchEventType } from '../../api/meta.ts';
 import { deepCopy } from '../../api/meta.ts';
 import { tracksGeneration } from '../../api/generation.ts';
+import { stableStringify } from '../../util/stable-json.ts';
 import {
   fieldRequired,
   newAlreadyExists,
@@ -638,16 +639,6 @@ function selectorsOf(o: { labelSelector?: string; fieldSelector?: string }): Sel
 function specOf(o: KubeObject): Record<string, unknown> {
   const { metadata: _m, status: _s, kind: _k, apiVersion: _a, ...rest } = o;
   return rest;
-}
-
-/** JSON with object keys sorted, so equal objects compare equal whatever their key order. */
-export function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableStringify(x)}`).join(',')}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 function encodeContinue(t: ContinueToken): string {
