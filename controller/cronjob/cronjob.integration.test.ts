@@ -124,6 +124,13 @@ describe('CronJob controller with simulated nodes', () => {
     assert.match(out, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\n/);
     assert.match(out, /\njob\.batch\/manual\s+Complete\s+1\/1\s+\d+s\s+\d+s\n/);
     assert.match(out, /\nNAME\s+SCHEDULE\s+TIMEZONE\s+SUSPEND\s+ACTIVE\s+LAST SCHEDULE\s+AGE\ncronjob\.batch\/hello\s+\*\/1 \* \* \* \*\s+<none>\s+False\s+\d+\s+\S+\s+\d+s\n/);
+    assert.equal((await k.ok(['create', 'job', 'dry', '--from=cronjob/hello', '--dry-run=server', '-o', 'name'])).trim(), 'job.batch/dry');
+    const describeCj = await k.ok(['describe', 'cronjob/hello']);
+    assert.match(describeCj, /Schedule:\s+\*\/1 \* \* \* \*/);
+    assert.match(describeCj, /Concurrency Policy:\s+Allow/);
+    const describeJob = await k.ok(['describe', 'job/manual']);
+    assert.match(describeJob, /Pods Statuses:\s+0 Active \(0 Ready\) \/ 1 Succeeded \/ 0 Failed/);
+    assert.match(describeJob, /Normal\s+Completed\s+\S+\s+job-controller\s+Job completed/);
     const bad = await k.run(['create', 'cronjob', 'bad', '--image=busybox', '--schedule=61 * * * *']);
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /spec\.schedule: Invalid value: "61 \* \* \* \*": end of range \(61\) above maximum \(59\): 61/);
