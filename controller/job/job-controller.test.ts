@@ -114,4 +114,38 @@ describe('JobController', () => {
     assert.ok(after.status?.conditions?.some((c) => c.type === 'FailureTarget'));
     assert.deepEqual(fx.recorder.strings(), ['Warning DeadlineExceeded Job was active longer than specified deadline']);
   });
+
+  it('podFailurePolicy FailJob: FailureTarget then Failed with the rule message; the failure is counted', async () => {
+    const j = job('pfp', {
+      completions: 1,
+      parallelism: 1,
+      podReplacementPolicy: 'Failed',
+      podFailurePolicy: { rules: [{ action: 'FailJob', onExitCodes: { operator: 'In', values: [42] } }] },
+    });
+    const pod: Pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: 'pfp-1',
+        namespace: 'ns',
+        uid: 'uid-pfp-1',
+        labels: { 'batch.kubernetes.io/controller-uid': 'uid-pfp' },
+        finalizers: ['batch.kubernetes.io/job-tracking'],
+        ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: 'pfp', uid: 'uid-pfp', controller: true, blockOwnerDeletion: true }],
+      },
+      spec: { containers: [{ name: 'c', image: 'busybox' }] },
+      status: { phase: 'Failed', containerStatuses: [{ name: 'c', ready: false, restartCount: 0, image: 'busybox', imageID: '', state: { terminated: { exitCode: 42 } } }] },
+    };
+    const fx = await fixture([j, pod]);
+    await fx.controller.syncJob('ns/pfp', fx.signal);
+    const after = await fx.clientset.jobs.get('ns', 'pfp');
+    const message = 'Container c for pod ns/pfp-1 failed with exit code 42 matching FailJob rule at index 0';
+    for (const type of ['FailureTarget', 'Failed']) {
+      const c = after.status?.conditions?.find((x) => x.type === type);
+      assert.deepEqual([c?.status, c?.reason, c?.message], ['True', 'PodFailurePolicy', message], type);
+    }
+    assert.equal(after.status?.failed, 1);
+    assert.equal((await fx.clientset.pods.list('ns')).items.length, 1, 'no replacement pod');
+    assert.deepEqual(fx.recorder.strings(), [`Warning PodFailurePolicy ${message}`]);
+  });
 });
