@@ -9,6 +9,7 @@ import {
   type DaemonSet,
 } from '../../shared/api/apps-v1.ts';
 import type { Affinity, Node, Pod, PodSpec, PodTemplateSpec, Taint, Toleration } from '../../shared/api/core-v1.ts';
+import { getScaledValueFromIntOrPercent } from '../../shared/api/int-or-string.ts';
 import { toleratesTaint } from '../framework/taints.ts';
 import { RequiredNodeAffinity } from '../scheduler/plugins/node-affinity.ts';
 
@@ -145,14 +146,17 @@ export function createPodTemplate(template: PodTemplateSpec, generation: number 
   return t;
 }
 
-/** intstr.GetScaledValueFromIntOrPercent with round-up (UnavailableCount / SurgeCount). */
-export function scaledValue(v: number | string | undefined, total: number, fallback: number): number {
+/**
+ * intstr.GetScaledValueFromIntOrPercent with round-up (UnavailableCount / SurgeCount); fallback when unset or
+ * not a valid int or percent (validation refuses those).
+ */
+function scaledValue(v: number | string | undefined, total: number, fallback: number): number {
   if (v === undefined) return fallback;
-  if (typeof v === 'number') return v;
-  const m = /^([0-9]+)%$/.exec(v);
-  if (m) return Math.ceil((Number(m[1]) * total) / 100);
-  const n = Number(v);
-  return Number.isInteger(n) ? n : fallback;
+  try {
+    return getScaledValueFromIntOrPercent(v, total, true);
+  } catch {
+    return fallback;
+  }
 }
 
 /** maxSurge and maxUnavailable for a rolling update over `desired` nodes (updatedDesiredNodeCounts). */

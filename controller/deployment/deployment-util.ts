@@ -15,6 +15,7 @@ import {
   type ReplicaSet,
 } from '../../shared/api/apps-v1.ts';
 import type { IntOrString, PodTemplateSpec } from '../../shared/api/core-v1.ts';
+import { getScaledValueFromIntOrPercent } from '../../shared/api/int-or-string.ts';
 import { computeHash, DEPLOYMENT_TEMPLATE_ENCODING } from '../framework/compute-hash.ts';
 import { stableStringify } from '../../shared/util/stable-json.ts';
 import { rfc3339 } from '../framework/time-format.ts';
@@ -71,22 +72,6 @@ export function equalIgnoreHash(a: PodTemplateSpec | undefined, b: PodTemplateSp
 
 // ---- fenceposts ----
 
-/**
- * intstr.GetScaledValueFromIntOrPercent: an int as is, "N%" of total rounded up or down. Throws on anything
- * else, as upstream does.
- */
-export function scaledValueFromIntOrPercent(v: IntOrString | undefined, total: number, roundUp: boolean): number {
-  if (v === undefined || v === null) return 0;
-  if (typeof v === 'number') return v;
-  const m = /^(-?\d+)%$/.exec(v);
-  if (!m) {
-    if (/^-?\d+$/.test(v)) return Number(v);
-    throw new Error(`invalid value for IntOrString: invalid value ${JSON.stringify(v)}`);
-  }
-  const pct = Number(m[1]);
-  return roundUp ? Math.ceil((pct * total) / 100) : Math.floor((pct * total) / 100);
-}
-
 export function isRollingUpdate(d: Deployment): boolean {
   return (d.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
 }
@@ -97,8 +82,8 @@ export function replicasOf(d: { spec: { replicas?: number } }): number {
 
 /** [maxSurge, maxUnavailable] for desired replicas (ResolveFenceposts): both 0 makes maxUnavailable 1. */
 export function resolveFenceposts(maxSurge: IntOrString | undefined, maxUnavailable: IntOrString | undefined, desired: number): [number, number] {
-  const surge = scaledValueFromIntOrPercent(maxSurge ?? 0, desired, true);
-  let unavailable = scaledValueFromIntOrPercent(maxUnavailable ?? 0, desired, false);
+  const surge = getScaledValueFromIntOrPercent(maxSurge ?? 0, desired, true);
+  let unavailable = getScaledValueFromIntOrPercent(maxUnavailable ?? 0, desired, false);
   if (surge === 0 && unavailable === 0) unavailable = 1;
   return [surge, unavailable];
 }
@@ -316,7 +301,7 @@ export function setDeploymentRevision(d: Deployment, revision: string): boolean 
 export function newRSNewReplicas(d: Deployment, allRSs: readonly (ReplicaSet | undefined)[], newRS: ReplicaSet): number {
   const want = replicasOf(d);
   if (!isRollingUpdate(d)) return want;
-  const surge = scaledValueFromIntOrPercent(d.spec.strategy?.rollingUpdate?.maxSurge ?? 0, want, true);
+  const surge = getScaledValueFromIntOrPercent(d.spec.strategy?.rollingUpdate?.maxSurge ?? 0, want, true);
   const current = replicaCount(allRSs);
   const maxTotal = want + surge;
   if (current >= maxTotal) return rsReplicas(newRS);
