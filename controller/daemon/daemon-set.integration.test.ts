@@ -9,15 +9,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { DaemonSet } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
-import { newClientset, type Clientset } from '../../shared/client/clientset.ts';
-import { loadKubeconfig } from '../../shared/client/kubeconfig.ts';
-import { Logger } from '../../shared/util/log.ts';
-import { SimNodeHost, type SimNodeHostOptions } from '../../node-agent/sim-nodes.ts';
-import { kubectlBinary, killRunningKubectls, startKubectlEnv, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
+import { kubectlBinary, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import { startSimCluster, testLogger, type SimCluster } from '../../test/integration/framework/sim-cluster.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
-import { parseControllers, runControllerManager, type RunningControllerManager } from '../main.ts';
 
-const log = new Logger({ level: (process.env['KUBELAB_TEST_LOG'] as 'debug' | undefined) ?? 'error' });
+const log = testLogger();
 const until = untilWith({ timeoutMs: 30_000, everyMs: 50 });
 
 function daemonSet(name: string, extra: Partial<NonNullable<DaemonSet['spec']['template']['spec']>> = {}): DaemonSet {
@@ -38,17 +35,9 @@ function daemonSet(name: string, extra: Partial<NonNullable<DaemonSet['spec']['t
 const isReady = (p: Pod) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 
 describe('DaemonSet controller with simulated nodes', () => {
+  let cluster: SimCluster;
   let env: KubectlEnv;
   let cs: Clientset;
-  const hosts: SimNodeHost[] = [];
-  let cm: RunningControllerManager;
-
-  const addNodes = async (o: Partial<SimNodeHostOptions> & { count: number; startIndex: number }): Promise<SimNodeHost> => {
-    const host = new SimNodeHost({ clientset: cs, namePrefix: 'ds-node-', log, relistPeriodMs: 200, leaseSpreadMs: 100, statusWriteDelayMs: 10, agent: { nodeStatusFirstDelayMs: 0 }, ...o });
-    hosts.push(host);
-    await host.start();
-    return host;
-  };
 
   /** The live pods of a DaemonSet, by node. */
   const podsByNode = async (ns: string, app: string): Promise<Map<string, Pod>> => {
@@ -57,17 +46,12 @@ describe('DaemonSet controller with simulated nodes', () => {
   };
 
   before(async () => {
-    env = await startKubectlEnv({ minorVersion: 33 });
-    cs = newClientset(loadKubeconfig({ path: env.server.kubeconfig }).options);
-    await addNodes({ count: 3, startIndex: 0 });
-    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('daemonset,scheduler'), log });
+    cluster = await startSimCluster({ controllers: 'daemonset,scheduler', nodes: 3, nodePrefix: 'ds-node-', log });
+    ({ env, cs } = cluster);
   });
 
   after(async () => {
-    killRunningKubectls();
-    await cm?.stop();
-    for (const h of hosts) await h.stop();
-    await env?.close();
+    await cluster?.close();
   });
 
   it('lands one pod per node; a new node gets its pod; a tainted node gets one only with the toleration', async () => {
@@ -89,14 +73,14 @@ describe('DaemonSet controller with simulated nodes', () => {
     });
 
     // A new node joins: it gets its pod.
-    await addNodes({ count: 1, startIndex: 3 });
+    await cluster.addNodes({ count: 1, startIndex: 3 });
     await until('a ready pod on ds-node-3', async () => {
       const p = (await podsByNode(ns, 'agent')).get('ds-node-3');
       return p !== undefined && isReady(p);
     });
 
     // A tainted node: none for this DaemonSet; one for a DaemonSet that tolerates the taint.
-    await addNodes({ count: 1, startIndex: 4, taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] });
+    await cluster.addNodes({ count: 1, startIndex: 4, taints: [{ key: 'dedicated', value: 'infra', effect: 'NoSchedule' }] });
     await cs.daemonSets.create({
       ...daemonSet('infra', { tolerations: [{ key: 'dedicated', operator: 'Equal', value: 'infra', effect: 'NoSchedule' }] }),
       metadata: { name: 'infra', namespace: ns },
@@ -153,8 +137,7 @@ describe('DaemonSet controller with simulated nodes', () => {
         spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } }, template: { spec: { containers: [{ name: 'agent', image: 'localhost/busybox:1.36' }] } } },
       });
       await until('the rollout under way', async () => ((((await cs.daemonSets.get(ns, 'roll')) as DaemonSet).status?.updatedNumberScheduled ?? 0) >= 1 ? true : undefined));
-      await cm.stop();
-      cm = await runControllerManager({ clientset: cs, controllers: parseControllers('daemonset,scheduler'), log });
+      await cluster.restartControllers();
       await until('the rollout finished', async () => {
         const ds = (await cs.daemonSets.get(ns, 'roll')) as DaemonSet;
         const s = ds.status;

@@ -10,15 +10,12 @@ import { join } from 'node:path';
 import type { StatefulSet } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import type { WatchEvent } from '../../shared/api/meta.ts';
-import { newClientset, type Clientset } from '../../shared/client/clientset.ts';
-import { loadKubeconfig } from '../../shared/client/kubeconfig.ts';
-import { Logger } from '../../shared/util/log.ts';
-import { SimNodeHost } from '../../node-agent/sim-nodes.ts';
-import { kubectlBinary, killRunningKubectls, startKubectlEnv, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
+import { kubectlBinary, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import { startSimCluster, testLogger, type SimCluster } from '../../test/integration/framework/sim-cluster.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
-import { parseControllers, runControllerManager, type RunningControllerManager } from '../main.ts';
 
-const log = new Logger({ level: (process.env['KUBELAB_TEST_LOG'] as 'debug' | undefined) ?? 'error' });
+const log = testLogger();
 const until = untilWith({ timeoutMs: 30_000, everyMs: 50 });
 
 function statefulSet(name: string, replicas: number, image = 'localhost/busybox:1.35'): StatefulSet {
@@ -55,24 +52,17 @@ function recordPods(cs: Clientset, ns: string, rv: string): { events: WatchEvent
 }
 
 describe('StatefulSet controller with simulated nodes', () => {
+  let cluster: SimCluster;
   let env: KubectlEnv;
   let cs: Clientset;
-  let nodes: SimNodeHost;
-  let cm: RunningControllerManager;
 
   before(async () => {
-    env = await startKubectlEnv({ minorVersion: 33 });
-    cs = newClientset(loadKubeconfig({ path: env.server.kubeconfig }).options);
-    nodes = new SimNodeHost({ clientset: cs, count: 2, namePrefix: 'sts-node-', log, relistPeriodMs: 200, leaseSpreadMs: 100, statusWriteDelayMs: 10, agent: { nodeStatusFirstDelayMs: 0 } });
-    await nodes.start();
-    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('statefulset,scheduler'), log });
+    cluster = await startSimCluster({ controllers: 'statefulset,scheduler', nodes: 2, nodePrefix: 'sts-node-', log });
+    ({ env, cs } = cluster);
   });
 
   after(async () => {
-    killRunningKubectls();
-    await cm?.stop();
-    await nodes?.stop();
-    await env?.close();
+    await cluster?.close();
   });
 
   it('starts web-0, web-1, web-2 in order, each once the previous is Running and Ready; keeps names across deletes; scales down from the top', async () => {
