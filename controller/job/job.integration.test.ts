@@ -2,7 +2,8 @@
  * The Job controller against a real API server, the scheduler and simulated nodes. Simulated containers run
  * their command as the simulated runtime interprets it (node-agent/cri/simulated): `sh -c 'sleep 0.3; exit 0'`
  * succeeds after 0.3 s, `exit 3` fails at once. Covers completions 5 / parallelism 2 (never more than 2 active,
- * sampled by a watch), backoffLimit with the Failed condition, Indexed jobs, and the real kubectl.
+ * sampled by a watch), backoffLimit with the Failed condition, Indexed jobs, ttlSecondsAfterFinished (with the
+ * ttl-after-finished controller and the garbage collector), and the real kubectl.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -52,7 +53,7 @@ describe('Job controller with simulated nodes', () => {
     cs = newClientset(loadKubeconfig({ path: env.server.kubeconfig }).options);
     host = new SimNodeHost({ clientset: cs, count: 2, namePrefix: 'job-node-', log, relistPeriodMs: 200, leaseSpreadMs: 100, statusWriteDelayMs: 10, agent: { nodeStatusFirstDelayMs: 0 } });
     await host.start();
-    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('scheduler,podgc'), log });
+    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('scheduler,podgc,ttl-after-finished,garbagecollector'), log });
     // The Job controller itself, with a short pod-failure backoff so a failing Job finishes in seconds.
     const factory = new SharedInformerFactory(cs.client, { clock: realClock, log });
     const recorder = new ClientEventRecorder(cs.events, { component: 'job-controller', clock: realClock, log });
@@ -151,5 +152,18 @@ describe('Job controller with simulated nodes', () => {
     const table = await k.ok(['get', 'jobs']);
     assert.match(table, /^NAME\s+STATUS\s+COMPLETIONS\s+DURATION\s+AGE\n/);
     assert.match(table, /\nhello\s+Complete\s+1\/1\s+\d+s\s+\d+s\n/);
+  });
+
+  it('ttlSecondsAfterFinished: a finished Job and its pods are deleted', async () => {
+    const ns = await env.namespace('job-ttl');
+    await cs.jobs.create(job('brief', ns, 'exit 0', { ttlSecondsAfterFinished: 1 }));
+    await until('Job brief and its pods are gone', async () => {
+      try {
+        await cs.jobs.get(ns, 'brief');
+        return false;
+      } catch {
+        return (await cs.pods.list(ns)).items.length === 0;
+      }
+    });
   });
 });
