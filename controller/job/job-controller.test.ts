@@ -148,4 +148,17 @@ describe('JobController', () => {
     assert.equal((await fx.clientset.pods.list('ns')).items.length, 1, 'no replacement pod');
     assert.deepEqual(fx.recorder.strings(), [`Warning PodFailurePolicy ${message}`]);
   });
+
+  it('resuming: Suspended becomes False (JobResumed), startTime is set, pods are created', async () => {
+    const j = job('res', { suspend: false, parallelism: 1, completions: 1 });
+    j.status = { conditions: [{ type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }] };
+    const fx = await fixture([j]);
+    await fx.controller.syncJob('ns/res', fx.signal);
+    const after = await fx.clientset.jobs.get('ns', 'res');
+    const c = after.status?.conditions?.find((x) => x.type === 'Suspended');
+    assert.deepEqual([c?.status, c?.reason, c?.message], ['False', 'JobResumed', 'Job resumed']);
+    assert.ok(after.status?.startTime);
+    assert.equal((await fx.clientset.pods.list('ns')).items.length, 1);
+    assert.ok(fx.recorder.strings().includes('Normal Resumed Job resumed'));
+  });
 });
