@@ -234,3 +234,22 @@ test('kinds served later are picked up by the next discovery: their objects join
     await factory.shutdown();
   }
 });
+
+test('a resource whose LIST keeps failing does not stop collection of the others (sync timeout)', async () => {
+  const cs = new FakeClientset({ objects: [secret('owner', 's1'), configMap('dep', [ownerRef('Secret', 'owner', 's1')])] });
+  cs.injectError('list', 'nodes', new Error('nodes cannot be listed'), { times: Infinity });
+  const factory = new SharedInformerFactory(cs.client);
+  const gc = new GarbageCollector({ clientset: cs, informerFactory: factory, discoverResources: async () => RESOURCES, recorder: new FakeRecorder(), workers: 2, syncTimeoutMs: 200 });
+  const ac = new AbortController();
+  const running = gc.run(ac.signal);
+  try {
+    await pollUntil(() => gc.graph.get('cm-dep') !== undefined, { intervalMs: 5, timeoutMs: 5000 });
+    assert.equal(gc.isSynced(), false);
+    await cs.resource(secretsResource).delete('default', 'owner');
+    await waitFor(() => gone(cs, configMapsResource, 'default', 'dep'));
+  } finally {
+    ac.abort();
+    await running;
+    await factory.shutdown();
+  }
+});

@@ -53,6 +53,8 @@ export interface GarbageCollectorOptions {
   workers?: number;
   /** How often discovery is read again for new or removed resources. @default 30000 */
   resyncPeriodMs?: number;
+  /** How long the workers wait for the monitors' initial lists before starting anyway. @default 30000 */
+  syncTimeoutMs?: number;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -80,6 +82,7 @@ export class GarbageCollector {
   readonly #recorder: EventRecorder;
   readonly #workers: number;
   readonly #resyncPeriodMs: number;
+  readonly #syncTimeoutMs: number;
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #monitors = new Map<string, Monitor>();
@@ -94,6 +97,7 @@ export class GarbageCollector {
     this.#recorder = options.recorder;
     this.#workers = Math.max(1, options.workers ?? 20);
     this.#resyncPeriodMs = options.resyncPeriodMs ?? 30_000;
+    this.#syncTimeoutMs = options.syncTimeoutMs ?? 30_000;
     this.#clock = options.clock ?? realClock;
     this.#log = (options.log ?? rootLog).with({ controller: 'garbagecollector' });
     this.attemptToDelete = new RateLimitingQueue<string>({ clock: this.#clock });
@@ -133,7 +137,6 @@ export class GarbageCollector {
         }
       }
       if (!(await this.#waitForGraphSync(signal))) return;
-      this.#log.info('Garbage collector: all resource monitors have synced', { monitors: this.#monitors.size });
       const loops: Promise<void>[] = [this.#resyncLoop(signal)];
       for (let i = 0; i < this.#workers; i++) {
         loops.push(this.#runQueue(this.attemptToDelete, (uid) => this.#attemptToDeleteWorker(uid), signal));
@@ -189,9 +192,23 @@ export class GarbageCollector {
     return true;
   }
 
+  /**
+   * Waits for every monitor's initial list; after `syncTimeoutMs` the workers start anyway (a resource whose
+   * LIST keeps failing must not stop collection of every other kind; owners are verified by live GETs, so a
+   * missing part of the graph delays collection, it never causes a wrong delete). False once aborted.
+   */
   async #waitForGraphSync(signal: AbortSignal): Promise<boolean> {
+    const deadline = this.#clock.now() + this.#syncTimeoutMs;
     while (!signal.aborted) {
-      if (this.isSynced()) return true;
+      if (this.isSynced()) {
+        this.#log.info('Garbage collector: all resource monitors have synced', { monitors: this.#monitors.size });
+        return true;
+      }
+      if (this.#clock.now() >= deadline) {
+        const unsynced = [...this.#monitors].filter(([, m]) => !m.registration.hasSynced()).map(([k]) => k);
+        this.#log.warn('Garbage collector: starting with resource monitors not synced yet', { unsynced });
+        return true;
+      }
       await this.#clock.sleep(100, signal).catch(() => undefined);
     }
     return false;
