@@ -44,6 +44,7 @@ import { isPodAvailable, isPodReady, PodControl, SLOW_START_INITIAL_BATCH_SIZE }
 import type { Reconciler, Result } from '../framework/reconciler.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, ControllerHistory, maxRevision, REVISION_DATA_ENCODING, revisionRaw } from '../history/controller-history.ts';
 import { computeHash, DAEMON_SET_TEMPLATE_ENCODING } from '../framework/compute-hash.ts';
+import { KeyedBackoff } from '../../shared/util/keyed-backoff.ts';
 import { stableStringify } from '../../shared/util/stable-json.ts';
 import { templatePatch } from '../history/revision-data.ts';
 import {
@@ -77,33 +78,6 @@ export interface DaemonSetControllerOptions {
   log?: Logger;
 }
 
-/** flowcontrol.Backoff, per key: the delay doubles on every `next` within 2x max of the last one. */
-class KeyedBackoff {
-  readonly #entries = new Map<string, { delayMs: number; lastMs: number }>();
-  readonly initialMs: number;
-  readonly maxMs: number;
-  constructor(initialMs: number, maxMs: number) {
-    this.initialMs = initialMs;
-    this.maxMs = maxMs;
-  }
-
-  isInBackOffSinceUpdate(key: string, now: number): boolean {
-    const e = this.#entries.get(key);
-    return e !== undefined && now - e.lastMs < e.delayMs;
-  }
-  get(key: string): number {
-    return this.#entries.get(key)?.delayMs ?? 0;
-  }
-  next(key: string, now: number): void {
-    const e = this.#entries.get(key);
-    if (!e || now - e.lastMs > 2 * this.maxMs) this.#entries.set(key, { delayMs: this.initialMs, lastMs: now });
-    else this.#entries.set(key, { delayMs: Math.min(e.delayMs * 2, this.maxMs), lastMs: now });
-  }
-  gc(now: number): void {
-    for (const [k, e] of this.#entries) if (now - e.lastMs > 2 * this.maxMs) this.#entries.delete(k);
-  }
-}
-
 export class DaemonSetController implements Reconciler {
   readonly controller: Controller;
   readonly expectations: ControllerExpectations;
@@ -132,7 +106,7 @@ export class DaemonSetController implements Reconciler {
     this.#history = new ControllerHistory(this.#clientset, this.#revisions.lister);
     this.#podClient = this.#clientset.resource<Pod>(podsResource);
     this.#podControl = new PodControl({ pods: this.#podClient, recorder: this.#recorder });
-    this.#backoff = new KeyedBackoff(options.failedPodsBackoffInitialMs ?? 1000, options.failedPodsBackoffMaxMs ?? 900_000);
+    this.#backoff = new KeyedBackoff({ initialMs: options.failedPodsBackoffInitialMs ?? 1000, maxMs: options.failedPodsBackoffMaxMs ?? 900_000, clock: this.#clock });
     this.expectations = new ControllerExpectations({ clock: this.#clock });
     this.controller = new Controller({ name: 'daemonset', reconciler: this, workers: options.workers ?? 2, clock: this.#clock, log: options.log ?? rootLog });
 
@@ -343,7 +317,7 @@ export class DaemonSetController implements Reconciler {
       if (known.has(node)) continue;
       for (const pod of pods) if (!pod.spec.nodeName && !pod.metadata.deletionTimestamp) toDelete.push(pod.metadata.name ?? '');
     }
-    this.#backoff.gc(now);
+    this.#backoff.gc();
     await this.#syncNodes(ctx, toDelete, nodesNeeding, hash);
   }
 

@@ -43,7 +43,7 @@ import type { EventRecorder } from '../framework/event-recorder.ts';
 import { Controller } from '../framework/controller.ts';
 import type { Reconciler, Result } from '../framework/reconciler.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, recheckDeletionTimestamp } from '../framework/controller-ref-manager.ts';
-import { isPodAvailable, isPodReady, slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../framework/pod-control.ts';
+import { isPodAvailable, isPodReady, podReadyTime, slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../framework/pod-control.ts';
 import {
   ControllerHistory,
   equalRevision,
@@ -471,8 +471,8 @@ function statusEqual(a: StatefulSetStatus | undefined, b: StatefulSetStatus): bo
 /** How long until a Ready pod counts as available under minReadySeconds (0: it does, or waiting will not help). */
 export function msUntilAvailable(pod: Pod, minReadySeconds: number, nowMs: number): number {
   if (!isPodReady(pod) || minReadySeconds <= 0) return 0;
-  const t = Date.parse(pod.status?.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime ?? '');
-  return Number.isFinite(t) ? Math.max(0, t + minReadySeconds * 1000 - nowMs) + 1 : 0;
+  const t = podReadyTime(pod);
+  return t !== undefined ? Math.max(0, t + minReadySeconds * 1000 - nowMs) + 1 : 0;
 }
 
 function minPositive(a: number, b: number): number {

@@ -14,7 +14,7 @@ import type { ImageService, PodSandboxConfig } from '../cri/services.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import type { EventRecorder } from '../events/event-recorder.ts';
 import { podRef } from '../events/event-recorder.ts';
-import { KeyedBackoff } from '../kuberuntime/keyed-backoff.ts';
+import { KeyedBackoff } from '../../shared/util/keyed-backoff.ts';
 import { formatDuration } from '../util/time.ts';
 
 export type ImageErrorReason = 'ErrImagePull' | 'ImagePullBackOff' | 'ErrImageNeverPull' | 'InvalidImageName';

@@ -52,7 +52,7 @@ import {
   makeMounts,
   type EnvContext,
 } from './container-config.ts';
-import { KeyedBackoff } from './keyed-backoff.ts';
+import { KeyedBackoff } from '../../shared/util/keyed-backoff.ts';
 import {
   ANNOTATION_CONTAINER_HASH,
   ANNOTATION_POD_GRACE_PERIOD,

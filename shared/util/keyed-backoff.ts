@@ -1,14 +1,15 @@
 /**
  * Per-key exponential backoff measured from an event time (client-go util/flowcontrol/backoff.go), used for
- * CrashLoopBackOff (key: pod uid + container name + spec hash, event: the container's finishedAt) and for
- * image pulls (key: pod uid + image, event: the failed pull).
+ * CrashLoopBackOff (key: pod uid + container name + spec hash, event: the container's finishedAt), for
+ * image pulls (key: pod uid + image, event: the failed pull) and for the DaemonSet controller's failed daemon
+ * pods (key: DaemonSet uid + generation + node).
  *
  * - `isInBackOffSince(key, t)`: true while `now - t` is shorter than the key's current delay.
  * - `next(key, t)`: the first call sets the delay to `initialMs`; later calls double it up to `maxMs`.
  * - An entry whose last update is older than 2 x maxMs (10 min for kubelet's 5 min cap) starts over: a
  *   container that ran for 10 minutes without crashing restarts at the initial delay again.
  */
-import { realClock, type Clock } from '../../shared/util/clock.ts';
+import { realClock, type Clock } from './clock.ts';
 
 interface Entry {
   delayMs: number;
@@ -70,6 +71,12 @@ export class KeyedBackoff {
 
   isInBackOffSince(key: string, eventTime: number): boolean {
     return this.remaining(key, eventTime) > 0;
+  }
+
+  /** IsInBackOffSinceUpdate: whether less than the key's delay has passed between its last update and eventTime. */
+  isInBackOffSinceUpdate(key: string, eventTime: number = this.#clock.now()): boolean {
+    const e = this.#entries.get(key);
+    return e !== undefined && !this.#expired(e, eventTime) && eventTime - e.lastUpdate < e.delayMs;
   }
 
   reset(key: string): void {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FakeClock } from '../../shared/util/clock.ts';
+import { FakeClock } from './clock.ts';
 import { KeyedBackoff } from './keyed-backoff.ts';
 
 test('KeyedBackoff: CrashLoopBackOff sequence 10s, 20s, 40s ... 5m, reset after 10 min', () => {
@@ -42,4 +42,20 @@ test('KeyedBackoff: keys are independent; resetPrefix and gc drop entries', () =
   clock.step(8001);
   b.gc();
   assert.equal(b.size, 0);
+});
+
+test('isInBackOffSinceUpdate: less than the delay since the last update (the DaemonSet failed-pod backoff)', () => {
+  const clock = new FakeClock(1_000_000);
+  const b = new KeyedBackoff({ initialMs: 1000, maxMs: 4000, clock });
+  assert.equal(b.isInBackOffSinceUpdate('k'), false);
+  b.next('k');
+  assert.equal(b.isInBackOffSinceUpdate('k'), true);
+  assert.equal(b.isInBackOffSinceUpdate('k', clock.now() + 999), true);
+  assert.equal(b.isInBackOffSinceUpdate('k', clock.now() + 1000), false);
+  clock.step(500);
+  assert.equal(b.next('k'), 2000);
+  assert.equal(b.isInBackOffSinceUpdate('k', clock.now() + 1999), true);
+  assert.equal(b.isInBackOffSinceUpdate('k', clock.now() + 2000), false);
+  // Not updated for 2 x max: the delay starts over.
+  assert.equal(b.next('k', clock.now() + 8001), 1000);
 });
