@@ -253,3 +253,16 @@ test('a resource whose LIST keeps failing does not stop collection of the others
     await factory.shutdown();
   }
 });
+
+test('a dependent with a live owner drops its reference to an owner deleting in the foreground, which can then go', async () => {
+  await withGC([
+    secret('alive', 's1'),
+    secret('leaving', 's2'),
+    configMap('shared', [ownerRef('Secret', 'alive', 's1'), ownerRef('Secret', 'leaving', 's2', true)]),
+  ], async ({ cs }) => {
+    await cs.resource(secretsResource).delete('default', 'leaving', { propagationPolicy: 'Foreground' });
+    await waitFor(() => gone(cs, secretsResource, 'default', 'leaving'));
+    const cm = await cs.resource(configMapsResource).get('default', 'shared');
+    assert.deepEqual(cm.metadata.ownerReferences, [ownerRef('Secret', 'alive', 's1')]);
+  });
+});
