@@ -264,7 +264,7 @@ export class Registry {
         await admission.validate(attrs);
       }
       await bindPod(podStore, ctx.info.namespace, binding, { dryRun, now: this.#clock.now() });
-      writeObject(ctx.res, 201, bindingSuccess());
+      writeObject(ctx.res, 201, bindingSuccess(), 'format' in ctx.output ? ctx.output.format : undefined);
     };
     const podsServed = this.#served.get('/v1/pods');
     if (podsServed?.subresources) podsServed.subresources['binding'] = bindingHandler;

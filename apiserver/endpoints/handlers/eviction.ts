@@ -46,6 +46,6 @@ export function evictionHandler(evict: EvictFn, admission: () => StoreAdmission 
       await chain.validate(attrs);
     }
     const status = await evict(ctx.info.namespace, ctx.info.name, eviction, { dryRun });
-    writeObject(ctx.res, status.code, status);
+    writeObject(ctx.res, status.code, status, 'format' in ctx.output ? ctx.output.format : undefined);
   };
 }

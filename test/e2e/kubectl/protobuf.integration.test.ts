@@ -131,6 +131,23 @@ describe('protobuf on the wire', () => {
     assert.deepEqual(decodeObject(got.body), json);
   });
 
+  it('a protobuf eviction and a protobuf binding are answered with a protobuf Status', async () => {
+    const ns = await env.namespace('pb-evict');
+    await env.api.post(`/api/v1/namespaces/${ns}/pods`, podObject('ev'));
+    await env.api.post(`/api/v1/namespaces/${ns}/pods`, podObject('bd'));
+    const binding = encodeObject({ apiVersion: 'v1', kind: 'Binding', metadata: { name: 'bd', creationTimestamp: null }, target: { apiVersion: 'v1', kind: 'Node', name: 'n1' } });
+    const bound = await pbRequest('POST', `/api/v1/namespaces/${ns}/pods/bd/binding`, { body: binding });
+    assert.equal(bound.status, 201, bound.body.toString());
+    assert.equal(bound.type, PB);
+    assert.deepEqual([decodeObject(bound.body).kind, decodeObject(bound.body).status], ['Status', 'Success']);
+    const eviction = encodeObject({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'ev', namespace: ns, creationTimestamp: null } });
+    const evicted = await pbRequest('POST', `/api/v1/namespaces/${ns}/pods/ev/eviction`, { body: eviction });
+    assert.equal(evicted.status, 201, evicted.body.toString());
+    assert.equal(evicted.type, PB);
+    const status = decodeObject(evicted.body);
+    assert.deepEqual([status.kind, status.status, status.code], ['Status', 'Success', 201]);
+  });
+
   it('lists from storage and from the watch cache (twice: the cached messages are reused) equal the JSON list', async () => {
     const ns = await env.namespace('pb-list');
     for (let i = 0; i < 5; i++) await env.api.post(`/api/v1/namespaces/${ns}/configmaps`, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `c${i}` }, data: { i: String(i) } });
