@@ -27,7 +27,7 @@
 import type { ControllerRevision, DaemonSet, DaemonSetStatus } from '../../shared/api/apps-v1.ts';
 import { CONTROLLER_REVISION_HASH_LABEL_KEY } from '../../shared/api/apps-v1.ts';
 import type { Node, Pod } from '../../shared/api/core-v1.ts';
-import { isEverything, labelSelectorFromMeta, matches, type LabelSelector } from '../../shared/api/labels.ts';
+import { isEverything, matches, tryLabelSelectorFromMeta, type LabelSelector } from '../../shared/api/labels.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
@@ -191,7 +191,7 @@ export class DaemonSetController implements Reconciler {
 
   #setsForPod(pod: Pod): DaemonSet[] {
     return this.#sets.lister.namespace(pod.metadata.namespace ?? '').list().filter((ds) => {
-      const sel = safeSelector(ds);
+      const sel = tryLabelSelectorFromMeta(ds.spec.selector);
       return sel !== undefined && !isEverything(sel) && matches(sel, pod.metadata.labels);
     });
   }
@@ -204,7 +204,7 @@ export class DaemonSetController implements Reconciler {
       return;
     }
     const ds = structuredClone(cached);
-    const selector = safeSelector(ds);
+    const selector = tryLabelSelectorFromMeta(ds.spec.selector);
     if (!selector || Object.keys(ds.spec.selector.matchLabels ?? {}).length + (ds.spec.selector.matchExpressions ?? []).length === 0) {
       this.#recorder.event(ds, 'Warning', 'SelectingAll', 'This daemon set is selecting all pods. A non-empty selector is required.');
       return;
@@ -634,14 +634,6 @@ function emptyStatus(): DaemonSetStatus & { numberAvailable: number; updatedNumb
 
 function keyOf(ds: DaemonSet): string {
   return `${ds.metadata.namespace ?? ''}/${ds.metadata.name ?? ''}`;
-}
-
-function safeSelector(ds: DaemonSet): LabelSelector | undefined {
-  try {
-    return labelSelectorFromMeta(ds.spec.selector);
-  } catch {
-    return undefined;
-  }
 }
 
 function requeue(ctx: SyncContext): Result | void {

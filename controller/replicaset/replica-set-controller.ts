@@ -18,7 +18,7 @@
  */
 import type { ReplicaSet, ReplicaSetCondition, ReplicaSetStatus } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
-import { labelSelectorFromMeta, matches, type LabelSelector } from '../../shared/api/labels.ts';
+import { labelSelectorFromMeta, matches, tryLabelSelectorFromMeta, type LabelSelector } from '../../shared/api/labels.ts';
 import { deepCopy, type KubeObject, type OwnerReference } from '../../shared/api/meta.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
@@ -136,7 +136,7 @@ export class ReplicaSetController {
   /** ReplicaSets of the pod's namespace whose selector matches its labels (GetPodReplicaSets). */
   #getPodReplicaSets(pod: Pod): ReplicaSet[] {
     return this.#rsInformer.lister.namespace(pod.metadata.namespace ?? '').list((rs) => {
-      const sel = safeSelector(rs);
+      const sel = tryLabelSelectorFromMeta(rs.spec.selector);
       return sel !== undefined && !isEverythingSelector(rs) && matches(sel, pod.metadata.labels);
     });
   }
@@ -394,14 +394,6 @@ export class ReplicaSetController {
 
 function keyOf(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-}
-
-function safeSelector(rs: ReplicaSet): LabelSelector | undefined {
-  try {
-    return labelSelectorFromMeta(rs.spec.selector);
-  } catch {
-    return undefined;
-  }
 }
 
 /** An empty selector would match every pod of the namespace: upstream skips such ReplicaSets for orphans. */

@@ -30,7 +30,7 @@
  */
 import type { ControllerRevision, StatefulSet, StatefulSetStatus } from '../../shared/api/apps-v1.ts';
 import type { PersistentVolumeClaim, Pod } from '../../shared/api/core-v1.ts';
-import { labelSelectorFromMeta, matches, type LabelSelector } from '../../shared/api/labels.ts';
+import { matches, tryLabelSelectorFromMeta, type LabelSelector } from '../../shared/api/labels.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
@@ -146,7 +146,7 @@ export class StatefulSetController implements Reconciler {
     }
     if (pod.metadata.deletionTimestamp) return;
     for (const set of this.#sets.lister.namespace(pod.metadata.namespace ?? '').list()) {
-      const sel = safeSelector(set);
+      const sel = tryLabelSelectorFromMeta(set.spec.selector);
       if (sel && matches(sel, pod.metadata.labels)) this.controller.enqueue(`${set.metadata.namespace ?? ''}/${set.metadata.name ?? ''}`);
     }
   }
@@ -162,7 +162,7 @@ export class StatefulSetController implements Reconciler {
     const cached = this.#sets.lister.get(key);
     if (!cached) return;
     const set = structuredClone(cached);
-    const selector = safeSelector(set);
+    const selector = tryLabelSelectorFromMeta(set.spec.selector);
     if (!selector) {
       // As upstream: logged, not retried (validation keeps such selectors out).
       this.#log.warn('Cannot sync StatefulSet: invalid selector', { set: key, selector: set.spec.selector });
@@ -192,7 +192,7 @@ export class StatefulSetController implements Reconciler {
 
   /** defaultStatefulSetControl.UpdateStatefulSet. */
   async #updateStatefulSet(set: StatefulSet, pods: Pod[], signal: AbortSignal): Promise<Result | void> {
-    const selector = safeSelector(set) as LabelSelector;
+    const selector = tryLabelSelectorFromMeta(set.spec.selector) as LabelSelector;
     const revisions = sortControllerRevisions(this.#history.listControllerRevisions(set, selector).map((r) => structuredClone(r)));
     const { current, update, collisionCount } = await this.#getRevisions(set, revisions, signal);
     const { status, requeueAfterMs } = await this.#updatePods(set, current, update, collisionCount, pods, signal);
@@ -451,14 +451,6 @@ export class StatefulSetController implements Reconciler {
     const limit = set.spec.revisionHistoryLimit ?? 10;
     if (history.length <= limit) return;
     for (const r of history.slice(0, history.length - limit)) await this.#history.deleteControllerRevision(r, signal);
-  }
-}
-
-function safeSelector(set: StatefulSet): LabelSelector | undefined {
-  try {
-    return labelSelectorFromMeta(set.spec.selector);
-  } catch {
-    return undefined;
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   labelSelectorFromMeta,
+  tryLabelSelectorFromMeta,
   LabelSelectorError,
   matches,
   newRequirement,
@@ -152,5 +153,16 @@ describe('helpers', () => {
       message: 'values: Invalid value: []string{"x", "y"}: exact-match compatibility requires one single value',
     });
     assert.deepEqual(newRequirement('a', 'exists', []), { key: 'a', operator: 'exists', values: [] });
+  });
+});
+
+describe('tryLabelSelectorFromMeta', () => {
+  it('is labelSelectorFromMeta, with undefined for a selector that does not parse', () => {
+    assert.equal(tryLabelSelectorFromMeta({ matchExpressions: [{ key: 'a', operator: 'Bogus' as 'In', values: ['x'] }] }), undefined);
+    const sel = tryLabelSelectorFromMeta({ matchLabels: { app: 'web' } });
+    assert.ok(sel);
+    assert.equal(matches(sel, { app: 'web' }), true);
+    assert.equal(matches(sel, { app: 'db' }), false);
+    assert.equal(matches(tryLabelSelectorFromMeta(null) ?? labelSelectorFromMeta({}), { a: 'b' }), false, 'null still selects nothing');
   });
 });

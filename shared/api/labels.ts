@@ -472,3 +472,15 @@ export function labelSelectorFromMeta(ls: MetaLabelSelector | null | undefined):
   }
   return { requirements: sortByKey(reqs) };
 }
+
+/**
+ * labelSelectorFromMeta where an invalid selector is none: undefined instead of a LabelSelectorError (the
+ * controllers skip an object whose selector does not parse, as upstream's logged-and-ignored errors).
+ */
+export function tryLabelSelectorFromMeta(ls: MetaLabelSelector | null | undefined): LabelSelector | undefined {
+  try {
+    return labelSelectorFromMeta(ls);
+  } catch {
+    return undefined;
+  }
+}
