@@ -17,6 +17,7 @@ import type { PatchType } from '../../shared/client/interfaces.ts';
 import { isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
+import { rfc3339 } from '../../shared/util/time-format.ts';
 
 /** The two verbs the recorder needs from an events client (ResourceClient<Event> has them). */
 export interface EventSink {
@@ -63,10 +64,8 @@ interface Entry {
   busy: boolean;
 }
 
-/** metav1.Time: RFC 3339 with second precision. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+/** metav1.Time: RFC 3339 with second precision (the shared formatter). */
+export { rfc3339 };
 
 export class EventRecorder {
   readonly #sink: EventSink;

@@ -25,6 +25,7 @@ import type { SelectionPredicate } from './selection.ts';
 import type { UserInfo } from '../../authentication/user-info.ts';
 import type { AdmissionAttributes } from '../../admission/admission.ts';
 import { attributesFor } from '../../admission/chain.ts';
+import { rfc3339 } from '../../../shared/util/time-format.ts';
 
 /** The admission chain as the store runs it (apiserver/admission/chain.ts AdmissionChain). */
 export interface StoreAdmission {
@@ -713,10 +714,8 @@ export function apiVersionOf(info: { group: string; version: string }): string {
   return info.group ? `${info.group}/${info.version}` : info.version;
 }
 
-/** RFC 3339 with second precision, as metav1.Time marshals. */
-export function rfc3339(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
+/** RFC 3339 with second precision, as metav1.Time marshals (the shared formatter; registry code imports it from here). */
+export { rfc3339 };
 
 const GEN_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 /** names.SimpleNameGenerator: prefix (truncated to 58) + 5 random characters from k8s's alphabet. */
