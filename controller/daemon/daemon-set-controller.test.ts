@@ -2,12 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DaemonSet } from '../../shared/api/apps-v1.ts';
 import type { Node, Pod } from '../../shared/api/core-v1.ts';
-import type { WatchEvent } from '../../shared/api/meta.ts';
-import { ScriptedWatch } from '../../shared/cache/testing.ts';
-import { FakeClientset } from '../../shared/client/fake/clientset.ts';
-import type { WatchOptions } from '../../shared/client/interfaces.ts';
 import { controllerRevisionsResource, daemonSetsResource, nodesResource, podsResource } from '../../shared/client/clientset.ts';
-import { newFixture, newNode, type Fixture } from '../framework/testing.ts';
+import { gateWatch, newFixture, newNode, type Fixture, type WatchGate } from '../framework/testing.ts';
 import { rfc3339 } from '../framework/time-format.ts';
 import { DaemonSetController } from './daemon-set-controller.ts';
 import { getTargetNodeName, nodeShouldRunDaemonPod } from './daemon-set-utils.ts';
@@ -29,45 +25,11 @@ function newDs(o: Partial<DaemonSet['spec']> = {}): DaemonSet {
 
 type F = Fixture<DaemonSetController>;
 
-/** The pod watch, holdable: a slow watch, which the expectations must survive without duplicate pods. */
-interface WatchGate {
-  pause(): void;
-  resume(): void;
-  close(): void;
-}
 let gate: WatchGate;
-
-function gatePodWatch(cs: FakeClientset): WatchGate {
-  let paused = false;
-  const held: WatchEvent[] = [];
-  let out: ScriptedWatch | undefined;
-  cs.prependReactor('watch', 'pods', (action) => {
-    const sw = new ScriptedWatch({});
-    out = sw;
-    void (async () => {
-      for await (const ev of cs.tracker.watch(podsResource, action.namespace, (action.options ?? {}) as WatchOptions)) {
-        if (sw.closed) break;
-        if (paused) held.push(ev);
-        else sw.push(ev);
-      }
-    })();
-    return { events: sw };
-  });
-  return {
-    pause: () => {
-      paused = true;
-    },
-    resume: () => {
-      paused = false;
-      out?.push(...held.splice(0));
-    },
-    close: () => out?.end(),
-  };
-}
 
 async function fixture(objects: (DaemonSet | Node)[]): Promise<F> {
   const f = await newFixture({ objects, resources: [daemonSetsResource, controllerRevisionsResource] }, (ctx) => {
-    gate = gatePodWatch(ctx.clientset);
+    gate = gateWatch(ctx.clientset, podsResource);
     return new DaemonSetController(ctx);
   });
   const stop = f.stop;

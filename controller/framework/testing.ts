@@ -9,11 +9,11 @@
  */
 import type { Node, NodeCondition, Pod, Taint, Toleration } from '../../shared/api/core-v1.ts';
 import type { Lease } from '../../shared/api/coordination-v1.ts';
-import type { KubeObject } from '../../shared/api/meta.ts';
+import type { KubeObject, WatchEvent } from '../../shared/api/meta.ts';
 import { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
-import { settle } from '../../shared/cache/testing.ts';
+import { ScriptedWatch, settle } from '../../shared/cache/testing.ts';
 import { FakeClientset, filterActions, type Action } from '../../shared/client/fake/clientset.ts';
-import type { ResourceDescriptor } from '../../shared/client/interfaces.ts';
+import type { ResourceDescriptor, WatchOptions } from '../../shared/client/interfaces.ts';
 import { FakeClock } from '../../shared/util/clock.ts';
 import { silentLogger, type Logger } from '../../shared/util/log.ts';
 import { FakeRecorder } from './event-recorder.ts';
@@ -133,4 +133,45 @@ export function newPod(namespace: string, name: string, o: PodFixture = {}): Pod
     pod.status = { ...pod.status, conditions: [{ type: 'Ready', status: o.ready ? 'True' : 'False', lastTransitionTime: rfc3339(T0) }] };
   }
   return pod;
+}
+
+/** A watch that can be held back: a slow watch, which a controller's expectations must survive. */
+export interface WatchGate {
+  /** Holds every event from now on. */
+  pause(): void;
+  /** Delivers the held events, in order, and lets later ones through. */
+  resume(): void;
+  /** Ends the stream (the fake's watch cannot see the informer's abort signal). */
+  close(): void;
+}
+
+/** Puts a gate on the fake clientset's watches of `resource` (install it before the informers start). */
+export function gateWatch(cs: FakeClientset, resource: ResourceDescriptor): WatchGate {
+  let paused = false;
+  const held: WatchEvent[] = [];
+  let out: ScriptedWatch | undefined;
+  cs.prependReactor('watch', resource.resource, (action) => {
+    const sw = new ScriptedWatch({});
+    out = sw;
+    void (async () => {
+      for await (const ev of cs.tracker.watch(resource, action.namespace, (action.options ?? {}) as WatchOptions)) {
+        if (sw.closed) break;
+        if (paused) held.push(ev);
+        else sw.push(ev);
+      }
+    })();
+    return { events: sw };
+  });
+  return {
+    pause() {
+      paused = true;
+    },
+    resume() {
+      paused = false;
+      out?.push(...held.splice(0));
+    },
+    close() {
+      out?.end();
+    },
+  };
 }

@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import type { ReplicaSet } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import { podsResource, replicaSetsResource } from '../../shared/client/clientset.ts';
-import type { FakeClientset } from '../../shared/client/fake/clientset.ts';
-import type { WatchOptions } from '../../shared/client/interfaces.ts';
-import { ScriptedWatch } from '../../shared/cache/testing.ts';
-import type { WatchEvent } from '../../shared/api/meta.ts';
 import { newForbidden } from '../../shared/errors/status-error.ts';
-import { newFixture, T0, type Fixture } from '../framework/testing.ts';
+import { gateWatch, newFixture, T0, type Fixture, type WatchGate } from '../framework/testing.ts';
 import { rfc3339 } from '../framework/time-format.ts';
 import { getControllerOf } from '../framework/controller-ref-manager.ts';
 import { ReplicaSetController } from './replica-set-controller.ts';
@@ -27,49 +23,11 @@ function rs(name: string, replicas: number, o: { minReadySeconds?: number } = {}
   };
 }
 
-/** A pod watch that can be held back: a slow watch, as the expectations must survive. */
-export interface WatchGate {
-  pause(): void;
-  resume(): void;
-  /** Ends the stream (the fake's watch cannot see the informer's abort signal). */
-  close(): void;
-}
-
-function gatePodWatch(cs: FakeClientset): WatchGate {
-  let paused = false;
-  const held: WatchEvent[] = [];
-  let out: ScriptedWatch | undefined;
-  cs.prependReactor('watch', 'pods', (action) => {
-    const sw = new ScriptedWatch({});
-    out = sw;
-    void (async () => {
-      for await (const ev of cs.tracker.watch(podsResource, action.namespace, (action.options ?? {}) as WatchOptions)) {
-        if (sw.closed) break;
-        if (paused) held.push(ev);
-        else sw.push(ev);
-      }
-    })();
-    return { events: sw };
-  });
-  return {
-    pause() {
-      paused = true;
-    },
-    resume() {
-      paused = false;
-      out?.push(...held.splice(0));
-    },
-    close() {
-      out?.end();
-    },
-  };
-}
-
 let gate: WatchGate;
 
 async function fixture(objects: (ReplicaSet | Pod)[], burstReplicas?: number): Promise<Fixture<ReplicaSetController>> {
   return newFixture({ objects, resources: [replicaSetsResource] }, (ctx) => {
-    gate = gatePodWatch(ctx.clientset);
+    gate = gateWatch(ctx.clientset, podsResource);
     return new ReplicaSetController({ ...ctx, ...(burstReplicas ? { burstReplicas } : {}) });
   });
 }
