@@ -1,35 +1,18 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../../../shared/api/apps-v1.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { StatusError } from '../../../shared/errors/status-error.ts';
-import { realClock } from '../../../shared/util/clock.ts';
-import { EmbeddedStore } from '../../storage/embedded/embedded-store.ts';
-import type { GenericStore } from '../generic/store.ts';
 import type { UpdateStrategy } from '../rest/strategy.ts';
-import { Registry } from '../registry.ts';
 import { deploymentStatusStrategy } from './deployment/strategy.ts';
 import { daemonSetStatusStrategy } from './daemonset/strategy.ts';
 import { replicaSetStatusStrategy } from './replicaset/strategy.ts';
 import { getScale, updateScale } from './scale.ts';
+import { statusOf, useMemoryRegistry } from '../testing.ts';
 
 /** apps/v1 strategies through the real registry (embedded store in memory): generation, status, scale. */
 
-let storage: EmbeddedStore;
-let registry: Registry;
-const store = (r: string): GenericStore => registry.stores.get(r) as GenericStore;
 const NS = 'apps';
-
-before(async () => {
-  storage = EmbeddedStore.open({ path: ':memory:' });
-  registry = new Registry(storage, realClock);
-  await registry.start();
-  await store('namespaces').create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
-});
-after(async () => {
-  await registry.stop();
-  await storage.close();
-});
+const { store } = useMemoryRegistry({ namespaces: [NS] });
 
 const template = (app: string, image = 'nginx:1.27') => ({ metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image }] } });
 
@@ -59,16 +42,6 @@ async function putStatus<T extends KubeObject>(resource: string, obj: T, strateg
     { strategy, subresource: 'status' },
   );
   return object as T;
-}
-
-async function statusOf(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof StatusError, String(e));
-    return e;
-  }
-  assert.fail('expected a StatusError');
 }
 
 test('Deployment: generation 1 on create with status {}; spec and annotation changes bump it; status writes do not touch spec or labels', async () => {

@@ -1,29 +1,14 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { StatusError } from '../../../shared/errors/status-error.ts';
-import { realClock } from '../../../shared/util/clock.ts';
-import { EmbeddedStore } from '../../storage/embedded/embedded-store.ts';
-import { Registry } from '../registry.ts';
 import { GenericStore } from './store.ts';
 import { immediateDelete, type CreateStrategy, type UpdateStrategy } from '../rest/strategy.ts';
+import { statusOf, useMemoryRegistry } from '../testing.ts';
 
 /** GenericStore write semantics through the real registry (embedded store in memory). */
 
-let storage: EmbeddedStore;
-let registry: Registry;
-const store = (r: string): GenericStore => registry.stores.get(r) as GenericStore;
-
-before(async () => {
-  storage = EmbeddedStore.open({ path: ':memory:' });
-  registry = new Registry(storage, realClock);
-  await registry.start();
-  await store('namespaces').create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'rv' } });
-});
-after(async () => {
-  await registry.stop();
-  await storage.close();
-});
+const reg = useMemoryRegistry({ namespaces: ['rv'] });
+const { store } = reg;
 
 const pod = (name: string, image: string, rv?: string): KubeObject => ({
   apiVersion: 'v1',
@@ -34,16 +19,6 @@ const pod = (name: string, image: string, rv?: string): KubeObject => ({
 
 async function put(s: GenericStore, ns: string | undefined, obj: KubeObject): Promise<KubeObject> {
   return (await s.update(ns, obj.metadata.name ?? '', () => obj)).object;
-}
-
-async function statusOf(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof StatusError, String(e));
-    return e;
-  }
-  assert.fail('expected a StatusError');
 }
 
 test('resourceVersion "0" on update is no precondition for kinds that allow unconditional update', async () => {
@@ -100,7 +75,7 @@ test('a strategy with tracksGeneration gets generation 1 on create and a bump on
   };
   const widgets = new GenericStore({
     info: { group: 'example.com', version: 'v1', resource: 'widgets', kind: 'Widget', namespaced: false },
-    storage,
+    storage: reg.storage,
     keyRoot: '/widgets',
     createStrategy,
     updateStrategy,
