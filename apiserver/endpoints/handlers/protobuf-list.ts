@@ -3,7 +3,7 @@ import { drained } from '../../../shared/util/drained.ts';
 import { MAGIC, PROTOBUF_CONTENT_TYPE, encodeRaw } from '../../../shared/protobuf/envelope.ts';
 import { LIST_META } from '../../../shared/protobuf/schemas/meta.ts';
 import { ProtoWriter, varintSize } from '../../../shared/protobuf/wire.ts';
-import { ENCODED_CHUNK, giveBack, takeChunk } from './response.ts';
+import { ENCODED_CHUNK, sendChunk, takeChunk } from './response.ts';
 
 /** An item's message: bytes, or a Latin-1 string of them (the watch cache's memo). */
 export type EncodedItem = Buffer | string;
@@ -39,20 +39,12 @@ export async function streamProtobufList(
   res.statusCode = 200;
   res.setHeader('Content-Type', PROTOBUF_CONTENT_TYPE);
   res.setHeader('Content-Length', opening.length + rawLength - 1 - varintSize(meta.length) - meta.length + 4);
-  const send = (chunk: Buffer, end: number, last: boolean): boolean => {
-    const done = () => giveBack(chunk);
-    if (last) {
-      res.end(chunk.subarray(0, end), done);
-      return true;
-    }
-    return res.write(chunk.subarray(0, end), done);
-  };
   let chunk = takeChunk(Math.max(ENCODED_CHUNK, opening.length));
   let off = opening.copy(chunk, 0);
   for (const item of items) {
     const need = 1 + varintSize(item.length) + item.length;
     if (off + need > chunk.length) {
-      const ok = send(chunk, off, false);
+      const ok = sendChunk(res, chunk, off, false);
       chunk = takeChunk(need);
       off = 0;
       if (!ok) await drained(res);
@@ -68,7 +60,7 @@ export async function streamProtobufList(
     off += typeof item === 'string' ? chunk.write(item, off, 'latin1') : item.copy(chunk, off);
   }
   if (off + 4 > chunk.length) {
-    send(chunk, off, false);
+    sendChunk(res, chunk, off, false);
     chunk = takeChunk(4);
     off = 0;
   }
@@ -77,5 +69,5 @@ export async function streamProtobufList(
   chunk[off++] = 0x00;
   chunk[off++] = 0x22;
   chunk[off++] = 0x00;
-  send(chunk, off, true);
+  sendChunk(res, chunk, off, true);
 }

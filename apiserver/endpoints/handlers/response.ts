@@ -218,6 +218,19 @@ export function giveBack(chunk: Buffer): void {
 }
 
 /**
+ * Writes chunk[0, end) (ending the response when `last`), giving the chunk back to the pool once written;
+ * false when the socket wants a drain before more.
+ */
+export function sendChunk(res: ServerResponse, chunk: Buffer, end: number, last: boolean): boolean {
+  const done = () => giveBack(chunk);
+  if (last) {
+    res.end(chunk.subarray(0, end), done);
+    return true;
+  }
+  return res.write(chunk.subarray(0, end), done);
+}
+
+/**
  * streamList for items already encoded (the watch cache's JSON texts with their UTF-8 lengths): each text is
  * written straight into a ~128 KiB chunk buffer, with no string joining per response (measured on 10,000 pods:
  * ~35% less CPU than joining strings and writing them, ~20% less than Buffer.concat of per-item buffers).
@@ -225,20 +238,12 @@ export function giveBack(chunk: Buffer): void {
 export async function streamEncodedList(res: ServerResponse, head: Record<string, unknown>, items: readonly { readonly text: string; readonly byteLength: number }[]): Promise<void> {
   res.statusCode = 200;
   res.setHeader('Content-Type', 'application/json');
-  const send = (chunk: Buffer, end: number, last: boolean): boolean => {
-    const done = () => giveBack(chunk);
-    if (last) {
-      res.end(chunk.subarray(0, end), done);
-      return true;
-    }
-    return res.write(chunk.subarray(0, end), done);
-  };
   let chunk = takeChunk(ENCODED_CHUNK);
   let off = chunk.write(listOpening(head));
   for (let i = 0; i < items.length; i++) {
     const item = items[i]!;
     if (off + item.byteLength + 1 > chunk.length) {
-      const ok = send(chunk, off, false);
+      const ok = sendChunk(res, chunk, off, false);
       chunk = takeChunk(item.byteLength + 1);
       off = 0;
       if (!ok) await drained(res);
@@ -248,10 +253,10 @@ export async function streamEncodedList(res: ServerResponse, head: Record<string
     off += chunk.write(item.text, off);
   }
   if (off + 2 > chunk.length) {
-    send(chunk, off, false);
+    sendChunk(res, chunk, off, false);
     chunk = takeChunk(2);
     off = 0;
   }
   off += chunk.write(']}', off);
-  send(chunk, off, true);
+  sendChunk(res, chunk, off, true);
 }
