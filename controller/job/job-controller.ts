@@ -11,14 +11,18 @@
  * 3. the outcome: failed > backoffLimit (or OnFailure restarts reaching it) is BackoffLimitExceeded "Job has
  *    reached the specified backoff limit"; activeDeadlineSeconds is DeadlineExceeded "Job was active longer
  *    than specified deadline"; a podFailurePolicy FailJob rule is PodFailurePolicy; enough successes is
- *    CompletionsReached "Reached expected number of succeeded pods". The interim FailureTarget /
+ *    CompletionsReached "Reached expected number of succeeded pods". Indexed Jobs with backoffLimitPerIndex
+ *    count failures per index (the job-index-failure-count annotation a replacement pod carries; a FailIndex
+ *    rule fails the index at once) into status.failedIndexes, failing the Job with MaxFailedIndexesExceeded
+ *    past maxFailedIndexes, or FailedIndexes "Job has failed indexes" once every index is done; a successPolicy
+ *    rule met is SuccessPolicy "Matched rules at index N" (remaining pods deleted). The interim FailureTarget /
  *    SuccessCriteriaMet condition comes first; the terminal Failed / Complete (and completionTime) once no pod
  *    is terminating and nothing is uncounted. Active pods of a failing Job are deleted;
  * 4. otherwise (expectations satisfied) manageJob: suspended Jobs lose their pods (Suspended condition,
  *    Suspended/Resumed events), too many pods are deleted, missing ones created (Indexed: the lowest pending
  *    indexes, with the completion index annotation and label, hostname `<job>-<index>`, JOB_COMPLETION_INDEX)
- *    unless the pod-failure backoff (10 s doubling to 6 min since the last failure) still runs, in which case
- *    the Job is requeued for when it ends.
+ *    unless the pod-failure backoff (10 s doubling to 6 min since the last failure; per index with
+ *    backoffLimitPerIndex) still runs, in which case the Job is requeued for when it ends.
  *
  * Expectations keep a slow watch from producing duplicate pods (UID-tracked for deletions); expected finalizer
  * removals keep a pod from being counted twice while the cache still shows its finalizer.
@@ -57,11 +61,19 @@ import {
   findCondition,
   formatIntervals,
   getCompletionIndex,
+  getIndexAbsoluteFailureCount,
+  hasBackoffLimitPerIndex,
   hasJobTrackingFinalizer,
   intervalsHas,
   intervalsTotal,
+  isIndexFailed,
   isJobFinished,
   isPodFailed,
+  JOB_INDEX_FAILURE_COUNT_ANNOTATION,
+  JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION,
+  matchSuccessPolicy,
+  newIndexFailureCounts,
+  podFinishedTime,
   matchPodFailurePolicy,
   MAX_POD_FAILURE_BACKOFF_MS,
   nextBackoffRecord,
@@ -86,6 +98,9 @@ export const REASON_BACKOFF_LIMIT_EXCEEDED = 'BackoffLimitExceeded';
 export const REASON_DEADLINE_EXCEEDED = 'DeadlineExceeded';
 export const REASON_POD_FAILURE_POLICY = 'PodFailurePolicy';
 export const REASON_COMPLETIONS_REACHED = 'CompletionsReached';
+export const REASON_MAX_FAILED_INDEXES_EXCEEDED = 'MaxFailedIndexesExceeded';
+export const REASON_FAILED_INDEXES = 'FailedIndexes';
+export const REASON_SUCCESS_POLICY = 'SuccessPolicy';
 
 export interface JobControllerOptions {
   clientset: Clientset;
@@ -115,6 +130,8 @@ interface SyncContext {
   uncounted: { succeeded: Set<string>; failed: Set<string> };
   prevSucceededIndexes: Interval[];
   succeededIndexes: Interval[];
+  /** Indexes failed for good (backoffLimitPerIndex): status.failedIndexes plus this sync's. */
+  failedIndexes: Interval[];
   newBackoffRecord: BackoffRecord;
 }
 
@@ -363,6 +380,7 @@ export class JobController {
       uncounted,
       prevSucceededIndexes: [],
       succeededIndexes: [],
+      failedIndexes: [],
       newBackoffRecord: { failuresAfterLastSuccess: 0 },
     };
     const isNew = (p: Pod): boolean => {
@@ -384,6 +402,14 @@ export class JobController {
       const newIx = pods.filter((p) => p.status?.phase === 'Succeeded' && hasJobTrackingFinalizer(p)).map(getCompletionIndex).filter((ix) => ix >= 0 && ix < completions);
       ctx.succeededIndexes = withIndexes(ctx.prevSucceededIndexes, newIx);
       ctx.succeeded = intervalsTotal(ctx.succeededIndexes);
+      if (hasBackoffLimitPerIndex(job)) {
+        // calculateFailedIndexes: a failed pod still holding the finalizer may fail its index.
+        const newFailedIx = pods
+          .filter((p) => hasJobTrackingFinalizer(p) && isPodFailed(p, job) && isIndexFailed(job, p))
+          .map(getCompletionIndex)
+          .filter((ix) => ix >= 0 && ix < completions && !intervalsHas(ctx.succeededIndexes, ix));
+        ctx.failedIndexes = withIndexes(parseIndexes(job.status.failedIndexes, completions), newFailedIx);
+      }
     }
     const suspended = job.spec.suspend === true;
     let startTimeChanged = false;
@@ -406,8 +432,21 @@ export class JobController {
         if (failJobMessage) ctx.finishedCondition = newCondition('FailureTarget', REASON_POD_FAILURE_POLICY, failJobMessage, nowStr);
       }
     }
+    if (!ctx.finishedCondition && hasBackoffLimitPerIndex(job)) {
+      // backoffLimitPerIndex replaces backoffLimit: the Job fails on its failed indexes.
+      const failedIx = intervalsTotal(ctx.failedIndexes);
+      if (job.spec.maxFailedIndexes != null && failedIx > job.spec.maxFailedIndexes) {
+        ctx.finishedCondition = newCondition('FailureTarget', REASON_MAX_FAILED_INDEXES_EXCEEDED, 'Job has exceeded the specified maximal number of failed indexes', nowStr);
+      } else if (failedIx > 0 && failedIx + intervalsTotal(ctx.succeededIndexes) >= completions) {
+        ctx.finishedCondition = newCondition('FailureTarget', REASON_FAILED_INDEXES, 'Job has failed indexes', nowStr);
+      }
+    }
+    if (!ctx.finishedCondition && indexed) {
+      const matched = matchSuccessPolicy(job.spec.successPolicy, completions, ctx.succeededIndexes);
+      if (matched) ctx.finishedCondition = newCondition('SuccessCriteriaMet', REASON_SUCCESS_POLICY, matched, nowStr);
+    }
     if (!ctx.finishedCondition) {
-      if (ctx.failed > backoffLimit || pastBackoffLimitOnFailure(job, pods)) {
+      if ((!hasBackoffLimitPerIndex(job) && ctx.failed > backoffLimit) || pastBackoffLimitOnFailure(job, pods)) {
         ctx.finishedCondition = newCondition('FailureTarget', REASON_BACKOFF_LIMIT_EXCEEDED, 'Job has reached the specified backoff limit', nowStr);
       } else if (this.#pastActiveDeadline(job, now)) {
         ctx.finishedCondition = newCondition('FailureTarget', REASON_DEADLINE_EXCEEDED, 'Job was active longer than specified deadline', nowStr);
@@ -554,7 +593,7 @@ export class JobController {
       const keep: Pod[] = [];
       for (const p of [...activePods].sort(compareActivePods).reverse()) {
         const ix = getCompletionIndex(p);
-        if (ix === UNKNOWN_COMPLETION_INDEX || ix >= completions || seen.has(ix) || intervalsHas(ctx.succeededIndexes, ix)) rm.push(p);
+        if (ix === UNKNOWN_COMPLETION_INDEX || ix >= completions || seen.has(ix) || intervalsHas(ctx.succeededIndexes, ix) || intervalsHas(ctx.failedIndexes, ix)) rm.push(p);
         else {
           seen.add(ix);
           keep.push(p);
@@ -582,7 +621,7 @@ export class JobController {
     }
     let wantActive: number;
     if (job.spec.completions == null) wantActive = ctx.succeeded > 0 ? active : parallelism;
-    else wantActive = Math.max(0, Math.min(job.spec.completions - ctx.succeeded, parallelism));
+    else wantActive = Math.max(0, Math.min(job.spec.completions - ctx.succeeded - intervalsTotal(ctx.failedIndexes), parallelism));
     const rmAtLeast = Math.max(0, active - wantActive);
     let toDelete = this.#activePodsForRemoval(job, ctx.activePods, rmAtLeast, ctx);
     if (toDelete.length > MAX_POD_CREATE_DELETE_PER_SYNC) toDelete = toDelete.slice(0, MAX_POD_CREATE_DELETE_PER_SYNC);
@@ -595,14 +634,31 @@ export class JobController {
     const terminating = onlyReplaceFailedPods(job) ? ctx.terminating : 0;
     let diff = wantActive - terminating - active;
     if (diff <= 0) return { active, deletedReady: 0 };
-    const remaining = backoffRemaining(ctx.newBackoffRecord, this.#clock.now(), this.#backoffBase, this.#backoffMax);
-    if (remaining > 0) return { active, deletedReady: 0, requeueAfterMs: remaining };
+    const perIndex = hasBackoffLimitPerIndex(job);
+    let lastFailed = new Map<number, Pod>();
+    let indexBackoffMs: number | undefined;
+    if (perIndex) {
+      // Per-index backoff replaces the Job-wide one: each index waits after its own last failure.
+      lastFailed = lastFailedPodPerIndex(job, ctx.pods);
+    } else {
+      const remaining = backoffRemaining(ctx.newBackoffRecord, this.#clock.now(), this.#backoffBase, this.#backoffMax);
+      if (remaining > 0) return { active, deletedReady: 0, requeueAfterMs: remaining };
+    }
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
     let indexes: number[] = [];
     if (job.spec.completionMode === 'Indexed') {
-      indexes = this.#firstPendingIndexes(ctx, diff, job.spec.completions ?? 0);
+      const inBackoff = (ix: number): boolean => {
+        const last = lastFailed.get(ix);
+        if (!last) return false;
+        const rec = { failuresAfterLastSuccess: getIndexAbsoluteFailureCount(last) + 1, lastFailureTime: podFinishedTime(last) };
+        const remaining = backoffRemaining(rec, this.#clock.now(), this.#backoffBase, this.#backoffMax);
+        if (remaining <= 0) return false;
+        indexBackoffMs = Math.min(indexBackoffMs ?? Infinity, remaining);
+        return true;
+      };
+      indexes = this.#firstPendingIndexes(ctx, diff, job.spec.completions ?? 0, inBackoff);
       diff = indexes.length;
-      if (diff === 0) return { active, deletedReady: 0 };
+      if (diff === 0) return { active, deletedReady: 0, ...(indexBackoffMs !== undefined ? { requeueAfterMs: indexBackoffMs } : {}) };
     }
     this.expectations.expectCreations(key, diff);
     const template: PodTemplateSpec = deepCopy(job.spec.template ?? {});
@@ -628,6 +684,12 @@ export class JobController {
             const m = (t.metadata ??= {});
             m.annotations = { ...(m.annotations ?? {}), [JOB_COMPLETION_INDEX_ANNOTATION]: String(ix) };
             m.labels = { ...(m.labels ?? {}), [JOB_COMPLETION_INDEX_LABEL]: String(ix) };
+            if (perIndex) {
+              // addIndexFailureCountAnnotation: the replacement carries its index's failures so far.
+              const counts = newIndexFailureCounts(job, lastFailed.get(ix));
+              m.annotations[JOB_INDEX_FAILURE_COUNT_ANNOTATION] = String(counts.failed);
+              if (counts.ignored > 0) m.annotations[JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION] = String(counts.ignored);
+            }
             if (t.spec) t.spec.hostname = `${job.metadata.name ?? ''}-${ix}`;
             generateName = podGenerateNameWithIndex(job.metadata.name ?? '', ix);
           }
@@ -652,15 +714,16 @@ export class JobController {
     for (let i = next; i < diff; i++) this.expectations.creationObserved(key);
     active += created;
     if (firstErr !== undefined) throw firstErr;
-    return { active, deletedReady: 0 };
+    return { active, deletedReady: 0, ...(indexBackoffMs !== undefined ? { requeueAfterMs: indexBackoffMs } : {}) };
   }
 
-  /** firstPendingIndexes: the lowest indexes neither succeeded nor held by an active pod. */
-  #firstPendingIndexes(ctx: SyncContext, count: number, completions: number): number[] {
+  /** firstPendingIndexes: the lowest indexes neither succeeded, failed, in backoff nor held by an active pod. */
+  #firstPendingIndexes(ctx: SyncContext, count: number, completions: number, inBackoff: (ix: number) => boolean): number[] {
     const held = new Set(ctx.activePods.map(getCompletionIndex).filter((ix) => ix >= 0));
     const out: number[] = [];
     for (let ix = 0; ix < completions && out.length < count; ix++) {
-      if (!held.has(ix) && !intervalsHas(ctx.succeededIndexes, ix)) out.push(ix);
+      if (held.has(ix) || intervalsHas(ctx.succeededIndexes, ix) || intervalsHas(ctx.failedIndexes, ix)) continue;
+      if (!inBackoff(ix)) out.push(ix);
     }
     return out;
   }
@@ -720,6 +783,11 @@ export class JobController {
       if (str !== (status.completedIndexes ?? '')) needsFlush = true;
       status.succeeded = intervalsTotal(merged);
       status.completedIndexes = str;
+      if (hasBackoffLimitPerIndex(job)) {
+        const failedStr = formatIntervals(ctx.failedIndexes);
+        if (failedStr !== status.failedIndexes) needsFlush = true;
+        status.failedIndexes = failedStr;
+      }
     }
     // Interim conditions go in before finalizers are removed.
     if (ctx.finishedCondition?.type === 'FailureTarget') {
@@ -856,6 +924,24 @@ function addCompletionIndexEnvVariables(template: PodTemplateSpec): void {
   };
   for (const c of template.spec?.containers ?? []) add(c);
   for (const c of template.spec?.initContainers ?? []) add(c);
+}
+
+/**
+ * The last failed pod of each index (the one a replacement counts from): the highest failure count, then the
+ * latest finish. kube keeps it by delaying its finalizer removal; here failed pods stay in the cache anyway.
+ */
+function lastFailedPodPerIndex(job: Job, pods: readonly Pod[]): Map<number, Pod> {
+  const out = new Map<number, Pod>();
+  for (const p of pods) {
+    if (!isPodFailed(p, job)) continue;
+    const ix = getCompletionIndex(p);
+    if (ix === UNKNOWN_COMPLETION_INDEX) continue;
+    const cur = out.get(ix);
+    const a = getIndexAbsoluteFailureCount(p);
+    const b = cur ? getIndexAbsoluteFailureCount(cur) : -1;
+    if (!cur || a > b || (a === b && podFinishedTime(p) > podFinishedTime(cur))) out.set(ix, p);
+  }
+  return out;
 }
 
 function keyOf(obj: KubeObject): string {

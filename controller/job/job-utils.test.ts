@@ -5,7 +5,12 @@ import type { Pod } from '../../shared/api/core-v1.ts';
 import {
   backoffRemaining,
   formatIntervals,
+  hasBackoffLimitPerIndex,
+  intervalsOverlap,
+  isIndexFailed,
   matchPodFailurePolicy,
+  matchSuccessPolicy,
+  newIndexFailureCounts,
   nextBackoffRecord,
   parseIndexes,
   pastBackoffLimitOnFailure,
@@ -74,5 +79,47 @@ describe('backoff', () => {
     const running = (restarts: number): Pod => ({ metadata: {}, spec: { containers: [] }, status: { phase: 'Running', containerStatuses: [{ name: 'c', ready: true, restartCount: restarts, image: '', imageID: '' }] } });
     assert.equal(pastBackoffLimitOnFailure(job, [running(1)]), false);
     assert.equal(pastBackoffLimitOnFailure(job, [running(1), running(1)]), true);
+  });
+});
+
+describe('Indexed Job policies (helpers)', () => {
+  const indexed = (spec: Partial<Job['spec']>): Job => ({
+    metadata: { name: 'j', namespace: 'ns' },
+    spec: { completionMode: 'Indexed', completions: 4, template: {}, ...spec },
+  });
+  const withCount = (p: Pod, n: number, ignored = 0): Pod => ({
+    ...p,
+    metadata: {
+      ...p.metadata,
+      annotations: { 'batch.kubernetes.io/job-index-failure-count': String(n), ...(ignored ? { 'batch.kubernetes.io/job-index-ignored-failure-count': String(ignored) } : {}) },
+    },
+  });
+
+  it('matchSuccessPolicy: succeededIndexes (all or succeededCount of them) and succeededCount alone; first matching rule named', () => {
+    const done = parseIndexes('0,1,3', 5);
+    assert.equal(matchSuccessPolicy(undefined, 5, done), undefined);
+    assert.equal(matchSuccessPolicy({ rules: [{ succeededIndexes: '0-2' }] }, 5, done), undefined);
+    assert.equal(matchSuccessPolicy({ rules: [{ succeededIndexes: '0-2' }, { succeededIndexes: '0,1' }] }, 5, done), 'Matched rules at index 1');
+    assert.equal(matchSuccessPolicy({ rules: [{ succeededIndexes: '0-2', succeededCount: 2 }] }, 5, done), 'Matched rules at index 0');
+    assert.equal(matchSuccessPolicy({ rules: [{ succeededCount: 4 }] }, 5, done), undefined);
+    assert.equal(matchSuccessPolicy({ rules: [{ succeededCount: 3 }] }, 5, done), 'Matched rules at index 0');
+    assert.equal(matchSuccessPolicy({ rules: [{ succeededCount: 1 }] }, 5, []), undefined);
+    assert.equal(intervalsOverlap(parseIndexes('0-4,8-9', 10), parseIndexes('3-8', 10)), 3);
+  });
+
+  it('isIndexFailed and the replacement counts: FailIndex at once, Ignore never, else past backoffLimitPerIndex', () => {
+    const job = indexed({
+      backoffLimitPerIndex: 1,
+      podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }, { action: 'Ignore', onExitCodes: { operator: 'In', values: [4] } }] },
+    });
+    assert.equal(hasBackoffLimitPerIndex(job), true);
+    assert.equal(hasBackoffLimitPerIndex(indexed({})), false);
+    assert.equal(isIndexFailed(job, withCount(failedPod('a', '2026-01-01T00:00:00Z', 3), 0)), true);
+    assert.equal(isIndexFailed(job, withCount(failedPod('a', '2026-01-01T00:00:00Z', 4), 5)), false);
+    assert.equal(isIndexFailed(job, withCount(failedPod('a', '2026-01-01T00:00:00Z', 1), 0)), false);
+    assert.equal(isIndexFailed(job, withCount(failedPod('a', '2026-01-01T00:00:00Z', 1), 1)), true);
+    assert.deepEqual(newIndexFailureCounts(job, undefined), { failed: 0, ignored: 0 });
+    assert.deepEqual(newIndexFailureCounts(job, withCount(failedPod('a', '2026-01-01T00:00:00Z', 1), 0, 2)), { failed: 1, ignored: 2 });
+    assert.deepEqual(newIndexFailureCounts(job, withCount(failedPod('a', '2026-01-01T00:00:00Z', 4), 1)), { failed: 1, ignored: 1 });
   });
 });

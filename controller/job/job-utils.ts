@@ -10,6 +10,7 @@ import {
   type JobCondition,
   type PodFailurePolicy,
   type PodFailurePolicyAction,
+  type SuccessPolicy,
 } from '../../shared/api/batch-v1.ts';
 import type { ContainerStatus, Pod, PodCondition } from '../../shared/api/core-v1.ts';
 import { parseTime } from '../framework/time-format.ts';
@@ -141,6 +142,91 @@ export function podGenerateNameWithIndex(jobName: string, index: number): string
   let base = jobName;
   if (base.length + appendIndex.length > 58) base = base.slice(0, 58 - appendIndex.length);
   return `${base}${appendIndex}`;
+}
+
+// ---- backoffLimitPerIndex (indexed_job_utils.go) ----
+
+/** The index's failures before this pod (JobIndexFailureCountAnnotation), set on every pod of a Job with backoffLimitPerIndex. */
+export const JOB_INDEX_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
+/** The index's failures an Ignore rule matched (JobIndexIgnoredFailureCountAnnotation), set only when non-zero. */
+export const JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION = 'batch.kubernetes.io/job-index-ignored-failure-count';
+
+export const hasBackoffLimitPerIndex = (job: Job): boolean => job.spec.completionMode === 'Indexed' && job.spec.backoffLimitPerIndex != null;
+
+function countAnnotation(pod: Pod, name: string): number {
+  const v = pod.metadata.annotations?.[name];
+  if (v === undefined || !/^[0-9]+$/.test(v)) return 0;
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : 0;
+}
+
+/** getIndexFailureCount: 0 when absent or malformed. */
+export const getIndexFailureCount = (pod: Pod): number => countAnnotation(pod, JOB_INDEX_FAILURE_COUNT_ANNOTATION);
+/** getIndexIgnoredFailureCount. */
+export const getIndexIgnoredFailureCount = (pod: Pod): number => countAnnotation(pod, JOB_INDEX_IGNORED_FAILURE_COUNT_ANNOTATION);
+/** getIndexAbsoluteFailureCount: counted plus ignored failures before this pod. */
+export const getIndexAbsoluteFailureCount = (pod: Pod): number => getIndexFailureCount(pod) + getIndexIgnoredFailureCount(pod);
+
+/**
+ * isIndexFailed: the failed pod fails its index when a FailIndex rule matches it, or when (no Ignore rule
+ * matching) its index had already failed backoffLimitPerIndex times before it.
+ */
+export function isIndexFailed(job: Job, pod: Pod): boolean {
+  const m = matchPodFailurePolicy(job.spec.podFailurePolicy, pod);
+  if (m.action === 'FailIndex') return true;
+  if (!m.countFailed) return false;
+  return getIndexFailureCount(pod) >= (job.spec.backoffLimitPerIndex ?? 0);
+}
+
+/**
+ * getNewIndexFailureCounts: the counts a replacement of `replaced` (the index's last failed pod) carries: its
+ * counts plus its own failure, as ignored when an Ignore rule matched it.
+ */
+export function newIndexFailureCounts(job: Job, replaced: Pod | undefined): { failed: number; ignored: number } {
+  if (!replaced) return { failed: 0, ignored: 0 };
+  const failed = getIndexFailureCount(replaced);
+  const ignored = getIndexIgnoredFailureCount(replaced);
+  if (!matchPodFailurePolicy(job.spec.podFailurePolicy, replaced).countFailed) return { failed, ignored: ignored + 1 };
+  return { failed: failed + 1, ignored };
+}
+
+// ---- success policy (success_policy.go) ----
+
+/** How many indexes of `a` are also in `b` (both sorted, disjoint intervals). */
+export function intervalsOverlap(a: readonly Interval[], b: readonly Interval[]): number {
+  let n = 0;
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i] as Interval;
+    const y = b[j] as Interval;
+    const o = Math.min(x.last, y.last) - Math.max(x.first, y.first) + 1;
+    if (o > 0) n += o;
+    if (x.last < y.last) i++;
+    else j++;
+  }
+  return n;
+}
+
+/**
+ * matchSuccessPolicy: the first rule the succeeded indexes satisfy; a rule with succeededIndexes needs all of
+ * them (or succeededCount of them), one with only succeededCount needs that many succeeded indexes. The
+ * message names the rule ("Matched rules at index N").
+ */
+export function matchSuccessPolicy(policy: SuccessPolicy | undefined, completions: number, succeeded: readonly Interval[]): string | undefined {
+  if (!policy || succeeded.length === 0) return undefined;
+  for (const [index, rule] of (policy.rules ?? []).entries()) {
+    if (rule.succeededIndexes != null) {
+      const required = parseIndexes(rule.succeededIndexes, completions);
+      if (required.length === 0) continue;
+      const contained = intervalsOverlap(required, succeeded);
+      const met = rule.succeededCount != null ? contained >= rule.succeededCount : contained === intervalsTotal(required);
+      if (met) return `Matched rules at index ${index}`;
+    } else if (rule.succeededCount != null && intervalsTotal(succeeded) >= rule.succeededCount) {
+      return `Matched rules at index ${index}`;
+    }
+  }
+  return undefined;
 }
 
 // ---- pod failure policy ----

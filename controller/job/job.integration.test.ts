@@ -2,7 +2,8 @@
  * The Job controller against a real API server, the scheduler and simulated nodes. Simulated containers run
  * their command as the simulated runtime interprets it (node-agent/cri/simulated): `sh -c 'sleep 0.3; exit 0'`
  * succeeds after 0.3 s, `exit 3` fails at once. Covers completions 5 / parallelism 2 (never more than 2 active,
- * sampled by a watch), backoffLimit with the Failed condition, Indexed jobs, ttlSecondsAfterFinished (with the
+ * sampled by a watch), backoffLimit with the Failed condition, Indexed jobs (successPolicy finishing early,
+ * backoffLimitPerIndex with FailIndex and MaxFailedIndexesExceeded), ttlSecondsAfterFinished (with the
  * ttl-after-finished controller and the garbage collector), and the real kubectl.
  */
 import { after, before, describe, it } from 'node:test';
@@ -142,6 +143,58 @@ describe('Job controller with simulated nodes', () => {
       assert.ok(p.metadata.name?.startsWith(`idx-${i}-`));
       assert.ok(p.spec.containers[0]?.env?.some((e) => e.name === 'JOB_COMPLETION_INDEX'));
     }
+  });
+
+  it('successPolicy: the Job completes once its rule matches, before all indexes ran', async () => {
+    const ns = await env.namespace('job-sp');
+    await cs.jobs.create(job('early', ns, 'sleep 0.3; exit 0', { completions: 4, parallelism: 1, completionMode: 'Indexed', successPolicy: { rules: [{ succeededIndexes: '0' }] } }));
+    const done = await until('Job early Complete', async () => {
+      const j = await cs.jobs.get(ns, 'early');
+      return condition(j, 'Complete') ? j : undefined;
+    });
+    for (const type of ['SuccessCriteriaMet', 'Complete']) {
+      const c = condition(done, type);
+      assert.deepEqual([c?.reason, c?.message], ['SuccessPolicy', 'Matched rules at index 0'], type);
+    }
+    assert.equal(done.status?.completedIndexes, '0');
+    assert.equal(done.status?.succeeded, 1);
+    assert.equal(done.status?.active ?? 0, 0);
+    assert.ok(done.status?.completionTime);
+    const pods = (await cs.pods.list(ns)).items as Pod[];
+    assert.ok(!pods.some((p) => p.metadata.annotations?.['batch.kubernetes.io/job-completion-index'] === '3'), 'index 3 never ran');
+  });
+
+  it('backoffLimitPerIndex: FailIndex fails each index without retry; a counted failure retries once; the Job fails with FailedIndexes', async () => {
+    const ns = await env.namespace('job-fi');
+    await cs.jobs.create(
+      job('failidx', ns, 'exit 3', {
+        completions: 2,
+        parallelism: 2,
+        completionMode: 'Indexed',
+        backoffLimitPerIndex: 1,
+        podFailurePolicy: { rules: [{ action: 'FailIndex', onExitCodes: { operator: 'In', values: [3] } }] },
+      }),
+    );
+    await cs.jobs.create(job('retry', ns, 'exit 1', { completions: 2, parallelism: 2, completionMode: 'Indexed', backoffLimitPerIndex: 1, maxFailedIndexes: 1 }));
+    const failedIdx = await until('Job failidx Failed', async () => {
+      const j = await cs.jobs.get(ns, 'failidx');
+      return condition(j, 'Failed') ? j : undefined;
+    });
+    assert.deepEqual([condition(failedIdx, 'Failed')?.reason, condition(failedIdx, 'Failed')?.message], ['FailedIndexes', 'Job has failed indexes']);
+    assert.equal(failedIdx.status?.failedIndexes, '0,1');
+    assert.equal(failedIdx.status?.failed, 2);
+    const retried = await until('Job retry Failed', async () => {
+      const j = await cs.jobs.get(ns, 'retry');
+      return condition(j, 'Failed') ? j : undefined;
+    });
+    assert.equal(condition(retried, 'Failed')?.reason, 'MaxFailedIndexesExceeded');
+    assert.equal(retried.status?.failedIndexes, '0,1');
+    const pods = (await cs.pods.list(ns)).items as Pod[];
+    const of = (name: string) => pods.filter((p) => p.metadata.ownerReferences?.[0]?.name === name);
+    assert.equal(of('failidx').length, 2, 'FailIndex: no retries');
+    assert.equal(of('retry').length, 4, 'backoffLimitPerIndex 1: each index ran twice');
+    const counts = of('retry').map((p) => p.metadata.annotations?.['batch.kubernetes.io/job-index-failure-count']).sort();
+    assert.deepEqual(counts, ['0', '0', '1', '1']);
   });
 
   it('kubectl create job, get jobs, wait --for=condition=complete', async () => {
