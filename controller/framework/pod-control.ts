@@ -11,8 +11,9 @@
  *
  *   const victims = pods.filter(isPodActive).sort(compareActivePodsWithRanks(ranks, clock.now()))...
  */
-import type { Pod, PodCondition, PodTemplateSpec } from '../../shared/api/core-v1.ts';
+import type { Pod, PodTemplateSpec } from '../../shared/api/core-v1.ts';
 import { deepCopy, type KubeObject, type OwnerReference } from '../../shared/api/meta.ts';
+import { getPodReadyCondition, isPodReady } from '../../shared/api/pod-util.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
 import type { EventRecorder } from './event-recorder.ts';
@@ -155,15 +156,8 @@ function errorMessage(err: unknown): string {
 
 // ---- pod predicates ----
 
-/** The pod's Ready condition, if any. */
-export function getPodReadyCondition(pod: Pod): PodCondition | undefined {
-  return pod.status?.conditions?.find((c) => c.type === 'Ready');
-}
-
-/** Ready condition True (podutil.IsPodReady). */
-export function isPodReady(pod: Pod): boolean {
-  return getPodReadyCondition(pod)?.status === 'True';
-}
+/** podutil's Ready condition and IsPodReady (shared/api/pod-util.ts), with the controllers' other predicates. */
+export { getPodReadyCondition, isPodReady };
 
 /**
  * Ready for at least minReadySeconds at `nowMs` (podutil.IsPodAvailable): with minReadySeconds 0 every ready
