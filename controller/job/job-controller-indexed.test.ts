@@ -85,12 +85,22 @@ describe('JobController, Indexed Job policies', () => {
     assert.ok(replacement, 'index 0 gets a replacement pod');
     assert.equal(replacement.metadata.annotations?.[FAILURE_COUNT], '1');
     assert.ok(replacement.metadata.name?.startsWith('bl-0-'));
-    const j = await fx.clientset.jobs.get('ns', 'bl');
+    let j = await fx.clientset.jobs.get('ns', 'bl');
+    // The failed pod keeps its finalizer (uncounted) until its replacement is seen.
+    assert.equal(j.status?.failed, undefined);
+    assert.deepEqual((await fx.clientset.pods.get('ns', 'bl-0-a')).metadata.finalizers, ['batch.kubernetes.io/job-tracking']);
+    assert.equal(j.status?.failedIndexes, '');
+    assert.equal(r.requeueAfterMs, undefined);
+    await fx.settle();
+    fx.controller.expectations.deleteExpectations('ns/bl');
+    await fx.controller.syncJob('ns/bl', fx.signal);
+    j = await fx.clientset.jobs.get('ns', 'bl');
     assert.equal(j.status?.failed, 1);
+    assert.deepEqual((await fx.clientset.pods.get('ns', 'bl-0-a')).metadata.finalizers ?? [], []);
     assert.equal(j.status?.failedIndexes, '');
     assert.equal(cond(j, 'Failed'), undefined);
     assert.equal(cond(j, 'FailureTarget'), undefined);
-    assert.equal(r.requeueAfterMs, undefined);
+    assert.equal((await podsAt(fx, 0)).length, 2, 'no second replacement');
     // A fresh Job: every pod starts with count 0.
     const fresh = await fixture([indexedJob('nw', { backoffLimitPerIndex: 2 })]);
     await fresh.controller.syncJob('ns/nw', fresh.signal);
@@ -178,10 +188,16 @@ describe('JobController, Indexed Job policies', () => {
       indexPod('ok', 'ok-1-a', 1, 'Failed', { failureCount: 0, exitCode: 1 }),
     ]);
     await fx.controller.syncJob('ns/ok', fx.signal);
-    const j = await fx.clientset.jobs.get('ns', 'ok');
+    let j = await fx.clientset.jobs.get('ns', 'ok');
     assert.equal(j.status?.failedIndexes, '0');
-    assert.equal(j.status?.failed, 2);
+    assert.equal(j.status?.failed, 1, "index 1's failed pod is counted once its replacement exists");
     assert.equal(cond(j, 'FailureTarget'), undefined);
+    await fx.settle();
+    fx.controller.expectations.deleteExpectations('ns/ok');
+    await fx.controller.syncJob('ns/ok', fx.signal);
+    j = await fx.clientset.jobs.get('ns', 'ok');
+    assert.equal(j.status?.failed, 2);
+    assert.equal(j.status?.failedIndexes, '0');
     assert.equal((await podsAt(fx, 0)).length, 1, 'index 0 failed for good');
     const at1 = await podsAt(fx, 1);
     assert.equal(at1.length, 2, 'index 1 (exit 1, counted) is retried');

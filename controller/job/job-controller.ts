@@ -132,6 +132,11 @@ interface SyncContext {
   succeededIndexes: Interval[];
   /** Indexes failed for good (backoffLimitPerIndex): status.failedIndexes plus this sync's. */
   failedIndexes: Interval[];
+  /**
+   * Per pending index, its last failed pod, whose finalizer stays until a replacement exists so the replacement
+   * can carry its failure count (podsWithDelayedDeletionPerIndex).
+   */
+  podsWithDelayedDeletion: Map<number, Pod>;
   newBackoffRecord: BackoffRecord;
 }
 
@@ -381,6 +386,7 @@ export class JobController {
       prevSucceededIndexes: [],
       succeededIndexes: [],
       failedIndexes: [],
+      podsWithDelayedDeletion: new Map(),
       newBackoffRecord: { failuresAfterLastSuccess: 0 },
     };
     const isNew = (p: Pod): boolean => {
@@ -409,6 +415,7 @@ export class JobController {
           .map(getCompletionIndex)
           .filter((ix) => ix >= 0 && ix < completions && !intervalsHas(ctx.succeededIndexes, ix));
         ctx.failedIndexes = withIndexes(parseIndexes(job.status.failedIndexes, completions), newFailedIx);
+        ctx.podsWithDelayedDeletion = podsWithDelayedDeletionPerIndex(ctx, completions);
       }
     }
     const suspended = job.spec.suspend === true;
@@ -420,7 +427,8 @@ export class JobController {
     ctx.newBackoffRecord = nextBackoffRecord(this.#backoff.get(key), newSucceeded, newFailed);
 
     let requeueAfterMs: number | undefined;
-    const backoffLimit = job.spec.backoffLimit ?? 6;
+    // Defaulted by the API (6, or MaxInt32 with backoffLimitPerIndex, which then counts failures per index).
+    const backoffLimit = job.spec.backoffLimit ?? (job.spec.backoffLimitPerIndex != null ? 2147483647 : 6);
     // The outcome, once decided, is kept in the interim conditions.
     const successCriteriaMet = findCondition(job, 'SuccessCriteriaMet');
     if (successCriteriaMet) ctx.finishedCondition = successCriteriaMet;
@@ -432,6 +440,17 @@ export class JobController {
         if (failJobMessage) ctx.finishedCondition = newCondition('FailureTarget', REASON_POD_FAILURE_POLICY, failJobMessage, nowStr);
       }
     }
+    if (!ctx.finishedCondition) {
+      if (ctx.failed > backoffLimit || pastBackoffLimitOnFailure(job, pods)) {
+        ctx.finishedCondition = newCondition('FailureTarget', REASON_BACKOFF_LIMIT_EXCEEDED, 'Job has reached the specified backoff limit', nowStr);
+      } else if (this.#pastActiveDeadline(job, now)) {
+        ctx.finishedCondition = newCondition('FailureTarget', REASON_DEADLINE_EXCEEDED, 'Job was active longer than specified deadline', nowStr);
+      } else if (job.spec.activeDeadlineSeconds != null && !suspended) {
+        const start = parseTime(job.status.startTime) ?? now;
+        requeueAfterMs = Math.max(0, job.spec.activeDeadlineSeconds * 1000 - (now - start));
+      }
+    }
+
     if (!ctx.finishedCondition && hasBackoffLimitPerIndex(job)) {
       // backoffLimitPerIndex replaces backoffLimit: the Job fails on its failed indexes.
       const failedIx = intervalsTotal(ctx.failedIndexes);
@@ -445,17 +464,6 @@ export class JobController {
       const matched = matchSuccessPolicy(job.spec.successPolicy, completions, ctx.succeededIndexes);
       if (matched) ctx.finishedCondition = newCondition('SuccessCriteriaMet', REASON_SUCCESS_POLICY, matched, nowStr);
     }
-    if (!ctx.finishedCondition) {
-      if ((!hasBackoffLimitPerIndex(job) && ctx.failed > backoffLimit) || pastBackoffLimitOnFailure(job, pods)) {
-        ctx.finishedCondition = newCondition('FailureTarget', REASON_BACKOFF_LIMIT_EXCEEDED, 'Job has reached the specified backoff limit', nowStr);
-      } else if (this.#pastActiveDeadline(job, now)) {
-        ctx.finishedCondition = newCondition('FailureTarget', REASON_DEADLINE_EXCEEDED, 'Job was active longer than specified deadline', nowStr);
-      } else if (job.spec.activeDeadlineSeconds != null && !suspended) {
-        const start = parseTime(job.status.startTime) ?? now;
-        requeueAfterMs = Math.max(0, job.spec.activeDeadlineSeconds * 1000 - (now - start));
-      }
-    }
-
     let active = activePods.length;
     let ready = activePods.filter(isPodReady).length;
     let suspendCondChanged = false;
@@ -647,16 +655,19 @@ export class JobController {
     diff = Math.min(diff, MAX_POD_CREATE_DELETE_PER_SYNC);
     let indexes: number[] = [];
     if (job.spec.completionMode === 'Indexed') {
-      const inBackoff = (ix: number): boolean => {
-        const last = lastFailed.get(ix);
-        if (!last) return false;
-        const rec = { failuresAfterLastSuccess: getIndexAbsoluteFailureCount(last) + 1, lastFailureTime: podFinishedTime(last) };
-        const remaining = backoffRemaining(rec, this.#clock.now(), this.#backoffBase, this.#backoffMax);
-        if (remaining <= 0) return false;
-        indexBackoffMs = Math.min(indexBackoffMs ?? Infinity, remaining);
-        return true;
-      };
-      indexes = this.#firstPendingIndexes(ctx, diff, job.spec.completions ?? 0, inBackoff);
+      indexes = this.#firstPendingIndexes(job, ctx, diff, job.spec.completions ?? 0);
+      if (perIndex) {
+        // getPodCreationInfoForIndependentIndexes: of those, the indexes whose own backoff is over.
+        indexes = indexes.filter((ix) => {
+          const last = lastFailed.get(ix);
+          if (!last) return true;
+          const rec = { failuresAfterLastSuccess: getIndexAbsoluteFailureCount(last) + 1, lastFailureTime: podFinishedTime(last) };
+          const remaining = backoffRemaining(rec, this.#clock.now(), this.#backoffBase, this.#backoffMax);
+          if (remaining <= 0) return true;
+          indexBackoffMs = Math.min(indexBackoffMs ?? Infinity, remaining);
+          return false;
+        });
+      }
       diff = indexes.length;
       if (diff === 0) return { active, deletedReady: 0, ...(indexBackoffMs !== undefined ? { requeueAfterMs: indexBackoffMs } : {}) };
     }
@@ -717,13 +728,16 @@ export class JobController {
     return { active, deletedReady: 0, ...(indexBackoffMs !== undefined ? { requeueAfterMs: indexBackoffMs } : {}) };
   }
 
-  /** firstPendingIndexes: the lowest indexes neither succeeded, failed, in backoff nor held by an active pod. */
-  #firstPendingIndexes(ctx: SyncContext, count: number, completions: number, inBackoff: (ix: number) => boolean): number[] {
-    const held = new Set(ctx.activePods.map(getCompletionIndex).filter((ix) => ix >= 0));
+  /**
+   * firstPendingIndexes: the lowest indexes neither succeeded, failed nor held by an active pod (nor by a
+   * terminating one when only failed pods are replaced).
+   */
+  #firstPendingIndexes(job: Job, ctx: SyncContext, count: number, completions: number): number[] {
+    const holders = onlyReplaceFailedPods(job) ? [...ctx.activePods, ...ctx.pods.filter(isPodTerminating)] : ctx.activePods;
+    const held = new Set(holders.map(getCompletionIndex).filter((ix) => ix >= 0));
     const out: number[] = [];
     for (let ix = 0; ix < completions && out.length < count; ix++) {
-      if (held.has(ix) || intervalsHas(ctx.succeededIndexes, ix) || intervalsHas(ctx.failedIndexes, ix)) continue;
-      if (!inBackoff(ix)) out.push(ix);
+      if (!held.has(ix) && !intervalsHas(ctx.succeededIndexes, ix) && !intervalsHas(ctx.failedIndexes, ix)) out.push(ix);
     }
     return out;
   }
@@ -751,8 +765,12 @@ export class JobController {
       if (!hasJobTrackingFinalizer(pod) || ctx.expectedRmFinalizers.has(uid)) continue;
       const failed = isPodFailed(pod, job);
       const succeeded = pod.status?.phase === 'Succeeded';
-      // canRemoveFinalizer: the Job is finishing or being deleted, or the pod finished.
-      if (!succeeded && !failed && ctx.finishedCondition === undefined && !job.metadata.deletionTimestamp) continue;
+      // canRemoveFinalizer: the Job is finishing or being deleted, or the pod finished (a failed pod whose
+      // index awaits its replacement keeps it, backoffLimitPerIndex).
+      if (!succeeded && ctx.finishedCondition === undefined && !job.metadata.deletionTimestamp) {
+        if (!failed) continue;
+        if (ctx.podsWithDelayedDeletion.get(getCompletionIndex(pod))?.metadata.uid === uid) continue;
+      }
       podsToRemoveFinalizer.push(pod);
       if (succeeded && !ctx.uncounted.failed.has(uid)) {
         if (indexed) {
@@ -927,8 +945,26 @@ function addCompletionIndexEnvVariables(template: PodTemplateSpec): void {
 }
 
 /**
+ * getPodsWithDelayedDeletionPerIndex: for each index neither succeeded, failed nor active, its last failed pod
+ * still holding the finalizer (the highest failure count, then the latest finish).
+ */
+function podsWithDelayedDeletionPerIndex(ctx: SyncContext, completions: number): Map<number, Pod> {
+  const active = new Set(ctx.activePods.map(getCompletionIndex));
+  const out = new Map<number, Pod>();
+  for (const p of ctx.pods) {
+    if (!hasJobTrackingFinalizer(p) || ctx.expectedRmFinalizers.has(p.metadata.uid ?? '') || !isPodFailed(p, ctx.job)) continue;
+    const ix = getCompletionIndex(p);
+    if (ix === UNKNOWN_COMPLETION_INDEX || ix >= completions) continue;
+    if (intervalsHas(ctx.succeededIndexes, ix) || intervalsHas(ctx.failedIndexes, ix) || active.has(ix)) continue;
+    const last = out.get(ix);
+    if (!last || (getIndexAbsoluteFailureCount(last) <= getIndexAbsoluteFailureCount(p) && podFinishedTime(p) >= podFinishedTime(last))) out.set(ix, p);
+  }
+  return out;
+}
+
+/**
  * The last failed pod of each index (the one a replacement counts from): the highest failure count, then the
- * latest finish. kube keeps it by delaying its finalizer removal; here failed pods stay in the cache anyway.
+ * latest finish. Normally the pod kept by podsWithDelayedDeletionPerIndex; any failed pod still cached counts.
  */
 function lastFailedPodPerIndex(job: Job, pods: readonly Pod[]): Map<number, Pod> {
   const out = new Map<number, Pod>();
