@@ -7,7 +7,7 @@ import type { PodDisruptionBudget } from '../../shared/api/policy-v1.ts';
 import { deploymentsResource, podDisruptionBudgetsResource, replicaSetsResource, statefulSetsResource } from '../../shared/client/clientset.ts';
 import { newFixture, newPod, T0, type Fixture } from '../framework/testing.ts';
 import { rfc3339 } from '../framework/time-format.ts';
-import { DisruptionController, scaledValueFromIntOrPercent } from './disruption-controller.ts';
+import { DisruptionController } from './disruption-controller.ts';
 import type { ScaleGetter } from './scale-getter.ts';
 
 const ref = (kind: string, name: string, uid: string): OwnerReference => ({ apiVersion: 'apps/v1', kind, name, uid, controller: true, blockOwnerDeletion: true });
@@ -183,11 +183,4 @@ test('a DisruptionTarget condition left on a running pod is reset to False after
   const cond = ((await f.clientset.pods.get('default', 'a')) as Pod).status?.conditions?.find((c) => c.type === 'DisruptionTarget');
   assert.equal(cond?.status, 'False');
   await f.stop();
-});
-
-test('GetScaledValueFromIntOrPercent', () => {
-  assert.equal(scaledValueFromIntOrPercent('25%', 5, true), 2);
-  assert.equal(scaledValueFromIntOrPercent('25%', 5, false), 1);
-  assert.equal(scaledValueFromIntOrPercent(3, 5, true), 3);
-  assert.throws(() => scaledValueFromIntOrPercent('x', 5, true), /not a percentage/);
 });

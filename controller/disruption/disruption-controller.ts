@@ -26,14 +26,14 @@ import {
   DISRUPTION_ALLOWED_CONDITION,
   DISRUPTION_TARGET_CONDITION,
   INSUFFICIENT_PODS_REASON,
-  isPodReady,
-  metaTime,
   setStatusCondition,
   SUFFICIENT_PODS_REASON,
   SYNC_FAILED_REASON,
   updateDisruptionAllowedCondition,
 } from '../../shared/api/disruption.ts';
-import { labelSelectorFromMeta, matches, type LabelSelector } from '../../shared/api/labels.ts';
+import { getScaledValueFromIntOrPercent } from '../../shared/api/int-or-string.ts';
+import { matches, tryLabelSelectorFromMeta, type LabelSelector } from '../../shared/api/labels.ts';
+import { isPodReady } from '../../shared/api/pod-util.ts';
 import { deepCopy, type OwnerReference } from '../../shared/api/meta.ts';
 import type { PodDisruptionBudget, PodDisruptionBudgetStatus } from '../../shared/api/policy-v1.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
@@ -48,6 +48,7 @@ import {
 } from '../../shared/client/clientset.ts';
 import { isConflict, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
+import { rfc3339 } from '../../shared/util/time-format.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
 import { getControllerOf } from '../framework/controller-ref-manager.ts';
@@ -210,13 +211,13 @@ export class DisruptionController {
     const spec = pdb.spec ?? {};
     if (spec.maxUnavailable !== undefined && spec.maxUnavailable !== null) {
       const { expectedCount, unmanagedPods } = await this.#expectedScale(pods);
-      const maxUnavailable = scaledValueFromIntOrPercent(spec.maxUnavailable, expectedCount, true);
+      const maxUnavailable = getScaledValueFromIntOrPercent(spec.maxUnavailable, expectedCount, true);
       return { expectedCount, desiredHealthy: Math.max(0, expectedCount - maxUnavailable), unmanagedPods };
     }
     if (spec.minAvailable !== undefined && spec.minAvailable !== null) {
       if (typeof spec.minAvailable === 'number') return { expectedCount: pods.length, desiredHealthy: spec.minAvailable, unmanagedPods: [] };
       const { expectedCount, unmanagedPods } = await this.#expectedScale(pods);
-      return { expectedCount, desiredHealthy: scaledValueFromIntOrPercent(spec.minAvailable, expectedCount, true), unmanagedPods };
+      return { expectedCount, desiredHealthy: getScaledValueFromIntOrPercent(spec.minAvailable, expectedCount, true), unmanagedPods };
     }
     return { expectedCount: 0, desiredHealthy: 0, unmanagedPods: [] };
   }
@@ -374,7 +375,7 @@ export class DisruptionController {
     // merge patch on the conditions (merged by type) does the same.
     const patch = {
       metadata: { resourceVersion: pod.metadata.resourceVersion },
-      status: { conditions: [{ type: DISRUPTION_TARGET_CONDITION, status: 'False', lastTransitionTime: metaTime(now) }] },
+      status: { conditions: [{ type: DISRUPTION_TARGET_CONDITION, status: 'False', lastTransitionTime: rfc3339(now) }] },
     };
     try {
       await this.#clientset.pods.patch(pod.metadata.namespace ?? '', pod.metadata.name ?? '', 'application/strategic-merge-patch+json', patch, { subresource: 'status', fieldManager: 'kube-controller-manager' });
@@ -399,12 +400,7 @@ function groupOf(apiVersion: string | undefined): string {
 /** metav1.LabelSelectorAsSelector: nil selects nothing (undefined here), an invalid one too. */
 function selectorOf(pdb: PodDisruptionBudget): LabelSelector | undefined {
   const sel = pdb.spec?.selector;
-  if (sel === undefined || sel === null) return undefined;
-  try {
-    return labelSelectorFromMeta(sel);
-  } catch {
-    return undefined;
-  }
+  return sel === undefined || sel === null ? undefined : tryLabelSelectorFromMeta(sel);
 }
 
 /** Go's %v of the *metav1.LabelSelector in the UnmanagedPods event. */
@@ -425,18 +421,6 @@ export function countHealthyPods(pods: Pod[], disruptedPods: Record<string, stri
     if (isPodReady(pod)) healthy++;
   }
   return healthy;
-}
-
-/**
- * intstr.GetScaledValueFromIntOrPercent: an integer as is; a percent of total, rounded up or down. A string
- * that is no percent is an error (`invalid value for IntOrString: invalid type: string is not a percentage`).
- */
-export function scaledValueFromIntOrPercent(v: number | string, total: number, roundUp: boolean): number {
-  if (typeof v === 'number') return v;
-  if (!/^-?\d+%$/.test(v)) throw new Error(`invalid value for IntOrString: invalid type: string is not a percentage`);
-  const pct = Number(v.slice(0, -1));
-  const raw = (pct * total) / 100;
-  return roundUp ? Math.ceil(raw) : Math.floor(raw);
 }
 
 function sameDisruptedPods(a: Record<string, string> | undefined, b: Record<string, string>): boolean {

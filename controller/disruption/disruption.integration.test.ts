@@ -10,16 +10,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import type { PodDisruptionBudget } from '../../shared/api/policy-v1.ts';
-import { newClientset, type Clientset } from '../../shared/client/clientset.ts';
-import { loadKubeconfig } from '../../shared/client/kubeconfig.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
 import { RestClient } from '../../shared/client/rest-client.ts';
-import { Logger } from '../../shared/util/log.ts';
-import { SimNodeHost } from '../../node-agent/sim-nodes.ts';
-import { kubectlBinary, killRunningKubectls, startKubectlEnv, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import { kubectlBinary, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import { startSimCluster, testLogger, type SimCluster } from '../../test/integration/framework/sim-cluster.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
-import { parseControllers, runControllerManager, type RunningControllerManager } from '../main.ts';
 
-const log = new Logger({ level: (process.env['KUBELAB_TEST_LOG'] as 'debug' | undefined) ?? 'error' });
+const log = testLogger();
 const until = untilWith({ timeoutMs: 60_000, everyMs: 100 });
 
 const isReady = (p: Pod) => !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -56,28 +53,20 @@ function daemonSet(name: string, group: string): unknown {
 }
 
 describe('disruption controller, pods/eviction and kubectl drain with simulated nodes', () => {
+  let cluster: SimCluster;
   let env: KubectlEnv;
   let cs: Clientset;
   let rest: RestClient;
-  let nodes: SimNodeHost;
-  let cm: RunningControllerManager;
 
   before(async () => {
-    env = await startKubectlEnv({ minorVersion: 33 });
-    const options = loadKubeconfig({ path: env.server.kubeconfig }).options;
-    cs = newClientset(options);
+    cluster = await startSimCluster({ controllers: 'scheduler,replicaset,deployment,daemonset,disruption', nodes: 5, nodePrefix: 'pdb-node-', log });
+    ({ env, cs } = cluster);
     rest = new RestClient({ server: env.server.url });
-    nodes = new SimNodeHost({ clientset: cs, count: 5, namePrefix: 'pdb-node-', log, relistPeriodMs: 200, leaseSpreadMs: 100, statusWriteDelayMs: 10, agent: { nodeStatusFirstDelayMs: 0 } });
-    await nodes.start();
-    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('scheduler,replicaset,deployment,daemonset,disruption'), log });
   });
 
   after(async () => {
-    killRunningKubectls();
-    await cm?.stop();
-    await nodes?.stop();
     rest?.close();
-    await env?.close();
+    await cluster?.close();
   });
 
   const pdbStatus = async (ns: string, name: string) => ((await cs.podDisruptionBudgets.get(ns, name)) as PodDisruptionBudget).status;

@@ -1,9 +1,8 @@
 /**
  * Helpers shared by the eviction subresource and the disruption controller: k8s.io/component-helpers
- * apps/poddisruptionbudget (UpdateDisruptionAllowedCondition), apimachinery meta.SetStatusCondition and
- * podutil.IsPodReady.
+ * apps/poddisruptionbudget (UpdateDisruptionAllowedCondition) and apimachinery meta.SetStatusCondition.
  */
-import type { Pod, Time } from './core-v1.ts';
+import { rfc3339 } from '../util/time-format.ts';
 import type { PodDisruptionBudget, PodDisruptionBudgetCondition } from './policy-v1.ts';
 
 export const DISRUPTION_ALLOWED_CONDITION = 'DisruptionAllowed';
@@ -15,11 +14,6 @@ export const DISRUPTION_BUDGET_CAUSE = 'DisruptionBudget';
 /** The pod condition set before a pod is deleted for a disruption (v1.DisruptionTarget). */
 export const DISRUPTION_TARGET_CONDITION = 'DisruptionTarget';
 
-/** metav1.Time marshaling: RFC 3339 with second precision. */
-export function metaTime(ms: number): Time {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
-}
-
 /**
  * meta.SetStatusCondition: adds the condition (lastTransitionTime now unless given) or updates the one of the
  * same type, moving lastTransitionTime only when the status changes. Mutates `conditions`.
@@ -27,12 +21,12 @@ export function metaTime(ms: number): Time {
 export function setStatusCondition(conditions: PodDisruptionBudgetCondition[], next: PodDisruptionBudgetCondition, now: number): void {
   const existing = conditions.find((c) => c.type === next.type);
   if (!existing) {
-    conditions.push({ ...next, lastTransitionTime: next.lastTransitionTime ?? metaTime(now) });
+    conditions.push({ ...next, lastTransitionTime: next.lastTransitionTime ?? rfc3339(now) });
     return;
   }
   if (existing.status !== next.status) {
     existing.status = next.status;
-    existing.lastTransitionTime = next.lastTransitionTime ?? metaTime(now);
+    existing.lastTransitionTime = next.lastTransitionTime ?? rfc3339(now);
   }
   existing.reason = next.reason;
   existing.message = next.message;
@@ -55,9 +49,4 @@ export function updateDisruptionAllowedCondition(pdb: PodDisruptionBudget, now: 
     },
     now,
   );
-}
-
-/** podutil.IsPodReady: the Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
 }

@@ -9,6 +9,8 @@ test('getScaledValueFromIntOrPercent: integers as they are, percents of the tota
   assert.equal(getScaledValueFromIntOrPercent('0%', 10, true), 0);
   assert.equal(getScaledValueFromIntOrPercent('100%', 7, false), 7);
   assert.equal(getScaledValueFromIntOrPercent('50%', 0, true), 0);
+  assert.equal(getScaledValueFromIntOrPercent('25%', 5, true), 2);
+  assert.equal(getScaledValueFromIntOrPercent('25%', 5, false), 1);
 });
 
 test('getScaledValueFromIntOrPercent: upstream errors for no value, a string without % and a bad percent', () => {

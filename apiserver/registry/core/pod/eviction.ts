@@ -5,17 +5,17 @@
  * takes (disruptionsAllowed - 1, the pod recorded in disruptedPods) with a resourceVersion precondition before
  * the pod is marked DisruptionTarget and deleted. No HTTP here: the endpoint adapter decodes and encodes.
  */
-import type { Pod, PodCondition } from '../../../../shared/api/core-v1.ts';
+import type { Pod } from '../../../../shared/api/core-v1.ts';
 import type { KubeObject, Status } from '../../../../shared/api/meta.ts';
 import type { Eviction, PodDisruptionBudget } from '../../../../shared/api/policy-v1.ts';
 import { labelSelectorFromMeta, matches } from '../../../../shared/api/labels.ts';
 import {
   DISRUPTION_BUDGET_CAUSE,
   DISRUPTION_TARGET_CONDITION,
-  isPodReady,
-  metaTime,
   updateDisruptionAllowedCondition,
 } from '../../../../shared/api/disruption.ts';
+import { getPodCondition, isPodReady, updatePodCondition } from '../../../../shared/api/pod-util.ts';
+import { rfc3339 } from '../../../../shared/util/time-format.ts';
 import { StatusError, isConflict, newBadRequest, newConflict, newForbidden, newNotFound, newStatus } from '../../../../shared/errors/status-error.ts';
 import type { Clock } from '../../../../shared/util/clock.ts';
 import type { DeleteParams, GenericStore } from '../../generic/store.ts';
@@ -204,7 +204,7 @@ async function checkAndDecrement(deps: EvictionDeps, namespace: string, podName:
   const now = deps.clock.now();
   if (status.disruptionsAllowed === 0) updateDisruptionAllowedCondition(pdb, now);
   if (dryRun) return;
-  status.disruptedPods = { ...(status.disruptedPods ?? {}), [podName]: metaTime(now) };
+  status.disruptedPods = { ...(status.disruptedPods ?? {}), [podName]: rfc3339(now) };
   // The budget as read carries its resourceVersion: a concurrent writer makes this a 409 and the caller rereads.
   await deps.podDisruptionBudgets.update(namespace, name, () => pdb as KubeObject, { strategy: deps.podDisruptionBudgetStatusStrategy, subresource: 'status' });
 }
@@ -230,7 +230,7 @@ async function addConditionAndDeletePod(deps: EvictionDeps, namespace: string, n
         if (pre?.resourceVersion && pre.resourceVersion !== latest.metadata.resourceVersion) {
           throw newConflict('Pod', name, `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${latest.metadata.resourceVersion ?? ''}). The object might have been modified`);
         }
-        updatePodCondition(latest, deps.clock.now());
+        setDisruptionTarget(latest, deps.clock.now());
         return latest;
       },
       { strategy: deps.podStatusStrategy, subresource: 'status' },
@@ -247,17 +247,9 @@ async function addConditionAndDeletePod(deps: EvictionDeps, namespace: string, n
   await deps.pods.delete(namespace, name, params);
 }
 
-/** podutil.UpdatePodCondition with the eviction's DisruptionTarget condition. */
-function updatePodCondition(pod: Pod, now: number): void {
+/** The eviction's DisruptionTarget condition set on the pod (podutil.UpdatePodCondition); a probe time is kept. */
+function setDisruptionTarget(pod: Pod, now: number): void {
   const status = (pod.status ??= {});
-  const conditions = (status.conditions ??= []);
-  const next: PodCondition = { type: DISRUPTION_TARGET_CONDITION, status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting' };
-  const i = conditions.findIndex((c) => c.type === DISRUPTION_TARGET_CONDITION);
-  const existing = i >= 0 ? conditions[i] : undefined;
-  if (!existing) {
-    conditions.push({ ...next, lastProbeTime: null, lastTransitionTime: metaTime(now) });
-    return;
-  }
-  const lastTransitionTime = existing.status === next.status ? existing.lastTransitionTime : metaTime(now);
-  conditions[i] = { ...next, lastProbeTime: existing.lastProbeTime ?? null, lastTransitionTime };
+  const lastProbeTime = getPodCondition(status, DISRUPTION_TARGET_CONDITION)?.lastProbeTime ?? null;
+  updatePodCondition(status, { type: DISRUPTION_TARGET_CONDITION, status: 'True', reason: 'EvictionByEvictionAPI', message: 'Eviction API: evicting', lastProbeTime }, now);
 }
