@@ -9,38 +9,31 @@ import assert from 'node:assert/strict';
 import type { CronJob, Job } from '../../shared/api/batch-v1.ts';
 import type { Event } from '../../shared/api/core-v1.ts';
 import { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
-import { newClientset, type Clientset } from '../../shared/client/clientset.ts';
-import { loadKubeconfig } from '../../shared/client/kubeconfig.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
 import { FakeClock, realClock } from '../../shared/util/clock.ts';
-import { Logger } from '../../shared/util/log.ts';
-import { SimNodeHost } from '../../node-agent/sim-nodes.ts';
-import { killRunningKubectls, startKubectlEnv, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import type { KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import { startSimCluster, testLogger, type SimCluster } from '../../test/integration/framework/sim-cluster.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
 import { ClientEventRecorder } from '../framework/event-recorder.ts';
-import { parseControllers, runControllerManager, type RunningControllerManager } from '../main.ts';
 import { CronJobController } from './cronjob-controller.ts';
 
-const log = new Logger({ level: (process.env['KUBELAB_TEST_LOG'] as 'debug' | undefined) ?? 'error' });
+const log = testLogger();
 const until = untilWith({ timeoutMs: 60_000, everyMs: 100 });
 const MIN = 60_000;
 
 const complete = (j: Job) => (j.status?.conditions ?? []).some((c) => c.type === 'Complete' && c.status === 'True');
 
 describe('CronJob controller with simulated nodes', () => {
+  let cluster: SimCluster;
   let env: KubectlEnv;
   let cs: Clientset;
-  let host: SimNodeHost;
-  let cm: RunningControllerManager;
   const clock = new FakeClock(Date.now());
   const stop = new AbortController();
   let cronRun: Promise<void> | undefined;
 
   before(async () => {
-    env = await startKubectlEnv({ minorVersion: 33 });
-    cs = newClientset(loadKubeconfig({ path: env.server.kubeconfig }).options);
-    host = new SimNodeHost({ clientset: cs, count: 2, namePrefix: 'cj-node-', log, relistPeriodMs: 200, leaseSpreadMs: 100, statusWriteDelayMs: 10, agent: { nodeStatusFirstDelayMs: 0 } });
-    await host.start();
-    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('scheduler,job'), log });
+    cluster = await startSimCluster({ controllers: 'scheduler,job', nodes: 2, nodePrefix: 'cj-node-', log });
+    ({ env, cs } = cluster);
     const factory = new SharedInformerFactory(cs.client, { clock: realClock, log });
     const recorder = new ClientEventRecorder(cs.events, { component: 'cronjob-controller', clock: realClock, log });
     const cc = new CronJobController({ clientset: cs, informerFactory: factory, recorder, log, clock });
@@ -49,12 +42,9 @@ describe('CronJob controller with simulated nodes', () => {
   });
 
   after(async () => {
-    killRunningKubectls();
     stop.abort();
     await cronRun?.catch(() => undefined);
-    await cm?.stop();
-    await host?.stop();
-    await env?.close();
+    await cluster?.close();
   });
 
   it('creates a Job per schedule time and keeps successfulJobsHistoryLimit', async () => {

@@ -35,7 +35,7 @@ import {
   type JobStatus,
 } from '../../shared/api/batch-v1.ts';
 import type { Container, Pod, PodTemplateSpec } from '../../shared/api/core-v1.ts';
-import { labelSelectorFromMeta, type LabelSelector, matches } from '../../shared/api/labels.ts';
+import { labelSelectorFromMeta, type LabelSelector, matches, tryLabelSelectorFromMeta } from '../../shared/api/labels.ts';
 import { deepCopy, type KubeObject, type OwnerReference } from '../../shared/api/meta.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
@@ -984,12 +984,9 @@ function keyOf(obj: KubeObject): string {
   return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
+/** The Job's selector; none when it is missing, empty (it would select every pod) or invalid. */
 function safeSelector(job: Job): LabelSelector | undefined {
-  try {
-    const s = job.spec?.selector;
-    if (!s || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0)) return undefined;
-    return labelSelectorFromMeta(s);
-  } catch {
-    return undefined;
-  }
+  const s = job.spec?.selector;
+  if (!s || (Object.keys(s.matchLabels ?? {}).length === 0 && (s.matchExpressions ?? []).length === 0)) return undefined;
+  return tryLabelSelectorFromMeta(s);
 }

@@ -11,18 +11,15 @@ import assert from 'node:assert/strict';
 import type { Job } from '../../shared/api/batch-v1.ts';
 import type { Event, Pod } from '../../shared/api/core-v1.ts';
 import { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
-import { newClientset, type Clientset } from '../../shared/client/clientset.ts';
-import { loadKubeconfig } from '../../shared/client/kubeconfig.ts';
-import { Logger } from '../../shared/util/log.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
 import { realClock } from '../../shared/util/clock.ts';
-import { SimNodeHost } from '../../node-agent/sim-nodes.ts';
-import { killRunningKubectls, startKubectlEnv, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import type { KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
+import { startSimCluster, testLogger, type SimCluster } from '../../test/integration/framework/sim-cluster.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
 import { ClientEventRecorder } from '../framework/event-recorder.ts';
-import { parseControllers, runControllerManager, type RunningControllerManager } from '../main.ts';
 import { JobController } from './job-controller.ts';
 
-const log = new Logger({ level: (process.env['KUBELAB_TEST_LOG'] as 'debug' | undefined) ?? 'error' });
+const log = testLogger();
 const until = untilWith({ timeoutMs: 60_000, everyMs: 100 });
 
 function job(name: string, ns: string, command: string, spec: Partial<Job['spec']> = {}): Job {
@@ -42,19 +39,15 @@ function job(name: string, ns: string, command: string, spec: Partial<Job['spec'
 const condition = (j: Job, type: string) => j.status?.conditions?.find((c) => c.type === type && c.status === 'True');
 
 describe('Job controller with simulated nodes', () => {
+  let cluster: SimCluster;
   let env: KubectlEnv;
   let cs: Clientset;
-  let host: SimNodeHost;
-  let cm: RunningControllerManager;
   const stop = new AbortController();
   let jobRun: Promise<void> | undefined;
 
   before(async () => {
-    env = await startKubectlEnv({ minorVersion: 33 });
-    cs = newClientset(loadKubeconfig({ path: env.server.kubeconfig }).options);
-    host = new SimNodeHost({ clientset: cs, count: 2, namePrefix: 'job-node-', log, relistPeriodMs: 200, leaseSpreadMs: 100, statusWriteDelayMs: 10, agent: { nodeStatusFirstDelayMs: 0 } });
-    await host.start();
-    cm = await runControllerManager({ clientset: cs, controllers: parseControllers('scheduler,podgc,ttl-after-finished,garbagecollector'), log });
+    cluster = await startSimCluster({ controllers: 'scheduler,podgc,ttl-after-finished,garbagecollector', nodes: 2, nodePrefix: 'job-node-', log });
+    ({ env, cs } = cluster);
     // The Job controller itself, with a short pod-failure backoff so a failing Job finishes in seconds.
     const factory = new SharedInformerFactory(cs.client, { clock: realClock, log });
     const recorder = new ClientEventRecorder(cs.events, { component: 'job-controller', clock: realClock, log });
@@ -64,12 +57,9 @@ describe('Job controller with simulated nodes', () => {
   });
 
   after(async () => {
-    killRunningKubectls();
     stop.abort();
     await jobRun?.catch(() => undefined);
-    await cm?.stop();
-    await host?.stop();
-    await env?.close();
+    await cluster?.close();
   });
 
   it('completions 5, parallelism 2: completes, never more than 2 pods active', async () => {

@@ -1,31 +1,15 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CronJob, Job } from '../../../shared/api/batch-v1.ts';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { StatusError } from '../../../shared/errors/status-error.ts';
-import { realClock } from '../../../shared/util/clock.ts';
-import { EmbeddedStore } from '../../storage/embedded/embedded-store.ts';
-import { Registry } from '../registry.ts';
-import type { GenericStore } from '../generic/store.ts';
 import { tableFor } from '../../printers/table-for.ts';
 import { compileFieldSelector } from '../../../shared/api/fields.ts';
+import { statusOf, useMemoryRegistry } from '../testing.ts';
 
 /** batch/v1 Jobs and CronJobs through the real registry (embedded store in memory). */
 
-let storage: EmbeddedStore;
-let registry: Registry;
-const store = (r: string): GenericStore => registry.stores.get(r) as GenericStore;
-
-before(async () => {
-  storage = EmbeddedStore.open({ path: ':memory:' });
-  registry = new Registry(storage, realClock);
-  await registry.start();
-  await store('namespaces').create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } });
-});
-after(async () => {
-  await registry.stop();
-  await storage.close();
-});
+const reg = useMemoryRegistry({ namespaces: ['b'] });
+const { store } = reg;
 
 const template = (restartPolicy?: string) => ({
   metadata: { labels: { app: 'x' } },
@@ -36,14 +20,9 @@ const job = (name: string, spec: Record<string, unknown> = {}): KubeObject =>
   ({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name, namespace: 'b' }, spec: { template: template('Never'), ...spec } }) as KubeObject;
 
 async function invalid(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof StatusError, String(e));
-    assert.equal(e.status.code, 422);
-    return e.status.message ?? "";
-  }
-  assert.fail('expected Invalid');
+  const e = await statusOf(p);
+  assert.equal(e.status.code, 422);
+  return e.status.message ?? '';
 }
 
 test('Job create: defaults, generated selector and labels, generation 1, status cleared', async () => {
@@ -110,7 +89,7 @@ test('Job update: template immutable unless suspended and never started; status 
   const withStatus = structuredClone(updated);
   withStatus.status = { active: 1, startTime: '2026-01-01T00:00:00Z' };
   withStatus.spec.parallelism = 9;
-  const statusStrategy = registry.lookup('batch', 'v1', 'jobs')?.statusStrategy;
+  const statusStrategy = reg.registry.lookup('batch', 'v1', 'jobs')?.statusStrategy;
   assert.ok(statusStrategy);
   const afterStatus = (await store('jobs').update('b', 'susp', () => withStatus, { strategy: statusStrategy })).object as Job;
   assert.equal(afterStatus.status?.active, 1);

@@ -9,7 +9,7 @@ import {
   LEGACY_CONTROLLER_UID_LABEL,
   LEGACY_JOB_NAME_LABEL,
 } from '../batch-v1.ts';
-import { labelSelectorFromMeta, matches, type MetaLabelSelector } from '../labels.ts';
+import { labelSelectorFromMeta, matches, tryLabelSelectorFromMeta, type MetaLabelSelector } from '../labels.ts';
 import {
   fieldDuplicate,
   fieldForbidden,
@@ -269,12 +269,7 @@ function validateJobSpec(spec: JobSpec, path: string): FieldError[] {
 }
 
 function selectorOrUndefined(sel: unknown): ReturnType<typeof labelSelectorFromMeta> | undefined {
-  if (!isObj(sel)) return undefined;
-  try {
-    return labelSelectorFromMeta(sel as MetaLabelSelector);
-  } catch {
-    return undefined;
-  }
+  return isObj(sel) ? tryLabelSelectorFromMeta(sel as MetaLabelSelector) : undefined;
 }
 
 /** validateGeneratedSelector: without manualSelector the template carries the generated labels the selector picks. */
