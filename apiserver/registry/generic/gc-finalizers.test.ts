@@ -1,12 +1,10 @@
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../../../shared/api/meta.ts';
-import { realClock } from '../../../shared/util/clock.ts';
-import { EmbeddedStore } from '../../storage/embedded/embedded-store.ts';
-import { Registry } from '../registry.ts';
 import { GenericStore } from './store.ts';
 import { deletionFinalizersForGarbageCollection, shouldDeleteDependents, shouldOrphanDependents } from './gc-finalizers.ts';
 import { immediateDelete, withGarbageCollectionPolicy } from '../rest/strategy.ts';
+import { useMemoryRegistry } from '../testing.ts';
 
 const obj = (finalizers?: string[]): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', ...(finalizers ? { finalizers } : {}) } });
 
@@ -39,21 +37,10 @@ test('deletionFinalizersForGarbageCollection keeps other finalizers and reports 
   assert.deepEqual(deletionFinalizersForGarbageCollection(obj(), {}, 'DeleteDependents'), { changed: false, finalizers: [] });
 });
 
-let storage: EmbeddedStore;
-let registry: Registry;
-const store = (r: string): GenericStore => registry.stores.get(r) as GenericStore;
+const reg = useMemoryRegistry({ namespaces: ['gc'] });
+const { store } = reg;
 const cm = (name: string, finalizers?: string[]): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'gc', ...(finalizers ? { finalizers } : {}) } });
 
-before(async () => {
-  storage = EmbeddedStore.open({ path: ':memory:' });
-  registry = new Registry(storage, realClock);
-  await registry.start();
-  await store('namespaces').create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'gc' } });
-});
-after(async () => {
-  await registry.stop();
-  await storage.close();
-});
 
 test('DELETE with Foreground keeps the object with deletionTimestamp, grace 0 and the foregroundDeletion finalizer', async () => {
   await store('configmaps').create('gc', cm('fg'));
@@ -108,7 +95,7 @@ test('a strategy defaulting to OrphanDependents orphans unless told otherwise; U
   const mk = (policy: 'OrphanDependents' | 'Unsupported', enableGarbageCollection = true): GenericStore =>
     new GenericStore({
       info: { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', namespaced: true },
-      storage,
+      storage: reg.storage,
       keyRoot: '/configmaps',
       createStrategy: { prepareForCreate: () => {}, validate: () => [] },
       updateStrategy: { prepareForUpdate: () => {}, validateUpdate: () => [], allowCreateOnUpdate: false, allowUnconditionalUpdate: true },
