@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { DaemonSet } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
+import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { Clientset } from '../../shared/client/clientset.ts';
 import { kubectlBinary, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
 import { startSimCluster, testLogger, type SimCluster } from '../../test/integration/framework/sim-cluster.ts';
@@ -32,7 +33,7 @@ function daemonSet(name: string, extra: Partial<NonNullable<DaemonSet['spec']['t
   };
 }
 
-const isReady = (p: Pod) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: Pod) => p.status?.phase === 'Running' && isPodReady(p);
 
 describe('DaemonSet controller with simulated nodes', () => {
   let cluster: SimCluster;

@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Deployment, ReplicaSet } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
+import { isPodReady } from '../../shared/api/pod-util.ts';
 import { Clientset } from '../../shared/client/clientset.ts';
 import { RestClient } from '../../shared/client/rest-client.ts';
 import { Logger } from '../../shared/util/log.ts';
@@ -96,7 +97,7 @@ async function pods(env: Env, selector: string): Promise<Pod[]> {
   return ((await env.cs.pods.list('default', { labelSelector: selector })).items as Pod[]).filter((p) => !p.metadata.deletionTimestamp);
 }
 
-const isReady = (p: Pod) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+const isReady = (p: Pod) => !p.metadata.deletionTimestamp && isPodReady(p);
 
 async function rolledOut(env: Env, name: string, replicas: number): Promise<boolean> {
   const d = await deployment(env, name);

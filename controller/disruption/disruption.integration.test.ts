@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { Pod } from '../../shared/api/core-v1.ts';
+import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { PodDisruptionBudget } from '../../shared/api/policy-v1.ts';
 import type { Clientset } from '../../shared/client/clientset.ts';
 import { RestClient } from '../../shared/client/rest-client.ts';
@@ -19,7 +20,7 @@ import { untilWith } from '../../test/integration/framework/until.ts';
 const log = testLogger();
 const until = untilWith({ timeoutMs: 60_000, everyMs: 100 });
 
-const isReady = (p: Pod) => !p.metadata.deletionTimestamp && (p.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: Pod) => !p.metadata.deletionTimestamp && isPodReady(p);
 
 function deployment(name: string, replicas: number, group: string): unknown {
   return {

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import type { StatefulSet } from '../../shared/api/apps-v1.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
+import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { WatchEvent } from '../../shared/api/meta.ts';
 import type { Clientset } from '../../shared/client/clientset.ts';
 import { kubectlBinary, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
@@ -35,7 +36,7 @@ function statefulSet(name: string, replicas: number, image = 'localhost/busybox:
   };
 }
 
-const isReady = (p: Pod) => p.status?.phase === 'Running' && (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (p: Pod) => p.status?.phase === 'Running' && isPodReady(p);
 
 /** A watch of the namespace's pods, recording every event in order, until stopped. */
 function recordPods(cs: Clientset, ns: string, rv: string): { events: WatchEvent<Pod>[]; stop: () => void } {
