@@ -39,6 +39,7 @@ import {
   type FieldError,
 } from '../../shared/errors/status-error.ts';
 import { clone, deepEqual, isObject, type JsonObject } from '../patch/json-value.ts';
+import { stableStringify } from '../../shared/util/stable-json.ts';
 import type { TypeSchema } from '../patch/patch-meta.ts';
 import { patchSchemaFor } from '../patch/patch-meta-from-openapi.ts';
 import { newApplyConflictError, type Conflict } from './conflict.ts';
@@ -408,21 +409,12 @@ function allowedConflictsFromLastApplied(live: JsonObject | null, schema: TypeSc
   }
 }
 
-/** Go json.Marshal of a map: keys sorted, `<`, `>`, `&`, U+2028, U+2029 escaped. */
-function goJsonMarshal(value: unknown): string {
-  const enc = (v: unknown): string => {
-    if (Array.isArray(v)) return `[${v.map(enc).join(',')}]`;
-    if (isObject(v)) return `{${Object.keys(v).sort().filter((k) => v[k] !== undefined).map((k) => `${JSON.stringify(k)}:${enc(v[k])}`).join(',')}}`;
-    return JSON.stringify(v ?? null);
-  };
-  return enc(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
 /** buildLastApplied: the applied configuration without the annotation itself, as the annotation value. */
 function buildLastApplied(applied: JsonObject): string {
   const copy = clone(applied);
   if (isObject(copy.metadata) && isObject(copy.metadata.annotations)) delete copy.metadata.annotations[LAST_APPLIED_CONFIG_ANNOTATION];
-  return `${goJsonMarshal(copy)}\n`;
+  // Go json.Marshal of a map: keys sorted, <, >, &, U+2028 and U+2029 escaped.
+  return `${stableStringify(copy, { goHtmlEscape: true })}\n`;
 }
 
 /**

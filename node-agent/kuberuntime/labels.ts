@@ -5,6 +5,7 @@
  */
 import type { Container, Pod } from '../../shared/api/core-v1.ts';
 import { canonicalJson } from '../util/canonical-json.ts';
+import { fnv1a_32 } from '../../shared/util/fnv.ts';
 
 export const LABEL_POD_NAME = 'io.kubernetes.pod.name';
 export const LABEL_POD_NAMESPACE = 'io.kubernetes.pod.namespace';
@@ -58,15 +59,9 @@ export function newContainerAnnotations(container: Container, pod: Pod, restartC
   return a;
 }
 
-/** 32-bit FNV-1a of a string, as 8 hex digits. */
+/** 32-bit FNV-1a of a string (UTF-8), as 8 hex digits. */
 export function fnv32a(s: string): string {
-  let h = 0x811c9dc5;
-  const bytes = Buffer.from(s, 'utf8');
-  for (const b of bytes) {
-    h ^= b;
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
+  return fnv1a_32(s).toString(16).padStart(8, '0');
 }
 
 /**
