@@ -27,6 +27,7 @@ import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { CronParseError, isValidTimeZone, parseCronSchedule, type CronSchedule } from '../../shared/util/cron-schedule.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import { getControllerOf, newControllerRef, type GroupVersionKind } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { isNamespaceTerminatingError } from '../framework/namespace-errors.ts';
@@ -339,10 +340,6 @@ function deleteFromActiveList(cj: CronJob, uid: string): void {
   if (!cj.status?.active) return;
   cj.status.active = cj.status.active.filter((r) => r.uid !== uid);
   if (cj.status.active.length === 0) delete cj.status.active;
-}
-
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 function errorMessage(err: unknown): string {

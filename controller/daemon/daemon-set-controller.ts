@@ -37,6 +37,7 @@ import { isAlreadyExists, isConflict, isNotFound } from '../../shared/errors/sta
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import { ControllerExpectations } from '../framework/controller-expectations.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, newControllerRef, recheckDeletionTimestamp } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
@@ -630,10 +631,6 @@ function emptyStatus(): DaemonSetStatus & { numberAvailable: number; updatedNumb
     numberAvailable: 0,
     numberUnavailable: 0,
   };
-}
-
-function keyOf(ds: DaemonSet): string {
-  return `${ds.metadata.namespace ?? ''}/${ds.metadata.name ?? ''}`;
 }
 
 function requeue(ctx: SyncContext): Result | void {

@@ -44,6 +44,7 @@ import { isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, newControllerRef, recheckDeletionTimestamp, type GroupVersionKind } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { POD_CONTROLLER_UID_INDEX, podControllerUIDIndexFunc } from '../framework/indexers.ts';
@@ -818,10 +819,6 @@ function sameStatus(a: DeploymentStatus | undefined, b: DeploymentStatus): boole
     conditions: (s?.conditions ?? []).map((c) => [c.type, c.status, c.lastUpdateTime ?? '', c.lastTransitionTime ?? '', c.reason ?? '', c.message ?? '']),
   });
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
-}
-
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 function errorMessage(err: unknown): string {

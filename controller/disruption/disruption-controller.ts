@@ -51,6 +51,7 @@ import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { rfc3339 } from '../../shared/util/time-format.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import { getControllerOf } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import type { Result } from '../framework/reconciler.ts';
@@ -385,10 +386,6 @@ export class DisruptionController {
       throw err;
     }
   }
-}
-
-function keyOf(obj: { metadata: { namespace?: string; name?: string } }): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 function groupOf(apiVersion: string | undefined): string {

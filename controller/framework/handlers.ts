@@ -24,6 +24,11 @@ export interface EnqueueHandlerOptions<T extends KubeObject> {
   updateMatters?: (oldObj: T, newObj: T) => boolean;
 }
 
+/** `namespace/name`, the workqueue key of a namespaced object (controller.KeyFunc for objects with a namespace). */
+export function namespacedKey(obj: { metadata: { namespace?: string; name?: string } }): string {
+  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
+}
+
 /**
  * True for an update that carries no change: a periodic resync or a relist re-delivers the object with the
  * resourceVersion the cache already had (sample-controller's "Periodic resync will send update events for all

@@ -17,6 +17,7 @@ import { getPodReadyCondition, isPodReady } from '../../shared/api/pod-util.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
 import type { EventRecorder } from './event-recorder.ts';
+import { namespacedKey } from './handlers.ts';
 import { isNamespaceTerminatingError } from './namespace-errors.ts';
 import { parseTime } from './time-format.ts';
 
@@ -31,7 +32,7 @@ export const POD_DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deleti
 
 /** `namespace/name` of a pod (controller.PodKey): the key UIDTrackingControllerExpectations tracks. */
 export function podKey(pod: KubeObject): string {
-  return `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;
+  return namespacedKey(pod);
 }
 
 /**

@@ -46,6 +46,7 @@ import { isConflict, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import { UIDTrackingControllerExpectations } from '../framework/controller-expectations.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, newControllerRef, recheckDeletionTimestamp, type GroupVersionKind } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
@@ -978,10 +979,6 @@ function lastFailedPodPerIndex(job: Job, pods: readonly Pod[]): Map<number, Pod>
     if (!cur || a > b || (a === b && podFinishedTime(p) > podFinishedTime(cur))) out.set(ix, p);
   }
   return out;
-}
-
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 /** The Job's selector; none when it is missing, empty (it would select every pod) or invalid. */

@@ -29,6 +29,7 @@ import { isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import { UIDTrackingControllerExpectations } from '../framework/controller-expectations.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, newControllerRef, recheckDeletionTimestamp, type GroupVersionKind } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
@@ -390,10 +391,6 @@ export class ReplicaSetController {
       }
     }
   }
-}
-
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
 }
 
 /** An empty selector would match every pod of the namespace: upstream skips such ReplicaSets for orphans. */

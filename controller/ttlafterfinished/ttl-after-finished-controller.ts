@@ -14,6 +14,7 @@ import { isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
+import { namespacedKey as keyOf } from '../framework/handlers.ts';
 import type { Result } from '../framework/reconciler.ts';
 import { parseTime } from '../framework/time-format.ts';
 
@@ -104,6 +105,3 @@ export class TTLAfterFinishedController {
   }
 }
 
-function keyOf(obj: KubeObject): string {
-  return `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`;
-}
