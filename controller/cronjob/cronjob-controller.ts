@@ -22,7 +22,7 @@ import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts'
 import { unwrapTombstone } from '../../shared/cache/store.ts';
 import { cronJobsResource, jobsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts';
+import { errorMessage, isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { CronParseError, isValidTimeZone, parseCronSchedule, type CronSchedule } from '../../shared/util/cron-schedule.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
@@ -342,6 +342,3 @@ function deleteFromActiveList(cj: CronJob, uid: string): void {
   if (cj.status.active.length === 0) delete cj.status.active;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

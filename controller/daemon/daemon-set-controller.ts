@@ -42,7 +42,7 @@ import { ControllerExpectations } from '../framework/controller-expectations.ts'
 import { ControllerRefManager, freshOwner, getControllerOf, newControllerRef, recheckDeletionTimestamp } from '../framework/controller-ref-manager.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { isPodAvailable, isPodReady, PodControl, SLOW_START_INITIAL_BATCH_SIZE } from '../framework/pod-control.ts';
-import type { Reconciler, Result } from '../framework/reconciler.ts';
+import { minPositive, type Reconciler, type Result } from '../framework/reconciler.ts';
 import { CONTROLLER_REVISION_HASH_LABEL, ControllerHistory, maxRevision, REVISION_DATA_ENCODING, revisionRaw } from '../history/controller-history.ts';
 import { computeHash, DAEMON_SET_TEMPLATE_ENCODING } from '../framework/compute-hash.ts';
 import { KeyedBackoff } from '../../shared/util/keyed-backoff.ts';
@@ -637,7 +637,3 @@ function requeue(ctx: SyncContext): Result | void {
   return ctx.requeueAfterMs > 0 ? { requeueAfterMs: ctx.requeueAfterMs } : undefined;
 }
 
-function minPositive(a: number, b: number): number {
-  if (b <= 0) return a;
-  return a <= 0 ? b : Math.min(a, b);
-}

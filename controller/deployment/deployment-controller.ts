@@ -40,7 +40,7 @@ import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts'
 import { unwrapTombstone, type DeletedFinalStateUnknown } from '../../shared/cache/store.ts';
 import { deploymentsResource, replicaSetsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts';
+import { errorMessage, isAlreadyExists, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
@@ -821,6 +821,3 @@ function sameStatus(a: DeploymentStatus | undefined, b: DeploymentStatus): boole
   return JSON.stringify(norm(a)) === JSON.stringify(norm(b));
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

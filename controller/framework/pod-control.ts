@@ -15,7 +15,7 @@ import type { Pod, PodTemplateSpec } from '../../shared/api/core-v1.ts';
 import { deepCopy, type KubeObject, type OwnerReference } from '../../shared/api/meta.ts';
 import { getPodReadyCondition, isPodReady } from '../../shared/api/pod-util.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { isNotFound } from '../../shared/errors/status-error.ts';
+import { errorMessage, isNotFound } from '../../shared/errors/status-error.ts';
 import type { EventRecorder } from './event-recorder.ts';
 import { namespacedKey } from './handlers.ts';
 import { isNamespaceTerminatingError } from './namespace-errors.ts';
@@ -149,10 +149,6 @@ function validateControllerRef(ref: OwnerReference): void {
   if (!ref.kind) throw new Error('controllerRef has empty Kind');
   if (ref.controller !== true) throw new Error('controllerRef.Controller is not set to true');
   if (ref.blockOwnerDeletion !== true) throw new Error('controllerRef.BlockOwnerDeletion is not set');
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 // ---- pod predicates ----

@@ -20,6 +20,12 @@ export interface Result {
   requeueAfterMs?: number;
 }
 
+/** The sooner of two requeue delays, where 0 (or less) means "none": what a sync that merges them asks for. */
+export function minPositive(a: number, b: number): number {
+  if (b <= 0) return a;
+  return a <= 0 ? b : Math.min(a, b);
+}
+
 export interface Reconciler {
   /**
    * Brings the object named by key to its desired state. `signal` aborts when the controller shuts down; a

@@ -25,7 +25,7 @@ import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts'
 import { unwrapTombstone, type DeletedFinalStateUnknown } from '../../shared/cache/store.ts';
 import { replicaSetsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { isNotFound } from '../../shared/errors/status-error.ts';
+import { errorMessage, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
@@ -410,6 +410,3 @@ function setOrDrop<K extends 'fullyLabeledReplicas' | 'readyReplicas' | 'availab
   else delete s[k];
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}

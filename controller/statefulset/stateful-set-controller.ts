@@ -41,7 +41,7 @@ import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { Controller } from '../framework/controller.ts';
-import type { Reconciler, Result } from '../framework/reconciler.ts';
+import { minPositive, type Reconciler, type Result } from '../framework/reconciler.ts';
 import { ControllerRefManager, freshOwner, getControllerOf, recheckDeletionTimestamp } from '../framework/controller-ref-manager.ts';
 import { isPodAvailable, isPodReady, podReadyTime, slowStartBatch, SLOW_START_INITIAL_BATCH_SIZE } from '../framework/pod-control.ts';
 import {
@@ -465,11 +465,6 @@ export function msUntilAvailable(pod: Pod, minReadySeconds: number, nowMs: numbe
   if (!isPodReady(pod) || minReadySeconds <= 0) return 0;
   const t = podReadyTime(pod);
   return t !== undefined ? Math.max(0, t + minReadySeconds * 1000 - nowMs) + 1 : 0;
-}
-
-function minPositive(a: number, b: number): number {
-  if (b <= 0) return a;
-  return a <= 0 ? b : Math.min(a, b);
 }
 
 function message(err: unknown): string {

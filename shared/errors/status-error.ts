@@ -28,6 +28,11 @@ export interface FieldError {
   detail: string;
 }
 
+/** The message of a thrown value (an Error's message, else its string form), for events and conditions. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
 export function newStatus(code: number, reason: StatusReason, message: string, details?: StatusDetails): Status {
   const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
   if (details) s.details = details;
