@@ -250,3 +250,17 @@ test('cleanupPod waits for a resync write in flight and nothing is recreated aft
   await vm.resync();
   assert.equal(fs.existsSync(dir), false, 'a later resync does not bring it back');
 });
+
+test('a resync round with no pods (a fresh node) does not stop later rounds from updating volumes', async () => {
+  const s = apiDataSetup();
+  await s.vm.resync(); // nothing set up yet: a round with nothing to await
+  const pod = apiPod([{ name: 'cfg', configMap: { name: 'kube-root-ca.crt' } }]);
+  await s.vm.mountPodVolumes(pod);
+  const file = path.join(s.root, 'pods', 'uid-api', 'volumes', 'kubernetes.io~configmap', 'cfg', 'ca.crt');
+  assert.equal(fs.readFileSync(file, 'utf8'), 'CA');
+  const cm = (await s.cs.resource(configMapsResource).get('ns', 'kube-root-ca.crt')) as KubeObject & { data: Record<string, string> };
+  await s.cs.resource(configMapsResource).update({ ...cm, data: { 'ca.crt': 'CA2' } });
+  s.clock.step(10_000);
+  await s.vm.resync();
+  assert.equal(fs.readFileSync(file, 'utf8'), 'CA2', 'the next round rewrote the file');
+});

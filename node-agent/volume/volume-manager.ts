@@ -312,28 +312,31 @@ export class HostVolumeManager implements VolumeManager {
    * tokens). A failure keeps the old files and is reported through onUpdateError. One round at a time.
    */
   resync(): Promise<void> {
-    this.#resyncing ??= (async () => {
-      try {
-        this.#o.tokens?.cleanup();
-        for (const [uid, entry] of [...this.#apiData]) {
-          for (const v of entry.pod.spec.volumes ?? []) {
-            const kind = apiDataKind(v);
-            if (!kind || !entry.volumes.has(v.name)) continue;
-            try {
-              await this.#writeApiData(entry.pod, v, kind);
-            } catch (err) {
-              if (!this.#apiData.has(uid)) break; // cleaned up meanwhile
-              const message = (err as Error).message;
-              this.#log.warn('Unable to update volume', { pod: `${entry.pod.metadata.namespace}/${entry.pod.metadata.name}`, volume: v.name, err: message });
-              this.#o.onUpdateError?.(entry.pod, v.name, message);
-            }
-          }
-        }
-      } finally {
-        this.#resyncing = undefined;
-      }
-    })();
+    // The reset runs in a `.finally` callback, always after the assignment: a round with nothing to await (no
+    // pods) completes synchronously, and a reset inside the async body would run before `??=` assigned, leaving
+    // that settled promise in place and every later round a no-op.
+    this.#resyncing ??= this.#resyncRound().finally(() => {
+      this.#resyncing = undefined;
+    });
     return this.#resyncing;
+  }
+
+  async #resyncRound(): Promise<void> {
+    this.#o.tokens?.cleanup();
+    for (const [uid, entry] of [...this.#apiData]) {
+      for (const v of entry.pod.spec.volumes ?? []) {
+        const kind = apiDataKind(v);
+        if (!kind || !entry.volumes.has(v.name)) continue;
+        try {
+          await this.#writeApiData(entry.pod, v, kind);
+        } catch (err) {
+          if (!this.#apiData.has(uid)) break; // cleaned up meanwhile
+          const message = (err as Error).message;
+          this.#log.warn('Unable to update volume', { pod: `${entry.pod.metadata.namespace}/${entry.pod.metadata.name}`, volume: v.name, err: message });
+          this.#o.onUpdateError?.(entry.pod, v.name, message);
+        }
+      }
+    }
   }
 
   podDir(uid: string): string {

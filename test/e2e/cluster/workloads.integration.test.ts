@@ -343,47 +343,51 @@ describe('workloads and configuration on kubelab up --nodes 3 --controllers 2', 
   it('ConfigMaps: env, envFrom and a volume; an update reaches the file; a missing key is CreateContainerConfigError', () => withDiagnostics(c, async () => {
     const k = cluster();
     await k.kubectl.ok(['create', 'configmap', 'cfg', '--from-literal=greeting=hello', '--from-literal=COLOR=blue']);
-    await k.apply([{
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cfg-user' },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [{
-          name: 'c', image: IMAGE, command: ['sleep', '3600'],
-          env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'greeting' } } }],
-          envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CM_' }],
-          volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }],
-        }],
-        volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }],
-      },
-    }, {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cfg-missing' },
-      spec: {
-        terminationGracePeriodSeconds: 1,
-        containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'], env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'nope' } } }] }],
-      },
-    }]);
-    await waitFor('cfg-user running', async () => {
-      const p = (await k.pods()).find((x) => x.metadata.name === 'cfg-user');
-      return p && podReady(p) ? p : undefined;
-    }, 90_000);
-    const env = await k.kubectl.ok(['exec', 'cfg-user', '--', 'env']);
-    assert.match(env, /^GREETING=hello$/m);
-    assert.match(env, /^CM_COLOR=blue$/m);
-    assert.match(env, /^CM_greeting=hello$/m);
-    assert.equal(await k.kubectl.ok(['exec', 'cfg-user', '--', 'cat', '/etc/cfg/greeting']), 'hello');
-    await k.kubectl.ok(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"bonjour"}}']);
-    let seen = '';
-    await waitFor('the file updated in the running container', async () => {
-      seen = (await k.kubectl.run(['exec', 'cfg-user', '--', 'sh', '-c', 'cat /etc/cfg/greeting; echo; ls -la --full-time /etc/cfg; date'])).stdout;
-      return seen.startsWith('bonjour\n') ? true : undefined;
-    }, 60_000, 1000).catch((e: Error) => assert.fail(`${e.message}; last seen:\n${seen}`));
-    const missing = await waitFor('cfg-missing in CreateContainerConfigError', async () => {
-      const p = (await k.pods()).find((x) => x.metadata.name === 'cfg-missing');
-      const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
-      return waiting?.reason === 'CreateContainerConfigError' ? waiting : undefined;
-    }, 60_000);
-    assert.equal(missing.message, "couldn't find key nope in ConfigMap default/cfg");
-    await k.kubectl.ok(['delete', 'pod', 'cfg-user', 'cfg-missing', '--wait=false']);
+    try {
+      await k.apply([{
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cfg-user' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{
+            name: 'c', image: IMAGE, command: ['sleep', '3600'],
+            env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'greeting' } } }],
+            envFrom: [{ configMapRef: { name: 'cfg' }, prefix: 'CM_' }],
+            volumeMounts: [{ name: 'cfg', mountPath: '/etc/cfg' }],
+          }],
+          volumes: [{ name: 'cfg', configMap: { name: 'cfg' } }],
+        },
+      }, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'cfg-missing' },
+        spec: {
+          terminationGracePeriodSeconds: 1,
+          containers: [{ name: 'c', image: IMAGE, command: ['sleep', '3600'], env: [{ name: 'X', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'nope' } } }] }],
+        },
+      }]);
+      await waitFor('cfg-user running', async () => {
+        const p = (await k.pods()).find((x) => x.metadata.name === 'cfg-user');
+        return p && podReady(p) ? p : undefined;
+      }, 90_000);
+      const env = await k.kubectl.ok(['exec', 'cfg-user', '--', 'env']);
+      assert.match(env, /^GREETING=hello$/m);
+      assert.match(env, /^CM_COLOR=blue$/m);
+      assert.match(env, /^CM_greeting=hello$/m);
+      assert.equal(await k.kubectl.ok(['exec', 'cfg-user', '--', 'cat', '/etc/cfg/greeting']), 'hello');
+      await k.kubectl.ok(['patch', 'configmap', 'cfg', '-p', '{"data":{"greeting":"bonjour"}}']);
+      let seen = '';
+      await waitFor('the file updated in the running container', async () => {
+        seen = (await k.kubectl.run(['exec', 'cfg-user', '--', 'sh', '-c', 'cat /etc/cfg/greeting; echo; ls -la --full-time /etc/cfg; date'])).stdout;
+        return seen.startsWith('bonjour\n') ? true : undefined;
+      }, 60_000, 1000).catch((e: Error) => assert.fail(`${e.message}; last seen:\n${seen}`));
+      const missing = await waitFor('cfg-missing in CreateContainerConfigError', async () => {
+        const p = (await k.pods()).find((x) => x.metadata.name === 'cfg-missing');
+        const waiting = p?.status?.containerStatuses?.[0]?.state?.waiting;
+        return waiting?.reason === 'CreateContainerConfigError' ? waiting : undefined;
+      }, 60_000);
+      assert.equal(missing.message, "couldn't find key nope in ConfigMap default/cfg");
+    } finally {
+      // Unmanaged pods would make the drain below refuse (it needs --force for them).
+      await k.kubectl.run(['delete', 'pod', 'cfg-user', 'cfg-missing', '--ignore-not-found', '--wait=false']);
+    }
   }));
 
   it('kubectl drain node-2 --ignore-daemonsets evicts, waits while a PDB forbids, and the pods come back elsewhere', (t) => withDiagnostics(c, async () => {
