@@ -42,7 +42,7 @@ import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts'
 import { unwrapTombstone, type DeletedFinalStateUnknown } from '../../shared/cache/store.ts';
 import { jobsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { isConflict, isNotFound } from '../../shared/errors/status-error.ts';
+import { isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
@@ -887,16 +887,14 @@ export class JobController {
     }
   }
 
-  /** Writes the status (the Job as we computed it); on a conflict, onto a fresh read of the Job. */
+  /**
+   * Writes the status (the Job as we computed it). A conflict fails the sync, which is retried from the informer's
+   * newer copy, as upstream does: a status computed from a stale Job must not be written over a newer one (it
+   * could drop a terminal condition another sync already set).
+   */
   async #updateStatus(job: Job, signal: AbortSignal): Promise<Job> {
     const status = normalizeStatus(job.status ?? {});
-    try {
-      return await this.#jobClient.updateStatus({ ...job, status }, { signal });
-    } catch (err) {
-      if (!isConflict(err)) throw err;
-      const fresh = await this.#jobClient.get(job.metadata.namespace ?? '', job.metadata.name ?? '', { signal });
-      return await this.#jobClient.updateStatus({ ...fresh, status }, { signal });
-    }
+    return await this.#jobClient.updateStatus({ ...job, status }, { signal });
   }
 }
 
