@@ -12,13 +12,10 @@
 import type { Deployment } from '../../../shared/api/apps-v1.ts';
 import type { Pod } from '../../../shared/api/core-v1.ts';
 import { Clientset } from '../../../shared/client/clientset.ts';
-import { RestClient } from '../../../shared/client/rest-client.ts';
-import { Logger } from '../../../shared/util/log.ts';
-import { SimNodeHost } from '../../../node-agent/sim-nodes.ts';
-import { parseControllers, runControllerManager } from '../../../controller/main.ts';
 import type { BenchContext } from '../lib/context.ts';
+import { startSimControllerCluster } from '../lib/sim-controller-cluster.ts';
 import { closedLoop, expectStatus, keepAliveAgent } from '../lib/http.ts';
-import { ensureNamespace, names } from '../lib/pods.ts';
+import { names } from '../lib/pods.ts';
 import { benchPod } from '../lib/pod-fixture.ts';
 import { ms, nowMs } from '../lib/stats.ts';
 
@@ -75,17 +72,8 @@ export async function deploymentScenario(ctx: BenchContext): Promise<void> {
   const n = envInt('BENCH_DEPLOY_PODS', 3000);
   const nodes = envInt('BENCH_DEPLOY_NODES', 300);
   const repeats = envInt('BENCH_DEPLOY_REPEATS', 2);
-  const server = await ctx.spawn('embedded', 'deploy');
-  await ensureNamespace(server.url, NS);
-  const rest = new RestClient({ server: server.url, maxSockets: 64 });
-  const cs = new Clientset(rest);
-  const log = new Logger({ level: 'error' });
-  ctx.log(`deployment: registering ${nodes} simulated nodes`);
-  const host = new SimNodeHost({ clientset: cs, count: nodes, namePrefix: 'sim-', log, capacity: { cpu: '64', memory: '256Gi', pods: 110 } });
-  await host.start();
-  // The controller manager has its own connection pool, as its own process would.
-  const cmRest = new RestClient({ server: server.url, maxSockets: 64 });
-  const cm = await runControllerManager({ clientset: new Clientset(cmRest), controllers: parseControllers('scheduler,replicaset,deployment'), log });
+  const cluster = await startSimControllerCluster(ctx, 'deploy', { namespace: NS, nodes, controllers: 'scheduler,replicaset,deployment' });
+  const { server, cs } = cluster;
   const template = benchPod('x', NS) as { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: unknown };
   const bare: number[] = [];
   const deploy: number[] = [];
@@ -143,10 +131,7 @@ export async function deploymentScenario(ctx: BenchContext): Promise<void> {
       await deleteAllPods(cs, server.url);
     }
   } finally {
-    await cm.stop();
-    cmRest.close();
-    await host.stop();
-    rest.close();
+    await cluster.stop();
     await ctx.stopServer(server);
   }
   const bareMs = median(bare);

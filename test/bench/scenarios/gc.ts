@@ -21,12 +21,11 @@ import { RestClient } from '../../../shared/client/rest-client.ts';
 import { Logger } from '../../../shared/util/log.ts';
 import type { Deployment } from '../../../shared/api/apps-v1.ts';
 import type { Pod } from '../../../shared/api/core-v1.ts';
-import { SimNodeHost } from '../../../node-agent/sim-nodes.ts';
-import { parseControllers, runControllerManager } from '../../../controller/main.ts';
 import { FakeRecorder } from '../../../controller/framework/event-recorder.ts';
 import { GarbageCollector } from '../../../controller/garbagecollector/garbage-collector.ts';
 import { restDiscovery } from '../../../controller/garbagecollector/resource-discovery.ts';
 import type { BenchContext } from '../lib/context.ts';
+import { startSimControllerCluster } from '../lib/sim-controller-cluster.ts';
 import { closedLoop, expectStatus, keepAliveAgent } from '../lib/http.ts';
 import { ensureNamespace, names } from '../lib/pods.ts';
 import { benchPod } from '../lib/pod-fixture.ts';
@@ -238,16 +237,8 @@ export async function gcScenario(ctx: BenchContext): Promise<void> {
   const n = envInt('BENCH_GC_PODS', 3000);
   const nodes = envInt('BENCH_GC_NODES', 300);
   const repeats = envInt('BENCH_GC_REPEATS', 2);
-  const server = await ctx.spawn('embedded', 'gc');
-  await ensureNamespace(server.url, NS);
-  const rest = new RestClient({ server: server.url, maxSockets: 64 });
-  const cs = new Clientset(rest);
-  const log = new Logger({ level: 'error' });
-  ctx.log(`gc: registering ${nodes} simulated nodes`);
-  const host = new SimNodeHost({ clientset: cs, count: nodes, namePrefix: 'sim-', log, capacity: { cpu: '64', memory: '256Gi', pods: 110 } });
-  await host.start();
-  const cmRest = new RestClient({ server: server.url, maxSockets: 64 });
-  const cm = await runControllerManager({ clientset: new Clientset(cmRest), controllers: parseControllers('scheduler,replicaset,deployment,garbagecollector'), log });
+  const cluster = await startSimControllerCluster(ctx, 'gc', { namespace: NS, nodes, controllers: 'scheduler,replicaset,deployment,garbagecollector' });
+  const { server, cs } = cluster;
   const template = benchPod('x', NS) as { metadata: { labels: Record<string, string>; annotations?: Record<string, string> }; spec: unknown };
   const deployment = (name: string, replicas: number): Deployment => {
     const labels: Record<string, string> = { ...template.metadata.labels, 'gc-round': name };
@@ -317,10 +308,7 @@ export async function gcScenario(ctx: BenchContext): Promise<void> {
       ctx.log(`  Foreground: pods gone ${ms(foregroundPods.at(-1))}, Deployment gone ${ms(foregroundOwner.at(-1))}`);
     }
   } finally {
-    await cm.stop();
-    cmRest.close();
-    await host.stop();
-    rest.close();
+    await cluster.stop();
     await ctx.stopServer(server);
   }
   const dcMs = median(collection);
