@@ -386,7 +386,7 @@ describe('workloads and configuration on kubelab up --nodes 3 --controllers 2', 
       assert.equal(missing.message, "couldn't find key nope in ConfigMap default/cfg");
     } finally {
       // Unmanaged pods would make the drain below refuse (it needs --force for them).
-      await k.kubectl.run(['delete', 'pod', 'cfg-user', 'cfg-missing', '--ignore-not-found', '--wait=false']);
+      await k.kubectl.run(['delete', 'pod', 'cfg-user', 'cfg-missing', '--ignore-not-found', '--timeout=90s'], { timeoutMs: 100_000 });
     }
   }));
 
@@ -416,7 +416,8 @@ describe('workloads and configuration on kubelab up --nodes 3 --controllers 2', 
 
     const drain = k33.start(['drain', 'node-2', '--ignore-daemonsets', '--timeout=240s', '-v=8']);
     // While the budget allows nothing, drain retries the eviction.
-    await waitFor('drain reporting the disruption budget', async () => (/Cannot evict pod as it would violate the pod's disruption budget/.test(drain.stderr) ? true : undefined), 60_000);
+    await waitFor('drain reporting the disruption budget', async () => (/Cannot evict pod as it would violate the pod's disruption budget/.test(drain.stderr) ? true : undefined), 60_000)
+      .catch((e: Error) => assert.fail(`${e.message}\ndrain stdout:\n${drain.stdout}\ndrain stderr (no request logs):\n${drain.stderr.split('\n').filter((l) => !/round_trippers|request\.go|helper\.go|loader\.go|envvar\.go|cert_rotation/.test(l)).slice(-40).join('\n')}`));
     assert.equal((await k.api.request<{ spec?: { unschedulable?: boolean } }>({ path: '/api/v1/nodes/node-2' })).spec?.unschedulable, true, 'cordoned first');
     // A fourth replica (elsewhere: node-2 is cordoned) makes room in the budget.
     await k.kubectl.ok(['scale', 'deployment', 'critical', '--replicas=4']);
