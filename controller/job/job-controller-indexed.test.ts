@@ -10,27 +10,15 @@ import type { Pod } from '../../shared/api/core-v1.ts';
 import { jobsResource } from '../../shared/client/clientset.ts';
 import { newFixture, T0, type Fixture } from '../framework/testing.ts';
 import { JobController } from './job-controller.ts';
+import { testJob } from './testing.ts';
 
 const FAILURE_COUNT = 'batch.kubernetes.io/job-index-failure-count';
 
+/** An Indexed Job of 2 completions at parallelism 2, started a minute before T0 (backoffLimit left to `spec`). */
 function indexedJob(name: string, spec: Partial<Job['spec']> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: 'ns', uid: `uid-${name}` },
-    spec: {
-      parallelism: 2,
-      completions: 2,
-      completionMode: 'Indexed',
-      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': `uid-${name}` } },
-      template: {
-        metadata: { labels: { 'batch.kubernetes.io/controller-uid': `uid-${name}`, 'batch.kubernetes.io/job-name': name } },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
-      },
-      ...spec,
-    },
-    status: { startTime: new Date(T0 - 60_000).toISOString() },
-  };
+  const j = testJob(name, { completions: 2, completionMode: 'Indexed', ...spec }, { startTime: new Date(T0 - 60_000).toISOString() });
+  if (!('backoffLimit' in spec)) delete j.spec.backoffLimit;
+  return j;
 }
 
 type Phase = 'Running' | 'Succeeded' | 'Failed';

@@ -5,27 +5,9 @@ import type { Pod } from '../../shared/api/core-v1.ts';
 import { jobsResource } from '../../shared/client/clientset.ts';
 import { newFixture, type Fixture } from '../framework/testing.ts';
 import { JobController } from './job-controller.ts';
+import { testJob } from './testing.ts';
 
-function job(name: string, spec: Partial<Job['spec']> = {}): Job {
-  return {
-    apiVersion: 'batch/v1',
-    kind: 'Job',
-    metadata: { name, namespace: 'ns', uid: `uid-${name}` },
-    spec: {
-      parallelism: 2,
-      completions: 3,
-      backoffLimit: 6,
-      completionMode: 'NonIndexed',
-      selector: { matchLabels: { 'batch.kubernetes.io/controller-uid': `uid-${name}` } },
-      template: {
-        metadata: { labels: { 'batch.kubernetes.io/controller-uid': `uid-${name}`, 'batch.kubernetes.io/job-name': name } },
-        spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }] },
-      },
-      ...spec,
-    },
-    status: {},
-  };
-}
+const job = (name: string, spec: Partial<Job['spec']> = {}): Job => testJob(name, spec);
 
 describe('JobController', () => {
   let f: Fixture<JobController> | undefined;
