@@ -727,31 +727,60 @@ export interface Event extends KubeObject {
 
 export type EventList = KubeList<Event>;
 
-// ---- service (minimal) ----
+// ---- service ----
+
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
 
 export interface ServicePort {
   name?: string;
   protocol?: Protocol;
   appProtocol?: string;
   port: number;
+  /** A number, or the name of a container port (resolved per pod by the endpoints controllers). */
   targetPort?: IntOrString;
   nodePort?: number;
+}
+
+export interface SessionAffinityConfig {
+  clientIP?: { timeoutSeconds?: number };
 }
 
 export interface ServiceSpec {
   ports?: ServicePort[];
   selector?: Record<string, string>;
+  /** "None" for a headless Service; "" asks for allocation; set by the server from --service-cluster-ip-range. */
   clusterIP?: string;
   clusterIPs?: string[];
-  type?: 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+  type?: ServiceType;
   externalIPs?: string[];
   sessionAffinity?: 'ClientIP' | 'None';
+  /** Defaulted to 10800 s for ClientIP affinity. */
+  sessionAffinityConfig?: SessionAffinityConfig;
+  loadBalancerIP?: string;
+  loadBalancerSourceRanges?: string[];
   externalName?: string;
+  externalTrafficPolicy?: 'Cluster' | 'Local';
+  /** Allocated for type LoadBalancer with externalTrafficPolicy Local. */
+  healthCheckNodePort?: number;
+  publishNotReadyAddresses?: boolean;
   ipFamilies?: ('IPv4' | 'IPv6')[];
   ipFamilyPolicy?: 'SingleStack' | 'PreferDualStack' | 'RequireDualStack';
+  allocateLoadBalancerNodePorts?: boolean;
+  loadBalancerClass?: string;
   internalTrafficPolicy?: 'Cluster' | 'Local';
-  externalTrafficPolicy?: 'Cluster' | 'Local';
-  publishNotReadyAddresses?: boolean;
+  trafficDistribution?: string;
+}
+
+export interface LoadBalancerIngress {
+  ip?: string;
+  hostname?: string;
+  ipMode?: string;
+  ports?: { port: number; protocol: Protocol; error?: string }[];
+}
+
+export interface ServiceStatus {
+  loadBalancer?: { ingress?: LoadBalancerIngress[] };
+  conditions?: Condition[];
 }
 
 export interface Service extends KubeObject {
@@ -759,8 +788,49 @@ export interface Service extends KubeObject {
   kind?: 'Service';
   metadata: ObjectMeta;
   spec?: ServiceSpec;
-  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] }; conditions?: unknown[] };
+  status?: ServiceStatus;
 }
+
+/** A metav1.Condition (Service status, EndpointSlice-adjacent APIs). */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  observedGeneration?: number;
+  lastTransitionTime: Time;
+  reason: string;
+  message: string;
+}
+
+// ---- legacy Endpoints (core/v1) ----
+
+export interface EndpointAddress {
+  ip: string;
+  hostname?: string;
+  nodeName?: string;
+  targetRef?: ObjectReference;
+}
+
+export interface EndpointPort {
+  name?: string;
+  port: number;
+  protocol?: Protocol;
+  appProtocol?: string;
+}
+
+export interface EndpointSubset {
+  addresses?: EndpointAddress[];
+  notReadyAddresses?: EndpointAddress[];
+  ports?: EndpointPort[];
+}
+
+export interface Endpoints extends KubeObject {
+  apiVersion?: 'v1';
+  kind?: 'Endpoints';
+  metadata: ObjectMeta;
+  subsets?: EndpointSubset[];
+}
+
+export type EndpointsList = KubeList<Endpoints>;
 
 export type ServiceList = KubeList<Service>;
 

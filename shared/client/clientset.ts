@@ -12,6 +12,8 @@ import { RestClient, type RestClientOptions } from './rest-client.ts';
 import type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from '../api/apps-v1.ts';
 import type { CronJob, Job } from '../api/batch-v1.ts';
 import type { PodDisruptionBudget } from '../api/policy-v1.ts';
+import type { Endpoints, Service } from '../api/core-v1.ts';
+import type { EndpointSlice } from '../api/discovery-v1.ts';
 
 export const podsResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true };
 export const nodesResource: ResourceDescriptor = { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false };
@@ -39,6 +41,9 @@ export const controllerRevisionsResource = namespaced('apps', 'controllerrevisio
 export const jobsResource = namespaced('batch', 'jobs', 'Job');
 export const cronJobsResource = namespaced('batch', 'cronjobs', 'CronJob');
 export const podDisruptionBudgetsResource = namespaced('policy', 'poddisruptionbudgets', 'PodDisruptionBudget');
+export const servicesResource = namespaced('', 'services', 'Service');
+export const endpointsResource = namespaced('', 'endpoints', 'Endpoints');
+export const endpointSlicesResource = namespaced('discovery.k8s.io', 'endpointslices', 'EndpointSlice');
 export const persistentVolumeClaimsResource = namespaced('', 'persistentvolumeclaims', 'PersistentVolumeClaim');
 export const subjectAccessReviewsResource: ResourceDescriptor = { group: 'authorization.k8s.io', version: 'v1', resource: 'subjectaccessreviews', kind: 'SubjectAccessReview', namespaced: false };
 
@@ -99,6 +104,9 @@ export class Clientset {
   readonly jobs: ResourceClient<Job>;
   readonly cronJobs: ResourceClient<CronJob>;
   readonly podDisruptionBudgets: ResourceClient<PodDisruptionBudget>;
+  readonly services: ResourceClient<Service>;
+  readonly endpoints: ResourceClient<Endpoints>;
+  readonly endpointSlices: ResourceClient<EndpointSlice>;
 
   constructor(client: Client) {
     this.client = client;
@@ -115,6 +123,9 @@ export class Clientset {
     this.jobs = client.resource<Job>(jobsResource);
     this.cronJobs = client.resource<CronJob>(cronJobsResource);
     this.podDisruptionBudgets = client.resource<PodDisruptionBudget>(podDisruptionBudgetsResource);
+    this.services = client.resource<Service>(servicesResource);
+    this.endpoints = client.resource<Endpoints>(endpointsResource);
+    this.endpointSlices = client.resource<EndpointSlice>(endpointSlicesResource);
   }
 
   /** A client for any other resource. */
