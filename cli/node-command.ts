@@ -6,6 +6,7 @@ import type { Command } from './main.ts';
 import { log } from '../shared/util/log.ts';
 import { parseLabels, parseTaints, runNodeAgent, type NodeAgentConfig } from '../node-agent/main.ts';
 import { machineHostname } from '../node-agent/agent.ts';
+import { canonicalCidr } from '../shared/net/ipv4-cidr.ts';
 
 export const nodeSpecs: FlagSpec[] = [
   { name: 'kubeconfig', type: 'string', help: 'kubeconfig file (default $KUBECONFIG, else ~/.kube/config, unless --server is given); with --bootstrap-kubeconfig, written after bootstrap and used from then on' },
@@ -26,6 +27,12 @@ export const nodeSpecs: FlagSpec[] = [
   { name: 'node-ip', type: 'string', help: 'InternalIP of the node; default the first non-loopback IPv4' },
   { name: 'cgroup-prefix', type: 'string', help: 'cgroup parent of pods: <prefix>/pod<uid> (default /kubelab-<name>)' },
   { name: 'pod-cidr', type: 'string', help: 'register with this spec.podCIDR when none is assigned (the simulated runtime needs one)' },
+  { name: 'cni-conf-dir', type: 'string', help: "write the CNI config of the Node's spec.podCIDR into this directory (containerd's CNI conf_dir) and rewrite it whenever the CIDR changes; no pod sandbox is created until the runtime loaded it (default: not written, someone else owns the CNI config)" },
+  { name: 'cni-ipam-dir', type: 'string', help: "host-local IPAM data dir of that config; reservations outside the current CIDR are dropped (default <root-dir>/ipam)" },
+  { name: 'cni-network-name', type: 'string', default: 'kubelab', help: 'CNI network name of that config' },
+  { name: 'cni-bridge', type: 'string', default: 'kubelab0', help: 'Linux bridge of that config (gets the pod gateway, the first address of the CIDR)' },
+  { name: 'pod-routes', type: 'boolean', default: false, help: "keep a route to every other node's pod CIDR via its InternalIP in this network namespace, in sync with the Node objects (flannel host-gw; needs list/watch on nodes)" },
+  { name: 'cluster-cidr', type: 'string', help: 'with --pod-routes: only routes to destinations inside this block are managed' },
   { name: 'port', type: 'number', default: 10250, help: 'port of the agent endpoint (/healthz; logs and exec later); 0 = any free port' },
   { name: 'address', type: 'string', help: 'address of the agent endpoint (default 0.0.0.0 over HTTPS; without a serving certificate plain HTTP on 127.0.0.1, and only a loopback address is accepted)' },
   { name: 'node-labels', type: 'string', help: 'labels to register the node with: k=v,k2=v2' },
@@ -102,6 +109,19 @@ export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
   if (str(values['node-ip'])) cfg.nodeIP = String(values['node-ip']);
   if (str(values['cgroup-prefix'])) cfg.cgroupPrefix = String(values['cgroup-prefix']);
   if (str(values['pod-cidr'])) cfg.podCIDR = String(values['pod-cidr']);
+  if (str(values['cni-conf-dir'])) {
+    cfg.cniConfDir = String(values['cni-conf-dir']);
+    if (str(values['cni-ipam-dir'])) cfg.cniIpamDir = String(values['cni-ipam-dir']);
+    cfg.cniNetworkName = String(values['cni-network-name'] ?? 'kubelab');
+    cfg.cniBridge = String(values['cni-bridge'] ?? 'kubelab0');
+    if (!/^[A-Za-z0-9_.-]+$/.test(cfg.cniNetworkName)) throw new FlagError('--cni-network-name may only contain letters, digits, _, . and -');
+    if (!/^[A-Za-z0-9_.-]{1,15}$/.test(cfg.cniBridge)) throw new FlagError('--cni-bridge must be an interface name of at most 15 characters');
+  }
+  if (values['pod-routes'] === true) cfg.podRoutes = true;
+  if (str(values['cluster-cidr'])) {
+    if (!canonicalCidr(String(values['cluster-cidr']))) throw new FlagError(`--cluster-cidr must be an IPv4 CIDR, got ${JSON.stringify(values['cluster-cidr'])}`);
+    cfg.clusterCidr = String(values['cluster-cidr']);
+  }
   const leaseSeconds = Number(values['node-lease-duration-seconds'] ?? 40);
   if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new FlagError('--node-lease-duration-seconds must be a positive integer');
   if (leaseSeconds !== 40) cfg.agent = { leaseDurationSeconds: leaseSeconds };

@@ -57,6 +57,7 @@ import { StatusManager } from './status/status-manager.ts';
 import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volume/volume-manager.ts';
 import { ObjectManager } from './configmap-secret/object-manager.ts';
 import { TokenManager, tokenRequester } from './token/token-manager.ts';
+import { PodCidrManager, type PodCidrManagerOptions } from './network/pod-cidr-manager.ts';
 
 export interface NodeAgentOptions {
   nodeName: string;
@@ -79,6 +80,11 @@ export interface NodeAgentOptions {
   taints?: Taint[];
   /** Registers the Node with this spec.podCIDR if none is set (--pod-cidr). */
   podCIDR?: string;
+  /**
+   * The agent writes the CNI config of the Node's pod CIDR itself (--cni-conf-dir; see PodCidrManager): no
+   * pod sandbox is created until the runtime has loaded the config of the current CIDR.
+   */
+  cni?: Omit<PodCidrManagerOptions, 'runtime' | 'clock' | 'log' | 'onSandboxStopped'>;
   /** Overrides of nodeInfo fields (simulated nodes). */
   nodeInfo?: Partial<NodeSystemInfo>;
   /** HTTP port (logs/exec later; /healthz now). 0 = any free port; null = no server. @default 10250 */
@@ -183,6 +189,8 @@ export class NodeAgent {
   #ownLeases: boolean;
   #started = false;
   #syncer: PodSyncHandler;
+  /** Owns the CNI config when `cni` is given. */
+  readonly podNetwork: PodCidrManager | undefined;
 
   constructor(options: NodeAgentOptions) {
     this.#o = options;
@@ -222,6 +230,18 @@ export class NodeAgent {
     this.cgroups = simulated ? new NoopPodCgroups(cgroupPrefix) : new HostPodCgroups(cgroupPrefix);
     this.recorder = new EventRecorder({ events: options.clientset.events, host: options.nodeName, level: options.events ?? 'all', clock: this.#clock, log: this.#log });
     const network = simulated ? 'assume-success' : 'real';
+    this.podNetwork = options.cni
+      ? new PodCidrManager({
+          ...options.cni,
+          runtime: options.runtime,
+          clock: this.#clock,
+          log: this.#log,
+          onSandboxStopped: (uid) => {
+            if (this.#pods.has(uid)) this.podWorkers.updatePod({ type: 'sync', uid });
+          },
+        })
+      : undefined;
+    const podNetwork = this.podNetwork;
     const images = new ImageManager({ images: options.imageService, recorder: this.recorder, clock: this.#clock, ...(options.imagePullBackoffMs ? { backoffInitialMs: options.imagePullBackoffMs } : {}) });
     this.runtimeManager = new KubeRuntimeManager({
       runtime: options.runtime,
@@ -241,6 +261,7 @@ export class NodeAgent {
       },
       cgroupParent: (uid) => this.cgroups.parentFor(uid),
       objects,
+      ...(podNetwork ? { podNetworkReady: (signal: AbortSignal) => podNetwork.waitReady(signal, 2000) } : {}),
       ...(options.crashLoopBaseDelayMs !== undefined ? { crashLoopBaseDelayMs: options.crashLoopBaseDelayMs } : {}),
       ...(options.crashLoopMaxDelayMs !== undefined ? { crashLoopMaxDelayMs: options.crashLoopMaxDelayMs } : {}),
     });
@@ -356,6 +377,7 @@ export class NodeAgent {
       const net = st.conditions.find((c) => c.type === 'NetworkReady');
       if (!rt?.status) reasons.push(`container runtime status check may not have completed yet${rt ? `: RuntimeReady=false reason:${rt.reason} message:${rt.message}` : ''}`);
       if (net && !net.status) reasons.push(`container runtime network not ready: NetworkReady=false reason:${net.reason} message:${net.message}`);
+      else if (this.podNetwork?.networkError()) reasons.push(`container runtime network not ready: ${this.podNetwork.networkError()}`);
     } catch {
       reasons.push('container runtime is down');
     }
@@ -395,6 +417,16 @@ export class NodeAgent {
     const old = this.#podCIDR;
     this.#podCIDR = cidr;
     this.#log.info('Updating Pod CIDR', { originalPodCIDR: old, newPodCIDR: cidr });
+    if (this.podNetwork) {
+      const network = this.podNetwork;
+      network.setPodCidr(cidr);
+      // Ready as soon as the runtime loaded the new config: report it then, not at the next status period.
+      void network.waitReady(this.#ac.signal, 120_000).then((err) => {
+        if (err || this.#ac.signal.aborted || !this.#started || network.podCidr !== cidr) return;
+        this.nodeStatus.updateOnce().catch((e: unknown) => this.#log.warn('Error updating node status', { err: e }));
+      });
+      return false;
+    }
     const rt = this.#runtime as RuntimeService & { updatePodCidr?: (cidr: string) => void };
     if (typeof rt.updatePodCidr !== 'function') return false;
     rt.updatePodCidr(cidr);
@@ -614,6 +646,7 @@ export class NodeAgent {
   async stop(): Promise<void> {
     this.#ac.abort(new Error('node agent stopped'));
     this.#housekeeping?.cancel();
+    this.podNetwork?.stop();
     this.volumes.stop();
     this.pleg.stop();
     this.nodeStatus.stop();

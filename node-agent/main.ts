@@ -30,6 +30,8 @@ import { CertificateManager, type KeyPair } from './certificate/certificate-mana
 import type { WaitOptions } from './certificate/request-certificate.ts';
 import type { AgentTLSOptions } from './server/agent-listener.ts';
 import { NodeAuth, apiNodeAccessReviewer, apiTokenReviewer } from './server/node-auth.ts';
+import { PodRouteSyncer } from './network/pod-route-syncer.ts';
+import { IpRouteTable } from '../shared/net/route-table.ts';
 
 export interface NodeAgentConfig {
   /** API server URL (with tokenFile/caCert/insecure), or a kubeconfig file, or a ready Clientset. */
@@ -65,6 +67,18 @@ export interface NodeAgentConfig {
   hostname?: string;
   cgroupPrefix?: string;
   podCIDR?: string;
+  /** --cni-conf-dir: the agent writes the CNI config of the Node's pod CIDR there (containerd's conf_dir). Absent: someone else does. */
+  cniConfDir?: string;
+  /** --cni-ipam-dir: host-local's dataDir. @default `<rootDir>/ipam` */
+  cniIpamDir?: string;
+  /** --cni-network-name. @default 'kubelab' */
+  cniNetworkName?: string;
+  /** --cni-bridge. @default 'kubelab0' */
+  cniBridge?: string;
+  /** --pod-routes: keep routes to the other nodes' pod CIDRs in this network namespace. */
+  podRoutes?: boolean;
+  /** --cluster-cidr: with podRoutes, only routes inside it are managed. */
+  clusterCidr?: string;
   /** @default 10250; 0 = a free port; null = none */
   port?: number | null;
   /** @default '0.0.0.0' with a serving certificate; '127.0.0.1' without (plain HTTP is loopback only) */
@@ -93,6 +107,8 @@ export interface RunningNodeAgent {
   servingCertificates?: CertificateManager;
   /** Resolves once the agent API serves a certificate issued by the cluster (TLS bootstrap). */
   servingCertificateReady?: Promise<void>;
+  /** The pod route syncer (--pod-routes). */
+  podRoutes?: PodRouteSyncer;
   /** Stops the agent (pods keep running) and closes the runtime connection. */
   close(): Promise<void>;
 }
@@ -242,6 +258,16 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
     ...(config.nodeIP ? { nodeIP: config.nodeIP } : {}),
     ...(config.cgroupPrefix ? { cgroupPrefix: config.cgroupPrefix } : {}),
     ...(config.podCIDR ? { podCIDR: config.podCIDR } : {}),
+    ...(config.cniConfDir && !simulated
+      ? {
+          cni: {
+            confDir: config.cniConfDir,
+            ipamDir: config.cniIpamDir ?? join(config.rootDir, 'ipam'),
+            ...(config.cniNetworkName ? { networkName: config.cniNetworkName } : {}),
+            ...(config.cniBridge ? { bridge: config.cniBridge } : {}),
+          },
+        }
+      : {}),
     port: config.port === undefined ? 10250 : config.port,
     address: config.address ?? (servingTLS ? '0.0.0.0' : '127.0.0.1'),
     ...(config.hostname ? { hostname: config.hostname } : {}),
@@ -277,6 +303,11 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
     throw err;
   }
   clientCertificates?.start();
+  let routes: PodRouteSyncer | undefined;
+  if (config.podRoutes && !simulated) {
+    routes = new PodRouteSyncer({ nodes: clientset.nodes, nodeName: config.nodeName, table: new IpRouteTable(), ...(config.clusterCidr ? { clusterCidr: config.clusterCidr } : {}), clock, log });
+    void routes.run(closing.signal);
+  }
   let servingCertificateReady: Promise<void> | undefined;
   if (servingCertificates) {
     const manager = servingCertificates;
@@ -306,6 +337,7 @@ export async function runNodeAgent(config: NodeAgentConfig): Promise<RunningNode
     ...(clientCertificates ? { clientCertificates } : {}),
     ...(servingCertificates ? { servingCertificates } : {}),
     ...(servingCertificateReady ? { servingCertificateReady } : {}),
+    ...(routes ? { podRoutes: routes } : {}),
     async close() {
       closing.abort();
       clientCertificates?.stop();

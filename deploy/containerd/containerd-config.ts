@@ -4,6 +4,8 @@
  * CAP_SYS_RESOURCE), the cgroupfs driver (no systemd), netns mounts under the state dir, a random stream port,
  * and the CNI bridge+portmap network of the node's pod CIDR.
  */
+import { podNetworkConflist, type CniNetworkOptions } from '../../node-agent/network/cni-conflist.ts';
+
 export const PAUSE_IMAGE = 'localhost/pause:3.9';
 export const BUSYBOX_IMAGE = 'localhost/busybox:1.35';
 export const RUNC_BINARY = '/usr/sbin/runc';
@@ -69,26 +71,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
 /**
  * A bridge + portmap CNI network for one node's pod CIDR. Each node needs its own network name, bridge and
- * IPAM data dir (host-local's default dir is shared between instances).
+ * IPAM data dir (host-local's default dir is shared between instances). The node agent writes the same config
+ * itself (--cni-conf-dir); this stays for the containerd test framework.
  */
-export function cniConflist(o: { name: string; bridge: string; subnet: string; ipamDir: string }): string {
-  return JSON.stringify(
-    {
-      cniVersion: '1.0.0',
-      name: o.name,
-      plugins: [
-        {
-          type: 'bridge',
-          bridge: o.bridge,
-          isGateway: true,
-          ipMasq: false,
-          hairpinMode: true,
-          ipam: { type: 'host-local', dataDir: o.ipamDir, ranges: [[{ subnet: o.subnet }]], routes: [{ dst: '0.0.0.0/0' }] },
-        },
-        { type: 'portmap', capabilities: { portMappings: true } },
-      ],
-    },
-    null,
-    2,
-  );
+export function cniConflist(o: CniNetworkOptions): string {
+  return podNetworkConflist(o);
 }

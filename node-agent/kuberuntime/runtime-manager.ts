@@ -119,6 +119,11 @@ export interface RuntimeManagerOptions {
   cgroupParent: (uid: string) => string;
   /** Secrets and ConfigMaps for env valueFrom / envFrom. */
   objects?: PodObjectGetter;
+  /**
+   * Asked before a pod-network sandbox is created: undefined when the pod network is ready, else the runtime
+   * network error (kubelet refuses to create sandboxes while the network is not ready).
+   */
+  podNetworkReady?: (signal: AbortSignal) => Promise<string | undefined>;
   /** CrashLoopBackOff start. @default 10000 */
   crashLoopBaseDelayMs?: number;
   /** @default 300000 */
@@ -327,6 +332,18 @@ export class KubeRuntimeManager {
       cgroupParent: this.#o.cgroupParent(uid),
       nodeHostname: this.#o.nodeHostname,
     });
+    if (actions.createSandbox && !pod.spec.hostNetwork && this.#o.podNetworkReady) {
+      const err = await this.#o.podNetworkReady(signal);
+      signal.throwIfAborted();
+      if (err) {
+        // kubelet's SyncPod: NetworkNotReadyErrorMsg, and the pod is retried.
+        const msg = `network is not ready: container runtime network not ready: ${err}`;
+        this.#recorder?.event(podRef(pod), 'Warning', 'NetworkNotReady', msg);
+        out.errors.push({ reason: 'NetworkNotReady', message: msg });
+        requeue(1000);
+        return out;
+      }
+    }
     if (actions.createSandbox) {
       signal.throwIfAborted();
       try {

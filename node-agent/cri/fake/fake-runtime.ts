@@ -84,6 +84,13 @@ export interface FakeRuntimeOptions {
   registry?: string[] | 'any';
   runtimeName?: string;
   runtimeVersion?: string;
+  /**
+   * Act like containerd's CNI: the network is the first config (`*.conflist`/`*.conf`) of this directory,
+   * pod IPs come from its host-local subnet, Status(verbose) reports it under `cniconfig`, and NetworkReady is
+   * false while there is none. It is (re)loaded on every Status and RunPodSandbox while `cniAutoReload` is
+   * true (containerd reloads on filesystem events).
+   */
+  cniConfDir?: string;
 }
 
 interface FakeSandbox {
@@ -192,12 +199,18 @@ export class FakeRuntime implements RuntimeService, ImageService {
   #lastNs = 0n;
   #netnsSeq = 4026532000;
   #networkReady = true;
+  #cniConfDir: string | undefined;
+  /** The loaded CNI config's source text (with cniConfDir). */
+  #cniSource: string | undefined;
+  /** With cniConfDir: whether the config dir is re-read (false: a runtime that missed the change). */
+  cniAutoReload = true;
   #runtimeName: string;
   #runtimeVersion: string;
 
   constructor(options: FakeRuntimeOptions = {}) {
     this.#clock = options.clock ?? unrefClock;
     this.#pool = parseCidr(options.podCidr ?? '10.88.0.0/16');
+    this.#cniConfDir = options.cniConfDir;
     this.#registry = options.registry === 'any' ? 'any' : new Set((options.registry ?? []).map(normalizeImageRef));
     for (const ref of options.images ?? DEFAULT_IMAGES) this.addImage(ref);
     this.#runtimeName = options.runtimeName ?? 'fake';
@@ -302,8 +315,8 @@ export class FakeRuntime implements RuntimeService, ImageService {
   #allocateIp(): string {
     // .0 is the network, .1 the gateway, the last address the broadcast.
     for (let off = 2; off < this.#pool.size - 1; off++) {
-      if (!this.#usedIps.has(off)) {
-        this.#usedIps.add(off);
+      if (!this.#usedIps.has(this.#pool.base + off)) {
+        this.#usedIps.add(this.#pool.base + off);
         return intToIp(this.#pool.base + off);
       }
     }
@@ -314,7 +327,7 @@ export class FakeRuntime implements RuntimeService, ImageService {
     if (!ip) return;
     const p = ip.split('.').map(Number);
     const n = (((p[0] ?? 0) << 24) | ((p[1] ?? 0) << 16) | ((p[2] ?? 0) << 8) | (p[3] ?? 0)) >>> 0;
-    this.#usedIps.delete(n - this.#pool.base);
+    this.#usedIps.delete(n);
   }
 
   #findImage(ref: string): Image | undefined {
@@ -465,8 +478,34 @@ export class FakeRuntime implements RuntimeService, ImageService {
     return { version: '0.1.0', runtimeName: this.#runtimeName, runtimeVersion: this.#runtimeVersion, runtimeApiVersion: 'v1' };
   }
 
+  /** With cniConfDir: reads the config dir as containerd's CNI reload does. */
+  reloadCni(): void {
+    if (!this.#cniConfDir) return;
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(this.#cniConfDir).filter((n) => /\.(conflist|conf|json)$/.test(n)).sort();
+    } catch {
+      names = [];
+    }
+    const first = names[0];
+    if (!first) {
+      this.#cniSource = undefined;
+      this.#networkReady = false;
+      return;
+    }
+    const text = fs.readFileSync(path.join(this.#cniConfDir, first), 'utf8');
+    const subnet = (JSON.parse(text) as { plugins?: { ipam?: { ranges?: { subnet?: string }[][] } }[] }).plugins?.[0]?.ipam?.ranges?.[0]?.[0]?.subnet;
+    this.#cniSource = text;
+    if (subnet) this.#pool = parseCidr(subnet);
+    this.#networkReady = true;
+  }
+
   async status(opts?: VerboseOptions): Promise<StatusResponse> {
     this.#enter('status', [], opts);
+    if (this.#cniConfDir && this.cniAutoReload) this.reloadCni();
+    const cniInfo: Record<string, string> = this.#cniConfDir && opts?.verbose
+      ? { cniconfig: JSON.stringify({ PluginConfDir: this.#cniConfDir, Networks: this.#cniSource ? [{ Config: { Source: this.#cniSource }, IFName: 'eth0' }] : [] }) }
+      : {};
     return {
       conditions: [
         { type: 'RuntimeReady', status: true, reason: '', message: '' },
@@ -474,12 +513,13 @@ export class FakeRuntime implements RuntimeService, ImageService {
           ? { type: 'NetworkReady', status: true, reason: '', message: '' }
           : { type: 'NetworkReady', status: false, reason: 'NetworkPluginNotReady', message: 'Network plugin returns error: cni plugin not initialized' },
       ],
-      info: opts?.verbose ? { config: JSON.stringify({ fake: true }) } : {},
+      info: opts?.verbose ? { config: JSON.stringify({ fake: true }), ...cniInfo } : {},
     };
   }
 
   async runPodSandbox(config: PodSandboxConfig, opts?: RunPodSandboxOptions): Promise<string> {
     this.#enter('runPodSandbox', [config], opts);
+    if (this.#cniConfDir && this.cniAutoReload) this.reloadCni();
     const m = config.metadata;
     const dup = [...this.#sandboxes.values()].find(
       (s) => s.config.metadata.name === m.name && s.config.metadata.namespace === m.namespace && s.config.metadata.uid === m.uid && s.config.metadata.attempt === m.attempt,
