@@ -31,7 +31,7 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
   const resources = core.versions[0]!.resources ?? [];
   assert.deepEqual(
     resources.map((r) => r.resource),
-    ['bindings', 'configmaps', 'events', 'namespaces', 'nodes', 'pods', 'secrets', 'serviceaccounts', 'services'],
+    ['bindings', 'configmaps', 'endpoints', 'events', 'namespaces', 'nodes', 'pods', 'secrets', 'serviceaccounts', 'services'],
   );
   const pods = resources.find((r) => r.resource === 'pods');
   assert.equal(
@@ -61,7 +61,7 @@ test('GET /apis aggregated: one named item per group; an empty registry gives no
   assert.ok(JSON.stringify(doc).startsWith('{"kind":"APIGroupDiscoveryList","apiVersion":"apidiscovery.k8s.io/v2","metadata":{},"items":['));
   assert.deepEqual(
     doc.items.map((i) => i.metadata.name),
-    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
+    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io'],
   );
   assert.equal(
     JSON.stringify(doc.items.find((i) => i.metadata.name === 'coordination.k8s.io')),

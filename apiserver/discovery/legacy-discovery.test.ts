@@ -17,7 +17,7 @@ test('GET /apis and /apis/<group>', () => {
   // kube-apiserver's group priority order.
   assert.deepEqual(
     list.groups.map((g) => g.name),
-    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'coordination.k8s.io'],
+    ['apps', 'authentication.k8s.io', 'authorization.k8s.io', 'batch', 'certificates.k8s.io', 'policy', 'rbac.authorization.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io'],
   );
   assert.equal(
     JSON.stringify(list.groups.find((g) => g.name === 'coordination.k8s.io')),
@@ -60,6 +60,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     [
       'bindings',
       'configmaps',
+      'endpoints',
       'events',
       'namespaces',
       'namespaces/finalize',
@@ -84,6 +85,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
   const real = [
     '{"name":"bindings","singularName":"binding","namespaced":true,"kind":"Binding","verbs":["create"]}',
     '{"name":"configmaps","singularName":"configmap","namespaced":true,"kind":"ConfigMap","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["cm"],"storageVersionHash":"qFsyl6wFWjQ="}',
+    '{"name":"endpoints","singularName":"endpoints","namespaced":true,"kind":"Endpoints","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["ep"],"storageVersionHash":"fWeeMqaN/OA="}',
     '{"name":"events","singularName":"event","namespaced":true,"kind":"Event","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["ev"],"storageVersionHash":"r2yiGXH7wu8="}',
     '{"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["create","delete","get","list","patch","update","watch"],"shortNames":["ns"],"storageVersionHash":"Q3oi5N2YM8M="}',
     '{"name":"namespaces/finalize","singularName":"","namespaced":false,"kind":"Namespace","verbs":["update"]}',
@@ -116,5 +118,12 @@ test('a subresource of another group reports its group and version (pods/evictio
   assert.equal(
     JSON.stringify(eviction),
     '{"name":"pods/eviction","singularName":"","namespaced":true,"group":"policy","version":"v1","kind":"Eviction","verbs":["create"]}',
+  );
+});
+
+test('GET /apis/discovery.k8s.io/v1 is byte-identical to a real kube-apiserver', () => {
+  assert.equal(
+    JSON.stringify(apiResourceList('discovery.k8s.io', 'v1')),
+    '{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"discovery.k8s.io/v1","resources":[{"name":"endpointslices","singularName":"endpointslice","namespaced":true,"kind":"EndpointSlice","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"storageVersionHash":"qgS0xkrxYAI="}]}',
   );
 });

@@ -55,6 +55,7 @@ import {
 export { REF_PREFIX, type Schema } from './schema-builders.ts';
 import { APPS_SCHEMAS, APPS_V1_KINDS } from './schemas-apps.ts';
 import { POLICY_SCHEMAS, POLICY_V1_KINDS } from './schemas-policy.ts';
+import { DISCOVERY_SCHEMAS, DISCOVERY_V1_KINDS, ENDPOINTS_SCHEMAS, ENDPOINTS_V1_KINDS } from './schemas-discovery.ts';
 
 
 // ---- apimachinery ----
@@ -1719,9 +1720,9 @@ const authorization: Record<string, Schema> = {
 import { batchKinds, batchSchemas } from './schemas-batch.ts';
 
 /** Every definition, keyed by its OpenAPI name. Treat as read-only. */
-export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS, ...batchSchemas(), ...POLICY_SCHEMAS });
+export const SCHEMAS: Readonly<Record<string, Schema>> = Object.freeze({ ...meta, ...core, ...certificates, ...coordination, ...rbac, ...authorization, ...APPS_SCHEMAS, ...batchSchemas(), ...POLICY_SCHEMAS, ...ENDPOINTS_SCHEMAS, ...DISCOVERY_SCHEMAS });
 
-export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1' | 'batch/v1' | 'policy/v1';
+export type GroupVersion = 'v1' | 'apps/v1' | 'certificates.k8s.io/v1' | 'coordination.k8s.io/v1' | 'rbac.authorization.k8s.io/v1' | 'authorization.k8s.io/v1' | 'batch/v1' | 'policy/v1' | 'discovery.k8s.io/v1';
 
 /** Served kinds per group-version, with their definition names. */
 export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Record<string, string>>>> = {
@@ -1737,6 +1738,7 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     EventList: `${CORE}EventList`,
     Service: `${CORE}Service`,
     ServiceList: `${CORE}ServiceList`,
+    ...ENDPOINTS_V1_KINDS,
     Secret: `${CORE}Secret`,
     SecretList: `${CORE}SecretList`,
     ConfigMap: `${CORE}ConfigMap`,
@@ -1785,6 +1787,7 @@ export const KINDS_BY_GROUP_VERSION: Readonly<Record<GroupVersion, Readonly<Reco
     DeleteOptions: `${META}DeleteOptions`,
   },
   'batch/v1': batchKinds(),
+  'discovery.k8s.io/v1': DISCOVERY_V1_KINDS,
 };
 
 /**

@@ -4,6 +4,7 @@ import { groupVersionString, resourceRegistry } from '../registry/resource-regis
 import { OBJECT_META_CREATION_TIMESTAMP, OBJECT_META_NAME } from './column-descriptions.ts';
 import { APPS_PRINTERS } from './apps-printers.ts';
 import { cronJobPrinter, jobPrinter } from './batch-printers.ts';
+import { endpointSlicePrinter, endpointsPrinter } from './endpoints-printer.ts';
 import { eventPrinter } from './event-printer.ts';
 import { certificateSigningRequestPrinter, configMapPrinter, secretPrinter, serviceAccountPrinter } from './identity-printers.ts';
 import { parseTimestamp } from './human-duration.ts';
@@ -79,6 +80,8 @@ const PRINTERS = new Map<string, ResourcePrinter>([
   ['/namespaces', namespacePrinter],
   ['/events', eventPrinter],
   ['/services', servicePrinter],
+  ['/endpoints', endpointsPrinter],
+  ['discovery.k8s.io/endpointslices', endpointSlicePrinter],
   ['/secrets', secretPrinter],
   ['/configmaps', configMapPrinter],
   ['/serviceaccounts', serviceAccountPrinter],

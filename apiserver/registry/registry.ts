@@ -26,6 +26,8 @@ import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy }
 import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_NAMESPACES } from './core/namespace/namespace-lifecycle.ts';
 import { eventStrategy } from './core/event/strategy.ts';
 import { serviceStrategy } from './core/service/strategy.ts';
+import { endpointsStrategy } from './core/endpoints/strategy.ts';
+import { endpointSliceStrategy } from './discovery/endpointslice/strategy.ts';
 import { leaseStrategy } from './coordination/lease/strategy.ts';
 import { jobDeleteStrategy, jobStatusStrategy, jobStrategy } from './batch/job/strategy.ts';
 import { cronJobStatusStrategy, cronJobStrategy } from './batch/cronjob/strategy.ts';
@@ -107,11 +109,13 @@ const SPECS: ResourceSpec[] = [
   { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
   { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy, deleteStrategy: withGarbageCollectionPolicy(immediateDelete, 'Unsupported') },
   { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy, returnDeletedObject: true },
+  { group: '', version: 'v1', resource: 'endpoints', keyRoot: '/services/endpoints', strategy: endpointsStrategy },
   { group: '', version: 'v1', resource: 'secrets', keyRoot: '/secrets', strategy: secretStrategy },
   { group: '', version: 'v1', resource: 'configmaps', keyRoot: '/configmaps', strategy: configMapStrategy },
   { group: '', version: 'v1', resource: 'serviceaccounts', keyRoot: '/serviceaccounts', strategy: serviceAccountStrategy, returnDeletedObject: true },
   ...APPS_SPECS,
   { group: 'coordination.k8s.io', version: 'v1', resource: 'leases', keyRoot: '/leases', strategy: leaseStrategy },
+  { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', keyRoot: '/endpointslices', strategy: endpointSliceStrategy },
   { group: 'batch', version: 'v1', resource: 'jobs', keyRoot: '/jobs', strategy: jobStrategy, statusStrategy: jobStatusStrategy, deleteStrategy: jobDeleteStrategy },
   { group: 'batch', version: 'v1', resource: 'cronjobs', keyRoot: '/cronjobs', strategy: cronJobStrategy, statusStrategy: cronJobStatusStrategy },
   {

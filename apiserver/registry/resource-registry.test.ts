@@ -126,7 +126,7 @@ test('lookups by kind, user-typed names and group versions', () => {
   assert.equal(r.servesGroupVersion('events.k8s.io', 'v1'), false);
   assert.deepEqual(
     r.resourcesIn('', 'v1').map((e) => e.resource),
-    ['pods', 'nodes', 'namespaces', 'events', 'services', 'secrets', 'configmaps', 'serviceaccounts', 'bindings'],
+    ['pods', 'nodes', 'namespaces', 'events', 'services', 'endpoints', 'secrets', 'configmaps', 'serviceaccounts', 'bindings'],
   );
 });
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { APPS_RESOURCES } from './apps-resources.ts';
+import { DISCOVERY_RESOURCES, ENDPOINTS_RESOURCE } from './discovery-resources.ts';
 
 /**
  * The one list of served resources. Discovery (/api, /apis, /api/v1, /apis/<g>/<v>, aggregated v2), the
@@ -177,6 +178,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     shortNames: ['svc'],
     categories: ['all'],
   },
+  ENDPOINTS_RESOURCE,
   {
     group: '',
     version: 'v1',
@@ -351,6 +353,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     namespaced: true,
     verbs: ALL_VERBS,
   },
+  ...DISCOVERY_RESOURCES,
 ];
 
 function sortedCopy<T extends string>(xs: readonly T[]): T[] {

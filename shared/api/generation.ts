@@ -17,6 +17,7 @@ const TRACKING: ReadonlySet<string> = new Set([
   'batch/jobs',
   'batch/cronjobs',
   'policy/poddisruptionbudgets',
+  'discovery.k8s.io/endpointslices',
   'networking.k8s.io/ingresses',
   'networking.k8s.io/networkpolicies',
   'apiextensions.k8s.io/customresourcedefinitions',

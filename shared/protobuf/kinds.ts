@@ -23,6 +23,7 @@ import {
 import { CONTROLLER_REVISION, DAEMON_SET, DEPLOYMENT, REPLICA_SET, SCALE, STATEFUL_SET } from './schemas/apps.ts';
 import { CRON_JOB, JOB } from './schemas/batch.ts';
 import { EVICTION, POD_DISRUPTION_BUDGET } from './schemas/policy.ts';
+import { ENDPOINT_SLICE } from './schemas/discovery.ts';
 import {
   CERTIFICATE_SIGNING_REQUEST,
   CLUSTER_ROLE,
@@ -65,6 +66,7 @@ const OBJECT_KINDS: Record<string, MessageSchema> = {
   'rbac.authorization.k8s.io/v1/ClusterRoleBinding': ROLE_BINDING,
   'certificates.k8s.io/v1/CertificateSigningRequest': CERTIFICATE_SIGNING_REQUEST,
   'coordination.k8s.io/v1/Lease': LEASE,
+  'discovery.k8s.io/v1/EndpointSlice': ENDPOINT_SLICE,
 };
 
 /** Kinds only created or returned (reviews, subresource bodies, options). */

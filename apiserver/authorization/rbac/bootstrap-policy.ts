@@ -302,6 +302,26 @@ function controllerRoleRules(): Record<string, PolicyRule[]> {
       rule(['get', 'list', 'watch', 'update'], [LEGACY], ['pods']),
       eventsRule(),
     ],
+    'endpoint-controller': [
+      rule(['get', 'list', 'watch'], [LEGACY], ['services', 'pods']),
+      rule(['get', 'list', 'create', 'update', 'delete'], [LEGACY], ['endpoints']),
+      rule(['create'], [LEGACY], ['endpoints/restricted']),
+      eventsRule(),
+    ],
+    'endpointslice-controller': [
+      rule(['get', 'list', 'watch'], [LEGACY], ['services', 'pods', 'nodes']),
+      // services/finalizers: slices owned by their Service with blockOwnerDeletion=true.
+      rule(['update'], [LEGACY], ['services/finalizers']),
+      rule(['get', 'list', 'create', 'update', 'delete'], [DISCOVERY], ['endpointslices']),
+      eventsRule(),
+    ],
+    'endpointslicemirroring-controller': [
+      rule(['get', 'list', 'watch'], [LEGACY], ['services', 'endpoints']),
+      rule(['update'], [LEGACY], ['services/finalizers']),
+      rule(['update'], [LEGACY], ['endpoints/finalizers']),
+      rule(['get', 'list', 'create', 'update', 'delete'], [DISCOVERY], ['endpointslices']),
+      eventsRule(),
+    ],
     'generic-garbage-collector': [
       // list/watch of every resource, selective gets, ownerReference patches and deletes of anything
       rule(['get', 'list', 'watch', 'patch', 'update', 'delete'], ['*'], ['*']),
