@@ -24,6 +24,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'podgc',
     'replicaset',
     'root-ca-cert-publisher',
+    'route',
     'serviceaccount',
     'statefulset',
     'tainteviction',

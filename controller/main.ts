@@ -22,6 +22,8 @@ import { log as rootLog, type Logger } from '../shared/util/log.ts';
 import { ClientEventRecorder } from './framework/event-recorder.ts';
 import { defaultIdentity, LeaderElector } from './leaderelection/leader-elector.ts';
 import { newCidrSets, NodeIpamController } from './nodeipam/node-ipam-controller.ts';
+import { RouteController } from './route/route-controller.ts';
+import { IpRouteTable, type RouteTable } from '../shared/net/route-table.ts';
 import { NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.ts';
 import { PodGCController } from './podgc/pod-gc-controller.ts';
 import { ClusterRoleAggregationController } from './clusterroleaggregation/clusterrole-aggregation-controller.ts';
@@ -50,6 +52,7 @@ export type ControllerName =
   | 'nodelifecycle'
   | 'tainteviction'
   | 'nodeipam'
+  | 'route'
   | 'podgc'
   | 'csrapproving'
   | 'csrsigning'
@@ -74,6 +77,7 @@ export type ControllerName =
  */
 export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'nodeipam',
+  'route',
   'nodelifecycle',
   'tainteviction',
   'podgc',
@@ -158,6 +162,12 @@ export interface ControllerManagerConfig {
   clusterCidrs?: string[];
   /** One per cluster CIDR. @default 24 for IPv4, 64 for IPv6 */
   nodeCidrMaskSizes?: number[];
+  /** --configure-cloud-routes: the route controller routes every node's pod CIDR (needs allocateNodeCidrs). @default false */
+  configureCloudRoutes?: boolean;
+  /** --route-reconciliation-period. @default 10000 */
+  routeReconciliationPeriodMs?: number;
+  /** The route controller's provider. @default the host's routing table (IpRouteTable) */
+  routeTable?: RouteTable;
   /** @default 12500 */
   terminatedPodGcThreshold?: number;
   /** @default 20000 */
@@ -251,6 +261,21 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         runners.push({ name: 'nodeipam', run: (s) => c.run(s) });
       } else {
         log.info('Not starting nodeipam: --allocate-node-cidrs is false');
+      }
+    }
+    if (selected.has('route')) {
+      const clusterCidr = clusterCidrs.find((c) => !c.includes(':'));
+      if (config.configureCloudRoutes && allocate && clusterCidr) {
+        const c = new RouteController({
+          ...common,
+          recorder: recorder('route_controller'),
+          routes: config.routeTable ?? new IpRouteTable(),
+          clusterCidr,
+          ...(config.routeReconciliationPeriodMs !== undefined ? { reconciliationPeriodMs: config.routeReconciliationPeriodMs } : {}),
+        });
+        runners.push({ name: 'route', run: (s) => c.run(s) });
+      } else {
+        log.info('Will not configure cloud provider routes', { allocateNodeCidrs: allocate, configureCloudRoutes: config.configureCloudRoutes ?? false });
       }
     }
     if (selected.has('nodelifecycle')) {
