@@ -20,6 +20,7 @@ test('defaults are Kubernetes\' (with leader election off and CIDR allocation on
   assert.equal(cfg.terminatedPodGcThreshold, 12500);
   assert.equal(cfg.concurrentGcSyncs, 20);
   assert.equal(cfg.schedulerName, 'default-scheduler');
+  assert.deepEqual([cfg.maxEndpointsPerSlice, cfg.endpointUpdatesBatchPeriodMs, cfg.concurrentEndpointSyncs, cfg.concurrentServiceEndpointSyncs], [100, 0, 5, 5]);
   assert.deepEqual(cfg.leaderElection, { enabled: false, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, namespace: 'kube-system', name: 'kubelab-controller' });
 });
 
@@ -42,6 +43,8 @@ test('flags map onto the configuration; bad values are flag errors', () => {
   assert.throws(() => controllerConfigFromFlags(parseFlags(['--controllers=nope'], controllerSpecs).values), /unknown controller/);
   assert.throws(() => controllerConfigFromFlags(parseFlags(['--terminated-pod-gc-threshold=-1'], controllerSpecs).values), /whole number/);
   assert.throws(() => parseFlags(['--node-monitor-grace-period=soon'], controllerSpecs), /invalid duration/);
+  assert.throws(() => controllerConfigFromFlags(parseFlags(['--max-endpoints-per-slice=1001'], controllerSpecs).values), /between 1 and 1000/);
+  assert.equal(controllerConfigFromFlags(parseFlags(['--endpoint-updates-batch-period=250ms'], controllerSpecs).values).endpointUpdatesBatchPeriodMs, 250);
   assert.throws(() => controllerConfigFromFlags(parseFlags(['--cluster-cidr=10.0.0.0/8', '--node-cidr-mask-size=28'], controllerSpecs).values), /too big/);
   assert.doesNotThrow(() => controllerConfigFromFlags(parseFlags(['--cluster-cidr=bogus', '--allocate-node-cidrs=false'], controllerSpecs).values), 'not checked when not allocating');
 });

@@ -29,6 +29,10 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'node-cidr-mask-size-ipv6', type: 'number', help: 'IPv6 node subnet mask size in a dual-stack cluster (default 64)' },
   { name: 'terminated-pod-gc-threshold', type: 'number', default: 12500, help: 'terminated pods kept before the oldest are deleted (0 disables)' },
   { name: 'concurrent-gc-syncs', type: 'number', default: 20, help: 'garbage collector workers (each of its two queues)' },
+  { name: 'max-endpoints-per-slice', type: 'number', default: 100, help: 'the most endpoints the endpointslice controller puts in one EndpointSlice (1..1000)' },
+  { name: 'endpoint-updates-batch-period', type: 'duration', default: '0s', help: 'delay of endpoint and EndpointSlice syncs caused by pod changes, to batch them (0: at once)' },
+  { name: 'concurrent-endpoint-syncs', type: 'number', default: 5, help: 'endpoint controller workers (Services synced at once)' },
+  { name: 'concurrent-service-endpoint-syncs', type: 'number', default: 5, help: 'endpointslice controller workers (Services synced at once)' },
   { name: 'scheduler-name', type: 'string', default: 'default-scheduler', help: 'schedule pods whose spec.schedulerName is this' },
   { name: 'leader-elect', type: 'boolean', default: false, help: 'run only while holding the leader lease (for several replicas)' },
   { name: 'leader-elect-lease-duration', type: 'duration', default: '15s', help: 'how long a non-renewed lease stays valid' },
@@ -80,6 +84,14 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
     const n = values[name] as number;
     if (!Number.isInteger(n) || n < 0) throw new FlagError(`--${name} must be a whole number >= 0, got ${n}`);
   }
+  const maxPerSlice = values['max-endpoints-per-slice'] as number;
+  if (!Number.isInteger(maxPerSlice) || maxPerSlice < 1 || maxPerSlice > 1000) throw new FlagError(`--max-endpoints-per-slice must be between 1 and 1000, got ${String(maxPerSlice)}`);
+  for (const name of ['concurrent-endpoint-syncs', 'concurrent-service-endpoint-syncs']) {
+    const n = values[name] as number;
+    if (!Number.isInteger(n) || n < 1) throw new FlagError(`--${name} must be a whole number >= 1, got ${String(n)}`);
+  }
+  const batchPeriod = durationMs(values, 'endpoint-updates-batch-period');
+  if (!(batchPeriod >= 0)) throw new FlagError('--endpoint-updates-batch-period must not be negative');
   const grace = durationMs(values, 'node-monitor-grace-period');
   const period = durationMs(values, 'node-monitor-period');
   if (!(grace > 0) || !(period > 0)) throw new FlagError('--node-monitor-grace-period and --node-monitor-period must be positive');
@@ -105,6 +117,10 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
     nodeCidrMaskSizes,
     terminatedPodGcThreshold: values['terminated-pod-gc-threshold'] as number,
     concurrentGcSyncs: values['concurrent-gc-syncs'] as number,
+    maxEndpointsPerSlice: maxPerSlice,
+    endpointUpdatesBatchPeriodMs: batchPeriod,
+    concurrentEndpointSyncs: values['concurrent-endpoint-syncs'] as number,
+    concurrentServiceEndpointSyncs: values['concurrent-service-endpoint-syncs'] as number,
     schedulerName: String(values['scheduler-name']),
     leaderElection: {
       enabled: values['leader-elect'] === true,
@@ -123,7 +139,7 @@ export const controllerCommand: Command = {
   usage: () =>
     usage(
       'controller',
-      'Runs the control loops against an API server: node health and NoExecute taints, taint-based eviction, pod CIDR allocation, pod garbage collection and the scheduler. Connects with --kubeconfig, or --server [--token-file --ca-cert].',
+      'Runs the control loops against an API server: node health and NoExecute taints, taint-based eviction, pod CIDR allocation, pod garbage collection, workloads, Endpoints and EndpointSlices of Services, and the scheduler. Connects with --kubeconfig, or --server [--token-file --ca-cert].',
       controllerSpecs,
     ),
   async run(args) {

@@ -17,6 +17,8 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'daemonset',
     'deployment',
     'disruption',
+    'endpoint',
+    'endpointslice',
     'garbagecollector',
     'job',
     'nodeipam',

@@ -45,6 +45,8 @@ import { DeploymentController } from './deployment/deployment-controller.ts';
 import { DisruptionController } from './disruption/disruption-controller.ts';
 import { restScaleGetter } from './disruption/scale-getter.ts';
 import { batchControllers, BATCH_CONTROLLERS, type BatchControllerName } from './batch-controllers.ts';
+import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
+import { EndpointsController } from './endpoint/endpoints-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -66,6 +68,8 @@ export type ControllerName =
   | 'garbagecollector'
   | 'deployment'
   | 'disruption'
+  | 'endpoint'
+  | 'endpointslice'
   | BatchControllerName;
 
 /**
@@ -93,6 +97,8 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'garbagecollector',
   'deployment',
   'disruption',
+  'endpoint',
+  'endpointslice',
   ...BATCH_CONTROLLERS,
   'scheduler',
 ];
@@ -190,6 +196,14 @@ export interface ControllerManagerConfig {
   concurrentGcSyncs?: number;
   /** Where the garbage collector learns the served resources. @default discovery over the clientset's RestClient */
   discoverResources?: DiscoverResources;
+  /** --max-endpoints-per-slice of the endpointslice controller. @default 100 */
+  maxEndpointsPerSlice?: number;
+  /** --endpoint-updates-batch-period of the endpoint and endpointslice controllers. @default 0 */
+  endpointUpdatesBatchPeriodMs?: number;
+  /** --concurrent-endpoint-syncs: workers of the endpoint controller. @default 5 */
+  concurrentEndpointSyncs?: number;
+  /** --concurrent-service-endpoint-syncs: workers of the endpointslice controller. @default 5 */
+  concurrentServiceEndpointSyncs?: number;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -374,6 +388,26 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
       const client = config.clientset.client;
       const c = new DisruptionController({ ...common, recorder: recorder('controllermanager'), ...(client instanceof RestClient ? { getScale: restScaleGetter(client) } : {}) });
       runners.push({ name: 'disruption', run: (s) => c.run(s) });
+    }
+    const endpointOptions = config.endpointUpdatesBatchPeriodMs !== undefined ? { endpointUpdatesBatchPeriodMs: config.endpointUpdatesBatchPeriodMs } : {};
+    if (selected.has('endpoint')) {
+      const c = new EndpointsController({
+        ...common,
+        ...endpointOptions,
+        recorder: recorder('endpoint-controller'),
+        ...(config.concurrentEndpointSyncs !== undefined ? { workers: config.concurrentEndpointSyncs } : {}),
+      });
+      runners.push({ name: 'endpoint', run: (s) => c.run(s) });
+    }
+    if (selected.has('endpointslice')) {
+      const c = new EndpointSliceController({
+        ...common,
+        ...endpointOptions,
+        recorder: recorder('endpoint-slice-controller'),
+        ...(config.concurrentServiceEndpointSyncs !== undefined ? { workers: config.concurrentServiceEndpointSyncs } : {}),
+        ...(config.maxEndpointsPerSlice !== undefined ? { maxEndpointsPerSlice: config.maxEndpointsPerSlice } : {}),
+      });
+      runners.push({ name: 'endpointslice', run: (s) => c.run(s) });
     }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);
