@@ -22,6 +22,7 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'lb', summary: 'Run a TCP load balancer in front of several API servers', load: async () => (await import('./lb-command.ts')).lbCommand },
   { name: 'node', summary: 'Run the node agent (registers the node, runs its pods on containerd or the simulated runtime)', load: async () => (await import('./node-command.ts')).nodeCommand },
   { name: 'proxy', summary: 'Run the service proxy of a node (kube-proxy, nftables mode): ClusterIPs and NodePorts to endpoints', load: async () => (await import('./proxy-command.ts')).proxyCommand },
+  { name: 'dns', summary: 'Run the cluster DNS server (cluster.local from Services and EndpointSlices; other names forwarded)', load: async () => (await import('./dns-command.ts')).dnsCommand },
   { name: 'sim-nodes', summary: 'Run many simulated nodes in one process (node agents on the simulated runtime)', load: async () => (await import('./sim-nodes-command.ts')).simNodesCommand },
 ];
 

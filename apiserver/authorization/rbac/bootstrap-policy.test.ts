@@ -127,3 +127,14 @@ test('aggregation: view into edit into admin, in name order, without duplicates'
   assert.equal(editRules.length, (roles.find((r) => r.metadata.name === 'system:aggregate-to-edit')?.rules ?? []).length + rules.length);
   assert.deepEqual(aggregatedRules(edit, [...roles, edit]), editRules, 'a role never aggregates itself');
 });
+
+test('the cluster DNS identity system:kube-dns may list and watch what it serves, and write nothing', () => {
+  const authz = policyIndex();
+  const DNS: UserInfo = { name: 'system:kube-dns', groups: ['system:authenticated'] };
+  for (const c of [['list', 'services'], ['watch', 'services'], ['list', 'endpointslices', { apiGroup: 'discovery.k8s.io' }], ['watch', 'endpointslices', { apiGroup: 'discovery.k8s.io' }], ['list', 'namespaces'], ['watch', 'pods'], ['list', 'endpoints']] as Check[]) {
+    assert.ok(allowed(authz, DNS, c), `system:kube-dns ${JSON.stringify(c)}`);
+  }
+  for (const c of [['create', 'services', { namespace: 'default' }], ['update', 'endpointslices', { apiGroup: 'discovery.k8s.io', namespace: 'default', name: 'x' }], ['get', 'secrets', { namespace: 'default', name: 's' }]] as Check[]) {
+    assert.ok(!allowed(authz, DNS, c), `system:kube-dns must not ${JSON.stringify(c)}`);
+  }
+});

@@ -215,6 +215,8 @@ function clusterRoles(): ClusterRole[] {
       eventsRule(),
       rule(['list', 'watch'], [DISCOVERY], ['endpointslices']),
     ]),
+    // kubeadm's CoreDNS role: what `kubelab dns` (user system:kube-dns) reads.
+    clusterRole('system:coredns', [rule(['list', 'watch'], [LEGACY], ['endpoints', 'services', 'pods', 'namespaces']), rule(['list', 'watch'], [DISCOVERY], ['endpointslices'])]),
     clusterRole('system:service-account-issuer-discovery', [urls(['get'], ['/.well-known/openid-configuration', '/openid/v1/jwks'])]),
     ...controllerRoles(),
   ];
@@ -413,6 +415,7 @@ function clusterRoleBindings(): ClusterRoleBinding[] {
     clusterRoleBinding('system:node-proxier', 'system:node-proxier', [user('system:kube-proxy')]),
     clusterRoleBinding(KCM, KCM, [user(KCM)]),
     clusterRoleBinding('system:kube-dns', 'system:kube-dns', [serviceAccount('kube-system', 'kube-dns')]),
+    clusterRoleBinding('system:coredns', 'system:coredns', [serviceAccount('kube-system', 'coredns'), user('system:kube-dns')]),
     clusterRoleBinding(SCHEDULER, SCHEDULER, [user(SCHEDULER), user(KCM)]),
     clusterRoleBinding('system:volume-scheduler', 'system:volume-scheduler', [user(SCHEDULER), user(KCM)]),
     // Bound to no one: the Node authorizer grants node identities these rules itself.
