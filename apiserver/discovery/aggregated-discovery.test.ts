@@ -45,6 +45,7 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
       '{"subresource":"exec","responseKind":{"group":"","version":"","kind":"PodExecOptions"},"verbs":["create","get"]},' +
       '{"subresource":"log","responseKind":{"group":"","version":"","kind":"Pod"},"verbs":["get"]},' +
       '{"subresource":"portforward","responseKind":{"group":"","version":"","kind":"PodPortForwardOptions"},"verbs":["create","get"]},' +
+      '{"subresource":"proxy","responseKind":{"group":"","version":"","kind":"PodProxyOptions"},"verbs":["create","delete","get","patch","update"]},' +
       '{"subresource":"status","responseKind":{"group":"","version":"","kind":"Pod"},"verbs":["get","patch","update"]}]}',
   );
   const nodes = resources.find((r) => r.resource === 'nodes');

@@ -66,6 +66,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
       'namespaces/finalize',
       'namespaces/status',
       'nodes',
+      'nodes/proxy',
       'nodes/status',
       'pods',
       'pods/attach',
@@ -74,11 +75,13 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
       'pods/exec',
       'pods/log',
       'pods/portforward',
+      'pods/proxy',
       'pods/status',
       'secrets',
       'serviceaccounts',
       'serviceaccounts/token',
       'services',
+      'services/proxy',
     ],
   );
   // Each entry below is verbatim from a real 1.31 /api/v1 response.
@@ -91,6 +94,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     '{"name":"namespaces/finalize","singularName":"","namespaced":false,"kind":"Namespace","verbs":["update"]}',
     '{"name":"namespaces/status","singularName":"","namespaced":false,"kind":"Namespace","verbs":["get","patch","update"]}',
     '{"name":"nodes","singularName":"node","namespaced":false,"kind":"Node","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["no"],"storageVersionHash":"XwShjMxG9Fs="}',
+    '{"name":"nodes/proxy","singularName":"","namespaced":false,"kind":"NodeProxyOptions","verbs":["create","delete","get","patch","update"]}',
     '{"name":"nodes/status","singularName":"","namespaced":false,"kind":"Node","verbs":["get","patch","update"]}',
     '{"name":"pods","singularName":"pod","namespaced":true,"kind":"Pod","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["po"],"categories":["all"],"storageVersionHash":"xPOwRZ+Yhw8="}',
     '{"name":"pods/attach","singularName":"","namespaced":true,"kind":"PodAttachOptions","verbs":["create","get"]}',
@@ -99,11 +103,13 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     '{"name":"pods/exec","singularName":"","namespaced":true,"kind":"PodExecOptions","verbs":["create","get"]}',
     '{"name":"pods/log","singularName":"","namespaced":true,"kind":"Pod","verbs":["get"]}',
     '{"name":"pods/portforward","singularName":"","namespaced":true,"kind":"PodPortForwardOptions","verbs":["create","get"]}',
+    '{"name":"pods/proxy","singularName":"","namespaced":true,"kind":"PodProxyOptions","verbs":["create","delete","get","patch","update"]}',
     '{"name":"pods/status","singularName":"","namespaced":true,"kind":"Pod","verbs":["get","patch","update"]}',
     '{"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"storageVersionHash":"S6u1pOWzb84="}',
     '{"name":"serviceaccounts","singularName":"serviceaccount","namespaced":true,"kind":"ServiceAccount","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["sa"],"storageVersionHash":"pbx9ZvyFpBE="}',
     '{"name":"serviceaccounts/token","singularName":"","namespaced":true,"group":"authentication.k8s.io","version":"v1","kind":"TokenRequest","verbs":["create"]}',
     '{"name":"services","singularName":"service","namespaced":true,"kind":"Service","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["svc"],"categories":["all"],"storageVersionHash":"0/CO1lhkEBI="}',
+    '{"name":"services/proxy","singularName":"","namespaced":true,"kind":"ServiceProxyOptions","verbs":["create","delete","get","patch","update"]}',
   ];
   assert.deepEqual(list.resources.map((r) => JSON.stringify(r)), real);
 });

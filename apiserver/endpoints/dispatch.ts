@@ -11,6 +11,8 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
   const { info, entry } = ctx;
   const ns = info.namespace;
   const namespaced = entry.store.info.namespaced;
+  // The deprecated /api/v1/proxy/... paths (verb `proxy`): kube-apiserver stopped serving them in 1.10.
+  if (info.verb === 'proxy') throw notFound();
   // A namespaced resource's object paths need a namespace; a cluster-scoped one must not have one.
   if (info.name && namespaced && !ns) throw notFound();
   if (!namespaced && ns && info.resource !== 'namespaces') throw notFound();

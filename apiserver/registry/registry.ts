@@ -21,6 +21,8 @@ import { evictPod } from './core/pod/eviction.ts';
 import { evictionHandler } from '../endpoints/handlers/eviction.ts';
 import type { KubeletClientTLS } from './core/pod/proxy-node.ts';
 import { podStreamUpgrade, requireUpgrade } from './core/pod/exec.ts';
+import { installProxySubresources } from '../endpoints/handlers/proxy.ts';
+import type { ObjectGetter } from './core/service/proxy-location.ts';
 import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
 import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy } from './core/namespace/strategy.ts';
 import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_NAMESPACES } from './core/namespace/namespace-lifecycle.ts';
@@ -286,6 +288,12 @@ export class Registry {
       podsServed.upgrades = { exec: podStreamUpgrade(proxyDeps, 'exec'), attach: podStreamUpgrade(proxyDeps, 'attach') };
       for (const kind of ['exec', 'attach'] as const) podsServed.subresources[kind] = requireUpgrade(podsServed.upgrades[kind]);
     }
+    // pods/proxy, services/proxy, nodes/proxy (endpoints/handlers/proxy.ts).
+    if (nodesStore) {
+      const endpoints = () => this.serviceProxyEndpoints ?? this.stores.get('endpoints');
+      const proxyDeps = { pods: podStore, nodes: nodesStore, services: byResource.get('services')?.store, endpoints, kubeletTLS: () => this.kubeletTLS, allowLoopback: () => this.proxyAllowsLoopback };
+      installProxySubresources((g, v, r) => this.lookup(g, v, r), proxyDeps);
+    }
     // The top-level `bindings` resource: POST /api/v1/namespaces/{ns}/bindings.
     this.#served.set('/v1/bindings', {
       store: new GenericStore({
@@ -355,6 +363,12 @@ export class Registry {
 
   /** How pods/log, exec and attach reach node agents (--kubelet-client-*; absent: plain HTTP). */
   kubeletTLS: KubeletClientTLS | undefined;
+
+  /** Tests only: pods/proxy also reaches loopback pod IPs (kube answers `address not allowed`). */
+  proxyAllowsLoopback = false;
+
+  /** Tests only: where services/proxy reads Endpoints instead of the `endpoints` store. */
+  serviceProxyEndpoints: ObjectGetter | undefined;
 
   lookup(group: string, version: string, resource: string): ServedResource | undefined {
     return this.#served.get(`${group}/${version}/${resource}`);

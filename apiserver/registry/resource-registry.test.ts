@@ -47,6 +47,7 @@ test('pods: verbs, short name, category and subresources as upstream', () => {
       ['exec', 'PodExecOptions', 'create,get'],
       ['log', 'Pod', 'get'],
       ['portforward', 'PodPortForwardOptions', 'create,get'],
+      ['proxy', 'PodProxyOptions', 'create,delete,get,patch,update'],
       ['status', 'Pod', 'get,patch,update'],
     ],
   );

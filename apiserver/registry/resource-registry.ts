@@ -97,13 +97,14 @@ export function groupVersionString(gv: GroupVersion): string {
 const ALL_VERBS: readonly Verb[] = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 /** get/patch/update: the verbs of every `status` subresource. */
 const STATUS_VERBS = ['get', 'patch', 'update'] as const;
+/** The verbs of the connect-style `proxy` subresources (GET/HEAD, POST, PUT, PATCH, DELETE). */
+const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'] as const;
 
 /**
  * The resources kubelab serves. Order inside a group/version does not matter (discovery sorts); the order of
  * groups is the order /apis lists them in (kube lists by group priority).
  *
- * Left out on purpose because nothing serves them: pods/proxy, pods/ephemeralcontainers,
- * nodes/proxy, services/status, services/proxy.
+ * Left out on purpose because nothing serves them: pods/ephemeralcontainers, services/status.
  */
 export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
   {
@@ -124,6 +125,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'portforward', kind: 'PodPortForwardOptions', verbs: ['create', 'get'] },
+      { name: 'proxy', kind: 'PodProxyOptions', verbs: PROXY_VERBS },
       { name: 'status', kind: 'Pod', verbs: STATUS_VERBS },
     ],
   },
@@ -137,7 +139,10 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     namespaced: false,
     verbs: ALL_VERBS,
     shortNames: ['no'],
-    subresources: [{ name: 'status', kind: 'Node', verbs: STATUS_VERBS }],
+    subresources: [
+      { name: 'proxy', kind: 'NodeProxyOptions', verbs: PROXY_VERBS },
+      { name: 'status', kind: 'Node', verbs: STATUS_VERBS },
+    ],
   },
   {
     group: '',
@@ -177,6 +182,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     verbs: ALL_VERBS,
     shortNames: ['svc'],
     categories: ['all'],
+    subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: PROXY_VERBS }],
   },
   ENDPOINTS_RESOURCE,
   {

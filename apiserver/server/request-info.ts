@@ -89,7 +89,8 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
   // For /namespaces/{name}[/{sub}] the namespace of the request is the object itself.
   if (info.resource === 'namespaces' && info.name) info.namespace = info.name;
 
-  const wantsWatch = watchPath || isTrue(query.get('watch'));
+  // A proxy subresource's query belongs to the backend (`?watch=1` there is no watch of the API).
+  const wantsWatch = watchPath || (isTrue(query.get('watch')) && info.subresource !== 'proxy');
   switch (m) {
     case 'GET':
     case 'HEAD':

@@ -59,11 +59,15 @@ export type Authorizer = (user: UserInfo, info: RequestInfo, req: IncomingMessag
  *   handshake otherwise). None offered → 400.
  * - `spdy(ctx, socket, head)` serves an `Upgrade: SPDY/3.1` request on the raw socket (kubectl ≤ 1.29, and the
  *   fallback of newer ones). Without it such a request gets 400 `Upgrade request required`.
+ * - `raw(ctx, socket, head)` takes any upgrade (WebSocket, SPDY, other) on the raw socket after `prepare`
+ *   (the proxy subresources relay it to their backend). A rejection before it wrote anything becomes the
+ *   HTTP Status answer.
  */
 export interface UpgradeHooks {
   prepare?: (ctx: RequestContext) => Promise<void>;
   protocols?: readonly string[];
   spdy?: (ctx: RequestContext, socket: Duplex, head: Buffer) => Promise<void>;
+  raw?: (ctx: RequestContext, socket: Duplex, head: Buffer) => Promise<void>;
 }
 
 export interface APIServerOptions {
@@ -284,7 +288,7 @@ export class APIServer {
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
     const url = requestURL(req.url);
-    const info = parseRequestInfo('GET', url.pathname, url.searchParams);
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
     const refuse = (err: unknown) => {
       const status = err instanceof StatusError ? err.status : newStatus(500, 'InternalError', String(err));
       const body = JSON.stringify(status);
@@ -320,6 +324,11 @@ export class APIServer {
       if (upgradeHandler) {
         const hooks: UpgradeHandler & UpgradeHooks = upgradeHandler;
         await hooks.prepare?.(ctx);
+        if (hooks.raw) {
+          socket.on('close', () => ac.abort());
+          await hooks.raw(ctx, socket, head);
+          return;
+        }
         const upgrade = String(req.headers.upgrade ?? '').toLowerCase();
         if (upgrade !== 'websocket') {
           if (!hooks.spdy || upgrade !== 'spdy/3.1') throw newStatus400('Upgrade request required');
