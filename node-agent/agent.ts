@@ -401,6 +401,12 @@ export class NodeAgent {
   #applyNode(node: Node): void {
     this.nodeStatus.observe(node);
     const cidr = node.spec?.podCIDR ?? '';
+    if (!cidr && this.#podCIDR && this.podNetwork) {
+      // Re-registered without a CIDR yet: the old block was released and must not hand out addresses.
+      this.#log.info('Updating Pod CIDR', { originalPodCIDR: this.#podCIDR, newPodCIDR: '' });
+      this.#podCIDR = '';
+      this.podNetwork.clearPodCidr();
+    }
     if (cidr && cidr !== this.#podCIDR && this.#applyPodCidr(cidr) && this.#started) {
       // The runtime's network may just have become ready: report it now, not in 10 s.
       this.#clock.setTimeout(() => {
@@ -431,6 +437,21 @@ export class NodeAgent {
     if (typeof rt.updatePodCidr !== 'function') return false;
     rt.updatePodCidr(cidr);
     return true;
+  }
+
+  /**
+   * Our Node object was deleted: its pod CIDR is released (the node IPAM controller may give it to another
+   * node), so no sandbox gets an address from it any more; register again at once instead of at the next
+   * status write.
+   */
+  #nodeDeleted(): void {
+    if (this.#ac.signal.aborted) return;
+    if (this.#podCIDR && this.podNetwork) {
+      this.#log.info('Updating Pod CIDR', { originalPodCIDR: this.#podCIDR, newPodCIDR: '' });
+      this.#podCIDR = '';
+      this.podNetwork.clearPodCidr();
+    }
+    this.nodeStatus.updateOnce(true).catch((err: unknown) => this.#log.warn('Error registering the node again', { err }));
   }
 
   /** Feeds a Node seen by an external informer. */
@@ -568,7 +589,7 @@ export class NodeAgent {
         log: this.#log,
         transform: dropManagedFields,
       });
-      ni.addEventHandler({ onAdd: (n) => this.handleNode(n), onUpdate: (_o, n) => this.handleNode(n) });
+      ni.addEventHandler({ onAdd: (n) => this.handleNode(n), onUpdate: (_o, n) => this.handleNode(n), onDelete: () => this.#nodeDeleted() });
       this.#informers.push(ni as unknown as SharedIndexInformer<Pod | Node>);
       void ni.run(signal);
     }

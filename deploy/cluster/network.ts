@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { CommandError, ip, run } from './run.ts';
+import { cidrContainsCidr } from '../../shared/net/ipv4-cidr.ts';
+import { POD_ROUTE_PROTOCOL } from '../../shared/net/route-table.ts';
 
 /** One simulated machine: a network namespace with one interface on the cluster bridge. */
 export interface NodeHost {
@@ -22,7 +24,7 @@ export interface ClusterNetwork {
   hostIP: string;
   clusterCIDR: string;
   nodes: NodeHost[];
-  /** Host routes added for pod CIDRs (removed by down). */
+  /** Host routes added for pod CIDRs by earlier versions (removed by down); the route controller's carry proto 213. */
   routes: { cidr: string; via: string }[];
 }
 
@@ -94,23 +96,6 @@ export async function createNetwork(net: ClusterNetwork): Promise<void> {
   }
 }
 
-/**
- * Routes so every node reaches every other node's pods directly (no NAT) and the host reaches all pods:
- * `<podCIDR> via <node IP>` on the host and in every other node's namespace.
- */
-export async function addPodRoutes(net: ClusterNetwork, podCIDRs: Map<string, string>): Promise<void> {
-  for (const owner of net.nodes) {
-    const cidr = podCIDRs.get(owner.name);
-    if (!cidr) continue;
-    await ip(['route', 'replace', cidr, 'via', owner.ip]);
-    if (!net.routes.some((r) => r.cidr === cidr)) net.routes.push({ cidr, via: owner.ip });
-    for (const other of net.nodes) {
-      if (other === owner) continue;
-      await ip(['-n', other.netns, 'route', 'replace', cidr, 'via', owner.ip]);
-    }
-  }
-}
-
 /** Removes host routes, node namespaces (taking their veths along) and the bridge. Idempotent. */
 export async function destroyNetwork(net: ClusterNetwork): Promise<void> {
   for (const r of net.routes) await ip(['route', 'del', r.cidr, 'via', r.via], true);
@@ -119,6 +104,11 @@ export async function destroyNetwork(net: ClusterNetwork): Promise<void> {
   for (const line of routes.split('\n')) {
     const m = /^(\S+) via (10\.213\.(\d+)\.\d+)/.exec(line);
     if (m && Number(m[3]) === net.index) await ip(['route', 'del', m[1] as string, 'via', m[2] as string], true);
+  }
+  // The route controller's routes (proto 213) to this cluster's pod CIDRs, whatever their gateway.
+  const ours = await ip(['-4', '-j', 'route', 'show', 'proto', String(POD_ROUTE_PROTOCOL)], true);
+  for (const r of (ours.trim() ? JSON.parse(ours) : []) as { dst?: string; gateway?: string }[]) {
+    if (r.dst && r.gateway && cidrContainsCidr(net.clusterCIDR, r.dst)) await ip(['route', 'del', r.dst, 'via', r.gateway, 'proto', String(POD_ROUTE_PROTOCOL)], true);
   }
   for (const n of net.nodes) {
     if (existsSync(`/var/run/netns/${n.netns}`)) {

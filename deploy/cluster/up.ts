@@ -7,12 +7,13 @@ import { APISERVER_NODE_FLAGS, NODE_AGENT_NODE_FLAGS } from '../node-flags.ts';
 import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
 import { newState, saveState, loadState, statePath, type ClusterState, type NodeRecord } from './cluster-state.ts';
-import { addPodRoutes, claimNetworkIndex, createNetwork, planNetwork } from './network.ts';
+import { claimNetworkIndex, createNetwork, planNetwork } from './network.ts';
+import { grantPodRouteAccess, podNetworkNodeFlags, podNetworkProblems, POD_NETWORK_CONTROLLER_FLAGS } from './pod-network.ts';
 import { ensureEtcdPKI, ensurePKI, kubeconfigYaml, newBootstrapToken, writeSecretFile, type ClusterPKI, type EtcdPKI } from './pki.ts';
 import { request as httpsRequest } from 'node:https';
 import { run } from './run.ts';
 import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
-import { containerdConfigToml, cniConflist } from '../containerd/containerd-config.ts';
+import { containerdConfigToml } from '../containerd/containerd-config.ts';
 import { teardown } from './down.ts';
 
 export interface UpOptions {
@@ -332,6 +333,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
       writeSecretFile(join(rec.dir, 'bootstrap-kubeconfig'), kubeconfigYaml({ server, caCertPath: (pki as ClusterPKI).caCert, token, user: `system:bootstrap:${token.split('.')[0]}` }));
     }
+    await grantPodRouteAccess(c);
     // kube's default is privileged everywhere; a lab cluster warns about what baseline would refuse.
     await c.request({
       method: 'PATCH',
@@ -351,7 +353,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
         cmd: kl.cmd,
         args: [...kl.pre, 'controller', '--kubeconfig', controllerKubeconfig, '--controllers', '*,-scheduler', '--cluster-cidr', net.clusterCIDR,
           '--cluster-signing-cert-file', p.caCert, '--cluster-signing-key-file', p.caKey, '--root-ca-file', p.caCert,
-          ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
+          ...POD_NETWORK_CONTROLLER_FLAGS, ...(o.controllers > 1 ? ['--leader-elect'] : []), ...o.controllerArgs],
         log: join(logs, `controller-${i}.log`),
       });
       await daemon({
@@ -373,7 +375,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--bootstrap-kubeconfig', join(rec.dir, 'bootstrap-kubeconfig'), '--kubeconfig', join(rec.dir, 'kubeconfig'),
         '--client-ca-file', p.caCert, '--name', rec.name,
         '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
-        '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...o.nodeArgs],
+        '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...podNetworkNodeFlags(net, rec), ...o.nodeArgs],
       log: join(logs, `node-${rec.name}.log`),
       netns: rec.netns,
     })));
@@ -398,15 +400,13 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       for (const n of list.items) if (n.spec?.podCIDR && n.metadata.name) m.set(n.metadata.name, n.spec.podCIDR);
       return st.nodes.every((r) => m.has(r.name)) ? m : undefined;
     }, 60_000, 300, allAlive);
-    for (const rec of st.nodes) {
-      const cidr = cidrs.get(rec.name) as string;
-      const conf = join(rec.cniConfDir, '10-kubelab.conflist');
-      if (!existsSync(conf)) {
-        writeFileSync(conf, cniConflist({ name: `kubelab${index}-${rec.name}`, bridge: 'kubelab0', subnet: cidr, ipamDir: join(rec.dir, 'ipam') }));
-      }
-    }
-    await addPodRoutes(net, cidrs);
-    saveState(st);
+    // The agents write their CNI configs (--cni-conf-dir) and route their namespaces (--pod-routes); the route
+    // controller routes the host (--configure-cloud-routes). All kept in sync with the Nodes from now on.
+    await waitFor('CNI configs and pod routes', async () => {
+      const problems = await podNetworkProblems(st.nodes, cidrs);
+      if (problems.length) throw new Error(problems.join('; '));
+      return true;
+    }, 60_000, 300, allAlive);
   }]);
   steps.push([`all ${o.nodes + o.simNodes} nodes Ready`, async () => {
     const c = client as RestClient;

@@ -110,3 +110,15 @@ test('a CIDR superseded before it loaded: the newest one wins', async () => {
   assert.deepEqual(conflistSubnets(JSON.parse(fs.readFileSync(path.join(confDir, '10-kubelab.conflist'), 'utf8'))), ['10.243.5.0/24']);
   m.stop();
 });
+
+test('a Node re-registered without a CIDR: not ready until it gets one (the same block again works too)', async () => {
+  const { m } = setup();
+  m.setPodCidr('10.243.0.0/24');
+  assert.equal(await m.waitReady(undefined, 5000), undefined);
+  m.clearPodCidr();
+  assert.equal(m.podCidr, '');
+  assert.match((await m.waitReady(undefined, 20)) ?? '', /cni plugin not initialized/);
+  m.setPodCidr('10.243.0.0/24');
+  assert.equal(await m.waitReady(undefined, 5000), undefined);
+  m.stop();
+});

@@ -174,6 +174,17 @@ export class PodCidrManager {
     this.#running = this.#running.then(() => this.#apply(state)).catch((err: unknown) => this.#log.error('Cannot apply the pod CIDR', { podCIDR: cidr, err }));
   }
 
+  /**
+   * The Node has no pod CIDR any more (deleted and registered again: its old block was released and may be
+   * another node's by now). Not ready until a CIDR arrives; the config file stays until it is rewritten.
+   */
+  clearPodCidr(): void {
+    if (!this.#state) return;
+    this.#log.info('The Node has no pod CIDR any more; no pod sandbox until it gets one', { originalPodCIDR: this.#state.cidr });
+    this.#state = undefined;
+    this.#wake();
+  }
+
   /** Resolves when the current CIDR's config is loaded (undefined), or with the network error after `timeoutMs`. */
   async waitReady(signal?: AbortSignal, timeoutMs = 10_000): Promise<string | undefined> {
     const deadline = this.#clock.now() + timeoutMs;
