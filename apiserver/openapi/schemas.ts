@@ -1370,12 +1370,20 @@ Object.assign(core, {
       'x-kubernetes-map-type': 'atomic',
     },
     sessionAffinity: str('Supports "ClientIP" and "None". Used to maintain session affinity. Defaults to None.'),
+    sessionAffinityConfig: ref(`${CORE}SessionAffinityConfig`, 'sessionAffinityConfig contains the configurations of session affinity.'),
+    loadBalancerSourceRanges: strArr('If specified and supported by the platform, this will restrict traffic through the cloud-provider load-balancer will be restricted to the specified client IPs.'),
     type: enumStr('type determines how the Service is exposed. Defaults to ClusterIP.', {
       ClusterIP: 'means a service will only be accessible inside the cluster, via the cluster IP.',
       ExternalName: 'means a service consists of only a reference to an external name that kubedns or equivalent will return as a CNAME record, with no exposing or proxying of any pods involved.',
       LoadBalancer: 'means a service will be exposed via an external load balancer (if the cloud provider supports it), in addition to \'NodePort\' type.',
       NodePort: "means a service will be exposed on one port of every node, in addition to 'ClusterIP' type.",
     }),
+  }),
+  [`${CORE}ClientIPConfig`]: obj('ClientIPConfig represents the configurations of Client IP based session affinity.', {
+    timeoutSeconds: int32('timeoutSeconds specifies the seconds of ClientIP type session sticky time. The value must be >0 && <=86400(for 1 day) if ServiceAffinity == "ClientIP". Default value is 10800(for 3 hours).'),
+  }),
+  [`${CORE}SessionAffinityConfig`]: obj('SessionAffinityConfig represents the configurations of session affinity.', {
+    clientIP: ref(`${CORE}ClientIPConfig`, 'clientIP contains the configurations of Client IP based session affinity.'),
   }),
   [`${CORE}LoadBalancerIngress`]: obj('LoadBalancerIngress represents the status of a load-balancer ingress point.', {
     hostname: str('Hostname is set for load-balancer ingress points that are DNS based.'),

@@ -234,8 +234,9 @@ export class NftablesProxier {
         const line = buf.slice(0, i).trim();
         buf = buf.slice(i + 1);
         if (line.startsWith(`delete table ip ${table}`)) {
-          this.#log.info('The nftables table was deleted; resyncing', { table });
-          this.#applied = null;
+          // Our own recreate deletes the table too: the sync checks whether it is really gone.
+          this.#log.debug('The nftables table was deleted; checking it', { table });
+          this.#forceCheck = true;
           this.requestSync();
         }
       }
