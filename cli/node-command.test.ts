@@ -54,3 +54,13 @@ test('an agent without a serving certificate serves plain HTTP on loopback only'
     /refusing to serve the node agent API on 0\.0\.0\.0 without TLS and authentication/,
   );
 });
+
+test('--cluster-dns, --cluster-domain and --resolv-conf reach the agent; --cluster-dns takes IPs only', () => {
+  const cfg = cfgOf(['--server', 'https://127.0.0.1:6443', '--cluster-dns', '10.213.1.11, 10.213.1.12', '--cluster-domain', 'lab.local.', '--resolv-conf', '']);
+  assert.deepEqual(cfg.agent?.clusterDNS, ['10.213.1.11', '10.213.1.12']);
+  assert.equal(cfg.agent?.clusterDomain, 'lab.local');
+  assert.equal(cfg.agent?.resolvConf, '');
+  const d = cfgOf(['--server', 'https://127.0.0.1:6443']);
+  assert.deepEqual([d.agent?.clusterDNS, d.agent?.clusterDomain, d.agent?.resolvConf], [[], 'cluster.local', '/etc/resolv.conf']);
+  assert.throws(() => cfgOf(['--server', 'https://127.0.0.1:6443', '--cluster-dns', 'dns.example']), /--cluster-dns must list IP addresses/);
+});

@@ -1,6 +1,7 @@
 /**
  * `kubelab node`: the node agent (kubelab's kubelet). Flag names follow kubelet where it has the flag.
  */
+import { isIP } from 'node:net';
 import { parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
 import type { Command } from './main.ts';
 import { log } from '../shared/util/log.ts';
@@ -33,6 +34,9 @@ export const nodeSpecs: FlagSpec[] = [
   { name: 'cni-bridge', type: 'string', default: 'kubelab0', help: 'Linux bridge of that config (gets the pod gateway, the first address of the CIDR)' },
   { name: 'pod-routes', type: 'boolean', default: false, help: "keep a route to every other node's pod CIDR via its InternalIP in this network namespace, in sync with the Node objects (flannel host-gw; needs list/watch on nodes)" },
   { name: 'cluster-cidr', type: 'string', help: 'with --pod-routes: only routes to destinations inside this block are managed' },
+  { name: 'cluster-dns', type: 'string', help: 'comma-separated DNS server IPs of dnsPolicy ClusterFirst pods (e.g. this node\'s `kubelab dns` address); without it ClusterFirst pods fall back to Default' },
+  { name: 'cluster-domain', type: 'string', default: 'cluster.local', help: 'the cluster DNS domain: pods search <ns>.svc.<domain> svc.<domain> <domain> before the host\'s searches' },
+  { name: 'resolv-conf', type: 'string', default: '/etc/resolv.conf', help: 'resolver config of dnsPolicy Default pods (and the searches appended for ClusterFirst); "" for none' },
   { name: 'port', type: 'number', default: 10250, help: 'port of the agent endpoint (/healthz; logs and exec later); 0 = any free port' },
   { name: 'address', type: 'string', help: 'address of the agent endpoint (default 0.0.0.0 over HTTPS; without a serving certificate plain HTTP on 127.0.0.1, and only a loopback address is accepted)' },
   { name: 'node-labels', type: 'string', help: 'labels to register the node with: k=v,k2=v2' },
@@ -125,6 +129,10 @@ export function nodeConfigFromFlags(values: FlagValues): NodeAgentConfig {
   const leaseSeconds = Number(values['node-lease-duration-seconds'] ?? 40);
   if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new FlagError('--node-lease-duration-seconds must be a positive integer');
   if (leaseSeconds !== 40) cfg.agent = { leaseDurationSeconds: leaseSeconds };
+  const clusterDNS = (str(values['cluster-dns']) ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+  for (const ip of clusterDNS) if (!isIP(ip)) throw new FlagError(`--cluster-dns must list IP addresses, got ${JSON.stringify(ip)}`);
+  const clusterDomain = String(values['cluster-domain'] ?? 'cluster.local').replace(/\.$/, '');
+  cfg.agent = { ...(cfg.agent ?? {}), clusterDNS, clusterDomain, resolvConf: String(values['resolv-conf'] ?? '/etc/resolv.conf') };
   return cfg;
 }
 

@@ -22,7 +22,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
-import type { Node, NodeSystemInfo, Pod, Taint } from '../shared/api/core-v1.ts';
+import type { Node, NodeSystemInfo, Pod, Service, Taint } from '../shared/api/core-v1.ts';
 import { configMapsResource, secretsResource, serviceAccountsResource, type Clientset } from '../shared/client/clientset.ts';
 import { SharedIndexInformer } from '../shared/cache/shared-informer.ts';
 import { newListWatch } from '../shared/cache/list-watch.ts';
@@ -58,6 +58,8 @@ import { HostVolumeManager, NoopVolumeManager, type VolumeManager } from './volu
 import { ObjectManager } from './configmap-secret/object-manager.ts';
 import { TokenManager, tokenRequester } from './token/token-manager.ts';
 import { PodCidrManager, type PodCidrManagerOptions } from './network/pod-cidr-manager.ts';
+import { DnsConfigurer } from './network/dns-configurer.ts';
+import { serviceEnvVarMap } from './kuberuntime/service-env.ts';
 
 export interface NodeAgentOptions {
   nodeName: string;
@@ -136,6 +138,17 @@ export interface NodeAgentOptions {
   statusWriteDelayMs?: number;
   /** Delay of the first periodic node status update (spreads many simulated nodes). @default one period */
   nodeStatusFirstDelayMs?: number;
+  /** --cluster-dns: the DNS servers of ClusterFirst pods. @default [] (ClusterFirst falls back to Default) */
+  clusterDNS?: string[];
+  /** --cluster-domain. @default 'cluster.local' */
+  clusterDomain?: string;
+  /** --resolv-conf: the host resolver config of Default pods and the searches after the cluster's; '' none. @default '/etc/resolv.conf' */
+  resolvConf?: string;
+  /**
+   * Whether the agent watches Services for the containers' Service environment variables. @default true, false
+   * for mode 'simulated'
+   */
+  serviceLinks?: boolean;
 }
 
 /** Whether two versions of a pod differ in nothing but status and resourceVersion. */
@@ -185,6 +198,8 @@ export class NodeAgent {
   #ac = new AbortController();
   #informers: SharedIndexInformer<Pod | Node>[] = [];
   #podInformer: SharedIndexInformer<Pod> | undefined;
+  #serviceInformer: SharedIndexInformer<Service> | undefined;
+  #serviceLinks: boolean;
   #housekeeping: Timer | undefined;
   #ownLeases: boolean;
   #started = false;
@@ -243,7 +258,21 @@ export class NodeAgent {
       : undefined;
     const podNetwork = this.podNetwork;
     const images = new ImageManager({ images: options.imageService, recorder: this.recorder, clock: this.#clock, ...(options.imagePullBackoffMs ? { backoffInitialMs: options.imagePullBackoffMs } : {}) });
+    const dns = new DnsConfigurer({
+      clusterDNS: options.clusterDNS ?? [],
+      clusterDomain: options.clusterDomain ?? 'cluster.local',
+      resolvConf: options.resolvConf ?? '/etc/resolv.conf',
+      nodeIPs: this.#nodeIP ? [this.#nodeIP] : [],
+      events: {
+        podEvent: (pod, type, reason, message) => this.recorder.event(podRef(pod), type, reason, message),
+        nodeEvent: (type, reason, message) => this.recorder.event({ kind: 'Node', apiVersion: 'v1', namespace: '', name: this.nodeName, uid: this.nodeName }, type, reason, message),
+      },
+    });
+    this.#serviceLinks = options.serviceLinks ?? !simulated;
     this.runtimeManager = new KubeRuntimeManager({
+      ...(simulated ? {} : { podDNS: (pod: Pod) => dns.getPodDNS(pod) }),
+      clusterDomain: dns.clusterDomain,
+      ...(this.#serviceLinks ? { serviceEnv: (pod: Pod) => this.#serviceEnv(pod) } : {}),
       runtime: options.runtime,
       images,
       volumes: this.volumes,
@@ -593,6 +622,20 @@ export class NodeAgent {
       this.#informers.push(ni as unknown as SharedIndexInformer<Pod | Node>);
       void ni.run(signal);
     }
+    if (this.#serviceLinks) {
+      // kubelet's service informer: every Service, for the containers' environment variables.
+      const si = new SharedIndexInformer<Service>(newListWatch(this.#o.clientset.services as never, {}), {
+        name: `services-${this.nodeName}`,
+        clock: this.#clock,
+        log: this.#log,
+        transform: (svc) => {
+          delete svc.metadata.managedFields;
+          return svc;
+        },
+      });
+      this.#serviceInformer = si;
+      void si.run(signal);
+    }
     if ((this.#o.podSource ?? 'informer') === 'informer') {
       const pi = new SharedIndexInformer<Pod>(newListWatch(this.#o.clientset.pods as never, { fieldSelector: `spec.nodeName=${this.nodeName}` }), {
         name: `pods-${this.nodeName}`,
@@ -615,6 +658,13 @@ export class NodeAgent {
     this.#scheduleHousekeeping();
     this.volumes.start();
     return node;
+  }
+
+  /** kubelet getServiceEnvVarMap (refuses until the Services were listed once, as kubelet does). */
+  #serviceEnv(pod: Pod): Map<string, string> {
+    const si = this.#serviceInformer;
+    if (!si?.hasSynced()) throw new Error('services have not yet been read at least once, cannot construct envvars');
+    return serviceEnvVarMap(si.lister.list(), pod.metadata.namespace ?? '', pod.spec.enableServiceLinks !== false);
   }
 
   /**

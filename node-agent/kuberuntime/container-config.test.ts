@@ -92,3 +92,20 @@ test('envFrom: all keys with the prefix, env overrides, invalid names skipped wi
   ]);
   assert.deepEqual(events, ['Keys [bad key] from the EnvFrom configMap ns/cfg were skipped since they are considered invalid environment variable names.']);
 });
+
+test('Service variables: $(VAR) may use them, the container\'s own win, the rest come last', async () => {
+  const { kernelHostname, generatePodSandboxConfig } = await import('./container-config.ts');
+  const serviceEnv = new Map([['KUBERNETES_SERVICE_HOST', '10.96.0.1'], ['DB_SERVICE_HOST', '10.96.0.7']]);
+  const c: Container = { name: 'c', image: 'i', env: [{ name: 'URL', value: 'http://$(DB_SERVICE_HOST)/' }, { name: 'DB_SERVICE_HOST', value: 'mine' }] };
+  const env = await makeEnvironment(pod, c, ctx, { serviceEnv });
+  assert.deepEqual(env, [{ key: 'URL', value: 'http://10.96.0.7/' }, { key: 'DB_SERVICE_HOST', value: 'mine' }, { key: 'KUBERNETES_SERVICE_HOST', value: '10.96.0.1' }]);
+
+  // Sandbox hostname: spec.hostname, the FQDN with setHostnameAsFQDN and a subdomain, kubelet's error past 64 chars.
+  const p: Pod = { metadata: { name: 'web-0', namespace: 'team', uid: 'u' }, spec: { containers: [], hostname: 'web-0', subdomain: 'web', setHostnameAsFQDN: true } };
+  assert.equal(kernelHostname(p, 'node', 'cluster.local'), 'web-0.web.team.svc.cluster.local');
+  assert.equal(kernelHostname({ ...p, spec: { ...p.spec, setHostnameAsFQDN: false } }, 'node', 'cluster.local'), 'web-0');
+  assert.throws(() => kernelHostname({ ...p, spec: { ...p.spec, subdomain: 's'.repeat(40) } }, 'node', 'cluster.local'), /failed to construct FQDN from pod hostname and cluster domain, FQDN web-0\.s+\.team\.svc\.cluster\.local is too long \(64 characters is the max, 69 characters requested\)/);
+  const sb = generatePodSandboxConfig(p, { attempt: 0, logDirectory: '/l', cgroupParent: '/c', nodeHostname: 'node', clusterDomain: 'cluster.local', dnsConfig: { servers: ['10.213.1.11'], searches: ['team.svc.cluster.local'], options: ['ndots:5'] } });
+  assert.equal(sb.hostname, 'web-0.web.team.svc.cluster.local');
+  assert.deepEqual(sb.dnsConfig, { servers: ['10.213.1.11'], searches: ['team.svc.cluster.local'], options: ['ndots:5'] });
+});

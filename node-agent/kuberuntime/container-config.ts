@@ -7,7 +7,7 @@ import type { ConfigMap, Container, EnvVar, Pod, Secret, VolumeMount } from '../
 import { metadataFieldPathValue } from '../../shared/api/field-path.ts';
 import { parseQuantityExact, quantityToNumber } from '../../shared/api/quantity.ts';
 import { getOptional, type PodObjectGetter } from '../configmap-secret/object-manager.ts';
-import type { ContainerConfig, KeyValue, Mount, MountPropagation, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/services.ts';
+import type { ContainerConfig, DnsConfig, KeyValue, Mount, MountPropagation, NamespaceOption, PodSandboxConfig, PortMapping } from '../cri/services.ts';
 import { newContainerAnnotations, newContainerLabels, newPodAnnotations, newPodLabels } from './labels.ts';
 import { containerResources } from './resources.ts';
 
@@ -40,6 +40,29 @@ export interface SandboxConfigOptions {
   logDirectory: string;
   cgroupParent: string;
   nodeHostname: string;
+  /** The resolver settings (DnsConfigurer.getPodDNS); absent: only dnsPolicy None's dnsConfig is passed. */
+  dnsConfig?: DnsConfig;
+  /** --cluster-domain, for the pod's domain (spec.subdomain) and setHostnameAsFQDN. @default '' */
+  clusterDomain?: string;
+}
+
+/** GeneratePodHostNameAndDomain's domain: `<subdomain>.<ns>.svc.<cluster domain>` when both are set, else ''. */
+export function podDomain(pod: Pod, clusterDomain: string): string {
+  if (!pod.spec.subdomain || !clusterDomain) return '';
+  return `${pod.spec.subdomain}.${pod.metadata.namespace ?? ''}.svc.${clusterDomain}`;
+}
+
+/**
+ * GetNodenameForKernel: the sandbox hostname, the FQDN with setHostnameAsFQDN and a domain; at most 64
+ * characters (the kernel's limit) or a ContainerConfigError with kubelet's message.
+ */
+export function kernelHostname(pod: Pod, nodeHostname: string, clusterDomain: string): string {
+  const host = podHostname(pod, nodeHostname);
+  const domain = podDomain(pod, clusterDomain);
+  if (!pod.spec.setHostnameAsFQDN || !domain) return host;
+  const fqdn = `${host}.${domain}`;
+  if (fqdn.length > 64) throw new ContainerConfigError(`failed to construct FQDN from pod hostname and cluster domain, FQDN ${fqdn} is too long (64 characters is the max, ${fqdn.length} characters requested)`);
+  return fqdn;
 }
 
 export function generatePodSandboxConfig(pod: Pod, o: SandboxConfigOptions): PodSandboxConfig {
@@ -57,7 +80,7 @@ export function generatePodSandboxConfig(pod: Pod, o: SandboxConfigOptions): Pod
   const config: PodSandboxConfig = {
     metadata: { name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '', namespace: pod.metadata.namespace ?? '', attempt: o.attempt },
     // Host-network pods keep the node's UTS namespace: runc refuses a hostname without a private one.
-    hostname: pod.spec.hostNetwork ? '' : podHostname(pod, o.nodeHostname),
+    hostname: pod.spec.hostNetwork ? '' : kernelHostname(pod, o.nodeHostname, o.clusterDomain ?? ''),
     logDirectory: o.logDirectory,
     labels: newPodLabels(pod),
     annotations: newPodAnnotations(pod),
@@ -74,7 +97,8 @@ export function generatePodSandboxConfig(pod: Pod, o: SandboxConfigOptions): Pod
     },
   };
   if (ports.length) config.portMappings = ports;
-  if (pod.spec.dnsPolicy === 'None' && pod.spec.dnsConfig) {
+  if (o.dnsConfig) config.dnsConfig = o.dnsConfig;
+  else if (pod.spec.dnsPolicy === 'None' && pod.spec.dnsConfig) {
     const d = pod.spec.dnsConfig;
     config.dnsConfig = {
       servers: [...(d.nameservers ?? [])],
@@ -181,6 +205,11 @@ export interface EnvSources {
   objects?: PodObjectGetter;
   /** envFrom keys that are not valid variable names were skipped: InvalidEnvironmentVariableNames event. */
   onInvalidKeys?: (message: string) => void;
+  /**
+   * The Service variables (service-env.ts serviceEnvVarMap): `$(VAR)` may refer to them, and those the
+   * container does not define itself come last (kubelet's "Append remaining service env vars").
+   */
+  serviceEnv?: Map<string, string>;
 }
 
 /**
@@ -277,10 +306,11 @@ export async function makeEnvironment(pod: Pod, container: Container, ctx: EnvCo
         v = Buffer.from(found, 'base64').toString('utf8');
       } else v = '';
     } else {
-      v = expandVars(e.value ?? '', (n) => values.get(n));
+      v = expandVars(e.value ?? '', (n) => values.get(n) ?? sources.serviceEnv?.get(n));
     }
     set(e.name, v);
   }
+  for (const [k, v] of sources.serviceEnv ?? []) if (!values.has(k)) set(k, v);
   return order.map((k) => ({ key: k, value: values.get(k) ?? '' }));
 }
 

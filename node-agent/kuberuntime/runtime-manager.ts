@@ -22,7 +22,7 @@
  * order (kuberuntime_termination_order.go). Then every sandbox is stopped.
  */
 import type { Container, Pod } from '../../shared/api/core-v1.ts';
-import type { PodSandboxConfig, RuntimeService } from '../cri/services.ts';
+import type { DnsConfig, PodSandboxConfig, RuntimeService } from '../cri/services.ts';
 import { isNotFound, nanosToMillis } from '../cri/services.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
@@ -124,6 +124,15 @@ export interface RuntimeManagerOptions {
    * network error (kubelet refuses to create sandboxes while the network is not ready).
    */
   podNetworkReady?: (signal: AbortSignal) => Promise<string | undefined>;
+  /** The sandbox's resolver settings (DnsConfigurer.getPodDNS; may throw: the sandbox is not created). */
+  podDNS?: (pod: Pod) => DnsConfig;
+  /** --cluster-domain: pod domains (spec.subdomain) and setHostnameAsFQDN. */
+  clusterDomain?: string;
+  /**
+   * The Service environment variables of a pod (service-env.ts serviceEnvVarMap); throws while the agent has
+   * not read the Services yet (the container is not created: CreateContainerConfigError).
+   */
+  serviceEnv?: (pod: Pod) => Map<string, string>;
   /** CrashLoopBackOff start. @default 10000 */
   crashLoopBaseDelayMs?: number;
   /** @default 300000 */
@@ -326,12 +335,24 @@ export class KubeRuntimeManager {
     // Step 4
     let sandboxId = actions.sandboxId;
     let podIPs = pod.spec.hostNetwork ? [this.#o.nodeIP()] : status.ips;
-    const sandboxConfig = generatePodSandboxConfig(pod, {
-      attempt: actions.attempt,
-      logDirectory: ctx.logDir,
-      cgroupParent: this.#o.cgroupParent(uid),
-      nodeHostname: this.#o.nodeHostname,
-    });
+    let sandboxConfig: PodSandboxConfig;
+    try {
+      sandboxConfig = generatePodSandboxConfig(pod, {
+        attempt: actions.attempt,
+        logDirectory: ctx.logDir,
+        cgroupParent: this.#o.cgroupParent(uid),
+        nodeHostname: this.#o.nodeHostname,
+        ...(this.#o.podDNS ? { dnsConfig: this.#o.podDNS(pod) } : {}),
+        ...(this.#o.clusterDomain ? { clusterDomain: this.#o.clusterDomain } : {}),
+      });
+    } catch (err) {
+      // kubelet createPodSandbox: "Failed to generate sandbox config for pod ...", reported as FailedCreatePodSandBox.
+      const msg = `Failed to create pod sandbox: ${(err as Error).message}`;
+      this.#recorder?.event(podRef(pod), 'Warning', 'FailedCreatePodSandBox', msg);
+      out.errors.push({ reason: 'CreatePodSandboxError', message: msg });
+      requeue(1000);
+      return out;
+    }
     if (actions.createSandbox && !pod.spec.hostNetwork && this.#o.podNetworkReady) {
       const err = await this.#o.podNetworkReady(signal);
       signal.throwIfAborted();
@@ -426,6 +447,7 @@ export class KubeRuntimeManager {
       const env = await makeEnvironment(pod, c, this.#envContext(pod, x.podIPs), {
         ...(this.#o.objects ? { objects: this.#o.objects } : {}),
         onInvalidKeys: (message) => this.#recorder?.event(podRef(pod), 'Warning', 'InvalidEnvironmentVariableNames', message),
+        ...(this.#o.serviceEnv ? { serviceEnv: this.#o.serviceEnv(pod) } : {}),
       });
       const mounts = await makeMounts(c, async (vm) => {
         const v = x.volumes.get(vm.name);
