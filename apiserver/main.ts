@@ -19,6 +19,7 @@ import { precompileSchemaValidators } from './openapi/schema-validator.ts';
 import { buildAdmissionChain, enabledAdmissionPlugins } from './admission/admission-plugins.ts';
 import { setupAuthorization, type ServerAuthorization } from './authorization/setup.ts';
 import type { AuthorizationMode } from './authorization/union.ts';
+import { startEndpointReconciler, type EndpointReconcilerConfig } from './controlplane/endpoint-reconciler-setup.ts';
 
 export interface APIServerConfig extends AuthenticationConfig {
   host: string;
@@ -58,6 +59,8 @@ export interface APIServerConfig extends AuthenticationConfig {
   kubeletClientCertificate?: string;
   kubeletClientKey?: string;
   kubeletCertificateAuthority?: string;
+  /** The API server endpoint reconciler (--advertise-address, --advertise-port, --endpoint-reconciler-type). */
+  endpointReconciler?: EndpointReconcilerConfig;
 }
 
 export interface RunningAPIServer {
@@ -122,7 +125,10 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   }
   // Compiling the JSON schemas takes a few hundred ms: do it now, not on the first request.
   precompileSchemaValidators();
-  const registry = new Registry(storage, clock, { admission: (lookups) => buildAdmissionChain(admissionPlugins, lookups, { clock }) });
+  const registry = new Registry(storage, clock, {
+    admission: (lookups) => buildAdmissionChain(admissionPlugins, lookups, { clock }),
+    kubernetesServiceTargetPort: cfg.endpointReconciler?.advertisePort ?? (cfg.port > 0 ? cfg.port : undefined),
+  });
   if (cfg.kubeletClientCertificate || cfg.kubeletClientKey || cfg.kubeletCertificateAuthority) {
     if (Boolean(cfg.kubeletClientCertificate) !== Boolean(cfg.kubeletClientKey)) {
       throw new Error('--kubelet-client-certificate and --kubelet-client-key go together');
@@ -177,6 +183,8 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     if (err.code === 'EADDRINUSE') throw new Error(`cannot listen on ${cfg.host}:${cfg.port}: the port is already in use`);
     throw e;
   }
+  // The kubernetes Service's endpoints: this server's lease and address (a post-start hook upstream).
+  const endpoints = await startEndpointReconciler({ config: cfg.endpointReconciler, listenHost: cfg.host, listenPort: addr.port, registry, storage, clock });
   const hostForUrl = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `${secure ? 'https' : 'http'}://${hostForUrl}:${addr.port}`;
   log.info('kubelab apiserver ready', { url, admission: admissionPlugins.join(','), storage: cfg.storage ? 'injected' : cfg.etcdServers?.length ? `etcd ${cfg.etcdServers.join(',')}` : 'embedded' });
@@ -189,6 +197,8 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     async close() {
       if (closed) return;
       closed = true;
+      // Graceful shutdown: leave the kubernetes Service's endpoints first, while storage is still there.
+      await endpoints?.stop();
       await server.close();
       authz?.stop();
       await registry.stop();

@@ -2,6 +2,7 @@ import { parseFlags, usage, FlagError, type FlagSpec } from './flags.ts';
 import type { Command } from './main.ts';
 import { runAPIServer } from '../apiserver/main.ts';
 import { parseAuthorizationModes } from '../apiserver/authorization/union.ts';
+import { ENDPOINT_RECONCILER_FLAGS, endpointReconcilerConfig } from './endpoint-reconciler-flags.ts';
 
 const specs: FlagSpec[] = [
   { name: 'listen', type: 'string', default: '127.0.0.1:6443', help: 'address:port to serve on' },
@@ -33,6 +34,7 @@ const specs: FlagSpec[] = [
   { name: 'authorization-mode', type: 'string', help: 'ordered comma list of AlwaysAllow, AlwaysDeny, Node, RBAC (default Node,RBAC with authentication, AlwaysAllow without)' },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
+  ...ENDPOINT_RECONCILER_FLAGS,
 ];
 
 /** --service-account-max-token-expiration: between an hour and 2^32 seconds, as upstream requires. */
@@ -99,6 +101,7 @@ export const apiserverCommand: Command = {
         maxMutatingRequestsInFlight: Number(values['max-mutating-requests-inflight']),
       },
       logLevel: level as 'debug' | 'info' | 'warn' | 'error',
+      endpointReconciler: endpointReconcilerConfig(values),
     });
     await new Promise<void>((resolve) => {
       const stop = () => {

@@ -30,6 +30,7 @@ import { eventStrategy } from './core/event/strategy.ts';
 import { serviceStrategy } from './core/service/strategy.ts';
 import { endpointsStrategy } from './core/endpoints/strategy.ts';
 import { endpointSliceStrategy } from './discovery/endpointslice/strategy.ts';
+import { ensureKubernetesServiceTargetPort } from './core/service/kubernetes-service-port.ts';
 import { leaseStrategy } from './coordination/lease/strategy.ts';
 import { jobDeleteStrategy, jobStatusStrategy, jobStrategy } from './batch/job/strategy.ts';
 import { cronJobStatusStrategy, cronJobStrategy } from './batch/cronjob/strategy.ts';
@@ -75,6 +76,8 @@ export interface RegistryOptions {
   admission?: (lookups: AdmissionLookups) => StoreAdmission;
   /** See RegistryAuthorization; a fresh empty one by default (filled in by setupAuthorization). */
   authorization?: RegistryAuthorization;
+  /** The `kubernetes` Service's targetPort: the API servers' --advertise-port (default 6443). */
+  kubernetesServiceTargetPort?: number;
 }
 
 export interface ResourceSpec {
@@ -155,6 +158,7 @@ export class Registry {
   readonly #lifecycle: NamespaceLifecycle;
   readonly #clock: Clock;
   readonly #storage: Storage;
+  readonly #kubernetesServiceTargetPort: number;
   #ready = false;
   #stopWatching: AbortController = new AbortController();
 
@@ -164,6 +168,7 @@ export class Registry {
   constructor(storage: Storage, clock: Clock, options: RegistryOptions = {}) {
     this.#clock = clock;
     this.#storage = storage;
+    this.#kubernetesServiceTargetPort = options.kubernetesServiceTargetPort ?? 6443;
     this.authorization = options.authorization ?? { escalation: {} };
     // The chain is built once the stores exist (its lookups read them); stores call it through this proxy.
     let chain: StoreAdmission | undefined;
@@ -404,10 +409,11 @@ export class Registry {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }] },
+        spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.#kubernetesServiceTargetPort }] },
       });
     } catch (e) {
       if (!(e instanceof Error && (e as { status?: { reason?: string } }).status?.reason === 'AlreadyExists')) throw e;
+      await ensureKubernetesServiceTargetPort(services, this.#kubernetesServiceTargetPort);
     }
   }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runAPIServer, type RunningAPIServer } from '../../../apiserver/main.ts';
 import type { Storage } from '../../../apiserver/storage/interfaces.ts';
 import type { Clock } from '../../../shared/util/clock.ts';
+import type { EndpointReconcilerConfig } from '../../../apiserver/controlplane/endpoint-reconciler-setup.ts';
 import { writeKubeconfigFile } from './kubeconfig-file.ts';
 
 export interface TestServer extends RunningAPIServer {
@@ -15,9 +16,12 @@ export interface TestServer extends RunningAPIServer {
 /**
  * An in-process apiserver on 127.0.0.1:<free port> with its own embedded store in a temp dir (or the given
  * storage, e.g. an Etcd3Store with a unique prefix). `close()` stops it and removes the temp dir (a `dataDir`
- * passed in is kept). `port` pins the port (to restart a server where its clients expect it).
+ * passed in is kept). `port` pins the port (to restart a server where its clients expect it). `endpointReconciler`
+ * configures the kubernetes Service's endpoints (default: a lease on the default-route address, as `kubelab apiserver`).
  */
-export async function startTestServer(opts: { storage?: Storage; dataDir?: string; clock?: Clock; minorVersion?: number; port?: number } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { storage?: Storage; dataDir?: string; clock?: Clock; minorVersion?: number; port?: number; endpointReconciler?: EndpointReconcilerConfig } = {},
+): Promise<TestServer> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'kubelab-apiserver-'));
   const server = await runAPIServer({
     host: '127.0.0.1',
@@ -26,6 +30,7 @@ export async function startTestServer(opts: { storage?: Storage; dataDir?: strin
     storage: opts.storage,
     clock: opts.clock,
     minorVersion: opts.minorVersion,
+    endpointReconciler: opts.endpointReconciler,
     logLevel: (process.env.KUBELAB_TEST_LOG as 'debug' | undefined) ?? 'warn',
   });
   const kubeconfig = join(dataDir, 'kubeconfig');
