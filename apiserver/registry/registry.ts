@@ -23,6 +23,7 @@ import type { KubeletClientTLS } from './core/pod/proxy-node.ts';
 import { podStreamUpgrade, requireUpgrade } from './core/pod/exec.ts';
 import { installProxySubresources } from '../endpoints/handlers/proxy.ts';
 import type { ObjectGetter } from './core/service/proxy-location.ts';
+import { podPortForwardUpgrade } from './core/pod/portforward.ts';
 import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
 import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy } from './core/namespace/strategy.ts';
 import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_NAMESPACES } from './core/namespace/namespace-lifecycle.ts';
@@ -292,6 +293,9 @@ export class Registry {
       podsServed.subresources['log'] = podLogHandler(proxyDeps);
       podsServed.upgrades = { exec: podStreamUpgrade(proxyDeps, 'exec'), attach: podStreamUpgrade(proxyDeps, 'attach') };
       for (const kind of ['exec', 'attach'] as const) podsServed.subresources[kind] = requireUpgrade(podsServed.upgrades[kind]);
+      // pods/portforward: spliced (or SPDY-in-WebSocket tunnelled) to the agent's /portForward (core/pod/portforward.ts).
+      podsServed.upgrades['portforward'] = podPortForwardUpgrade(proxyDeps);
+      podsServed.subresources['portforward'] = requireUpgrade(podsServed.upgrades['portforward']);
     }
     // pods/proxy, services/proxy, nodes/proxy (endpoints/handlers/proxy.ts).
     if (nodesStore) {

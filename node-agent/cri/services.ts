@@ -378,7 +378,14 @@ export interface AttachRequest {
   stderr?: boolean;
 }
 
-/** Exec/Attach return the URL of the runtime's streaming server. */
+/** CRI PortForward: the sandbox (its network namespace) and, for WebSocket clients, the ports. */
+export interface PortForwardRequest {
+  podSandboxId: string;
+  /** Empty for SPDY clients (each stream names its port). */
+  ports?: number[];
+}
+
+/** Exec/Attach/PortForward return the URL of the runtime's streaming server. */
 export interface StreamingResponse {
   url: string;
 }
@@ -475,6 +482,7 @@ export interface RuntimeService {
   execSync(containerId: string, cmd: string[], opts?: ExecSyncOptions): Promise<ExecSyncResponse>;
   exec(request: ExecRequest, opts?: CallOptions): Promise<StreamingResponse>;
   attach(request: AttachRequest, opts?: CallOptions): Promise<StreamingResponse>;
+  portForward(request: PortForwardRequest, opts?: CallOptions): Promise<StreamingResponse>;
   containerStats(containerId: string, opts?: CallOptions): Promise<ContainerStats>;
 }
 

@@ -8,6 +8,8 @@
  *   GET /attach/{namespace}/{pod}/{container}?input=1&output=1&error=1&tty=1
  *       → WebSocket, subprotocol v5.channel.k8s.io (or v4), bridged to the runtime's streaming server
  *         (CRI Exec/Attach URL, spoken to with SPDY: runtime-stream-client.ts)
+ *   GET|POST /portForward/{namespace}/{pod}[/{uid}]   (SPDY/3.1 portforward.k8s.io, or WebSocket v4 with ?port=)
+ *       → spliced to the runtime's streaming server (CRI PortForward URL): port-forward.ts
  *   GET /healthz → ok
  *
  * Errors before streaming are plain-text bodies with kubelet's status codes and texts: 404 `pod "p" does not
@@ -54,9 +56,10 @@ import { dialRuntimeStream, type RuntimeStreamSession } from './runtime-stream-c
 import { createAgentListener, type AgentTLSOptions } from '../server/agent-listener.ts';
 import { NodeAuth } from '../server/node-auth.ts';
 import { WsSender } from '../../shared/streaming/ws-sender.ts';
+import { parsePortForwardPath, servePortForward } from './port-forward.ts';
 
 export interface NodeStreamingServerOptions {
-  /** The CRI runtime (ContainerStatus for log paths and follow, Exec/Attach for streaming URLs). */
+  /** The CRI runtime (ContainerStatus for log paths and follow, Exec/Attach/PortForward for streaming URLs). */
   runtime: RuntimeService;
   /**
    * The pod as this node sees it, or undefined when the node does not run it. The spec names the containers;
@@ -117,6 +120,8 @@ export async function createNodeStreamingServer(opts: NodeStreamingServerOptions
     void (async () => {
       const denied = await authCheck(opts, req);
       if (denied) return refuseSocket(socket, denied.code, denied.message);
+      const pf = parsePortForwardPath(new URL(`http://node${req.url?.startsWith('/') ? '' : '/'}${req.url ?? '/'}`).pathname);
+      if (pf) return servePortForward(opts, pf, req, socket, head);
       await handleUpgrade(opts, wss, req, socket, head);
     })();
   });
@@ -205,6 +210,7 @@ async function handleRequest(opts: NodeStreamingServerOptions, clock: Clock, req
       res.end(body);
       return;
     }
+    if (parsePortForwardPath(url.pathname)) throw new StreamingHttpError(400, 'Upgrade request required');
     const t = parseTarget(url.pathname);
     if (!t) throw new StreamingHttpError(404, '404 page not found');
     if (t.kind !== 'containerLogs') throw new StreamingHttpError(400, 'Upgrade request required');

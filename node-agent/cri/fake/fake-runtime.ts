@@ -33,6 +33,7 @@ import type { Clock, Timer } from '../../../shared/util/clock.ts';
 import {
   CriError,
   type AttachRequest,
+  type PortForwardRequest,
   type CallOptions,
   type Container,
   type ContainerConfig,
@@ -748,6 +749,12 @@ export class FakeRuntime implements RuntimeService, ImageService {
     const c = this.#container(request.containerId, 'Attach');
     if (c.state !== 'CONTAINER_RUNNING') throw new CriError('UNKNOWN', `container is in ${c.state} state`, { method: 'Attach' });
     return { url: `http://127.0.0.1:0/attach/${this.#newId().slice(0, 8)}` };
+  }
+
+  async portForward(request: PortForwardRequest, opts?: CallOptions): Promise<StreamingResponse> {
+    this.#enter('portForward', [request], opts);
+    this.#sandbox(request.podSandboxId, 'PortForward');
+    return { url: `http://127.0.0.1:0/portforward/${this.#newId().slice(0, 8)}` };
   }
 
   async containerStats(containerId: string, opts?: CallOptions): Promise<ContainerStats> {

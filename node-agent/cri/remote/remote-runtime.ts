@@ -30,6 +30,7 @@ import {
   type ContainerStats,
   type ContainerStatusResponse,
   type ExecRequest,
+  type PortForwardRequest,
   type ExecSyncOptions,
   type ExecSyncResponse,
   type Image,
@@ -312,6 +313,11 @@ export class RemoteRuntime implements RuntimeService, ImageService {
       },
       opts,
     );
+    return { url: rawStr(r, 'url') };
+  }
+
+  async portForward(request: PortForwardRequest, opts?: CallOptions): Promise<StreamingResponse> {
+    const r = await this.#rt('PortForward', { pod_sandbox_id: request.podSandboxId, port: request.ports ?? [] }, opts);
     return { url: rawStr(r, 'url') };
   }
 

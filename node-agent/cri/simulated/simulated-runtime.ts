@@ -28,6 +28,7 @@ import type { Clock, Timer } from '../../../shared/util/clock.ts';
 import {
   CriError,
   type AttachRequest,
+  type PortForwardRequest,
   type CallOptions,
   type Container,
   type ContainerConfig,
@@ -629,6 +630,12 @@ export class SimulatedRuntime implements RuntimeService, ImageService {
     this.#check(opts);
     this.#container(request.containerId, 'Attach');
     throw new CriError('UNIMPLEMENTED', 'the simulated runtime has no streaming server', { method: 'Attach' });
+  }
+
+  async portForward(request: PortForwardRequest, opts?: CallOptions): Promise<StreamingResponse> {
+    this.#check(opts);
+    void request;
+    throw new CriError('UNIMPLEMENTED', 'the simulated runtime has no streaming server', { method: 'PortForward' });
   }
 
   async containerStats(containerId: string, opts?: CallOptions): Promise<ContainerStats> {
