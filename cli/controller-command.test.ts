@@ -21,6 +21,7 @@ test('defaults are Kubernetes\' (with leader election off and CIDR allocation on
   assert.equal(cfg.concurrentGcSyncs, 20);
   assert.equal(cfg.schedulerName, 'default-scheduler');
   assert.deepEqual([cfg.maxEndpointsPerSlice, cfg.endpointUpdatesBatchPeriodMs, cfg.concurrentEndpointSyncs, cfg.concurrentServiceEndpointSyncs], [100, 0, 5, 5]);
+  assert.deepEqual([cfg.mirroringMaxEndpointsPerSubset, cfg.mirroringEndpointUpdatesBatchPeriodMs, cfg.mirroringConcurrentServiceEndpointSyncs], [1000, 0, 5]);
   assert.deepEqual(cfg.leaderElection, { enabled: false, leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000, namespace: 'kube-system', name: 'kubelab-controller' });
 });
 

@@ -33,6 +33,9 @@ export const controllerSpecs: FlagSpec[] = [
   { name: 'endpoint-updates-batch-period', type: 'duration', default: '0s', help: 'delay of endpoint and EndpointSlice syncs caused by pod changes, to batch them (0: at once)' },
   { name: 'concurrent-endpoint-syncs', type: 'number', default: 5, help: 'endpoint controller workers (Services synced at once)' },
   { name: 'concurrent-service-endpoint-syncs', type: 'number', default: 5, help: 'endpointslice controller workers (Services synced at once)' },
+  { name: 'mirroring-max-endpoints-per-subset', type: 'number', default: 1000, help: 'the most addresses of one Endpoints subset the endpointslicemirroring controller mirrors (1..1000)' },
+  { name: 'mirroring-endpointslice-updates-batch-period', type: 'duration', default: '0s', help: 'delay of mirroring syncs caused by EndpointSlice changes' },
+  { name: 'mirroring-concurrent-service-endpoint-syncs', type: 'number', default: 5, help: 'endpointslicemirroring controller workers' },
   { name: 'scheduler-name', type: 'string', default: 'default-scheduler', help: 'schedule pods whose spec.schedulerName is this' },
   { name: 'leader-elect', type: 'boolean', default: false, help: 'run only while holding the leader lease (for several replicas)' },
   { name: 'leader-elect-lease-duration', type: 'duration', default: '15s', help: 'how long a non-renewed lease stays valid' },
@@ -86,7 +89,11 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
   }
   const maxPerSlice = values['max-endpoints-per-slice'] as number;
   if (!Number.isInteger(maxPerSlice) || maxPerSlice < 1 || maxPerSlice > 1000) throw new FlagError(`--max-endpoints-per-slice must be between 1 and 1000, got ${String(maxPerSlice)}`);
-  for (const name of ['concurrent-endpoint-syncs', 'concurrent-service-endpoint-syncs']) {
+  const mirrorMax = values['mirroring-max-endpoints-per-subset'] as number;
+  if (!Number.isInteger(mirrorMax) || mirrorMax < 1 || mirrorMax > 1000) throw new FlagError(`--mirroring-max-endpoints-per-subset must be between 1 and 1000, got ${String(mirrorMax)}`);
+  const mirrorBatch = durationMs(values, 'mirroring-endpointslice-updates-batch-period');
+  if (!(mirrorBatch >= 0)) throw new FlagError('--mirroring-endpointslice-updates-batch-period must not be negative');
+  for (const name of ['concurrent-endpoint-syncs', 'concurrent-service-endpoint-syncs', 'mirroring-concurrent-service-endpoint-syncs']) {
     const n = values[name] as number;
     if (!Number.isInteger(n) || n < 1) throw new FlagError(`--${name} must be a whole number >= 1, got ${String(n)}`);
   }
@@ -121,6 +128,9 @@ export function controllerConfigFromFlags(values: FlagValues): Omit<ControllerMa
     endpointUpdatesBatchPeriodMs: batchPeriod,
     concurrentEndpointSyncs: values['concurrent-endpoint-syncs'] as number,
     concurrentServiceEndpointSyncs: values['concurrent-service-endpoint-syncs'] as number,
+    mirroringMaxEndpointsPerSubset: mirrorMax,
+    mirroringEndpointUpdatesBatchPeriodMs: mirrorBatch,
+    mirroringConcurrentServiceEndpointSyncs: values['mirroring-concurrent-service-endpoint-syncs'] as number,
     schedulerName: String(values['scheduler-name']),
     leaderElection: {
       enabled: values['leader-elect'] === true,

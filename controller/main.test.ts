@@ -19,6 +19,7 @@ test('--controllers: * is all, foo enables, -foo disables, unknown names are ref
     'disruption',
     'endpoint',
     'endpointslice',
+    'endpointslicemirroring',
     'garbagecollector',
     'job',
     'nodeipam',

@@ -47,6 +47,7 @@ import { restScaleGetter } from './disruption/scale-getter.ts';
 import { batchControllers, BATCH_CONTROLLERS, type BatchControllerName } from './batch-controllers.ts';
 import { EndpointSliceController } from './endpointslice/endpointslice-controller.ts';
 import { EndpointsController } from './endpoint/endpoints-controller.ts';
+import { EndpointSliceMirroringController } from './endpointslicemirroring/endpointslice-mirroring-controller.ts';
 import { readFileSync } from 'node:fs';
 
 export type ControllerName =
@@ -70,6 +71,7 @@ export type ControllerName =
   | 'disruption'
   | 'endpoint'
   | 'endpointslice'
+  | 'endpointslicemirroring'
   | BatchControllerName;
 
 /**
@@ -99,6 +101,7 @@ export const ALL_CONTROLLERS: readonly ControllerName[] = [
   'disruption',
   'endpoint',
   'endpointslice',
+  'endpointslicemirroring',
   ...BATCH_CONTROLLERS,
   'scheduler',
 ];
@@ -204,6 +207,12 @@ export interface ControllerManagerConfig {
   concurrentEndpointSyncs?: number;
   /** --concurrent-service-endpoint-syncs: workers of the endpointslice controller. @default 5 */
   concurrentServiceEndpointSyncs?: number;
+  /** --mirroring-max-endpoints-per-subset of the endpointslicemirroring controller. @default 1000 */
+  mirroringMaxEndpointsPerSubset?: number;
+  /** --mirroring-endpointslice-updates-batch-period. @default 0 */
+  mirroringEndpointUpdatesBatchPeriodMs?: number;
+  /** --mirroring-concurrent-service-endpoint-syncs. @default 5 */
+  mirroringConcurrentServiceEndpointSyncs?: number;
   /** @default realClock */
   clock?: Clock;
   log?: Logger;
@@ -408,6 +417,16 @@ export async function runControllerManager(config: ControllerManagerConfig): Pro
         ...(config.maxEndpointsPerSlice !== undefined ? { maxEndpointsPerSlice: config.maxEndpointsPerSlice } : {}),
       });
       runners.push({ name: 'endpointslice', run: (s) => c.run(s) });
+    }
+    if (selected.has('endpointslicemirroring')) {
+      const c = new EndpointSliceMirroringController({
+        ...common,
+        recorder: recorder('endpoint-slice-mirroring-controller'),
+        ...(config.mirroringMaxEndpointsPerSubset !== undefined ? { maxEndpointsPerSubset: config.mirroringMaxEndpointsPerSubset } : {}),
+        ...(config.mirroringEndpointUpdatesBatchPeriodMs !== undefined ? { endpointUpdatesBatchPeriodMs: config.mirroringEndpointUpdatesBatchPeriodMs } : {}),
+        ...(config.mirroringConcurrentServiceEndpointSyncs !== undefined ? { workers: config.mirroringConcurrentServiceEndpointSyncs } : {}),
+      });
+      runners.push({ name: 'endpointslicemirroring', run: (s) => c.run(s) });
     }
     if (selected.has('scheduler')) {
       const scheduler = newScheduler(config, factory, clock);

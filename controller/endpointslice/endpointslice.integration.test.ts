@@ -4,7 +4,8 @@
  * readiness, and the real kubectl: a Deployment behind a Service scales up and down in its EndpointSlice and
  * Endpoints; named target ports resolve per pod; a headless Service publishes hostname/subdomain pods; and,
  * with pods on a hand-driven node whose status the test writes, readiness flips and a deletion (terminating at
- * once: ready false, serving true) reach the slice; `kubectl get endpointslices` / `endpoints` show them.
+ * once: ready false, serving true) reach the slice; `kubectl get endpointslices` / `endpoints` show them; the
+ * Endpoints of a selector-less Service are mirrored into a slice, followed through changes, and removed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -68,7 +69,7 @@ describe('endpoint and endpointslice controllers with simulated nodes', () => {
   let cs: Clientset;
 
   before(async () => {
-    cluster = await startSimCluster({ controllers: 'scheduler,replicaset,deployment,garbagecollector,endpoint,endpointslice', nodes: 2, nodePrefix: 'eps-node-', log });
+    cluster = await startSimCluster({ controllers: 'scheduler,replicaset,deployment,garbagecollector,endpoint,endpointslice,endpointslicemirroring', nodes: 2, nodePrefix: 'eps-node-', log });
     ({ env, cs } = cluster);
     const node: Node = {
       apiVersion: 'v1',
@@ -241,5 +242,38 @@ describe('endpoint and endpointslice controllers with simulated nodes', () => {
     await until('m-0 left the legacy Endpoints', async () => JSON.stringify(await legacyReady(ns, 'm')) === '["10.199.0.11"]');
     await cs.pods.delete(ns, 'm-0', { gracePeriodSeconds: 0 });
     await until('m-0 gone from the slice', async () => (await endpointsOf(ns, 'm')).length === 1);
+  });
+
+  it('selector-less Service: hand-written Endpoints are mirrored into an EndpointSlice, followed and removed', async () => {
+    const ns = await env.namespace('eps-mirror');
+    await cs.services.create({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'ext', namespace: ns }, spec: { ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] } });
+    await cs.endpoints.create({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'ext', namespace: ns, labels: { origin: 'hand' } },
+      subsets: [{ addresses: [{ ip: '192.0.2.10' }], notReadyAddresses: [{ ip: '192.0.2.11' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }],
+    } as Endpoints);
+    const mirrored = async () =>
+      ((await cs.endpointSlices.list(ns, { labelSelector: 'endpointslice.kubernetes.io/managed-by=endpointslicemirroring-controller.k8s.io' })).items as EndpointSlice[]);
+    const [slice] = await until('a mirrored slice', async () => {
+      const m = await mirrored();
+      return m.length === 1 && m[0]?.endpoints.length === 2 ? m : undefined;
+    });
+    assert.equal(slice?.metadata.labels?.['kubernetes.io/service-name'], 'ext');
+    assert.equal(slice?.metadata.labels?.['origin'], 'hand');
+    assert.deepEqual(slice?.ports, [{ name: 'db', port: 5432, protocol: 'TCP' }]);
+    assert.deepEqual(slice?.endpoints.map((e) => [e.addresses[0], e.conditions?.ready]).sort(), [['192.0.2.10', true], ['192.0.2.11', false]]);
+    // The endpointslice controller leaves a selector-less Service alone: no slice of its own.
+    assert.equal((await cs.endpointSlices.list(ns)).items.length, 1);
+
+    const ep = (await cs.endpoints.get(ns, 'ext')) as Endpoints;
+    ep.subsets = [{ addresses: [{ ip: '192.0.2.12' }], ports: [{ name: 'db', port: 5432, protocol: 'TCP' }] }];
+    await cs.endpoints.update(ep);
+    await until('the slice follows the Endpoints', async () => {
+      const m = await mirrored();
+      return m.length === 1 && m[0]?.metadata.name === slice?.metadata.name && JSON.stringify(m[0]?.endpoints.map((e) => e.addresses[0])) === '["192.0.2.12"]';
+    });
+    await cs.endpoints.delete(ns, 'ext');
+    await until('the mirrored slice is gone', async () => (await mirrored()).length === 0);
   });
 });
