@@ -25,6 +25,7 @@ const upSpecs: FlagSpec[] = [
   { name: 'state-dir', type: 'string', default: STATE_DIR_DEFAULT, help: 'where the cluster keeps its state' },
   { name: 'controller-args', type: 'string', default: '', help: 'extra flags for kubelab controller (space-separated)' },
   { name: 'node-args', type: 'string', default: '', help: 'extra flags for kubelab node (space-separated)' },
+  { name: 'dns-upstream', type: 'string', default: '', help: "resolvers (IP or IP:port, comma-separated) the cluster DNS forwards other names to (default: this machine's /etc/resolv.conf nameservers)" },
   { name: 'skip-install', type: 'boolean', default: false, help: 'do not install missing packages' },
 ];
 
@@ -57,6 +58,7 @@ export const upCommand: Command = {
         advertiseAddress: values['advertise-address'] ? String(values['advertise-address']) : undefined,
         controllerArgs: words(values['controller-args']),
         nodeArgs: words(values['node-args']),
+        dnsUpstream: String(values['dns-upstream'] ?? '').split(',').map((x) => x.trim()).filter(Boolean),
         skipInstall: Boolean(values['skip-install']),
       });
       process.stdout.write(`export KUBECONFIG=${kubeconfig}\n`);

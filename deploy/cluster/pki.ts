@@ -21,6 +21,9 @@ export interface ClusterPKI {
   controller: ClientCredential;
   scheduler: ClientCredential;
   kubeletClient: ClientCredential;
+  /** The service proxy on every node (system:kube-proxy, bound to system:node-proxier) and the cluster DNS servers (system:kube-dns). */
+  kubeProxy: ClientCredential;
+  kubeDNS: ClientCredential;
 }
 
 export interface ClientCredential {
@@ -95,6 +98,8 @@ export function ensurePKI(dir: string, sans: { ips: string[]; dns: string[] }): 
     controller: credential(dir, 'controller'),
     scheduler: credential(dir, 'scheduler'),
     kubeletClient: credential(dir, 'apiserver-kubelet-client'),
+    kubeProxy: credential(dir, 'kube-proxy'),
+    kubeDNS: credential(dir, 'kube-dns'),
   };
   ensureCA(p.caCert, p.caKey, 'kubelab-ca');
   issueCertificate(p, { cert: p.serverCert, key: p.serverKey }, { cn: 'kube-apiserver', usage: 'server', sans, days: 825 });
@@ -107,6 +112,8 @@ export function ensurePKI(dir: string, sans: { ips: string[]; dns: string[] }): 
   issueCertificate(p, p.controller, { cn: 'system:kube-controller-manager', usage: 'client' });
   issueCertificate(p, p.scheduler, { cn: 'system:kube-scheduler', usage: 'client' });
   issueCertificate(p, p.kubeletClient, { cn: 'kube-apiserver-kubelet-client', usage: 'client' });
+  issueCertificate(p, p.kubeProxy, { cn: 'system:kube-proxy', usage: 'client' });
+  issueCertificate(p, p.kubeDNS, { cn: 'system:kube-dns', usage: 'client' });
   return p;
 }
 

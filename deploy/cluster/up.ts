@@ -35,6 +35,11 @@ export interface UpOptions {
   controllerArgs: string[];
   /** Extra flags for every `kubelab node`. */
   nodeArgs: string[];
+  /**
+   * Resolvers the cluster DNS forwards names outside cluster.local to (IP or IP:port); default: the nameservers
+   * of this machine's /etc/resolv.conf.
+   */
+  dnsUpstream?: string[];
   /** Progress output (stdout by default). */
   out?: (line: string) => void;
   /** Skip the package installation step (tests on prepared machines). */
@@ -191,6 +196,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   const kubeconfig = join(stateDir, 'kubeconfig');
   const controllerKubeconfig = join(stateDir, 'pki', 'controller.kubeconfig');
   const schedulerKubeconfig = join(stateDir, 'pki', 'scheduler.kubeconfig');
+  const proxyKubeconfig = join(stateDir, 'pki', 'kube-proxy.kubeconfig');
+  const dnsKubeconfig = join(stateDir, 'pki', 'kube-dns.kubeconfig');
   const etcdEndpoints: string[] = [];
   let etcdPki: EtcdPKI | undefined;
   const imagesDir = process.env.KUBELAB_IMAGE_DIR || join(root, '.kubelab', 'images');
@@ -212,6 +219,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
     writeSecretFile(kubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.admin, user: 'kubernetes-admin' }));
     writeSecretFile(controllerKubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.controller, user: 'system:kube-controller-manager' }));
     writeSecretFile(schedulerKubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.scheduler, user: 'system:kube-scheduler' }));
+    writeSecretFile(proxyKubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.kubeProxy, user: 'system:kube-proxy' }));
+    writeSecretFile(dnsKubeconfig, kubeconfigYaml({ server, caCertPath: pki.caCert, client: pki.kubeDNS, user: 'system:kube-dns' }));
   }]);
   steps.push([`network (bridge ${net.bridge}, ${o.nodes} node namespace${o.nodes > 1 ? 's' : ''} on ${net.subnet})`, async () => {
     await createNetwork(net);
@@ -261,7 +270,10 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       name: `apiserver-${i}`,
       cmd: kl.cmd,
       // With an advertised address the front door listens on every address (TLS + tokens are always on).
+      // Every API server advertises the address pods reach the API at (the `kubernetes` Service's endpoint): the
+      // bridge address and the front door's port (the load balancer's with two).
       args: [...APISERVER_NODE_FLAGS, ...kl.pre, 'apiserver', '--listen', `${o.advertiseAddress && apiPorts.length === 1 ? '0.0.0.0' : hostIP}:${port}`, ...storageArgs,
+        '--advertise-address', hostIP, '--advertise-port', String(o.apiserverPort),
         ...apiserverSecurityFlags(p)],
       log: join(logs, `apiserver-${i}.log`),
     })));
@@ -375,10 +387,32 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       args: [...NODE_AGENT_NODE_FLAGS, ...kl.pre, 'node', '--bootstrap-kubeconfig', join(rec.dir, 'bootstrap-kubeconfig'), '--kubeconfig', join(rec.dir, 'kubeconfig'),
         '--client-ca-file', p.caCert, '--name', rec.name,
         '--container-runtime-endpoint', `unix://${rec.containerdSocket}`, '--root-dir', join(rec.dir, 'agent'),
-        '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...podNetworkNodeFlags(net, rec), ...o.nodeArgs],
+        '--node-ip', rec.ip, '--cgroup-prefix', rec.cgroupPrefix, ...podNetworkNodeFlags(net, rec),
+        // Each node's pods ask their own node's DNS server (started below), so losing a node loses no other node's DNS.
+        '--cluster-dns', rec.ip, ...o.nodeArgs],
       log: join(logs, `node-${rec.name}.log`),
       netns: rec.netns,
     })));
+  }]);
+  steps.push([`service proxy and cluster DNS on ${o.nodes} node${o.nodes > 1 ? 's' : ''}`, async () => {
+    // The kube-proxy role (nftables, table `ip kube-proxy` in the node's namespace) and a DNS server for cluster.local
+    // on the node's address, both in the node's network namespace, each with its own identity.
+    await Promise.all(st.nodes.map(async (rec) => {
+      await daemon({
+        name: `proxy-${rec.name}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'proxy', '--kubeconfig', proxyKubeconfig, '--hostname-override', rec.name, '--cluster-cidr', net.clusterCIDR],
+        log: join(logs, `proxy-${rec.name}.log`),
+        netns: rec.netns,
+      });
+      await daemon({
+        name: `dns-${rec.name}`,
+        cmd: kl.cmd,
+        args: [...kl.pre, 'dns', '--kubeconfig', dnsKubeconfig, '--listen', `${rec.ip}:53`, ...(o.dnsUpstream?.length ? ['--upstream', o.dnsUpstream.join(',')] : [])],
+        log: join(logs, `dns-${rec.name}.log`),
+        netns: rec.netns,
+      });
+    }));
   }]);
   if (o.simNodes > 0) {
     steps.push([`${o.simNodes} simulated node${o.simNodes > 1 ? 's' : ''}`, async () => {
