@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../../integration/framework/test-server.ts';
+import type { EndpointReconcilerConfig } from '../../../apiserver/controlplane/endpoint-reconciler-setup.ts';
 
 export const KUBECTL_INSTALL_HINT =
   'install kubectl with `apt-get install -y kubectl` (the Google Cloud SDK package: a `kubectl` dispatcher plus kubectl.1.27 ... kubectl.1.33 in /usr/lib/google-cloud-sdk/bin)';
@@ -403,12 +404,14 @@ let nsCounter = 0;
  * 'direct' (default) runs kubectl.1.<minor>; 'dispatcher' runs the `kubectl` on PATH (which picks the
  * binary from /version itself).
  */
-export async function startKubectlEnv(opts: { minorVersion?: number; binary?: 'direct' | 'dispatcher' } = {}): Promise<KubectlEnv> {
+export async function startKubectlEnv(
+  opts: { minorVersion?: number; binary?: 'direct' | 'dispatcher'; endpointReconciler?: EndpointReconcilerConfig } = {},
+): Promise<KubectlEnv> {
   const minor = opts.minorVersion ?? 32;
   // Resolve the binary first: a missing kubectl fails before a server is started.
   const binary = opts.binary === 'dispatcher' ? kubectlBinary() : kubectlBinary(minor);
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-e2e-kubectl-'));
-  const server = await startTestServer({ minorVersion: minor });
+  const server = await startTestServer({ minorVersion: minor, endpointReconciler: opts.endpointReconciler });
   const kubectl = new Kubectl({ binary, kubeconfig: server.kubeconfig, cacheDir: join(dir, '.kube-cache'), cwd: dir });
   const api = new ApiClient(server.url);
   return {

@@ -82,6 +82,7 @@ export async function startSecuredTestServer(opts: SecuredTestServerOptions = {}
       serviceAccountSigningKeyFile: files.sa,
       ...(tokens.length ? { tokenAuthFile: files.tokens } : {}),
       logLevel: (process.env.KUBELAB_TEST_LOG as 'debug' | undefined) ?? 'warn',
+      endpointReconciler: { type: 'none' },
       ...opts.config,
     });
   } catch (err) {

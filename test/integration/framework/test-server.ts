@@ -17,7 +17,7 @@ export interface TestServer extends RunningAPIServer {
  * An in-process apiserver on 127.0.0.1:<free port> with its own embedded store in a temp dir (or the given
  * storage, e.g. an Etcd3Store with a unique prefix). `close()` stops it and removes the temp dir (a `dataDir`
  * passed in is kept). `port` pins the port (to restart a server where its clients expect it). `endpointReconciler`
- * configures the kubernetes Service's endpoints (default: a lease on the default-route address, as `kubelab apiserver`).
+ * turns on the kubernetes Service's endpoint reconciler (default off: `{ type: 'none' }`; `kubelab apiserver` runs it).
  */
 export async function startTestServer(
   opts: { storage?: Storage; dataDir?: string; clock?: Clock; minorVersion?: number; port?: number; endpointReconciler?: EndpointReconcilerConfig } = {},
@@ -30,7 +30,8 @@ export async function startTestServer(
     storage: opts.storage,
     clock: opts.clock,
     minorVersion: opts.minorVersion,
-    endpointReconciler: opts.endpointReconciler,
+    // Off unless asked for: its lease renewals are writes, which tests counting revisions must not see.
+    endpointReconciler: opts.endpointReconciler ?? { type: 'none' },
     logLevel: (process.env.KUBELAB_TEST_LOG as 'debug' | undefined) ?? 'warn',
   });
   const kubeconfig = join(dataDir, 'kubeconfig');
