@@ -17,6 +17,7 @@ import type { Endpoints } from '../../../shared/api/core-v1.ts';
 import { newNotFound } from '../../../shared/errors/status-error.ts';
 import { startSecuredTestServer, type SecuredTestServer } from '../../../test/integration/framework/secured-test-server.ts';
 import { kubectlBinary } from '../../../test/e2e/framework/kubectl.ts';
+import { EKU, createTestCA, createTestLeaf } from '../../../test/integration/framework/test-certificates.ts';
 
 interface Seen {
   method: string;
@@ -26,9 +27,15 @@ interface Seen {
   bodyLength: number;
 }
 
+const POD = '/api/v1/namespaces/default/pods';
+const SVC = '/api/v1/namespaces/default/services';
+
 let server: SecuredTestServer;
 let backend: http.Server;
 let backendPort = 0;
+let tlsBackend: https.Server;
+let tlsPort = 0;
+const BIG = randomBytes(12 << 20);
 let closedPort = 0;
 const seen: Seen[] = [];
 const endpoints = new Map<string, Endpoints>();
@@ -49,6 +56,20 @@ function startBackend(): Promise<void> {
       if (req.url === '/redirect') {
         res.writeHead(302, { Location: '/login?next=%2F' });
         res.end();
+        return;
+      }
+      if (req.url === '/big') {
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+        let off = 0;
+        const pump = () => {
+          while (off < BIG.length) {
+            const chunk = BIG.subarray(off, off + (256 << 10));
+            off += chunk.length;
+            if (!res.write(chunk)) return void res.once('drain', pump);
+          }
+          res.end();
+        };
+        pump();
         return;
       }
       if (req.url === '/page') {
@@ -109,8 +130,11 @@ before(async () => {
   server.registry.serviceProxyEndpoints = {
     async get(ns, name) {
       const e = endpoints.get(`${ns ?? ''}/${name}`);
-      if (!e) throw newNotFound('endpoints', name);
-      return e;
+      if (e) return e;
+      // Anything else from the real Endpoints store (served by the API server).
+      const real = server.registry.stores.get('endpoints');
+      if (!real) throw newNotFound('endpoints', name);
+      return real.get(ns, name);
     },
   };
   // No controllers run here: the ServiceAccount admission plugin needs the namespace's default account.
@@ -130,6 +154,25 @@ before(async () => {
     subsets: [{ addresses: [{ ip: '127.0.0.1', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-0' } }], ports: [{ name: 'http', port: backendPort }] }],
   });
   endpoints.set('default/empty', { metadata: { namespace: 'default', name: 'empty' } });
+  // Real Endpoints objects, read through the Endpoints store: one without subsets, one whose address's pod
+  // does not have that IP (skipped as upstream's isValidAddress does).
+  await must('POST', SVC, { metadata: { name: 'real' }, spec: { selector: { app: 'real' }, ports: [{ name: 'http', port: 80 }] } });
+  await must('POST', '/api/v1/namespaces/default/endpoints', { metadata: { name: 'real' } });
+  await must('POST', SVC, { metadata: { name: 'stale' }, spec: { selector: { app: 'stale' }, ports: [{ name: 'http', port: 80 }] } });
+  await must('POST', '/api/v1/namespaces/default/endpoints', {
+    metadata: { name: 'stale' },
+    subsets: [{ addresses: [{ ip: '10.213.250.9', targetRef: { kind: 'Pod', namespace: 'default', name: 'web-0' } }], ports: [{ name: 'http', port: 80 }] }],
+  });
+  // An https "pod" with a certificate nobody verifies (kube's proxy transport skips verification).
+  const ca = await createTestCA('CN=pod-ca');
+  const leaf = await createTestLeaf(ca, { subject: 'CN=tls-0', usages: [EKU.serverAuth], dns: ['tls-0'] });
+  tlsBackend = https.createServer({ cert: leaf.certPem, key: leaf.keyPem }, (req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    res.end(`tls ${req.method} ${req.url}`);
+  });
+  await new Promise<void>((r) => tlsBackend.listen(0, '127.0.0.1', () => r()));
+  tlsPort = (tlsBackend.address() as AddressInfo).port;
+  await mkPod('tls-0', tlsPort);
   await must('POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'n1' } });
   await must('PATCH', '/api/v1/nodes/n1/status', { status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: backendPort } } } }, 'application/merge-patch+json');
 });
@@ -137,10 +180,9 @@ before(async () => {
 after(async () => {
   await server?.close();
   await new Promise<void>((r) => (backend ? backend.close(() => r()) : r()));
+  await new Promise<void>((r) => (tlsBackend ? tlsBackend.close(() => r()) : r()));
 });
 
-const POD = '/api/v1/namespaces/default/pods';
-const SVC = '/api/v1/namespaces/default/services';
 
 test('pods/proxy GET: path and query passed through, credentials stripped, X-Forwarded-*, hop-by-hop dropped', async () => {
   const r = await call('GET', `${POD}/web-0:${backendPort}/proxy/healthz/a%20b?x=1&y=a%20b&watch=true`, { token: ADMIN, headers: { 'X-Forwarded-For': '192.0.2.1' } });
@@ -219,6 +261,8 @@ test('errors as Status: no endpoints, unreachable, no address, unknown service p
   await status(`${POD}/pending/proxy/`, 400, 'address not allowed');
   await status(`${POD}/a:b:c:d/proxy/`, 400, 'invalid pod request "a:b:c:d"');
   await status(`/api/v1/proxy/namespaces/default/pods/web-0/`, 404, 'the server could not find the requested resource');
+  await status(`${SVC}/real:http/proxy/`, 503, 'no endpoints available for service "real"');
+  await status(`${SVC}/stale:http/proxy/`, 503, 'no endpoints available for service "stale:http"');
 });
 
 test('RBAC: a user without services/proxy is refused before anything is proxied', async () => {
@@ -246,6 +290,18 @@ test('a WebSocket upgrade through pods/proxy is relayed both ways', async () => 
   });
   ws.close();
   assert.equal(reply, '/ws?x=1 HELLO');
+  const viaService = new WebSocket(`${server.url.replace('https:', 'wss:')}${SVC}/web:http/proxy/svc-ws`, { ca: server.ca.certPem, headers: { authorization: `Bearer ${ADMIN}` } });
+  const svcReply = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error('no WebSocket reply through the service')), 10_000);
+    viaService.on('open', () => viaService.send('hi'));
+    viaService.on('message', (m) => {
+      clearTimeout(t);
+      resolve(String(m));
+    });
+    viaService.on('error', reject);
+  });
+  viaService.close();
+  assert.equal(svcReply, '/svc-ws HI');
   // The denied user cannot upgrade either.
   const denied = new WebSocket(url, { ca: server.ca.certPem, headers: { authorization: `Bearer ${VIEWER}` } });
   const code = await new Promise<number>((resolve) => {
@@ -261,6 +317,32 @@ test('nodes/proxy reaches the node agent endpoint (Node address + daemonEndpoint
   assert.equal((JSON.parse(r.body) as Seen).url, '/healthz?v=1');
   const missing = await call('GET', '/api/v1/nodes/n9/proxy/healthz', { token: ADMIN });
   assert.equal(missing.status, 404);
+});
+
+test('responses stream through unchanged (12 MiB, checksum)', async () => {
+  const r = await new Promise<{ status: number; sha: string; n: number }>((resolve, reject) => {
+    https
+      .get(new URL(`${POD}/web-0:web/proxy/big`, server.url), { ca: server.ca.certPem, agent: false, headers: { authorization: `Bearer ${ADMIN}` } }, (res) => {
+        const h = createHash('sha256');
+        let n = 0;
+        res.on('data', (c: Buffer) => {
+          h.update(c);
+          n += c.length;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, sha: h.digest('hex'), n }));
+      })
+      .on('error', reject);
+  });
+  assert.deepEqual(r, { status: 200, sha: createHash('sha256').update(BIG).digest('hex'), n: BIG.length });
+});
+
+test('https:name:port reaches an https backend without verifying its certificate', async () => {
+  const r = await call('GET', `${POD}/https:tls-0:${tlsPort}/proxy/secure?a=1`, { token: ADMIN });
+  assert.equal(r.status, 200, r.body);
+  assert.equal(r.body, 'tls GET /secure?a=1');
+  // The same backend spoken to in plain http is the backend's problem, passed on as it answers.
+  const plain = await call('GET', `${POD}/tls-0:${tlsPort}/proxy/`, { token: ADMIN });
+  assert.notEqual(plain.status, 200);
 });
 
 async function kubectlProxy(minor: number): Promise<{ child: ChildProcess; port: number }> {
