@@ -311,6 +311,26 @@ test('a WebSocket upgrade through pods/proxy is relayed both ways', async () => 
   assert.equal(code, 403);
 });
 
+test('upgrade failures: a backend that does not switch protocols, one that is not there', async () => {
+  const refused = async (path: string): Promise<{ code: number; body: string }> => {
+    const ws = new WebSocket(`${server.url.replace('https:', 'wss:')}${path}`, { ca: server.ca.certPem, headers: { authorization: `Bearer ${ADMIN}` } });
+    return new Promise((resolve) => {
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve({ code: res.statusCode ?? 0, body }));
+      });
+      ws.on('error', () => resolve({ code: -1, body: '' }));
+    });
+  };
+  const notUpgraded = await refused(`${POD}/tls-0:${tlsPort}/proxy/`);
+  // A plain-HTTP upgrade request to a TLS listener gets no 101 back: 500, nothing relayed.
+  assert.equal(notUpgraded.code, 500, notUpgraded.body);
+  const dead = await refused(`${POD}/dead/proxy/ws`);
+  assert.equal(dead.code, 500);
+  assert.equal((JSON.parse(dead.body) as { message: string }).message, `error dialing backend: dial tcp 127.0.0.1:${closedPort}: connect: connection refused`);
+});
+
 test('nodes/proxy reaches the node agent endpoint (Node address + daemonEndpoints port)', async () => {
   const r = await call('GET', '/api/v1/nodes/n1/proxy/healthz?v=1', { token: ADMIN });
   assert.equal(r.status, 201, r.body);
