@@ -61,6 +61,11 @@ export interface APIServerConfig extends AuthenticationConfig {
   kubeletCertificateAuthority?: string;
   /** The API server endpoint reconciler (--advertise-address, --advertise-port, --endpoint-reconciler-type). */
   endpointReconciler?: EndpointReconcilerConfig;
+  /** --service-cluster-ip-range (default 10.96.0.0/12) and --service-node-port-range (default 30000-32767). */
+  serviceClusterIPRange?: string;
+  serviceNodePortRange?: string;
+  /** How often the ClusterIP/NodePort repair loops run (default 3 minutes). */
+  serviceRepairIntervalMs?: number;
 }
 
 export interface RunningAPIServer {
@@ -128,6 +133,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
   const registry = new Registry(storage, clock, {
     admission: (lookups) => buildAdmissionChain(admissionPlugins, lookups, { clock }),
     kubernetesServiceTargetPort: cfg.endpointReconciler?.advertisePort ?? (cfg.port > 0 ? cfg.port : undefined),
+    services: { serviceClusterIPRange: cfg.serviceClusterIPRange, serviceNodePortRange: cfg.serviceNodePortRange, repairIntervalMs: cfg.serviceRepairIntervalMs },
   });
   if (cfg.kubeletClientCertificate || cfg.kubeletClientKey || cfg.kubeletCertificateAuthority) {
     if (Boolean(cfg.kubeletClientCertificate) !== Boolean(cfg.kubeletClientKey)) {

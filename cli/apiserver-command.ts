@@ -3,6 +3,7 @@ import type { Command } from './main.ts';
 import { runAPIServer } from '../apiserver/main.ts';
 import { parseAuthorizationModes } from '../apiserver/authorization/union.ts';
 import { ENDPOINT_RECONCILER_FLAGS, endpointReconcilerConfig } from './endpoint-reconciler-flags.ts';
+import { validateServiceRangeFlags } from '../apiserver/registry/core/service/service-allocators.ts';
 
 const specs: FlagSpec[] = [
   { name: 'listen', type: 'string', default: '127.0.0.1:6443', help: 'address:port to serve on' },
@@ -32,6 +33,8 @@ const specs: FlagSpec[] = [
   { name: 'kubelet-client-key', type: 'string', help: 'key of --kubelet-client-certificate' },
   { name: 'kubelet-certificate-authority', type: 'string', help: "CA bundle (PEM) node agents' serving certificates are verified with" },
   { name: 'authorization-mode', type: 'string', help: 'ordered comma list of AlwaysAllow, AlwaysDeny, Node, RBAC (default Node,RBAC with authentication, AlwaysAllow without)' },
+  { name: 'service-cluster-ip-range', type: 'string', default: '10.96.0.0/12', help: 'CIDR ClusterIPs are allocated from (the first address is the kubernetes Service\'s); at most 2^20 addresses' },
+  { name: 'service-node-port-range', type: 'string', default: '30000-32767', help: 'port range NodePorts are allocated from (e.g. 30000-32767)' },
   { name: 'kubernetes-minor-version', type: 'number', default: 32, help: 'Kubernetes minor version reported by /version' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error' },
   ...ENDPOINT_RECONCILER_FLAGS,
@@ -68,7 +71,13 @@ export const apiserverCommand: Command = {
     } catch (e) {
       throw new FlagError(`--authorization-mode: ${(e as Error).message}`);
     }
+    const serviceClusterIPRange = String(values['service-cluster-ip-range']);
+    const serviceNodePortRange = String(values['service-node-port-range']);
+    const rangeError = validateServiceRangeFlags(serviceClusterIPRange, serviceNodePortRange);
+    if (rangeError) throw new FlagError(rangeError);
     const server = await runAPIServer({
+      serviceClusterIPRange,
+      serviceNodePortRange,
       authorizationModes,
       host,
       port,

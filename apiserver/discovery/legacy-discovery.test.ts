@@ -82,6 +82,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
       'serviceaccounts/token',
       'services',
       'services/proxy',
+      'services/status',
     ],
   );
   // Each entry below is verbatim from a real 1.31 /api/v1 response.
@@ -110,6 +111,7 @@ test('GET /api/v1: sorted entries, subresources as pods/log, every entry as a re
     '{"name":"serviceaccounts/token","singularName":"","namespaced":true,"group":"authentication.k8s.io","version":"v1","kind":"TokenRequest","verbs":["create"]}',
     '{"name":"services","singularName":"service","namespaced":true,"kind":"Service","verbs":["create","delete","deletecollection","get","list","patch","update","watch"],"shortNames":["svc"],"categories":["all"],"storageVersionHash":"0/CO1lhkEBI="}',
     '{"name":"services/proxy","singularName":"","namespaced":true,"kind":"ServiceProxyOptions","verbs":["create","delete","get","patch","update"]}',
+    '{"name":"services/status","singularName":"","namespaced":true,"kind":"Service","verbs":["get","patch","update"]}',
   ];
   assert.deepEqual(list.resources.map((r) => JSON.stringify(r)), real);
 });

@@ -28,7 +28,9 @@ import { nodeStatusStrategy, nodeStrategy } from './core/node/strategy.ts';
 import { namespaceFinalizeStrategy, namespaceStatusStrategy, namespaceStrategy } from './core/namespace/strategy.ts';
 import { NamespaceLifecycle, namespaceChecker, validateNamespaceDelete, SYSTEM_NAMESPACES } from './core/namespace/namespace-lifecycle.ts';
 import { eventStrategy } from './core/event/strategy.ts';
-import { serviceStrategy } from './core/service/strategy.ts';
+import { serviceStatusStrategy, serviceStrategy } from './core/service/strategy.ts';
+import { ServiceAllocators, serviceStoreHooks, type ServiceAllocatorsOptions } from './core/service/service-allocators.ts';
+import { ServiceAllocationRepair } from './core/service/allocation-repair.ts';
 import { endpointsStrategy } from './core/endpoints/strategy.ts';
 import { endpointSliceStrategy } from './discovery/endpointslice/strategy.ts';
 import { ensureKubernetesServiceTargetPort } from './core/service/kubernetes-service-port.ts';
@@ -79,6 +81,8 @@ export interface RegistryOptions {
   authorization?: RegistryAuthorization;
   /** The `kubernetes` Service's targetPort: the API servers' --advertise-port (default 6443). */
   kubernetesServiceTargetPort?: number;
+  /** --service-cluster-ip-range, --service-node-port-range (kube's defaults when absent); repair interval. */
+  services?: Omit<ServiceAllocatorsOptions, 'storage'> & { repairIntervalMs?: number };
 }
 
 export interface ResourceSpec {
@@ -114,7 +118,7 @@ const SPECS: ResourceSpec[] = [
   { group: '', version: 'v1', resource: 'nodes', keyRoot: '/minions', strategy: nodeStrategy, statusStrategy: nodeStatusStrategy },
   { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
   { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy, deleteStrategy: withGarbageCollectionPolicy(immediateDelete, 'Unsupported') },
-  { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy, returnDeletedObject: true },
+  { group: '', version: 'v1', resource: 'services', keyRoot: '/services/specs', strategy: serviceStrategy, statusStrategy: serviceStatusStrategy, returnDeletedObject: true },
   { group: '', version: 'v1', resource: 'endpoints', keyRoot: '/services/endpoints', strategy: endpointsStrategy },
   { group: '', version: 'v1', resource: 'secrets', keyRoot: '/secrets', strategy: secretStrategy },
   { group: '', version: 'v1', resource: 'configmaps', keyRoot: '/configmaps', strategy: configMapStrategy },
@@ -160,6 +164,9 @@ export class Registry {
   readonly #clock: Clock;
   readonly #storage: Storage;
   readonly #kubernetesServiceTargetPort: number;
+  /** ClusterIP and NodePort allocation (core/service/service-allocators.ts) and its repair loops. */
+  readonly serviceAllocators: ServiceAllocators;
+  readonly #serviceRepair: ServiceAllocationRepair;
   #ready = false;
   #stopWatching: AbortController = new AbortController();
 
@@ -171,6 +178,7 @@ export class Registry {
     this.#storage = storage;
     this.#kubernetesServiceTargetPort = options.kubernetesServiceTargetPort ?? 6443;
     this.authorization = options.authorization ?? { escalation: {} };
+    this.serviceAllocators = new ServiceAllocators({ storage, ...options.services });
     // The chain is built once the stores exist (its lookups read them); stores call it through this proxy.
     let chain: StoreAdmission | undefined;
     const admission: StoreAdmission | undefined = options.admission
@@ -232,6 +240,7 @@ export class Registry {
               validateDelete: validateNamespaceDelete,
             }
           : {}),
+        ...(spec.resource === 'services' ? serviceStoreHooks(this.serviceAllocators) : {}),
       };
       const store = spec.rbacKind ? new PolicyBasedStore(storeOptions, spec.rbacKind, this.authorization.escalation) : new GenericStore(storeOptions);
       if (isNamespaces) {
@@ -340,6 +349,13 @@ export class Registry {
     }
     const content = [...byResource.values()].filter((r) => r.store.info.namespaced).map((r) => r.store);
     this.#lifecycle = new NamespaceLifecycle({ namespaces: namespaceStore, content, clock });
+    this.#serviceRepair = new ServiceAllocationRepair({
+      allocators: this.serviceAllocators,
+      storage,
+      events: this.stores.get('events'),
+      clock,
+      intervalMs: options.services?.repairIntervalMs,
+    });
   }
 
   /**
@@ -399,24 +415,32 @@ export class Registry {
         if (!(e instanceof Error && (e as { status?: { reason?: string } }).status?.reason === 'AlreadyExists')) throw e;
       }
     }
+    // Values held by Services stored without an allocation record are recorded before anything allocates.
+    await this.#serviceRepair.runOnce();
     await this.#ensureKubernetesService();
+    this.#serviceRepair.start();
     this.#watchNamespaces();
     this.#lifecycle.kick();
     this.#ready = true;
   }
 
+  /** The `kubernetes` Service with the first address of --service-cluster-ip-range (another API server may win the race). */
   async #ensureKubernetesService(): Promise<void> {
     const services = this.stores.get('services');
     if (!services) return;
+    const exists = () => services.get('default', 'kubernetes').then(() => true, () => false);
+    // Another API server (or an earlier run) made it: only its target port is ours to set.
+    if (await exists()) return ensureKubernetesServiceTargetPort(services, this.#kubernetesServiceTargetPort);
+    const ip = this.serviceAllocators.apiServerServiceIP;
     try {
       await services.create('default', {
         apiVersion: 'v1',
         kind: 'Service',
         metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
-        spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.#kubernetesServiceTargetPort }] },
+        spec: { type: 'ClusterIP', clusterIP: ip, clusterIPs: [ip], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.#kubernetesServiceTargetPort }] },
       });
     } catch (e) {
-      if (!(e instanceof Error && (e as { status?: { reason?: string } }).status?.reason === 'AlreadyExists')) throw e;
+      if (!(await exists())) throw e;
       await ensureKubernetesServiceTargetPort(services, this.#kubernetesServiceTargetPort);
     }
   }
@@ -440,6 +464,7 @@ export class Registry {
   }
 
   async stop(): Promise<void> {
+    this.#serviceRepair.stop();
     this.#stopWatching.abort();
     this.#lifecycle.stop();
     for (const c of this.#cachers) c.stop();

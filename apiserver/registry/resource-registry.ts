@@ -104,7 +104,7 @@ const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'] as const;
  * The resources kubelab serves. Order inside a group/version does not matter (discovery sorts); the order of
  * groups is the order /apis lists them in (kube lists by group priority).
  *
- * Left out on purpose because nothing serves them: pods/ephemeralcontainers, services/status.
+ * Left out on purpose because nothing serves them: pods/ephemeralcontainers.
  */
 export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
   {
@@ -182,7 +182,10 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     verbs: ALL_VERBS,
     shortNames: ['svc'],
     categories: ['all'],
-    subresources: [{ name: 'proxy', kind: 'ServiceProxyOptions', verbs: PROXY_VERBS }],
+    subresources: [
+      { name: 'proxy', kind: 'ServiceProxyOptions', verbs: PROXY_VERBS },
+      { name: 'status', kind: 'Service', verbs: STATUS_VERBS },
+    ],
   },
   ENDPOINTS_RESOURCE,
   {

@@ -12,7 +12,7 @@ import { StatusError } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { EmbeddedStore } from '../storage/embedded/embedded-store.ts';
 import type { GenericStore } from './generic/store.ts';
-import { Registry } from './registry.ts';
+import { Registry, type RegistryOptions } from './registry.ts';
 
 export interface MemoryRegistry {
   /** The registry (valid between the file's before and after hooks). */
@@ -24,7 +24,7 @@ export interface MemoryRegistry {
 }
 
 /** Registers before/after hooks that start the registry (and create `namespaces`) and stop it. */
-export function useMemoryRegistry(options: { namespaces?: string[]; clock?: Clock } = {}): MemoryRegistry {
+export function useMemoryRegistry(options: { namespaces?: string[]; clock?: Clock; services?: RegistryOptions['services'] } = {}): MemoryRegistry {
   let storage: EmbeddedStore | undefined;
   let registry: Registry | undefined;
   const fixture: MemoryRegistry = {
@@ -40,7 +40,7 @@ export function useMemoryRegistry(options: { namespaces?: string[]; clock?: Cloc
   };
   before(async () => {
     storage = EmbeddedStore.open({ path: ':memory:' });
-    registry = new Registry(storage, options.clock ?? realClock);
+    registry = new Registry(storage, options.clock ?? realClock, options.services ? { services: options.services } : {});
     await registry.start();
     for (const name of options.namespaces ?? []) await fixture.store('namespaces').create(undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
   });

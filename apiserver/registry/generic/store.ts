@@ -91,7 +91,22 @@ export interface GenericStoreOptions {
    */
   admission?: StoreAdmission;
   clock?: Clock;
+  /**
+   * BeginCreate / BeginUpdate (store.go): run after the strategy's prepare step and mutating admission, before
+   * validation, on the main resource only (not on subresources); they may fill in allocated fields (a Service's
+   * clusterIP and nodePorts) and return finish(success), called once the write's outcome is known (a retried CAS
+   * attempt is finished with false first). On dry run they must not allocate for real.
+   */
+  beginCreate?: (obj: KubeObject, opts: { dryRun: boolean }) => Promise<FinishFunc>;
+  beginUpdate?: (obj: KubeObject, old: KubeObject, opts: { dryRun: boolean }) => Promise<FinishFunc>;
+  /** AfterDelete: the object is gone from storage (never called on dry run). */
+  afterDelete?: (obj: KubeObject) => Promise<void>;
 }
+
+/** Commits (true) or reverts (false) what a begin hook did. */
+export type FinishFunc = (success: boolean) => Promise<void>;
+
+const finishNothing: FinishFunc = async () => undefined;
 
 export interface WriteContext {
   operation: 'Create' | 'Update' | 'Apply';
@@ -281,7 +296,7 @@ export class GenericStore {
    * Fills system fields, runs the create strategy, `track` (managedFields), the namespace check, mutating
    * admission, validation and validating admission. Mutates obj.
    */
-  async #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void, adm: AdmissionContext): Promise<void> {
+  async #beforeCreate(namespace: string | undefined, obj: KubeObject, track: () => void, adm: AdmissionContext): Promise<FinishFunc> {
     const meta: ObjectMeta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && namespace && meta.namespace !== namespace) {
@@ -312,10 +327,17 @@ export class GenericStore {
     if (this.info.namespaced) await this.#o.checkNamespace?.(meta.namespace ?? '', this.qualifiedResource, adm.name);
     const attrs = this.#attributes('CREATE', adm, obj, undefined);
     if (attrs) await this.#admission(attrs, 'admit');
-    const errs = this.#o.createStrategy.validate(obj);
-    if (errs.length) throw newInvalid(this.info.kind, meta.name ?? meta.generateName ?? '', errs, this.info.group);
-    this.#o.createStrategy.canonicalize?.(obj);
-    if (attrs) await this.#admission(attrs, 'validate');
+    const finish = this.#o.beginCreate ? await this.#o.beginCreate(obj, { dryRun: adm.opts.dryRun ?? false }) : finishNothing;
+    try {
+      const errs = this.#o.createStrategy.validate(obj);
+      if (errs.length) throw newInvalid(this.info.kind, meta.name ?? meta.generateName ?? '', errs, this.info.group);
+      this.#o.createStrategy.canonicalize?.(obj);
+      if (attrs) await this.#admission(attrs, 'validate');
+    } catch (e) {
+      await finish(false);
+      throw e;
+    }
+    return finish;
   }
 
   /** Admission attributes for a write, or undefined when the write runs no admission (no chain, no user). */
@@ -346,22 +368,29 @@ export class GenericStore {
     // Admission sees the name as sent (empty with generateName): upstream generates it later.
     const requestedName = input.metadata?.name ?? '';
     const adm: AdmissionContext = { namespace, name: requestedName, opts };
+    let finish: FinishFunc;
     try {
-      await this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }), adm);
+      finish = await this.#beforeCreate(namespace, obj, () => this.#o.onWrite?.(obj, null, { operation: 'Create', fieldManager: opts.fieldManager }), adm);
     } finally {
       flushWarnings(adm);
     }
     const name = obj.metadata.name ?? '';
     const key = this.keyFor(obj.metadata.namespace, name);
-    if (opts.dryRun) {
-      const exists = await this.storage.get(key).then(() => true, () => false);
-      if (exists) throw newAlreadyExists(this.qualifiedResource, name);
-      return obj;
-    }
+    let ok = false;
     try {
-      return await this.storage.create(key, obj);
+      if (opts.dryRun) {
+        const exists = await this.storage.get(key).then(() => true, () => false);
+        if (exists) throw newAlreadyExists(this.qualifiedResource, name);
+        ok = true;
+        return obj;
+      }
+      const created = await this.storage.create(key, obj);
+      ok = true;
+      return created;
     } catch (e) {
       throw this.#err(e, name);
+    } finally {
+      await finish(ok);
     }
   }
 
@@ -386,12 +415,19 @@ export class GenericStore {
     let created = false;
     let deleteAfter = false;
     const adm: AdmissionContext = { namespace, name, subresource: opts.subresource, opts };
+    // The begin hook of the latest CAS attempt; an attempt that is retried is reverted first.
+    let finish: FinishFunc = finishNothing;
+    let outcome = false;
+    const hooked = strategy === this.#o.updateStrategy && !opts.subresource;
     try {
       const result = await this.storage.guaranteedUpdate(
         key,
         async (current) => {
           created = false;
           deleteAfter = false;
+          const previous = finish;
+          finish = finishNothing;
+          await previous(false);
           const desired = deepCopy(await compute(current === null ? null : current));
           const meta = (desired.metadata ??= {});
           if (meta.name && meta.name !== name) {
@@ -404,7 +440,7 @@ export class GenericStore {
           if (current === null) {
             if (!allowCreate || opts.subresource) throw newNotFound(this.qualifiedResource, name);
             if (meta.resourceVersion) throw newNotFound(this.qualifiedResource, name);
-            await this.#beforeCreate(
+            finish = await this.#beforeCreate(
               namespace,
               desired,
               () => this.#o.onWrite?.(desired, null, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource }),
@@ -414,7 +450,7 @@ export class GenericStore {
             if (opts.dryRun) throw new DryRunResult(desired);
             return desired;
           }
-          await this.#beforeUpdate(namespace, desired, current, strategy, adm);
+          finish = await this.#beforeUpdate(namespace, desired, current, strategy, adm, hooked);
           this.#o.onWrite?.(desired, current, { operation: opts.operation ?? 'Update', fieldManager: opts.fieldManager, subresource: opts.subresource });
           // An object marked for deletion with no finalizers left and no grace remaining goes away (ShouldDeleteDuringUpdate).
           const dm = desired.metadata;
@@ -424,9 +460,11 @@ export class GenericStore {
         },
         { ignoreNotFound: true },
       );
+      outcome = true;
       if (deleteAfter) {
         try {
           const gone = await this.storage.delete(key, { preconditions: { uid: result.metadata.uid, resourceVersion: result.metadata.resourceVersion } });
+          await this.#o.afterDelete?.(gone);
           return { object: gone, created: false };
         } catch {
           return { object: result, created: false };
@@ -434,9 +472,13 @@ export class GenericStore {
       }
       return { object: result, created };
     } catch (e) {
-      if (e instanceof DryRunResult) return { object: e.object, created };
+      if (e instanceof DryRunResult) {
+        outcome = true;
+        return { object: e.object, created };
+      }
       throw this.#err(e, name);
     } finally {
+      await finish(outcome);
       flushWarnings(adm);
     }
   }
@@ -460,7 +502,7 @@ export class GenericStore {
   }
 
   /** rest.BeforeUpdate: keeps system fields, checks the resourceVersion precondition, runs the strategy. */
-  async #beforeUpdate(namespace: string | undefined, obj: KubeObject, old: KubeObject, strategy: UpdateStrategy, adm: AdmissionContext): Promise<void> {
+  async #beforeUpdate(namespace: string | undefined, obj: KubeObject, old: KubeObject, strategy: UpdateStrategy, adm: AdmissionContext, hooked = false): Promise<FinishFunc> {
     const meta = obj.metadata;
     const oldMeta = old.metadata;
     const name = oldMeta.name ?? '';
@@ -497,20 +539,27 @@ export class GenericStore {
     strategy.prepareForUpdate(obj, old, { user: adm.opts.user, now: this.#clock.now() });
     const attrs = this.#attributes('UPDATE', adm, obj, old);
     if (attrs) await this.#admission(attrs, 'admit');
-    // For kinds that track it, generation moves when anything but metadata and status changes.
-    if (this.#o.createStrategy.tracksGeneration && specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
-    // New finalizers cannot be added to an object that is being deleted (k8s ValidateObjectMetaUpdate).
-    const errs: FieldError[] = [];
-    if (oldMeta.deletionTimestamp) {
-      const before = new Set(oldMeta.finalizers ?? []);
-      for (const f of meta.finalizers ?? []) {
-        if (!before.has(f)) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"${f}"}` });
+    const finish = hooked && this.#o.beginUpdate ? await this.#o.beginUpdate(obj, old, { dryRun: adm.opts.dryRun ?? false }) : finishNothing;
+    try {
+      // For kinds that track it, generation moves when anything but metadata and status changes.
+      if (this.#o.createStrategy.tracksGeneration && specChanged(obj, old)) meta.generation = (oldMeta.generation ?? 0) + 1;
+      // New finalizers cannot be added to an object that is being deleted (k8s ValidateObjectMetaUpdate).
+      const errs: FieldError[] = [];
+      if (oldMeta.deletionTimestamp) {
+        const before = new Set(oldMeta.finalizers ?? []);
+        for (const f of meta.finalizers ?? []) {
+          if (!before.has(f)) errs.push({ type: 'FieldValueForbidden', field: 'metadata.finalizers', detail: `Forbidden: no new finalizers can be added if the object is being deleted, found new finalizers []string{"${f}"}` });
+        }
       }
+      errs.push(...strategy.validateUpdate(obj, old));
+      if (errs.length) throw newInvalid(this.info.kind, name, errs, this.info.group);
+      strategy.canonicalize?.(obj);
+      if (attrs) await this.#admission(attrs, 'validate');
+    } catch (e) {
+      await finish(false);
+      throw e;
     }
-    errs.push(...strategy.validateUpdate(obj, old));
-    if (errs.length) throw newInvalid(this.info.kind, name, errs, this.info.group);
-    strategy.canonicalize?.(obj);
-    if (attrs) await this.#admission(attrs, 'validate');
+    return finish;
   }
 
   warningsOnUpdate(obj: KubeObject, old: KubeObject, strategy?: UpdateStrategy): string[] {
@@ -608,6 +657,7 @@ export class GenericStore {
           if (deletionFinalizersForGarbageCollection(cur, p, gcPolicy).finalizers.length > 0 || this.#o.holdsDeletion?.(cur)) throw new RetryDelete();
         },
       });
+      await this.#o.afterDelete?.(gone);
       return { object: gone, deleted: true };
     } catch (e) {
       if (e instanceof DryRunResult) return { object: e.object, deleted: outcome === 'delete' };

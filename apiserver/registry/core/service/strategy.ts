@@ -1,96 +1,104 @@
 import type { KubeObject } from '../../../../shared/api/meta.ts';
-import { fieldInvalid, fieldNotSupported, fieldRequired, type FieldError } from '../../../../shared/errors/status-error.ts';
-import { validateObjectMeta } from '../../../../shared/api/validation/meta.ts';
-import { nameIsDNS1035Label } from '../../../../shared/api/validation/names.ts';
+import type { Service, ServiceSpec } from '../../../../shared/api/core-v1.ts';
+import {
+  DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS,
+  externallyAccessible,
+  validateService,
+  validateServiceStatusUpdate,
+  validateServiceUpdate,
+} from '../../../../shared/api/validation/service.ts';
 import type { CreateStrategy, UpdateStrategy } from '../../rest/strategy.ts';
-import { keepStatus } from '../../generic/reset-meta.ts';
 
-interface ServicePort {
-  name?: string;
-  protocol?: string;
-  port?: number;
-  targetPort?: number | string;
-  nodePort?: number;
-}
-interface ServiceSpec {
-  type?: string;
-  clusterIP?: string;
-  clusterIPs?: string[];
-  ports?: ServicePort[];
-  selector?: Record<string, string>;
-  sessionAffinity?: string;
-  ipFamilies?: string[];
-  ipFamilyPolicy?: string;
-  internalTrafficPolicy?: string;
-}
+type Spec = ServiceSpec & { clusterIPs?: string[] };
 
-/** The service CIDR kubelab reports (kube's default 10.96.0.0/12); `kubernetes` gets .1. */
-const SERVICE_BASE = (10 << 24) | (96 << 16);
-const SERVICE_SIZE = 1 << 20;
-
-function allocateClusterIP(name: string, namespace: string): string {
-  if (name === 'kubernetes' && namespace === 'default') return '10.96.0.1';
-  let h = 2166136261;
-  for (const c of `${namespace}/${name}`) h = Math.imul(h ^ c.charCodeAt(0), 16777619) >>> 0;
-  const n = SERVICE_BASE + 2 + (h % (SERVICE_SIZE - 3));
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-const TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];
-
-function validateService(obj: KubeObject): FieldError[] {
-  const errs = validateObjectMeta(obj.metadata, { namespaced: true, nameValidator: nameIsDNS1035Label });
-  const spec = (obj.spec ?? {}) as ServiceSpec;
-  if (spec.type && !TYPES.includes(spec.type)) errs.push(fieldNotSupported('spec.type', spec.type, TYPES));
-  (spec.ports ?? []).forEach((p, i) => {
-    if (p.port === undefined) errs.push(fieldRequired(`spec.ports[${i}].port`));
-    else if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) errs.push(fieldInvalid(`spec.ports[${i}].port`, p.port, 'must be between 1 and 65535, inclusive'));
-    if (p.protocol && !['TCP', 'UDP', 'SCTP'].includes(p.protocol)) errs.push(fieldNotSupported(`spec.ports[${i}].protocol`, p.protocol, ['SCTP', 'TCP', 'UDP']));
-  });
-  if ((spec.ports?.length ?? 0) > 1) (spec.ports ?? []).forEach((p, i) => { if (!p.name) errs.push(fieldRequired(`spec.ports[${i}].name`)); });
-  return errs;
-}
-
-function defaultService(obj: KubeObject): void {
-  const spec = ((obj.spec as ServiceSpec | undefined) ?? (obj.spec = {})) as ServiceSpec;
-  spec.type ??= 'ClusterIP';
-  spec.sessionAffinity ??= 'None';
-  spec.internalTrafficPolicy ??= 'Cluster';
+/**
+ * SetDefaults_Service (pkg/apis/core/v1/defaults.go), applied to what a client sends: type ClusterIP, session
+ * affinity None (ClientIP gets a 10800 s timeout), TCP ports targeting their own port, externalTrafficPolicy
+ * Cluster for externally reachable Services, internalTrafficPolicy Cluster, allocateLoadBalancerNodePorts.
+ * IP families and the ClusterIP are the allocator's (they depend on the flags).
+ */
+export function setServiceDefaults(svc: Service): void {
+  const spec = (svc.spec ??= {}) as Spec;
+  if (!spec.sessionAffinity) spec.sessionAffinity = 'None';
+  if (spec.sessionAffinity === 'None') delete spec.sessionAffinityConfig;
+  if (spec.sessionAffinity === 'ClientIP' && spec.sessionAffinityConfig?.clientIP?.timeoutSeconds == null) {
+    spec.sessionAffinityConfig = { clientIP: { timeoutSeconds: DEFAULT_CLIENT_IP_SERVICE_AFFINITY_SECONDS } };
+  }
+  if (!spec.type) spec.type = 'ClusterIP';
   for (const p of spec.ports ?? []) {
-    p.protocol ??= 'TCP';
-    p.targetPort ??= p.port;
+    if (!p.protocol) p.protocol = 'TCP';
+    if (p.targetPort === undefined || p.targetPort === 0 || p.targetPort === '') p.targetPort = p.port;
   }
-  if (spec.type !== 'ExternalName') {
-    spec.ipFamilies ??= ['IPv4'];
-    spec.ipFamilyPolicy ??= 'SingleStack';
-  }
+  if (externallyAccessible(spec) && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = 'Cluster';
+  if (spec.internalTrafficPolicy === undefined && spec.type !== 'ExternalName') spec.internalTrafficPolicy = 'Cluster';
+  // An ExternalName Service has no internal traffic policy (storage.go defaultOnReadInternalTrafficPolicy).
+  if (spec.type === 'ExternalName') delete spec.internalTrafficPolicy;
+  if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined) spec.allocateLoadBalancerNodePorts = true;
 }
 
-/** A minimal Service registry (enough for `kubectl cluster-info` and users' manifests; no proxying yet). */
+function same<T>(a: T, b: T): boolean {
+  return JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+}
+
+/**
+ * dropTypeDependentFields (strategy.go): on a type change, fields the new type does not use are wiped when the
+ * client left them as they were (clusterIP(s) and IP family fields for ExternalName, nodePorts for ClusterIP and
+ * ExternalName, healthCheckNodePort, allocateLoadBalancerNodePorts, loadBalancerClass, externalTrafficPolicy);
+ * the load balancer status goes with the LoadBalancer type.
+ */
+function dropTypeDependentFields(svc: Service, old: Service): void {
+  const spec = svc.spec as Spec;
+  const o = (old.spec ?? {}) as Spec;
+  if (o.type !== 'ExternalName' && spec.type === 'ExternalName') {
+    if (same(o.clusterIPs, spec.clusterIPs) && (o.clusterIP ?? '') === (spec.clusterIP ?? '')) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (same(o.ipFamilies, spec.ipFamilies)) delete spec.ipFamilies;
+    if (o.ipFamilyPolicy === spec.ipFamilyPolicy) delete spec.ipFamilyPolicy;
+  }
+  const needsNP = (s: Spec) => s.type === 'NodePort' || s.type === 'LoadBalancer';
+  if (needsNP(o) && !needsNP(spec)) {
+    const ports = (s: Spec) => (s.ports ?? []).map((p) => p.nodePort ?? 0);
+    if (same(ports(o), ports(spec))) for (const p of spec.ports ?? []) delete p.nodePort;
+  }
+  const needsHC = (s: Spec) => s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local';
+  if (needsHC(o) && !needsHC(spec) && o.healthCheckNodePort === spec.healthCheckNodePort) delete spec.healthCheckNodePort;
+  if (o.type === 'LoadBalancer' && spec.type !== 'LoadBalancer') {
+    if (spec.allocateLoadBalancerNodePorts !== undefined && spec.allocateLoadBalancerNodePorts === o.allocateLoadBalancerNodePorts) delete spec.allocateLoadBalancerNodePorts;
+    if (spec.loadBalancerClass !== undefined && spec.loadBalancerClass === o.loadBalancerClass) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(o) && !externallyAccessible(spec) && o.externalTrafficPolicy === spec.externalTrafficPolicy) delete spec.externalTrafficPolicy;
+  if (spec.type !== 'LoadBalancer') svc.status = { ...(svc.status ?? {}), loadBalancer: {} };
+}
+
+/**
+ * Services (pkg/registry/core/service/strategy.go). ClusterIPs and NodePorts are allocated by the store's
+ * begin hooks (service-allocators.ts), which run after prepareFor* and before validation.
+ */
 export const serviceStrategy: CreateStrategy & UpdateStrategy = {
   prepareForCreate(obj) {
-    defaultService(obj);
-    const spec = obj.spec as ServiceSpec;
-    if (spec.type !== 'ExternalName' && !spec.clusterIP) spec.clusterIP = allocateClusterIP(obj.metadata.name ?? '', obj.metadata.namespace ?? '');
-    if (spec.clusterIP) spec.clusterIPs = [spec.clusterIP];
+    setServiceDefaults(obj as Service);
     obj.status = { loadBalancer: {} };
   },
-  validate: validateService,
+  validate: (obj) => validateService(obj as Service),
   prepareForUpdate(obj, old) {
-    defaultService(obj);
-    const spec = obj.spec as ServiceSpec;
-    const oldSpec = (old.spec ?? {}) as ServiceSpec;
-    if (!spec.clusterIP) spec.clusterIP = oldSpec.clusterIP;
-    if (!spec.clusterIPs) spec.clusterIPs = oldSpec.clusterIPs;
-    keepStatus(obj, old);
+    setServiceDefaults(obj as Service);
+    obj.status = old.status ? structuredClone(old.status) : { loadBalancer: {} };
+    dropTypeDependentFields(obj as Service, old as Service);
   },
-  validateUpdate(obj, old) {
-    const errs = validateService(obj);
-    const a = (obj.spec as ServiceSpec).clusterIP;
-    const b = (old.spec as ServiceSpec | undefined)?.clusterIP;
-    if (b && a !== b) errs.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs[0]', detail: `Invalid value: ${JSON.stringify([a])}: may not change once set` });
-    return errs;
+  validateUpdate: (obj, old) => validateServiceUpdate(obj as Service, old as Service),
+  // A PUT of a missing Service creates it (svcStrategy.AllowCreateOnUpdate).
+  allowCreateOnUpdate: true,
+  allowUnconditionalUpdate: true,
+};
+
+/** services/status: only the status changes (serviceStatusStrategy). */
+export const serviceStatusStrategy: UpdateStrategy = {
+  prepareForUpdate(obj: KubeObject, old: KubeObject) {
+    obj.spec = structuredClone(old.spec);
   },
+  validateUpdate: (obj, old) => validateServiceStatusUpdate(obj as Service, old as Service),
   allowCreateOnUpdate: false,
   allowUnconditionalUpdate: true,
 };
