@@ -247,6 +247,14 @@ export class ServiceAllocators {
     const ports = spec.ports ?? [];
     const byServicePort = new Map<number, number>();
     const held = new Set(alreadyHeld);
+    // Requested ports first, so a random pick for another port cannot take one of them.
+    for (let i = 0; i < ports.length; i++) {
+      const np = (ports[i] as ServicePort).nodePort;
+      if (np && !held.has(np)) {
+        await this.#reservePort(svc, owner, txn, np, i);
+        held.add(np);
+      }
+    }
     for (let i = 0; i < ports.length; i++) {
       const sp = ports[i] as ServicePort;
       if (!sp.nodePort && !shouldAllocateNodePorts(spec)) continue;
@@ -277,17 +285,16 @@ export class ServiceAllocators {
     const spec = svc.spec as Spec;
     const oldPorts = collectNodePorts((old.spec ?? {}) as Spec);
     const reserved = new Set<number>();
-    for (let i = 0; i < (spec.ports ?? []).length; i++) {
-      const sp = (spec.ports ?? [])[i] as ServicePort;
-      if (!sp.nodePort && !shouldAllocateNodePorts(spec)) continue;
-      if (sp.nodePort) {
-        if (!oldPorts.includes(sp.nodePort) && !reserved.has(sp.nodePort)) {
-          await this.#reservePort(svc, owner, txn, sp.nodePort, i);
-          reserved.add(sp.nodePort);
-        }
-      } else {
-        sp.nodePort = await this.#nextPort(owner, txn);
+    const ports = spec.ports ?? [];
+    for (let i = 0; i < ports.length; i++) {
+      const np = (ports[i] as ServicePort).nodePort;
+      if (np && !oldPorts.includes(np) && !reserved.has(np)) {
+        await this.#reservePort(svc, owner, txn, np, i);
+        reserved.add(np);
       }
+    }
+    for (const sp of ports) {
+      if (!sp.nodePort && shouldAllocateNodePorts(spec)) sp.nodePort = await this.#nextPort(owner, txn);
     }
     const now = collectNodePorts(spec);
     for (const np of oldPorts) if (!now.includes(np) && np !== spec.healthCheckNodePort) txn.releaseLater(this.nodePorts, String(np), owner);
