@@ -64,3 +64,19 @@ test('--cluster-dns, --cluster-domain and --resolv-conf reach the agent; --clust
   assert.deepEqual([d.agent?.clusterDNS, d.agent?.clusterDomain, d.agent?.resolvConf], [[], 'cluster.local', '/etc/resolv.conf']);
   assert.throws(() => cfgOf(['--server', 'https://127.0.0.1:6443', '--cluster-dns', 'dns.example']), /--cluster-dns must list IP addresses/);
 });
+
+test('pod network flags: --cni-conf-dir turns the CNI config on (defaults kubelab / kubelab0 / <root-dir>/ipam); --pod-routes with --cluster-cidr', () => {
+  const off = cfgOf(['--name', 'n1']);
+  assert.equal(off.cniConfDir, undefined, 'without --cni-conf-dir someone else owns the CNI config');
+  assert.equal(off.podRoutes, undefined);
+  const on = cfgOf(['--name', 'n1', '--cni-conf-dir', '/etc/cni/net.d', '--pod-routes', '--cluster-cidr', '10.244.0.0/16']);
+  assert.deepEqual(
+    { dir: on.cniConfDir, ipam: on.cniIpamDir, name: on.cniNetworkName, bridge: on.cniBridge, routes: on.podRoutes, cidr: on.clusterCidr },
+    { dir: '/etc/cni/net.d', ipam: undefined, name: 'kubelab', bridge: 'kubelab0', routes: true, cidr: '10.244.0.0/16' },
+  );
+  const custom = cfgOf(['--name', 'n1', '--cni-conf-dir', '/c', '--cni-ipam-dir', '/i', '--cni-network-name', 'lab-n1', '--cni-bridge', 'br-pods']);
+  assert.deepEqual([custom.cniIpamDir, custom.cniNetworkName, custom.cniBridge], ['/i', 'lab-n1', 'br-pods']);
+  assert.throws(() => cfgOf(['--name', 'n1', '--cni-conf-dir', '/c', '--cni-bridge', 'a-bridge-name-too-long']), /--cni-bridge/);
+  assert.throws(() => cfgOf(['--name', 'n1', '--cni-conf-dir', '/c', '--cni-network-name', 'no/slash']), /--cni-network-name/);
+  assert.throws(() => cfgOf(['--name', 'n1', '--pod-routes', '--cluster-cidr', 'bogus']), /--cluster-cidr must be an IPv4 CIDR/);
+});

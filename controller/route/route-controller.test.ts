@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from '../../shared/api/core-v1.ts';
-import { FakeRouteTable } from '../../shared/net/route-table.ts';
+import { FakeRouteTable } from '../../shared/net/fake-route-table.ts';
 import { newFixture, newNode } from '../framework/testing.ts';
 import { RouteController } from './route-controller.ts';
 

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from '../api/core-v1.ts';
 import { canonicalCidr, cidrContainsCidr, cidrContainsIp, firstHost, parseIpv4Cidr } from './ipv4-cidr.ts';
-import { applyRoutePlan, desiredPodRoutes, FakeRouteTable, planRoutes } from './route-table.ts';
+import { applyRoutePlan, desiredPodRoutes, planRoutes } from './route-table.ts';
+import { FakeRouteTable } from './fake-route-table.ts';
 
 function node(name: string, cidr: string | undefined, ip: string | undefined, extra: { labels?: Record<string, string>; created?: string; deleting?: boolean } = {}): Node {
   return {
