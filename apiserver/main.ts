@@ -19,6 +19,7 @@ import { precompileSchemaValidators } from './openapi/schema-validator.ts';
 import { buildAdmissionChain, enabledAdmissionPlugins } from './admission/admission-plugins.ts';
 import { setupAuthorization, type ServerAuthorization } from './authorization/setup.ts';
 import type { AuthorizationMode } from './authorization/union.ts';
+import { deprecatedAPIWarning } from './endpoints/deprecated-apis.ts';
 import { startEndpointReconciler, type EndpointReconcilerConfig } from './controlplane/endpoint-reconciler-setup.ts';
 
 export interface APIServerConfig extends AuthenticationConfig {
@@ -177,6 +178,7 @@ export async function runAPIServer(cfg: APIServerConfig): Promise<RunningAPIServ
     tls: secure ? { cert: readFileSync(cfg.tlsCertFile as string), key: readFileSync(cfg.tlsKeyFile as string), clientCA: authn.clientCA } : undefined,
     clock,
     limits: cfg.limits,
+    deprecationWarning: (group, version, resource) => deprecatedAPIWarning(cfg.minorVersion ?? 32, group, version, resource),
   });
   let addr;
   try {

@@ -9,7 +9,7 @@ import { StatusError, newMethodNotAllowed, newNotFound, newStatus, newUnauthoriz
 import type { Clock } from '../../shared/util/clock.ts';
 import { realClock } from '../../shared/util/clock.ts';
 import { negotiateOutput } from '../endpoints/handlers/negotiation.ts';
-import { writeError, writeJSON } from '../endpoints/handlers/response.ts';
+import { addWarnings, writeError, writeJSON } from '../endpoints/handlers/response.ts';
 import type { RequestContext, ServedResource, UpgradeHandler } from '../endpoints/request-context.ts';
 import { dispatchResource } from '../endpoints/dispatch.ts';
 import { serveWatchWebSocket } from '../endpoints/handlers/watch.ts';
@@ -82,6 +82,8 @@ export interface APIServerOptions {
   authorize?: Authorizer;
   clock?: Clock;
   limits?: RequestLimits;
+  /** The Warning a request of a deprecated resource gets (endpoints/deprecated-apis.ts), if any. */
+  deprecationWarning?: (group: string, version: string, resource: string) => string | undefined;
 }
 
 /** kube-apiserver's request and connection bounds (request-limits.ts); kube's defaults when absent. */
@@ -229,6 +231,8 @@ export class APIServer {
       } else {
         const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
         if (!entry) throw notFoundResource();
+        const deprecated = this.#o.deprecationWarning?.(info.apiGroup, info.apiVersion, info.resource);
+        if (deprecated) addWarnings(res, [deprecated]);
         const ctx: RequestContext = {
           req,
           res,

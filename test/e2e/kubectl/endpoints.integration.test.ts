@@ -51,7 +51,14 @@ for (const minor of [29, 33]) {
       assert.match(out, /endpoints\/web created/);
       assert.match(out, /endpointslice.discovery.k8s.io\/web-abcde created/);
 
-      const ep = parseTable(await k.ok(['get', 'ep']));
+      const got = await k.run(['get', 'ep']);
+      assert.equal(got.code, 0, got.stderr);
+      // A 1.33 server warns on every v1 Endpoints request (KEP-4974); a 1.29 one does not.
+      const deprecation = 'Warning: v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice';
+      if (minor >= 33) assert.match(got.stderr, new RegExp(deprecation.replace(/[.+]/g, '\\$&')));
+      else assert.doesNotMatch(got.stderr, /deprecated/);
+      assert.doesNotMatch((await k.run(['get', 'endpointslices'])).stderr, /deprecated/);
+      const ep = parseTable(got.stdout);
       assert.deepEqual(ep.header, ['NAME', 'ENDPOINTS', 'AGE']);
       assert.deepEqual(ep.rows[0]?.slice(0, 2), ['web', '10.1.0.1:80,10.1.0.2:80,10.1.0.1:443 + 1 more...']);
       const slices = parseTable(await k.ok(['get', 'endpointslices']));
