@@ -15,7 +15,6 @@
  * Failures record FailedToCreateEndpoint / FailedToUpdateEndpoint and retry with backoff (5 ms doubling).
  */
 import type { EndpointAddress, EndpointPort, EndpointSubset, Endpoints, Pod, Service } from '../../shared/api/core-v1.ts';
-import { matches, selectorFromSet } from '../../shared/api/labels.ts';
 import { deepCopy } from '../../shared/api/meta.ts';
 import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
@@ -38,6 +37,7 @@ import {
   LABEL_HEADLESS_SERVICE,
   podIPsOf,
   podServiceMemberships,
+  selectorMatches,
   rfc3339Nano,
   servicesToUpdateOnPodChange,
   shouldPodBeInEndpoints,
@@ -157,8 +157,7 @@ export class EndpointsController {
     const selector = service.spec?.selector;
     if (!selector) return;
 
-    const sel = selectorFromSet(selector);
-    const pods = this.#pods.lister.namespace(namespace).list((p) => matches(sel, p.metadata.labels ?? {}));
+    const pods = this.#pods.lister.namespace(namespace).list((p) => selectorMatches(selector, p.metadata.labels));
     // Before any early return, so the tracker moves even when nothing is written.
     const triggerTime = this.#triggerTimes.computeEndpointLastChangeTriggerTime(namespace, service, pods);
 

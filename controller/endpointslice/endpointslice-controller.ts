@@ -16,7 +16,6 @@
  */
 import type { Node, Pod, Service } from '../../shared/api/core-v1.ts';
 import { ENDPOINTSLICE_CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from '../../shared/api/discovery-v1.ts';
-import { matches, selectorFromSet } from '../../shared/api/labels.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
@@ -30,7 +29,7 @@ import type { EventRecorder } from '../framework/event-recorder.ts';
 import { namespacedKey } from '../framework/handlers.ts';
 import { EndpointSliceReconciler } from './endpointslice-reconciler.ts';
 import { EndpointSliceTracker } from './endpointslice-tracker.ts';
-import { podServiceMemberships, servicesToUpdateOnPodChange } from './endpointslice-util.ts';
+import { podServiceMemberships, selectorMatches, servicesToUpdateOnPodChange } from './endpointslice-util.ts';
 import { TriggerTimeTracker } from './trigger-time-tracker.ts';
 
 /** The least delay before a Service is synced after one of its slices changed (endpointSliceChangeMinSyncDelay). */
@@ -179,8 +178,7 @@ export class EndpointSliceController {
     const selector = service.spec?.selector;
     if (!selector) return;
 
-    const sel = selectorFromSet(selector);
-    const pods = this.#pods.lister.namespace(namespace).list((p) => matches(sel, p.metadata.labels ?? {}));
+    const pods = this.#pods.lister.namespace(namespace).list((p) => selectorMatches(selector, p.metadata.labels));
     const slices = this.#slices.lister.namespace(namespace).list((s) => {
       const l = s.metadata.labels ?? {};
       // Slices being deleted are left to finish (dropEndpointSlicesPendingDeletion).

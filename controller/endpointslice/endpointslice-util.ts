@@ -4,7 +4,6 @@
  * endpoints, which Services a pod change wakes, how a Service port resolves against one pod.
  */
 import type { Pod, Service, ServicePort } from '../../shared/api/core-v1.ts';
-import { matches, selectorFromSet } from '../../shared/api/labels.ts';
 import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { Lister } from '../../shared/cache/lister.ts';
 import { StatusError } from '../../shared/errors/status-error.ts';
@@ -80,13 +79,23 @@ export function findPort(pod: Pod, svcPort: ServicePort): number {
   throw new Error(`no suitable port for manifest: ${pod.metadata.uid ?? ''}`);
 }
 
+/**
+ * A Service selector (a plain map: every key must carry its value; an empty map selects everything) against a
+ * pod's labels: labels.SelectorFromValidatedSet(selector).Matches(labels), without building a selector on
+ * every pod event.
+ */
+export function selectorMatches(selector: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  for (const k in selector) if (labels?.[k] !== selector[k]) return false;
+  return true;
+}
+
 /** The `namespace/name` keys of the namespace's Services whose selector matches these labels (nil selector: none). */
 function servicesForLabels(services: Lister<Service>, namespace: string, labels: Record<string, string> | undefined): Set<string> {
   const out = new Set<string>();
   for (const svc of services.namespace(namespace).list()) {
     const sel = svc.spec?.selector;
     if (!sel) continue;
-    if (matches(selectorFromSet(sel), labels ?? {})) out.add(`${namespace}/${svc.metadata.name ?? ''}`);
+    if (selectorMatches(sel, labels)) out.add(`${namespace}/${svc.metadata.name ?? ''}`);
   }
   return out;
 }
