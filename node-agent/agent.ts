@@ -290,7 +290,9 @@ export class NodeAgent {
       },
       cgroupParent: (uid) => this.cgroups.parentFor(uid),
       objects,
-      ...(podNetwork ? { podNetworkReady: (signal: AbortSignal) => podNetwork.waitReady(signal, 2000) } : {}),
+      ...(podNetwork
+        ? { podNetworkReady: (signal: AbortSignal) => podNetwork.waitReady(signal, 2000), podIPAllowed: (ip: string) => podNetwork.ipAllowed(ip) }
+        : {}),
       ...(options.crashLoopBaseDelayMs !== undefined ? { crashLoopBaseDelayMs: options.crashLoopBaseDelayMs } : {}),
       ...(options.crashLoopMaxDelayMs !== undefined ? { crashLoopMaxDelayMs: options.crashLoopMaxDelayMs } : {}),
     });

@@ -124,6 +124,11 @@ export interface RuntimeManagerOptions {
    * network error (kubelet refuses to create sandboxes while the network is not ready).
    */
   podNetworkReady?: (signal: AbortSignal) => Promise<string | undefined>;
+  /**
+   * Whether a new sandbox's IP belongs to the node's current pod CIDR; a sandbox that raced a CIDR change and
+   * got an address of the old block is stopped at once (the next sync creates another).
+   */
+  podIPAllowed?: (ip: string) => boolean;
   /** The sandbox's resolver settings (DnsConfigurer.getPodDNS; may throw: the sandbox is not created). */
   podDNS?: (pod: Pod) => DnsConfig;
   /** --cluster-domain: pod domains (spec.subdomain) and setHostnameAsFQDN. */
@@ -384,6 +389,16 @@ export class KubeRuntimeManager {
         signal.throwIfAborted();
         const msg = `Failed to get pod sandbox status: ${(err as Error).message}`;
         out.errors.push({ reason: 'CreatePodSandboxError', message: msg });
+        return out;
+      }
+      const outside = !pod.spec.hostNetwork && this.#o.podIPAllowed ? podIPs.find((ip) => !this.#o.podIPAllowed?.(ip)) : undefined;
+      if (outside) {
+        const msg = `Failed to create pod sandbox: pod IP ${outside} is outside the node's pod CIDR (the CIDR changed); the sandbox is stopped and re-created`;
+        this.#log.warn('Sandbox got an IP outside the pod CIDR, stopping it', { pod: podKey(pod), podIP: outside });
+        await this.#runtime.stopPodSandbox(sandboxId, { signal }).catch(() => undefined);
+        this.#recorder?.event(podRef(pod), 'Warning', 'FailedCreatePodSandBox', msg);
+        out.errors.push({ reason: 'CreatePodSandboxError', message: msg });
+        requeue(1000);
         return out;
       }
     }

@@ -103,3 +103,40 @@ test('the agent writes the CNI config of the Node pod CIDR, gates sandboxes on i
     rt.close();
   }
 });
+
+test('a sandbox that raced a CIDR change and got an old-block address is stopped and re-created inside the CIDR', async () => {
+  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-podcidr-agent-'));
+  roots.push(rootDir);
+  const confDir = path.join(rootDir, 'net.d');
+  const cs = new FakeClientset();
+  const rt = new FakeRuntime({ cniConfDir: confDir });
+  const agent = new NodeAgent({
+    nodeName: 'n1', clientset: cs, runtime: rt, imageService: rt, rootDir, port: null, nodeIP: '10.0.0.11', log: silentLogger(),
+    relistPeriodMs: 50, housekeepingIntervalMs: 100, backOffPeriodMs: 200,
+    cni: { confDir, ipamDir: path.join(rootDir, 'ipam'), manageBridge: false, pollMs: 10 },
+  });
+  await agent.start();
+  try {
+    await setPodCidr(cs, '10.243.2.0/24');
+    await until('B loaded', () => agent.podNetwork?.ready === true);
+    // The runtime still hands out the old block (its reload lags behind what it reported).
+    const confB = fs.readFileSync(path.join(confDir, '10-kubelab.conflist'), 'utf8');
+    fs.writeFileSync(path.join(confDir, '10-kubelab.conflist'), confB.replaceAll('10.243.2.0/24', '10.243.0.0/24'));
+    rt.reloadCni();
+    rt.cniAutoReload = false;
+    await cs.pods.create(pod('racer'));
+    await until('the old-block sandbox refused', async () => (await cs.events.list('default')).items.some((e) => /outside the node's pod CIDR/.test((e as { message?: string }).message ?? '')));
+    const ready = await rt.listPodSandbox({ state: 'SANDBOX_READY' });
+    for (const sb of ready) assert.ok(!cidrContainsIp('10.243.0.0/24', (await rt.podSandboxStatus(sb.id)).status.network.ip), 'no old-block sandbox stays up');
+    fs.writeFileSync(path.join(confDir, '10-kubelab.conflist'), confB);
+    rt.cniAutoReload = true;
+    const p = await until('racer Running in B', async () => {
+      const x = (await cs.pods.get('default', 'racer')) as Pod;
+      return x.status?.phase === 'Running' && x.status.podIP ? x : undefined;
+    });
+    assert.ok(cidrContainsIp('10.243.2.0/24', p.status?.podIP ?? ''), p.status?.podIP);
+  } finally {
+    await agent.stop();
+    rt.close();
+  }
+});

@@ -155,6 +155,11 @@ export class PodCidrManager {
     return this.#state?.loaded === true;
   }
 
+  /** Whether a pod IP belongs to the current CIDR (false while there is none). */
+  ipAllowed(ip: string): boolean {
+    return this.#state !== undefined && cidrContainsIp(this.#state.cidr, ip);
+  }
+
   /** kubelet's runtime network error while the config is not in effect; undefined once it is. */
   networkError(): string | undefined {
     if (!this.#state) return `NetworkReady=false reason:NetworkPluginNotReady message:${NOT_INITIALIZED}`;
