@@ -86,6 +86,19 @@ describe('LeaseEndpointReconciler', () => {
     assert.deepEqual(ips(await endpoints()), ['192.0.2.10']);
   });
 
+  it('of two API servers behind one address, the one leaving keeps the address listed for the other', async () => {
+    clock.step(TTL * 2);
+    const a = apiServer();
+    const b = apiServer();
+    await a.reconcileEndpoints('kubernetes', '192.0.2.40', ports, false);
+    await b.reconcileEndpoints('kubernetes', '192.0.2.40', ports, false);
+    assert.deepEqual(ips(await endpoints()), ['192.0.2.40']);
+    a.stopReconciling();
+    await a.removeEndpoints('kubernetes', '192.0.2.40', ports);
+    assert.deepEqual(ips(await endpoints()), ['192.0.2.40']);
+    assert.deepEqual((await slice()).endpoints.map((ep) => ep.addresses[0]), ['192.0.2.40']);
+  });
+
   it('resets ports on start (reconcilePorts) and adds missing ones otherwise', async () => {
     const a = apiServer();
     await a.reconcileEndpoints('kubernetes', '192.0.2.10', kubernetesEndpointPorts(7443), true);
@@ -121,7 +134,7 @@ describe('KubernetesEndpointsController', () => {
     const c = new KubernetesEndpointsController({ reconciler: apiServer(), publicIP: '192.0.2.30', publicServicePort: 6443, intervalMs: 10_000, clock });
     await c.start();
     assert.deepEqual(ips(await endpoints()), ['192.0.2.30']);
-    const lease = async () => (await fixture.storage.get('/masterleases/192.0.2.30')).metadata.annotations?.['kubelab.io/lease-expires-at'];
+    const lease = async () => (await fixture.storage.list('/masterleases/192.0.2.30/')).items[0]?.metadata.annotations?.['kubelab.io/lease-expires-at'];
     const first = await lease();
     clock.step(10_000);
     // The loop's reconcile runs on the storage's own schedule: wait (bounded) for the renewal.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Endpoints } from '../../shared/api/core-v1.ts';
 import type { KubeObject } from '../../shared/api/meta.ts';
 import type { Clock } from '../../shared/util/clock.ts';
@@ -17,7 +18,7 @@ export interface Leases {
   removeLease(ip: string): Promise<void>;
 }
 
-/** Where kube-apiserver keeps them: `/registry/masterleases/<ip>`. */
+/** Where kube-apiserver keeps them: `/registry/masterleases/<ip>` (kubelab: `.../<ip>/<holder>`). */
 export const MASTER_LEASES_PREFIX = '/masterleases/';
 
 /**
@@ -33,6 +34,12 @@ export interface StorageLeasesOptions {
   clock: Clock;
   /** Default MASTER_LEASES_PREFIX. */
   prefix?: string;
+  /**
+   * Who holds the lease: one record per API server and IP (`<prefix><ip>/<holder>`), so that of two API
+   * servers advertising one address (behind a load balancer) the one leaving removes its own record only and
+   * the address stays listed. Default: a random id for this process.
+   */
+  holder?: string;
 }
 
 function expiresAt(obj: KubeObject): number {
@@ -41,12 +48,15 @@ function expiresAt(obj: KubeObject): number {
   return Number.isNaN(t) ? 0 : t;
 }
 
-/** The lease of one IP: an Endpoints-shaped record, as upstream stores it, plus its expiry. */
-function leaseRecord(ip: string, expiry: number): Endpoints {
+/** Which API server holds the record. */
+export const LEASE_HOLDER_ANNOTATION = 'kubelab.io/lease-holder';
+
+/** The lease of one IP: an Endpoints-shaped record, as upstream stores it, plus its expiry and holder. */
+function leaseRecord(ip: string, expiry: number, holder: string): Endpoints {
   return {
     apiVersion: 'v1',
     kind: 'Endpoints',
-    metadata: { name: ip, namespace: 'default', annotations: { [LEASE_EXPIRES_ANNOTATION]: new Date(expiry).toISOString() } },
+    metadata: { name: ip, namespace: 'default', annotations: { [LEASE_EXPIRES_ANNOTATION]: new Date(expiry).toISOString(), [LEASE_HOLDER_ANNOTATION]: holder } },
     subsets: [{ addresses: [{ ip }] }],
   };
 }
@@ -55,10 +65,16 @@ function leaseRecord(ip: string, expiry: number): Endpoints {
 export class StorageLeases implements Leases {
   readonly #o: StorageLeasesOptions;
   readonly #prefix: string;
+  readonly #holder: string;
 
   constructor(options: StorageLeasesOptions) {
     this.#o = options;
     this.#prefix = options.prefix ?? MASTER_LEASES_PREFIX;
+    this.#holder = options.holder ?? randomUUID();
+  }
+
+  #key(ip: string): string {
+    return `${this.#prefix}${ip}/${this.#holder}`;
   }
 
   async listLeases(): Promise<string[]> {
@@ -68,24 +84,25 @@ export class StorageLeases implements Leases {
     for (const item of items) {
       const ip = (item as Endpoints).subsets?.[0]?.addresses?.[0]?.ip;
       if (expiresAt(item) > now) {
-        if (ip) ips.push(ip);
+        if (ip && !ips.includes(ip)) ips.push(ip);
         continue;
       }
       // Expired: gone, as an etcd key would be. Only this exact revision is deleted, never a renewal.
-      const key = `${this.#prefix}${item.metadata.name ?? ''}`;
+      const holder = item.metadata.annotations?.[LEASE_HOLDER_ANNOTATION];
+      const key = holder ? `${this.#prefix}${ip ?? ''}/${holder}` : `${this.#prefix}${item.metadata.name ?? ''}`;
       await this.#o.storage.delete(key, { preconditions: { resourceVersion: item.metadata.resourceVersion } }).catch(() => undefined);
     }
     return ips;
   }
 
   async updateLease(ip: string): Promise<void> {
-    const record = leaseRecord(ip, this.#o.clock.now() + this.#o.ttlMs);
-    await this.#o.storage.guaranteedUpdate(`${this.#prefix}${ip}`, () => record, { ignoreNotFound: true });
+    const record = leaseRecord(ip, this.#o.clock.now() + this.#o.ttlMs, this.#holder);
+    await this.#o.storage.guaranteedUpdate(this.#key(ip), () => record, { ignoreNotFound: true });
   }
 
   async removeLease(ip: string): Promise<void> {
     try {
-      await this.#o.storage.delete(`${this.#prefix}${ip}`);
+      await this.#o.storage.delete(this.#key(ip));
     } catch (e) {
       if (!isStorageError(e, 'KeyNotFound')) throw e;
     }
