@@ -19,6 +19,7 @@ export const proxySpecs: FlagSpec[] = [
   { name: 'sync-period', type: 'duration', default: '30s', help: 'how often the rules are checked (the table intact, the state reconciled) when nothing changes' },
   { name: 'min-sync-period', type: 'duration', default: '0s', help: 'least time between two syncs; 0 applies every change at once (a change costs one small nft transaction here)' },
   { name: 'healthz-bind-address', type: 'string', help: 'host:port serving /healthz, /metrics and /latency (network programming latency JSON); unset: none' },
+  { name: 'netns', type: 'string', help: 'run nft, conntrack and sysctl in this named network namespace (/var/run/netns/NAME) instead of the process\'s own (tests, benchmarks)' },
   { name: 'cleanup', type: 'boolean', default: false, help: 'delete the rules the proxy created (its nftables table) and exit' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error (debug logs every network programming latency)' },
 ];
@@ -55,6 +56,7 @@ export function proxyConfigFromFlags(values: FlagValues): Omit<ProxyConfig, 'cli
     syncPeriodMs,
     minSyncPeriodMs,
     ...(bind ? { healthzBindAddress: bind } : {}),
+    ...(str(values['netns']) ? { netns: String(values['netns']) } : {}),
   };
 }
 
@@ -74,7 +76,8 @@ export const proxyCommand: Command = {
     if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
     log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
     if (values['cleanup'] === true) {
-      const deleted = await cleanupProxyRules();
+      const netns = str(values['netns']);
+      const deleted = await cleanupProxyRules(netns ? { netns } : {});
       log.info(deleted ? 'Deleted the proxy rules' : 'No proxy rules to delete');
       return 0;
     }

@@ -40,6 +40,11 @@ export class NetworkProgrammingLatency {
     return { count: this.#count, p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] ?? 0 : 0 };
   }
 
+  /** The kept samples (seconds), oldest first when the buffer has not wrapped. */
+  samples(): number[] {
+    return [...this.#samples.slice(this.#next), ...this.#samples.slice(0, this.#next)];
+  }
+
   reset(): void {
     this.#samples.length = 0;
     this.#next = 0;

@@ -133,8 +133,10 @@ function healthServer(proxier: NftablesProxier, syncPeriodMs: number, clock: Clo
       return;
     }
     if (path === '/latency') {
+      // ?samples=1 adds the kept samples (seconds), for percentiles across several proxies.
+      const samples = /[?&]samples=1/.test(req.url ?? '') ? { samples: proxier.latency.samples() } : {};
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ networkProgrammingLatencySeconds: proxier.latency.summary(), syncs: proxier.syncCount }));
+      res.end(JSON.stringify({ networkProgrammingLatencySeconds: proxier.latency.summary(), syncs: proxier.syncCount, ...samples }));
       return;
     }
     if (path === '/metrics') {

@@ -4,7 +4,7 @@ import type { Service } from '../../shared/api/core-v1.ts';
 import type { Endpoint, EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import { buildEndpointsMap } from '../endpoints-map.ts';
 import { servicePortsFor } from '../service-port.ts';
-import { affinitySetName, buildRuleset, cidrContains, endpointChainBase, servicePortChainBase, type BuildOptions } from './build-ruleset.ts';
+import { affinitySetName, buildRuleset, cidrContains, endpointChainBase, newRulesetCache, servicePortChainBase, type BuildOptions } from './build-ruleset.ts';
 import { renderDiff, renderFull, type Ruleset } from './ruleset.ts';
 
 const HOST = 'node-a';
@@ -240,4 +240,23 @@ test('cidrContains', () => {
   assert.equal(cidrContains('10.244.0.0/16', '10.245.0.1'), false);
   assert.equal(cidrContains('0.0.0.0/0', '1.2.3.4'), true);
   assert.equal(cidrContains('10.213.0.11', '10.213.0.11'), true);
+});
+
+test('a cache reuses unchanged service ports: the diff of a one-Service change touches only that Service', () => {
+  const cache = newRulesetCache();
+  const services = [svc('a', { clusterIP: '10.96.0.1' }), svc('b', { clusterIP: '10.96.0.2' })];
+  const slices = [slice('a', [ep('10.244.1.5', 'node-b')]), slice('b', [ep('10.244.1.6', 'node-b')])];
+  const input = (sl: EndpointSlice[], changed?: Set<string>) => ({ servicePorts: services.flatMap(servicePortsFor), endpoints: buildEndpointsMap(sl, HOST), ...(changed ? { changedServices: changed } : {}) });
+  const first = buildRuleset(input(slices), OPTS, cache);
+  const same = buildRuleset(input(slices), OPTS, cache);
+  assert.equal(same.fragments?.get('default/a:http/tcp'), first.fragments?.get('default/a:http/tcp'));
+  assert.equal(renderDiff(first, same), '');
+  const moved = [slices[0] as EndpointSlice, slice('b', [ep('10.244.1.7', 'node-b')])];
+  // Told only "a" changed, "b" keeps its fragment even though its endpoints moved (the caller's promise).
+  const stale = buildRuleset(input(moved, new Set(['default/a'])), OPTS, cache);
+  assert.equal(stale.fragments?.get('default/b:http/tcp'), first.fragments?.get('default/b:http/tcp'));
+  const next = buildRuleset(input(moved, new Set(['default/b'])), OPTS, cache);
+  const diff = renderDiff(first, next);
+  assert.match(diff, /10\.244\.1\.7/);
+  assert.doesNotMatch(diff, /default\/a\//);
 });

@@ -58,6 +58,11 @@ export interface BuildInput {
   endpoints: Map<string, EndpointInfo[]>;
   /** Service name -> loadBalancerSourceRanges (only Services with some). */
   sourceRanges?: Map<string, string[]>;
+  /**
+   * "ns/name" of the Services whose ports or endpoints may have changed since the build that filled the cache:
+   * the ports of every other Service reuse their cached fragment without comparing inputs. Undefined: compare all.
+   */
+  changedServices?: Set<string>;
 }
 
 /** Base32 (RFC 4648) of the first 5 bytes of sha256(name): 8 characters, as upstream's chain name hashes. */
@@ -111,14 +116,96 @@ class Builder {
     return m;
   }
   element(map: string, key: string, value: string): void {
-    const m = this.maps.get(map);
-    if (!m) throw new Error(`no map ${map}`);
+    let m = this.maps.get(map);
+    if (!m) {
+      const decl = MAP_DECLS[map];
+      if (!decl) throw new Error(`no map ${map}`);
+      m = this.map(map, decl[0], decl[1]);
+    }
     m.elements.set(key, value);
   }
 }
 
-/** The whole ruleset for these services and endpoints. */
-export function buildRuleset(input: BuildInput, options: BuildOptions): Ruleset {
+/** The verdict maps: name -> [type, comment]. */
+const MAP_DECLS: Record<string, [string, string]> = {
+  [NO_ENDPOINT_SERVICES_MAP]: ['ipv4_addr . inet_proto . inet_service : verdict', 'vmap to drop or reject packets to services with no endpoints'],
+  [NO_ENDPOINT_NODEPORTS_MAP]: ['inet_proto . inet_service : verdict', 'vmap to drop or reject packets to service nodeports with no endpoints'],
+  [FIREWALL_IPS_MAP]: ['ipv4_addr . inet_proto . inet_service : verdict', 'destinations that are subject to LoadBalancerSourceRanges'],
+  [SERVICE_IPS_MAP]: ['ipv4_addr . inet_proto . inet_service : verdict', 'ClusterIP, ExternalIP and LoadBalancer IP traffic'],
+  [SERVICE_NODEPORTS_MAP]: ['inet_proto . inet_service : verdict', 'NodePort traffic'],
+};
+
+/**
+ * Fragments of earlier builds, reused while their inputs are the same (the proxier keeps one across syncs):
+ * with 1,000 Services a change to one of them rebuilds one fragment, and renderDiff compares only fragments
+ * that are new objects.
+ */
+export interface RulesetCache {
+  base?: { fingerprint: string; fragment: Ruleset };
+  ports: Map<string, { fingerprint: string; fragment: Ruleset }>;
+}
+
+export function newRulesetCache(): RulesetCache {
+  return { ports: new Map() };
+}
+
+function fragmentOf(b: Builder): Ruleset {
+  return { family: 'ip', table: '', comment: '', chains: b.chains, maps: b.maps, sets: b.sets };
+}
+
+/** The whole ruleset for these services and endpoints; `cache` makes repeated builds incremental. */
+export function buildRuleset(input: BuildInput, options: BuildOptions, cache: RulesetCache = newRulesetCache()): Ruleset {
+  const baseFp = JSON.stringify(options);
+  if (cache.base?.fingerprint !== baseFp) cache.base = { fingerprint: baseFp, fragment: buildBase(options) };
+  const fragments = new Map<string, Ruleset>([['', cache.base.fragment]]);
+  const ports = [...input.servicePorts].sort((a, c) => {
+    const x = a.name + a.protocol;
+    const y = c.name + c.protocol;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  const live = new Set<string>();
+  for (const sp of ports) {
+    const key = `${sp.name}/${sp.protocol}`;
+    live.add(key);
+    let hit = cache.ports.get(key);
+    if (hit && input.changedServices && !input.changedServices.has(`${sp.namespace}/${sp.serviceName}`)) {
+      fragments.set(key, hit.fragment);
+      continue;
+    }
+    const eps = input.endpoints.get(endpointsKey(sp.name, sp.protocol)) ?? [];
+    const ranges = input.sourceRanges?.get(`${sp.namespace}/${sp.serviceName}`) ?? [];
+    const fp = JSON.stringify([sp, eps, ranges]);
+    if (hit?.fingerprint !== fp) {
+      const b = new Builder();
+      buildServicePort(b, sp, eps, ranges, options);
+      hit = { fingerprint: fp, fragment: fragmentOf(b) };
+      cache.ports.set(key, hit);
+    }
+    fragments.set(key, hit.fragment);
+  }
+  for (const key of cache.ports.keys()) if (!live.has(key)) cache.ports.delete(key);
+  return mergeFragments(fragments, options.table ?? KUBE_PROXY_TABLE);
+}
+
+/** One ruleset from fragments (their maps' elements joined); remembers the fragments for renderDiff. */
+function mergeFragments(fragments: Map<string, Ruleset>, table: string): Ruleset {
+  const chains = new Map<string, NftChain>();
+  const maps = new Map<string, NftMap>();
+  const sets = new Map<string, NftSet>();
+  for (const f of fragments.values()) {
+    for (const [name, c] of f.chains) chains.set(name, c);
+    for (const [name, set] of f.sets) sets.set(name, set);
+    for (const [name, m] of f.maps) {
+      let into = maps.get(name);
+      if (!into) maps.set(name, (into = { name, type: m.type, comment: m.comment, elements: new Map() }));
+      for (const [k, v] of m.elements) into.elements.set(k, v);
+    }
+  }
+  return { family: 'ip', table, comment: 'rules for kube-proxy', chains, maps, sets, fragments };
+}
+
+/** The part of the ruleset that depends on the options only: base chains, dispatch, masquerading, maps. */
+function buildBase(options: BuildOptions): Ruleset {
   const b = new Builder();
   // Base chains, in upstream's order.
   b.chain('filter-prerouting', { base: { type: 'filter', hook: 'prerouting', priority: DSTNAT - 10 } });
@@ -173,18 +260,19 @@ export function buildRuleset(input: BuildInput, options: BuildOptions): Ruleset 
   b.rule(SERVICES_CHAIN, `ip daddr . meta l4proto . th dport vmap @${SERVICE_IPS_MAP}`);
   b.rule(SERVICES_CHAIN, `${nodePortMatch} meta l4proto . th dport vmap @${SERVICE_NODEPORTS_MAP}`);
 
+  return fragmentOf(b);
+}
+
+/** The chains, map elements and affinity sets of one service port. */
+function buildServicePort(b: Builder, sp: ServicePortInfo, all: EndpointInfo[], ranges: string[], options: BuildOptions): void {
   const localDetect = options.clusterCIDRs.length > 0;
   const cidrs = options.clusterCIDRs.length === 1 ? options.clusterCIDRs[0] : `{ ${options.clusterCIDRs.join(', ')} }`;
-
-  // Stable output: service ports in name order.
-  const ports = [...input.servicePorts].sort((a, c) => (a.name + a.protocol).localeCompare(c.name + c.protocol));
-  for (const sp of ports) {
+  {
     const base = servicePortChainBase(sp);
     const clusterPolicyChain = `service-${base}`;
     const localPolicyChain = `local-${base}`;
     const externalChain = `external-${base}`;
     const firewallChain = `firewall-${base}`;
-    const all = input.endpoints.get(endpointsKey(sp.name, sp.protocol)) ?? [];
     const { clusterEndpoints, localEndpoints, allReachableEndpoints, hasAnyEndpoints } = categorizeEndpoints(all, sp);
     const epChain = (ep: EndpointInfo) => `endpoint-${endpointChainBase(sp, ep)}`;
 
@@ -221,7 +309,6 @@ export function buildRuleset(input: BuildInput, options: BuildOptions): Ruleset 
       if (hasAnyEndpoints) b.element(SERVICE_IPS_MAP, key(ip, sp.port), `goto ${externalChain}`);
       if (!hasExternalEndpoints) b.element(NO_ENDPOINT_SERVICES_MAP, key(ip, sp.port), externalVerdict);
     }
-    const ranges = input.sourceRanges?.get(`${sp.namespace}/${sp.serviceName}`) ?? [];
     if (sp.loadBalancerIPs.length > 0 && ranges.length > 0) {
       const sources = [...ranges];
       if (options.nodeIP && ranges.some((r) => cidrContains(r, options.nodeIP as string))) sources.push(...sp.loadBalancerIPs);
@@ -279,7 +366,6 @@ export function buildRuleset(input: BuildInput, options: BuildOptions): Ruleset 
       b.rule(chain, `meta l4proto ${sp.protocol} dnat to ${endpointString(ep)}`);
     }
   }
-  return { family: 'ip', table: options.table ?? KUBE_PROXY_TABLE, comment: 'rules for kube-proxy', chains: b.chains, maps: b.maps, sets: b.sets };
 }
 
 function isExternal(sp: ServicePortInfo): boolean {

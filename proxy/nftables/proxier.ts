@@ -10,7 +10,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Service } from '../../shared/api/core-v1.ts';
-import type { EndpointSlice } from '../../shared/api/discovery-v1.ts';
+import { LABEL_SERVICE_NAME, type EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
 import { realClock, type Clock, type Timer } from '../../shared/util/clock.ts';
@@ -20,7 +20,7 @@ import { Conntrack, flowsToNodePort, flowsToNodePortViaEndpoint, flowsToServiceI
 import { buildEndpointsMap, categorizeEndpoints, endpointsKey, type EndpointInfo } from '../endpoints-map.ts';
 import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION, NetworkProgrammingLatency } from '../network-programming-latency.ts';
 import { servicePortsFor, type ServicePortInfo } from '../service-port.ts';
-import { buildRuleset, cidrContains, KUBE_PROXY_TABLE } from './build-ruleset.ts';
+import { buildRuleset, cidrContains, KUBE_PROXY_TABLE, newRulesetCache } from './build-ruleset.ts';
 import { NftRunner } from './nft-runner.ts';
 import { renderDiff, renderFull, type Ruleset } from './ruleset.ts';
 
@@ -62,6 +62,13 @@ export class NftablesProxier {
   readonly latency = new NetworkProgrammingLatency();
 
   #applied: Ruleset | null = null;
+  readonly #cache = newRulesetCache();
+  /** Per Service ("ns/name"): its proxied ports, and the endpoints of its slices (upstream's change trackers). */
+  #portsBySvc = new Map<string, ServicePortInfo[]>();
+  #endpointsBySvc = new Map<string, Map<string, EndpointInfo[]>>();
+  #sourceRangesBySvc = new Map<string, string[]>();
+  /** Services whose objects or slices changed since the last sync; null: recompute all. */
+  #dirtyServices: Set<string> | null = null;
   /** Endpoints and service ports of the last applied sync (for stale UDP flows). */
   #lastEndpoints = new Map<string, EndpointInfo[]>();
   #lastServicePorts = new Map<string, ServicePortInfo>();
@@ -91,12 +98,13 @@ export class NftablesProxier {
     this.#log = (options.log ?? rootLog).with({ component: 'proxy' });
     this.#nft = new NftRunner(options.runner, { table: options.table ?? KUBE_PROXY_TABLE });
     this.#conntrack = new Conntrack(options.runner, this.#log);
+    slices.addIndexers({ [SLICE_SERVICE_INDEX]: sliceServiceIndex });
     services.addEventHandler({
-      onAdd: () => this.requestSync(),
+      onAdd: (svc) => this.#serviceChanged(svc),
       onUpdate: (a, b) => {
-        if (a.metadata.resourceVersion !== b.metadata.resourceVersion) this.requestSync();
+        if (a.metadata.resourceVersion !== b.metadata.resourceVersion) this.#serviceChanged(b);
       },
-      onDelete: () => this.requestSync(),
+      onDelete: (svc) => this.#serviceChanged(unwrapTombstone(svc)),
     });
     slices.addEventHandler({
       onAdd: (s) => this.#sliceChanged(s),
@@ -106,6 +114,7 @@ export class NftablesProxier {
       onDelete: (s) => {
         const slice = unwrapTombstone(s);
         this.#seenTrigger.delete(sliceKey(slice));
+        this.#markDirty(sliceServiceIndex(slice)[0]);
         this.requestSync();
       },
     });
@@ -124,7 +133,17 @@ export class NftablesProxier {
     return this.#syncCount;
   }
 
+  #markDirty(svcKey: string | undefined): void {
+    if (svcKey && this.#dirtyServices) this.#dirtyServices.add(svcKey);
+  }
+
+  #serviceChanged(svc: Service): void {
+    this.#markDirty(`${svc.metadata.namespace ?? ''}/${svc.metadata.name ?? ''}`);
+    this.requestSync();
+  }
+
   #sliceChanged(slice: EndpointSlice): void {
+    this.#markDirty(sliceServiceIndex(slice)[0]);
     const key = sliceKey(slice);
     const raw = slice.metadata.annotations?.[LAST_CHANGE_TRIGGER_TIME_ANNOTATION];
     if (raw && this.#seenTrigger.get(key) !== raw) {
@@ -273,17 +292,35 @@ export class NftablesProxier {
       this.#nodePortIPs = await this.#localAddresses(this.#o.nodePortAddresses);
     }
 
-    const services = this.#services.indexer.list();
-    const servicePorts: ServicePortInfo[] = [];
-    const sourceRanges = new Map<string, string[]>();
-    for (const svc of services) {
-      servicePorts.push(...servicePortsFor(svc));
-      const ranges = svc.spec?.loadBalancerSourceRanges;
-      if (ranges?.length) sourceRanges.set(`${svc.metadata.namespace}/${svc.metadata.name}`, ranges);
+    // Recompute the ports and endpoints of the Services that changed (all of them on the first sync and on
+    // periodic checks), then build: unchanged service ports reuse their cached fragments.
+    const dirty = check || this.#dirtyServices === null ? null : this.#dirtyServices;
+    this.#dirtyServices = new Set();
+    const keys = dirty ?? new Set([...this.#services.indexer.listKeys(), ...this.#slices.indexer.listIndexFuncValues(SLICE_SERVICE_INDEX), ...this.#portsBySvc.keys()]);
+    if (!dirty) {
+      this.#portsBySvc.clear();
+      this.#endpointsBySvc.clear();
+      this.#sourceRangesBySvc.clear();
     }
-    const endpoints = buildEndpointsMap(this.#slices.indexer.list(), this.#o.hostname);
+    for (const key of keys) {
+      const svc = this.#services.indexer.getByKey(key);
+      const ports = svc ? servicePortsFor(svc) : [];
+      if (ports.length) this.#portsBySvc.set(key, ports);
+      else this.#portsBySvc.delete(key);
+      const ranges = svc?.spec?.loadBalancerSourceRanges;
+      if (ranges?.length) this.#sourceRangesBySvc.set(key, ranges);
+      else this.#sourceRangesBySvc.delete(key);
+      const eps = buildEndpointsMap(this.#slices.indexer.byIndex(SLICE_SERVICE_INDEX, key), this.#o.hostname);
+      if (eps.size) this.#endpointsBySvc.set(key, eps);
+      else this.#endpointsBySvc.delete(key);
+    }
+    const servicePorts: ServicePortInfo[] = [];
+    for (const ports of this.#portsBySvc.values()) servicePorts.push(...ports);
+    const endpoints = new Map<string, EndpointInfo[]>();
+    for (const m of this.#endpointsBySvc.values()) for (const [k, v] of m) endpoints.set(k, v);
+    const sourceRanges = this.#sourceRangesBySvc;
     const desired = buildRuleset(
-      { servicePorts, endpoints, sourceRanges },
+      { servicePorts, endpoints, sourceRanges, ...(dirty ? { changedServices: dirty } : {}) },
       {
         masqueradeAll: this.#o.masqueradeAll,
         clusterCIDRs: this.#o.clusterCIDRs,
@@ -291,13 +328,15 @@ export class NftablesProxier {
         ...(this.#o.nodeIP ? { nodeIP: this.#o.nodeIP } : {}),
         ...(this.#o.table ? { table: this.#o.table } : {}),
       },
+      this.#cache,
     );
 
     let result: SyncResult;
     try {
       result = await this.#apply(desired);
     } catch (err) {
-      // Put the trigger times back: the change is not programmed yet.
+      // Recompute everything next time, and put the trigger times back: the change is not programmed yet.
+      this.#dirtyServices = null;
       for (const [k, v] of triggers) this.#pendingTriggers.set(k, [...v, ...(this.#pendingTriggers.get(k) ?? [])]);
       throw err;
     }
@@ -355,6 +394,14 @@ export class NftablesProxier {
     this.#applied = null;
     return this.#nft.deleteTable();
   }
+}
+
+const SLICE_SERVICE_INDEX = 'service';
+
+/** EndpointSlices by "ns/service-name" (their kubernetes.io/service-name label). */
+function sliceServiceIndex(s: EndpointSlice): string[] {
+  const svc = s.metadata.labels?.[LABEL_SERVICE_NAME];
+  return svc ? [`${s.metadata.namespace ?? ''}/${svc}`] : [];
 }
 
 function sliceKey(s: EndpointSlice): string {

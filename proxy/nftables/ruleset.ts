@@ -45,6 +45,11 @@ export interface Ruleset {
   chains: Map<string, NftChain>;
   maps: Map<string, NftMap>;
   sets: Map<string, NftSet>;
+  /**
+   * The parts this ruleset was merged from (build-ruleset.ts), by owner ('' = base, else a service port);
+   * a part that is the same object in two rulesets is unchanged, and renderDiff skips it.
+   */
+  fragments?: Map<string, Ruleset>;
 }
 
 function q(s: string): string {
@@ -117,6 +122,39 @@ export function renderFull(desired: Ruleset, options: { recreate: boolean; stale
  * still holds `applied`: if someone changed it, the transaction fails and the caller falls back to renderFull.
  */
 export function renderDiff(applied: Ruleset, desired: Ruleset): string {
+  if (applied.fragments && desired.fragments) {
+    // Compare only the parts that changed: map declarations come from both sides so none looks added/removed.
+    const a = partial(applied, desired), d = partial(desired, applied);
+    if (a.changed === 0) return '';
+    return diffRulesets(a.ruleset, d.ruleset);
+  }
+  return diffRulesets(applied, desired);
+}
+
+/** The fragments of `r` that are not the same objects in `other`, merged (with every map of both declared). */
+function partial(r: Ruleset, other: Ruleset): { ruleset: Ruleset; changed: number } {
+  const chains = new Map<string, NftChain>();
+  const maps = new Map<string, NftMap>();
+  const sets = new Map<string, NftSet>();
+  for (const m of [...r.maps.values(), ...other.maps.values()]) if (!maps.has(m.name)) maps.set(m.name, { ...m, elements: new Map() });
+  let changed = 0;
+  const keys = new Set([...(r.fragments?.keys() ?? []), ...(other.fragments?.keys() ?? [])]);
+  for (const key of keys) {
+    const f = r.fragments?.get(key);
+    if (f && f === other.fragments?.get(key)) continue;
+    changed++;
+    if (!f) continue;
+    for (const [name, c] of f.chains) chains.set(name, c);
+    for (const [name, s] of f.sets) sets.set(name, s);
+    for (const [name, m] of f.maps) {
+      const into = maps.get(name);
+      if (into) for (const [k, v] of m.elements) into.elements.set(k, v);
+    }
+  }
+  return { ruleset: { family: r.family, table: r.table, comment: r.comment, chains, maps, sets }, changed };
+}
+
+function diffRulesets(applied: Ruleset, desired: Ruleset): string {
   const prefix = `${desired.family} ${desired.table}`;
   const out: string[] = [];
   // 1. Map elements that go away or change value (they may point at chains deleted below).
