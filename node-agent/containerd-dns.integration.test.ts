@@ -66,8 +66,8 @@ describe('pod DNS and Service variables on containerd', () => {
     await cd?.stop();
   });
 
-  it('ClusterFirst: cluster DNS, the cluster search path then the host\'s, ndots:5; FQDN hostname; Service variables', async () => {
-    await cs.pods.create(podOf('dns-first', { hostname: 'dns-0', subdomain: 'sub', setHostnameAsFQDN: true, containers: [{ name: 'c', image: BUSYBOX_IMAGE, command: ['sleep', '3600'], env: [{ name: 'DB_URL', value: 'postgres://$(DB_MAIN_SERVICE_HOST):$(DB_MAIN_SERVICE_PORT_PG)/' }] }] }));
+  it('ClusterFirst: cluster DNS, the cluster search path then the host\'s, ndots:5; FQDN hostname and /etc/hosts; Service variables', async () => {
+    await cs.pods.create(podOf('dns-first', { hostname: 'dns-0', subdomain: 'sub', setHostnameAsFQDN: true, hostAliases: [{ ip: '10.1.2.3', hostnames: ['db.example', 'db'] }], containers: [{ name: 'c', image: BUSYBOX_IMAGE, command: ['sleep', '3600'], env: [{ name: 'DB_URL', value: 'postgres://$(DB_MAIN_SERVICE_HOST):$(DB_MAIN_SERVICE_PORT_PG)/' }] }] }));
     const id = await runningContainer('dns-first');
     assert.deepEqual(lines(await exec(id, ['cat', '/etc/resolv.conf'])), [
       'search default.svc.cluster.local svc.cluster.local cluster.local corp.example',
@@ -75,6 +75,10 @@ describe('pod DNS and Service variables on containerd', () => {
       'options ndots:5',
     ]);
     assert.equal((await exec(id, ['hostname'])).trim(), 'dns-0.sub.default.svc.cluster.local');
+    const podIP = ((await cs.pods.get('default', 'dns-first')) as Pod).status?.podIP ?? '';
+    const hosts = lines(await exec(id, ['cat', '/etc/hosts']));
+    assert.ok(hosts.includes(`${podIP}\tdns-0.sub.default.svc.cluster.local\tdns-0`), `kubelet's hosts entry in ${JSON.stringify(hosts)}`);
+    assert.ok(hosts.includes('10.1.2.3\tdb.example\tdb'), 'hostAliases');
     const env = new Map(lines(await exec(id, ['env'])).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     const ip = db.spec?.clusterIP ?? '';
     assert.equal(env.get('DB_MAIN_SERVICE_HOST'), ip);

@@ -21,6 +21,8 @@
  * regular init containers) are stopped together; sidecars wait for them and stop afterwards in reverse spec
  * order (kuberuntime_termination_order.go). Then every sandbox is stopped.
  */
+import { readFile } from 'node:fs/promises';
+import { ETC_HOSTS_PATH, managedHostsFileContent, mountsEtcHosts, nodeHostsFileContent } from './etc-hosts.ts';
 import type { Container, Pod } from '../../shared/api/core-v1.ts';
 import type { DnsConfig, PodSandboxConfig, RuntimeService } from '../cri/services.ts';
 import { isNotFound, nanosToMillis } from '../cri/services.ts';
@@ -49,6 +51,8 @@ import {
   generateContainerConfig,
   generatePodSandboxConfig,
   makeEnvironment,
+  podDomain,
+  podHostname,
   makeMounts,
   type EnvContext,
 } from './container-config.ts';
@@ -470,6 +474,14 @@ export class KubeRuntimeManager {
         const hostPath = vm.subPath ? await this.#volumes.subPath(v, vm.subPath) : v.hostPath;
         return { hostPath, readOnly: v.readOnly };
       });
+      if (mountsEtcHosts(c, x.podIPs)) {
+        // kubelet's makeHostsMount: the managed /etc/hosts (containerd's own is used only without it).
+        const content = pod.spec.hostNetwork
+          ? nodeHostsFileContent(await readFile(ETC_HOSTS_PATH, 'utf8').catch(() => ''), pod.spec.hostAliases)
+          : managedHostsFileContent(x.podIPs, podHostname(pod, this.#o.nodeHostname), podDomain(pod, this.#o.clusterDomain ?? ''), pod.spec.hostAliases);
+        const file = await this.#volumes.writeEtcHosts(pod, content);
+        if (file) mounts.push({ containerPath: ETC_HOSTS_PATH, hostPath: file });
+      }
       const termPath = c.terminationMessagePath ?? '/dev/termination-log';
       if (!mounts.some((m) => m.containerPath === termPath)) {
         const file = await this.#volumes.terminationMessageFile(pod, c.name, `${restartCount}-${Math.random().toString(16).slice(2, 10)}`);

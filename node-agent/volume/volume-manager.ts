@@ -104,6 +104,8 @@ export interface VolumeManager {
   terminationMessageFile(pod: Pod, containerName: string, suffix: string): Promise<string>;
   /** Reads a termination message file (at most 4096 bytes); '' on any problem. */
   readTerminationMessage(hostPath: string): Promise<string>;
+  /** Writes the pod's managed hosts file (`<pod dir>/etc-hosts`, mode 0644) and returns its path; '' when not supported. */
+  writeEtcHosts(pod: Pod, content: string): Promise<string>;
   /** Unmounts tmpfs and removes emptyDirs and the pod dir; logs stay unless removeLogs. Idempotent. */
   cleanupPod(pod: Pod, options: { removeLogs: boolean }): Promise<void>;
   /** Starts / stops updating mounted API data volumes in place. */
@@ -430,6 +432,15 @@ export class HostVolumeManager implements VolumeManager {
     return file;
   }
 
+  async writeEtcHosts(pod: Pod, content: string): Promise<string> {
+    const dir = this.podDir(pod.metadata.uid ?? '');
+    await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
+    const file = path.join(dir, 'etc-hosts');
+    await fsp.writeFile(file, content, { mode: 0o644 });
+    await fsp.chmod(file, 0o644);
+    return file;
+  }
+
   async readTerminationMessage(hostPath: string): Promise<string> {
     try {
       const fh = await fsp.open(hostPath, 'r');
@@ -487,6 +498,9 @@ export class NoopVolumeManager implements VolumeManager {
     return path.join(volume.hostPath, subPath);
   }
   async terminationMessageFile(): Promise<string> {
+    return '';
+  }
+  async writeEtcHosts(): Promise<string> {
     return '';
   }
   async readTerminationMessage(): Promise<string> {

@@ -118,13 +118,19 @@ async function main(argv: string[]): Promise<number> {
   }
   const echo = medianBy(runs.filter((r) => r.mode === 'echo'), (r) => r.qps);
   const dns = medianBy(runs.filter((r) => r.mode === 'dns'), (r) => r.qps);
-  const ratio = dns.qps / echo.qps;
-  const cpuRatio = echo.cpuUsPerQuery / dns.cpuUsPerQuery;
-  const header = ['server', 'q/s (median of rounds)', 'p50', 'p99', 'server CPU/query', 'q/s per core (1 s / CPU)', 'vs floor', 'target', 'result'];
+  // Paired per round (the two runs of a round are seconds apart, so they share the machine's load best).
+  const paired = Array.from({ length: rounds }, (_, round) => {
+    const e = runs.find((r) => r.round === round && r.mode === 'echo');
+    const d = runs.find((r) => r.round === round && r.mode === 'dns');
+    return e && d ? { qps: d.qps / e.qps, cpu: e.cpuUsPerQuery / d.cpuUsPerQuery } : undefined;
+  }).filter((x): x is { qps: number; cpu: number } => x !== undefined);
+  const ratio = medianBy(paired, (p) => p.qps).qps;
+  const cpuRatio = medianBy(paired, (p) => p.cpu).cpu;
+  const header = ['server', 'q/s (median of rounds)', 'p50', 'p99', 'server CPU/query', 'q/s per core (1 s / CPU)', 'vs floor (median of per-round pairs)', 'target', 'result'];
   const us = (v: number) => `${(v / 1000).toFixed(2)} ms`;
   const rows = [
     ['UDP echo (floor)', echo.qps.toFixed(0), us(echo.p50us), us(echo.p99us), `${echo.cpuUsPerQuery.toFixed(2)} us`, (1e6 / echo.cpuUsPerQuery).toFixed(0), '1.00x', '', ''],
-    ['kubelab dns', dns.qps.toFixed(0), us(dns.p50us), us(dns.p99us), `${dns.cpuUsPerQuery.toFixed(2)} us`, (1e6 / dns.cpuUsPerQuery).toFixed(0), `${ratio.toFixed(2)}x (CPU ${cpuRatio.toFixed(2)}x)`, `>= ${TARGET}x`, ratio >= TARGET ? 'PASS' : 'MISS'],
+    ['kubelab dns', dns.qps.toFixed(0), us(dns.p50us), us(dns.p99us), `${dns.cpuUsPerQuery.toFixed(2)} us`, (1e6 / dns.cpuUsPerQuery).toFixed(0), `q/s ${ratio.toFixed(2)}x, per core ${cpuRatio.toFixed(2)}x`, `>= ${TARGET}x`, Math.min(ratio, cpuRatio) >= TARGET ? 'PASS' : 'MISS'],
   ];
   const out = process.env['BENCH_OUT'] || join(tmpdir(), `kubelab-bench-dns-${Date.now()}.json`);
   fs.writeFileSync(out, JSON.stringify({ machine: info, runs }, null, 2));
@@ -135,7 +141,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(textTable(header, rows) + '\n\n');
   if (process.env['BENCH_MARKDOWN']) process.stdout.write(markdownTable(header, rows) + '\n\n');
   process.stdout.write(`all runs in ${out}\n`);
-  return ratio >= TARGET ? 0 : 1;
+  return Math.min(ratio, cpuRatio) >= TARGET ? 0 : 1;
 }
 
 runBench('bench dns', () => main(process.argv.slice(2)));
