@@ -122,3 +122,19 @@ test('a Node re-registered without a CIDR: not ready until it gets one (the same
   assert.equal(await m.waitReady(undefined, 5000), undefined);
   m.stop();
 });
+
+test('a config that cannot be written is retried until it can', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-podcidr-'));
+  dirs.push(dir);
+  const blocker = path.join(dir, 'blocker');
+  fs.writeFileSync(blocker, 'a file where the conf dir should be');
+  const confDir = path.join(blocker, 'net.d');
+  const rt = new FakeRuntime({ cniConfDir: confDir });
+  const m = new PodCidrManager({ runtime: rt, confDir, ipamDir: path.join(dir, 'ipam'), manageBridge: false, pollMs: 5, log: silentLogger() });
+  m.setPodCidr('10.243.0.0/24');
+  assert.match((await m.waitReady(undefined, 300)) ?? '', /cni config uninitialized/);
+  fs.rmSync(blocker);
+  assert.equal(await m.waitReady(undefined, 5000), undefined);
+  assert.deepEqual(conflistSubnets(JSON.parse(fs.readFileSync(path.join(confDir, '10-kubelab.conflist'), 'utf8'))), ['10.243.0.0/24']);
+  m.stop();
+});

@@ -176,7 +176,17 @@ export class PodCidrManager {
     this.#state = state;
     this.#wake();
     this.#log.info('Writing the CNI configuration for the pod CIDR', { originalPodCIDR: old, newPodCIDR: cidr, conf: this.#confPath });
-    this.#running = this.#running.then(() => this.#apply(state)).catch((err: unknown) => this.#log.error('Cannot apply the pod CIDR', { podCIDR: cidr, err }));
+    this.#enqueue(state);
+  }
+
+  #enqueue(state: LoadedState): void {
+    this.#running = this.#running.then(() => this.#apply(state)).catch((err: unknown) => {
+      // E.g. the conf dir is not writable: retried while this CIDR is current.
+      this.#log.error('Cannot apply the pod CIDR, retrying', { podCIDR: state.cidr, err });
+      this.#clock.setTimeout(() => {
+        if (this.#current(state) && !state.loaded) this.#enqueue(state);
+      }, 2000);
+    });
   }
 
   /**
@@ -199,12 +209,13 @@ export class PodCidrManager {
       const left = deadline - this.#clock.now();
       if (left <= 0 || signal?.aborted || this.#ac.signal.aborted) return err;
       await new Promise<void>((resolve) => {
-        const timer = this.#clock.setTimeout(done, left);
-        function done() {
+        const done = () => {
           timer.cancel();
           signal?.removeEventListener('abort', done);
+          this.#waiters = this.#waiters.filter((w) => w !== done);
           resolve();
-        }
+        };
+        const timer = this.#clock.setTimeout(done, left);
         this.#waiters.push(done);
         signal?.addEventListener('abort', done, { once: true });
       });
