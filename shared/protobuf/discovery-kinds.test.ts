@@ -30,6 +30,35 @@ describe('protobuf: Endpoints and EndpointSlice', () => {
     const back = decodeObject(encodeObject(slice));
     assert.deepEqual(back, slice);
   });
+  it('round-trips a Service with every field the allocators and the proxy use, status conditions included', () => {
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: {
+        ports: [{ name: 'http', protocol: 'TCP', appProtocol: 'http', port: 80, targetPort: 'http', nodePort: 30080 }],
+        selector: { app: 'web' },
+        clusterIP: '10.96.0.10',
+        clusterIPs: ['10.96.0.10'],
+        type: 'NodePort',
+        sessionAffinity: 'ClientIP',
+        sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } },
+        externalTrafficPolicy: 'Local',
+        healthCheckNodePort: 31000,
+        publishNotReadyAddresses: true,
+        ipFamilies: ['IPv4'],
+        ipFamilyPolicy: 'SingleStack',
+        internalTrafficPolicy: 'Local',
+        allocateLoadBalancerNodePorts: false,
+        trafficDistribution: 'PreferClose',
+      },
+      status: {
+        loadBalancer: { ingress: [{ ip: '192.0.2.1', ipMode: 'VIP', ports: [{ port: 80, protocol: 'TCP' }] }] },
+        conditions: [{ type: 'Ready', status: 'True', observedGeneration: 1, lastTransitionTime: '2026-01-01T00:00:00Z', reason: 'Ok', message: 'fine' }],
+      },
+    };
+    assert.deepEqual(decodeObject(encodeObject(svc)), svc);
+  });
   it('round-trips Endpoints with ready and not-ready addresses', () => {
     const endpoints = {
       apiVersion: 'v1',
