@@ -1,16 +1,20 @@
 /**
- * Feeds a KubeZone from the cluster: Services and EndpointSlices through shared informers (the cache is the
+ * Feeds a KubeZone from the cluster: Services, EndpointSlices and Namespaces through shared informers (the cache is the
  * zone itself; handlers only copy what they get into it).
  */
 import type { Service } from '../shared/api/core-v1.ts';
 import { LABEL_SERVICE_NAME, type EndpointSlice } from '../shared/api/discovery-v1.ts';
 import type { SharedInformerFactory } from '../shared/cache/informer-factory.ts';
 import { unwrapTombstone } from '../shared/cache/store.ts';
-import { endpointSlicesResource, servicesResource } from '../shared/client/clientset.ts';
+import { endpointSlicesResource, namespacesResource, servicesResource } from '../shared/client/clientset.ts';
 import type { KubeZone } from './kube-zone.ts';
 
-/** Registers the zone's handlers on the factory's Service and EndpointSlice informers (start the factory after). */
+/** Registers the zone's handlers on the factory's Service, EndpointSlice and Namespace informers (start the factory after). */
 export function watchCluster(zone: KubeZone, factory: SharedInformerFactory): void {
+  factory.informerFor(namespacesResource).addEventHandler({
+    onAdd: (ns) => zone.upsertNamespace(ns.metadata.name ?? ''),
+    onDelete: (obj) => zone.deleteNamespace(unwrapTombstone(obj).metadata.name ?? ''),
+  });
   factory.informerFor<Service>(servicesResource).addEventHandler({
     onAdd: (svc) => zone.upsertService(svc),
     onUpdate: (_old, svc) => zone.upsertService(svc),

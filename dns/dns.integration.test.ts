@@ -134,6 +134,8 @@ test('Services and EndpointSlices from the API server answer over UDP and TCP', 
   const nodata = await ask('default.svc.cluster.local', 'A');
   assert.equal(nodata.rcode, 'NOERROR');
   assert.equal(nodata.answers?.length, 0);
+  assert.equal((await ask('kube-public.svc.cluster.local', 'A')).rcode, 'NOERROR', 'an existing namespace without Services: NODATA');
+  assert.equal((await ask('no-such-ns.svc.cluster.local', 'A')).rcode, 'NXDOMAIN');
   assert.deepEqual(data(await ask('dns-version.cluster.local', 'TXT')).map((d) => (d as Buffer[]).map(String)), [['1.1.0']]);
   assert.deepEqual(data(await ask('example.org', 'A')), ['192.0.2.77'], 'forwarded upstream');
 });

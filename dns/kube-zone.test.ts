@@ -144,3 +144,17 @@ test('a custom cluster domain and TTL', () => {
   assert.equal((r.answers[0] as { ttl?: number } | undefined)?.ttl, 30);
   assert.equal(z.lookup('b.a.svc.cluster.local', 'A'), undefined);
 });
+
+test('an existing namespace without Services answers NODATA; once deleted NXDOMAIN', () => {
+  const z = new KubeZone();
+  assert.equal(z.lookup('empty.svc.cluster.local', 'A')?.rcode, 'NXDOMAIN');
+  const g = z.generation;
+  z.upsertNamespace('Empty');
+  assert.ok(z.generation > g);
+  const r = z.lookup('empty.svc.cluster.local', 'A')!;
+  assert.equal(r.rcode, 'NOERROR');
+  assert.equal(r.answers.length, 0);
+  assert.equal(z.lookup('web.empty.svc.cluster.local', 'A')?.rcode, 'NXDOMAIN');
+  z.deleteNamespace('empty');
+  assert.equal(z.lookup('empty.svc.cluster.local', 'A')?.rcode, 'NXDOMAIN');
+});

@@ -13,7 +13,8 @@
  * - PTR for ClusterIPs and headless endpoint addresses.
  * - `<a-b-c-d>.<ns>.pod.<zone>` A (the deprecated pod records, CoreDNS `pods insecure`).
  * - `dns-version.<zone>` TXT "1.1.0"; SOA and NS at the apex.
- * Names that exist only as parents of records (`<ns>.svc.<zone>`, `svc.<zone>`) answer NODATA; any other name in
+ * Names that exist only as parents of records (`<ns>.svc.<zone>`, `svc.<zone>`) and `<ns>.svc.<zone>` of every
+ * existing namespace answer NODATA; any other name in
  * the zone NXDOMAIN, both with the SOA in the authority section. All comparisons are case-insensitive.
  */
 import type { Answer, RecordType, SoaAnswer } from 'dns-packet';
@@ -107,6 +108,7 @@ export class KubeZone {
   readonly #records: RecordsByName = new Map();
   /** Names that exist only as ancestors of names with records → how many record names are below them. */
   readonly #nonTerminals = new Map<string, number>();
+  readonly #namespaces = new Set<string>();
   #generation = 0;
 
   constructor(options: KubeZoneOptions = {}) {
@@ -139,6 +141,17 @@ export class KubeZone {
   isAuthoritativeFor(name: string): boolean {
     const n = canonicalName(name);
     return n === this.domain || n.endsWith(`.${this.domain}`);
+  }
+
+  /** A namespace exists: `<ns>.svc.<zone>` answers NODATA even without Services (CoreDNS watches namespaces too). */
+  upsertNamespace(name: string): void {
+    if (this.#namespaces.has(name.toLowerCase())) return;
+    this.#namespaces.add(name.toLowerCase());
+    this.#generation++;
+  }
+
+  deleteNamespace(name: string): void {
+    if (this.#namespaces.delete(name.toLowerCase())) this.#generation++;
   }
 
   upsertService(svc: Service): void {
@@ -207,6 +220,8 @@ export class KubeZone {
     const records = this.#records.get(name);
     if (records) return this.#answerFrom(name, records, qtype);
     if (this.#nonTerminals.has(name)) return this.#nodata();
+    const svcSuffix = `.svc.${z}`;
+    if (name.endsWith(svcSuffix) && this.#namespaces.has(name.slice(0, -svcSuffix.length))) return this.#nodata();
     return this.#nxdomain();
   }
 
