@@ -112,7 +112,7 @@ async function main(args: string[]): Promise<number> {
       if (r !== 0) throw new Error(`ip netns add ${ns} failed`);
       const port = await freePort();
       ports.push(port);
-      const child = spawn(process.execPath, [entry, 'proxy', '--kubeconfig', kubeconfig, '--hostname-override', `node-${i}`, '--netns', ns, '--cluster-cidr', '10.244.0.0/16', '--healthz-bind-address', `127.0.0.1:${port}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const child = spawn(process.execPath, [entry, 'proxy', '--kubeconfig', kubeconfig, '--hostname-override', `node-${i}`, '--netns', ns, '--cluster-cidr', '10.244.0.0/16', '--healthz-bind-address', `127.0.0.1:${port}`, '--log-level', process.env['BENCH_PROXY_LOG'] ?? 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
       proxies.push(child);
     }
     const latency = async (port: number, samples = false) => {
