@@ -65,11 +65,14 @@ export class KubernetesEndpointsController {
     return first;
   }
 
-  /** Stops the loop, then removes this server from the endpoints (bounded by timeoutMs). */
+  /**
+   * Stops the loop, then removes this server from the endpoints; the whole of it bounded by timeoutMs (a
+   * storage that stopped answering must not hold up the shutdown).
+   */
   async stop(timeoutMs = 5000): Promise<void> {
     this.#stop.abort();
-    await this.#loop;
     const { reconciler, publicIP, publicServicePort } = this.#o;
+    // No renewal after this point; a pass in flight finishes first (the reconciler serializes them).
     reconciler.stopReconciling();
     let timer: { cancel(): void } | undefined;
     const timeout = new Promise<void>((resolve) => {

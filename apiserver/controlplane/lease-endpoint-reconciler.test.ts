@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints } from '../../shared/api/core-v1.ts';
 import type { EndpointSlice } from '../../shared/api/discovery-v1.ts';
-import { FakeClock } from '../../shared/util/clock.ts';
+import { FakeClock, realClock } from '../../shared/util/clock.ts';
 import { useMemoryRegistry } from '../registry/testing.ts';
 import { EndpointsAdapter, endpointSliceFromEndpoints } from './endpoints-adapter.ts';
 import { checkEndpointSubsetFormatWithLease, LABEL_SKIP_MIRROR, LeaseEndpointReconciler } from './lease-endpoint-reconciler.ts';
@@ -142,6 +142,19 @@ describe('KubernetesEndpointsController', () => {
     assert.notEqual(await lease(), first);
     await c.stop();
     assert.equal((await endpoints()).subsets, undefined);
+  });
+});
+
+describe('KubernetesEndpointsController shutdown', () => {
+  it('does not hang when storage stops answering', async () => {
+    const hang = () => new Promise<never>(() => undefined);
+    const leases = { listLeases: async () => ['192.0.2.50'], updateLease: async () => undefined, removeLease: hang };
+    const adapter = new EndpointsAdapter({ endpoints: fixture.store('endpoints'), endpointSlices: fixture.store('endpointslices') });
+    const c = new KubernetesEndpointsController({ reconciler: new LeaseEndpointReconciler(adapter, leases), publicIP: '192.0.2.50', publicServicePort: 6443, intervalMs: 60_000, clock: realClock });
+    await c.start();
+    const t0 = Date.now();
+    await c.stop(100);
+    assert.ok(Date.now() - t0 < 5000);
   });
 });
 
