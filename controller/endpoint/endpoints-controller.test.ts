@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from '../../shared/api/core-v1.ts';
 import { endpointSlicesResource, endpointsResource, servicesResource } from '../../shared/client/clientset.ts';
-import { newFixture, newNode, newPod, T0, type Fixture } from '../framework/testing.ts';
+import { gateWatch, newFixture, newNode, newPod, T0, type Fixture } from '../framework/testing.ts';
 import { rfc3339 } from '../framework/time-format.ts';
 import { EndpointsController } from './endpoints-controller.ts';
 import { repackSubsets } from '../../shared/api/repack-subsets.ts';
@@ -101,6 +101,35 @@ test('a named targetPort resolves per pod: one subset per port value', async () 
   assert.equal(subsets.length, 2);
   assert.deepEqual(byPort.get(8080), ['10.244.0.1']);
   assert.deepEqual(byPort.get(9090), ['10.244.0.2']);
+  await f.stop();
+});
+
+test('a sync on a cache that has not caught up with its own create or update waits instead of writing again', async () => {
+  let gate: ReturnType<typeof gateWatch> | undefined;
+  const f = await newFixture({ objects: [newNode('n1', { ready: 'True' }), service('web'), pod('a', '10.244.0.1')], resources: [servicesResource, endpointsResource, endpointSlicesResource] }, (ctx) => {
+    gate = gateWatch(ctx.clientset, endpointsResource);
+    return new EndpointsController(ctx);
+  });
+  gate?.pause();
+  await f.controller.syncService('default/web');
+  assert.deepEqual(f.writes(), ['create endpoints web']);
+  await assert.rejects(f.controller.syncService('default/web'), /endpoints informer cache is out of date, endpoints default\/web created but not seen yet/);
+  assert.deepEqual(f.writes(), ['create endpoints web'], 'no second create');
+  gate?.resume();
+  await f.settle();
+  await f.clientset.pods.create(pod('b', '10.244.0.2'));
+  await f.settle();
+  gate?.pause();
+  f.clientset.clearActions();
+  await f.controller.syncService('default/web');
+  assert.deepEqual(f.writes(), ['update endpoints web']);
+  await assert.rejects(f.controller.syncService('default/web'), /already processed for endpoints default\/web/);
+  gate?.resume();
+  await f.settle();
+  f.clientset.clearActions();
+  await f.controller.syncService('default/web');
+  assert.deepEqual(f.writes(), []);
+  gate?.close();
   await f.stop();
 });
 

@@ -78,7 +78,10 @@ export class EndpointsController {
   readonly #pods: SharedIndexInformer<Pod>;
   readonly #endpoints: SharedIndexInformer<Endpoints>;
   readonly #triggerTimes = new TriggerTimeTracker();
-  /** Endpoints key -> the resourceVersion this controller last replaced (staleEndpointsTracker). */
+  /**
+   * Endpoints key -> the resourceVersion this controller last replaced (staleEndpointsTracker), or '' for
+   * Endpoints it created that the cache has not shown yet: a sync must not act on the older state.
+   */
   readonly #staleVersions = new Map<string, string>();
 
   constructor(options: EndpointsControllerOptions) {
@@ -105,7 +108,11 @@ export class EndpointsController {
     });
     this.#endpoints.addEventHandler({
       // Only deletions matter: Endpoints deleted under a live Service are written again.
-      onDelete: (obj) => this.controller.enqueue(namespacedKey(unwrapTombstone(obj))),
+      onDelete: (obj) => {
+        const key = namespacedKey(unwrapTombstone(obj));
+        this.#staleVersions.delete(key);
+        this.controller.enqueue(key);
+      },
     });
   }
 
@@ -194,9 +201,12 @@ export class EndpointsController {
     subsets = repackSubsets(subsets);
 
     const cached = this.#endpoints.lister.get(key);
-    if (cached && this.#staleVersions.get(key) === cached.metadata.resourceVersion) {
+    const stale = this.#staleVersions.get(key);
+    if (cached && stale === cached.metadata.resourceVersion) {
       throw new Error(`endpoints informer cache is out of date, resource version ${cached.metadata.resourceVersion ?? ''} already processed for endpoints ${key}`);
     }
+    // Created by the last sync but not in the cache yet: creating again would only fail with AlreadyExists.
+    if (!cached && stale === '') throw new Error(`endpoints informer cache is out of date, endpoints ${key} created but not seen yet`);
     const create = !cached?.metadata.resourceVersion;
     const current: Endpoints = cached ?? { apiVersion: 'v1', kind: 'Endpoints', metadata: { name, namespace, ...(service.metadata.labels ? { labels: { ...service.metadata.labels } } : {}) } };
 
@@ -227,8 +237,8 @@ export class EndpointsController {
       else this.#recorder.event(next, 'Warning', 'FailedToUpdateEndpoint', `Failed to update endpoint ${namespace}/${name}: ${errorMessage(err)}`);
       throw err;
     }
-    // The cache may still show the version just replaced: a sync reading it must wait for the new one.
-    if (!create && current.metadata.resourceVersion) this.#staleVersions.set(key, current.metadata.resourceVersion);
+    // The cache may still show the version just replaced (or nothing yet): a sync reading it must wait.
+    this.#staleVersions.set(key, create ? '' : current.metadata.resourceVersion ?? '');
   }
 }
 
