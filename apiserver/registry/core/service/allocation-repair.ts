@@ -122,7 +122,7 @@ export class ServiceAllocationRepair {
           await this.#event(svc, 'ClusterIPOutOfRange', 'ClusterIPAllocation', `Cluster IP [${parsed.family}]:${ip} is not within the configured Service CIDR ${a.cidr.toString()}; please recreate service`);
           continue;
         }
-        held.push({ value: ip, svc, owner: ownerOf(svc) });
+        held.push({ value: a.ips.canonical(ip), svc, owner: ownerOf(svc) });
       }
     }
     await this.#reconcile(a.ips, held, records, this.#leaks.ips, {

@@ -89,6 +89,12 @@ export class RangeAllocator {
     return this.#o.offsetOf(name);
   }
 
+  /** The spelling records use for name (IPv6 addresses have several). */
+  canonical(name: string): string {
+    const offset = this.#o.offsetOf(name);
+    return offset === undefined ? name : this.#o.nameOf(offset);
+  }
+
   contains(name: string): boolean {
     return this.#o.offsetOf(name) !== undefined;
   }
@@ -97,6 +103,8 @@ export class RangeAllocator {
   async allocate(name: string, owner: AllocationOwner, dryRun = false): Promise<void> {
     const offset = this.#o.offsetOf(name);
     if (offset === undefined) throw new AllocationError('NotInRange', this.#o.notInRangeMessage(name));
+    // Records are keyed by the canonical spelling (fd00::5, not fd00:0::5).
+    name = this.#o.nameOf(offset);
     if (dryRun) {
       const exists = await this.#o.storage.get(this.keyOf(name)).then(() => true, (e: unknown) => {
         if (isStorageError(e, 'KeyNotFound')) return false;
@@ -168,6 +176,7 @@ export class RangeAllocator {
    */
   async release(name: string, owner?: AllocationOwner): Promise<void> {
     const offset = this.#o.offsetOf(name);
+    if (offset !== undefined) name = this.#o.nameOf(offset);
     try {
       await this.#o.storage.delete(this.keyOf(name), {
         validateDeletion: (cur) => {

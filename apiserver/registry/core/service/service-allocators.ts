@@ -54,11 +54,7 @@ export class ServiceAllocators {
       max: cidr.max,
       staticBand: cidr.staticBand,
       nameOf: (off) => cidr.ipAt(off),
-      offsetOf: (name) => {
-        const off = cidr.offsetOf(name);
-        // Records are keyed by the canonical spelling.
-        return off !== undefined && cidr.ipAt(off) === name ? off : undefined;
-      },
+      offsetOf: (name) => cidr.offsetOf(name),
       allocatedMessage: 'provided IP is already allocated',
       notInRangeMessage: (ip) => `the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${cidr.toString()}`,
       random: o.random,

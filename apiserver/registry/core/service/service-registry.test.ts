@@ -256,3 +256,23 @@ describe('Service defaults and validation (default ranges)', () => {
     assert.deepEqual(await r.storage.list(SERVICE_NODE_PORTS_PREFIX).then((l) => l.items.length), 0);
   });
 });
+
+describe('Service registry over an IPv6 range', () => {
+  const r = useMemoryRegistry({ namespaces: ['six'], services: { serviceClusterIPRange: 'fd00:10:96::/112', repairIntervalMs: 3_600_000 } });
+  const services = () => r.store('services');
+
+  it('allocates IPv6 ClusterIPs and records any spelling of a requested one canonically', async () => {
+    const k = await services().get('default', 'kubernetes');
+    assert.equal(specOf(k).clusterIP, 'fd00:10:96::1');
+    const a = await services().create('six', svc('a'));
+    assert.match(specOf(a).clusterIP ?? '', /^fd00:10:96::[0-9a-f]+$/);
+    assert.deepEqual(specOf(a).ipFamilies, ['IPv6']);
+    await services().create('six', svc('b', { clusterIP: 'fd00:10:96:0::a' }));
+    const taken = await statusOf(services().create('six', svc('c', { clusterIP: 'fd00:10:96::a' })));
+    assert.match(taken.status.message ?? '', /provided IP is already allocated/);
+    await services().delete('six', 'b');
+    assert.ok(!(await records(r, SERVICE_IPS_PREFIX)).includes('fd00:10:96::a'));
+    const v4 = await statusOf(services().create('six', svc('d', { clusterIP: '10.96.0.9' })));
+    assert.equal(v4.status.message, 'Service "d" is invalid: spec.clusterIPs[0]: Invalid value: []string{"10.96.0.9"}: IPv4 is not configured on this cluster');
+  });
+});
