@@ -17,6 +17,38 @@ import { FakePortForwardServer, fakePortForwardRuntime, type FakeSandbox } from 
 import { PortForwardClient, readToEnd } from '../../../../shared/streaming/port-forward-client.ts';
 import { SpdySession } from '../../../../shared/streaming/spdy/spdy-session.ts';
 import { nodePortForwardPath, parsePortForwardPorts } from './portforward.ts';
+import { CertificateAuthority } from '../../../../controller/certificates/authority/certificate-authority.ts';
+import { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
+import { createCertificateRequest, parseCertificateRequest } from '../../../../shared/pki/certificate-request.ts';
+import { generateEcPrivateKey } from '../../../../shared/pki/keys.ts';
+import { createSelfSignedCertificate } from '../../../../shared/pki/self-signed.ts';
+import { silentLogger } from '../../../../shared/util/log.ts';
+import type { AgentTLSOptions } from '../../../../node-agent/server/agent-listener.ts';
+import type { KubeletClientTLS } from './proxy-node.ts';
+
+/** The agent on HTTPS with NodeAuth, and the API server's kubelet client certificate (as `kubelab up` runs them). */
+async function securedAgent(seen: string[]): Promise<{ tls: AgentTLSOptions; auth: NodeAuth; kubeletTLS: KubeletClientTLS }> {
+  const caPair = await createSelfSignedCertificate({ commonName: 'kubelab-ca', isCA: true });
+  const ca = await CertificateAuthority.fromPem(caPair.certPem, caPair.keyPem);
+  const issue = async (cn: string, o: string[], usage: 'client auth' | 'server auth', ips: string[] = []) => {
+    const key = generateEcPrivateKey().pem;
+    const req = parseCertificateRequest(await createCertificateRequest({ commonName: cn, organizations: o }, key, { ipAddresses: ips }));
+    return { cert: Buffer.from(await ca.sign(req, { ttlMs: 3600_000, usages: ['digital signature', usage] })), key: Buffer.from(key) };
+  };
+  const serving = await issue('system:node:n1', ['system:nodes'], 'server auth', ['127.0.0.1']);
+  const client = await issue('kube-apiserver-kubelet-client', [], 'client auth');
+  const auth = new NodeAuth({
+    nodeName: 'n1',
+    accessReviewer: {
+      async allowed(user, node, attrs) {
+        seen.push(`${user.name} ${attrs.verb} nodes/${attrs.subresource} ${node}`);
+        return user.name === 'kube-apiserver-kubelet-client';
+      },
+    },
+    log: silentLogger(),
+  });
+  return { tls: { cert: serving.cert, key: serving.key, clientCA: caPair.certPem }, auth, kubeletTLS: { cert: client.cert, key: client.key, ca: Buffer.from(caPair.certPem) } };
+}
 
 describe('portforward options', () => {
   test('ports: repeated and comma-separated values; the node path joins them as kubelet\'s `port`', () => {
@@ -61,7 +93,8 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-describe('pods/portforward through the apiserver and the agent', () => {
+for (const secured of [false, true]) describe(`pods/portforward through the apiserver and the agent${secured ? ' (HTTPS agent, client certificate, NodeAuth)' : ''}`, () => {
+  const seen: string[] = [];
   let server: TestServer;
   let node: NodeStreamingServer;
   let pf: FakePortForwardServer;
@@ -99,7 +132,10 @@ describe('pods/portforward through the apiserver and the agent', () => {
     pf = new FakePortForwardServer();
     await pf.start();
     server = await startTestServer();
+    const sec = secured ? await securedAgent(seen) : undefined;
+    if (sec) server.registry.kubeletTLS = sec.kubeletTLS;
     node = await createNodeStreamingServer({
+      ...(sec ? { tls: sec.tls, auth: sec.auth } : {}),
       runtime: fakePortForwardRuntime(pf, sandboxes),
       listen: { host: '127.0.0.1', port: 0 },
       getPod: async (ns, name) => {
@@ -157,6 +193,8 @@ describe('pods/portforward through the apiserver and the agent', () => {
     }
     // SPDY carries the ports per stream: the CRI request names none; the newest sandbox is used.
     assert.deepEqual(pf.requests.slice(before), [{ podSandboxId: 'sb-new', ports: [] }]);
+    // The agent authorized the API server for `create nodes/proxy` (kubelab's stricter /portForward rule).
+    if (secured) assert.deepEqual(seen, ['kube-apiserver-kubelet-client create nodes/proxy n1']);
   });
 
   /** Opens a WebSocket to pods/web/portforward and collects what arrives. */
