@@ -275,5 +275,8 @@ describe('endpoint and endpointslice controllers with simulated nodes', () => {
     });
     await cs.endpoints.delete(ns, 'ext');
     await until('the mirrored slice is gone', async () => (await mirrored()).length === 0);
+    // The API server's own `kubernetes` Endpoints carry skip-mirror: never mirrored.
+    const kube = (await cs.endpointSlices.list('default', { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items as EndpointSlice[];
+    assert.ok(kube.every((s) => s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] !== 'endpointslicemirroring-controller.k8s.io'), JSON.stringify(kube.map((s) => s.metadata.labels)));
   });
 });

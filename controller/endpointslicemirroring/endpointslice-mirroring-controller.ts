@@ -14,7 +14,7 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import type { EndpointAddress, EndpointPort as CoreEndpointPort, Endpoints, Service } from '../../shared/api/core-v1.ts';
-import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type AddressType, type Endpoint, type EndpointPort, type EndpointSlice } from '../../shared/api/discovery-v1.ts';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, type AddressType, type Endpoint, type EndpointPort, type EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import { repackSubsets } from '../../shared/api/repack-subsets.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
@@ -33,8 +33,6 @@ import { ANNOTATION_LAST_CHANGE_TRIGGER_TIME, isNamespaceTerminating } from '../
 
 /** The managed-by value of mirrored slices. */
 export const MIRRORING_CONTROLLER_NAME = 'endpointslicemirroring-controller.k8s.io';
-/** discovery.LabelSkipMirror: Endpoints carrying it with "true" are not mirrored. */
-export const LABEL_SKIP_MIRROR = 'endpointslice.kubernetes.io/skip-mirror';
 const LEADER_ANNOTATION = 'control-plane.alpha.kubernetes.io/leader';
 const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 

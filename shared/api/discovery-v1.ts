@@ -6,6 +6,8 @@ import type { KubeList, KubeObject, ObjectMeta } from './meta.ts';
 export const LABEL_SERVICE_NAME = 'kubernetes.io/service-name';
 /** The label naming the controller that manages an EndpointSlice. */
 export const LABEL_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
+/** On Endpoints: "true" keeps the endpointslicemirroring controller from mirroring them (discovery.LabelSkipMirror). */
+export const LABEL_SKIP_MIRROR = 'endpointslice.kubernetes.io/skip-mirror';
 /** The value of LABEL_MANAGED_BY for slices the EndpointSlice controller owns. */
 export const ENDPOINTSLICE_CONTROLLER_NAME = 'endpointslice-controller.k8s.io';
 
