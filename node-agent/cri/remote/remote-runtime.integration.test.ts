@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../../../test/integration/framework/containerd.ts';
 import type { ContainerConfig, PodSandboxConfig, PortMapping } from '../services.ts';
 import { runCriConformance, waitForState } from '../testing/cri-tests.ts';
+import { CriError } from '../services.ts';
 import { RemoteRuntime } from './remote-runtime.ts';
 
 const cd: ContainerdInstance = await startContainerd({ name: 'cri-remote' });
@@ -281,13 +282,16 @@ describe('containerd specifics via RemoteRuntime', () => {
     assert.equal(ids.stdout.toString(), 'nobody\nnogroup\ntmp-writable\n', ids.stderr.toString());
   });
 
-  it('Exec and Attach return URLs of the streaming server on 127.0.0.1', async () => {
+  it('Exec, Attach and PortForward return URLs of the streaming server on 127.0.0.1', async () => {
     const sb = await run('streaming');
     const id = await start(sb, container('target', ['sleep', '3600']));
     const exec = await rt.exec({ containerId: id, cmd: ['sh'], stdin: true, stdout: true });
     assert.match(exec.url, /^http:\/\/127\.0\.0\.1:\d+\/exec\/\S+$/);
     const attach = await rt.attach({ containerId: id, stdout: true, stderr: true });
     assert.match(attach.url, /^http:\/\/127\.0\.0\.1:\d+\/attach\/\S+$/);
+    const pf = await rt.portForward({ podSandboxId: sb.id, ports: [80] });
+    assert.match(pf.url, /^http:\/\/127\.0\.0\.1:\d+\/portforward\/\S+$/);
+    await assert.rejects(rt.portForward({ podSandboxId: 'no-such-sandbox' }), (e: unknown) => e instanceof CriError && e.code === 'NOT_FOUND');
   });
 
   it('measures RunPodSandbox / CreateContainer / StartContainer latency', async (t) => {
