@@ -90,7 +90,7 @@ async function main(): Promise<number> {
     const clusterIP = (await c.api.request<Service>({ path: '/api/v1/namespaces/default/services/server' })).spec?.clusterIP ?? '';
     await waitFor('the Service to have its endpoint', async () => {
       const slices = (await c.api.request<KubeList<EndpointSlice>>({ path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', query: { labelSelector: 'kubernetes.io/service-name=server' } })).items;
-      return slices.some((s) => s.endpoints.some((e) => e.conditions?.ready)) ? true : undefined;
+      return slices.some((s) => (s.endpoints ?? []).some((e) => e.conditions?.ready)) ? true : undefined;
     }, 30_000);
     /** One timed download inside the client pod; returns MiB/s. */
     const fetchOnce = async (url: string): Promise<number> => {
