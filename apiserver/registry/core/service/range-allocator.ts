@@ -76,6 +76,11 @@ export class RangeAllocator {
     return this.#o.range;
   }
 
+  /** ErrAllocated's text for this range. */
+  get allocatedMessage(): string {
+    return this.#o.allocatedMessage;
+  }
+
   get prefix(): string {
     return this.#o.prefix;
   }

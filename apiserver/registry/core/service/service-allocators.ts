@@ -243,12 +243,20 @@ export class ServiceAllocators {
     const ports = spec.ports ?? [];
     const byServicePort = new Map<number, number>();
     const held = new Set(alreadyHeld);
-    // Requested ports first, so a random pick for another port cannot take one of them.
+    // Requested ports first, so a random pick for another port cannot take one of them. Only ports with the
+    // same port number (53/TCP and 53/UDP) may share a nodePort: another port asking for it finds it allocated.
+    const reservedFor = new Map<number, number>();
     for (let i = 0; i < ports.length; i++) {
-      const np = (ports[i] as ServicePort).nodePort;
-      if (np && !held.has(np)) {
+      const sp = ports[i] as ServicePort;
+      const np = sp.nodePort;
+      if (!np) continue;
+      const by = reservedFor.get(np);
+      if (by === undefined && !held.has(np)) {
         await this.#reservePort(svc, owner, txn, np, i);
         held.add(np);
+        reservedFor.set(np, sp.port);
+      } else if (by !== undefined && by !== sp.port) {
+        throw newInvalid('Service', svc.metadata.name ?? '', [fieldInvalid(`spec.ports[${i}].nodePort`, np, this.nodePorts.allocatedMessage)]);
       }
     }
     for (let i = 0; i < ports.length; i++) {
