@@ -240,7 +240,7 @@ describe('service networking on kubelab up --nodes 3 --storage etcd --apiservers
     assert.match(clusterIP, /^10\.(9[6-9]|10[0-9]|11[01])\.\d+\.\d+$/, `a ClusterIP from 10.96.0.0/12, got ${clusterIP}`);
     await waitFor('the EndpointSlice of web to list 3 ready endpoints', async () => {
       const slices = (await k.api.request<KubeList<EndpointSlice>>({ path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', query: { labelSelector: 'kubernetes.io/service-name=web' } })).items;
-      return slices.flatMap((s) => s.endpoints).filter((e) => e.conditions?.ready).length === 3 ? true : undefined;
+      return slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length === 3 ? true : undefined;
     }, 30_000);
     for (let i = 1; i <= 3; i++) {
       for (const url of ['http://web.default.svc.cluster.local/', 'http://web/']) {
@@ -329,7 +329,7 @@ describe('service networking on kubelab up --nodes 3 --storage etcd --apiservers
     const t0 = Date.now();
     await waitFor('the deleted backend to be terminating, not ready, in the EndpointSlice', async () => {
       const slices = (await k.api.request<KubeList<EndpointSlice>>({ path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', query: { labelSelector: 'kubernetes.io/service-name=web' } })).items;
-      const e = slices.flatMap((s) => s.endpoints).find((x) => x.addresses.includes(victimIP));
+      const e = slices.flatMap((s) => s.endpoints ?? []).find((x) => x.addresses.includes(victimIP));
       return e === undefined || (e.conditions?.ready === false && e.conditions.terminating === true) ? true : undefined;
     }, 5000, 50);
     await waitFor('every node to stop routing to the deleted backend', async () => {
@@ -365,7 +365,7 @@ describe('service networking on kubelab up --nodes 3 --storage etcd --apiservers
     await k.kubectl.ok(['exec', sick, '--', 'rm', '/tmp/ready']);
     await waitFor(`${sick} to be not ready in the EndpointSlice`, async () => {
       const slices = (await k.api.request<KubeList<EndpointSlice>>({ path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', query: { labelSelector: 'kubernetes.io/service-name=web' } })).items;
-      const e = slices.flatMap((s) => s.endpoints).find((x) => x.targetRef?.name === sick);
+      const e = slices.flatMap((s) => s.endpoints ?? []).find((x) => x.targetRef?.name === sick);
       return e?.conditions?.ready === false ? true : undefined;
     }, 20_000, 200);
     await sleep(1000);
