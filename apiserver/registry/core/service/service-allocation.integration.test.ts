@@ -188,6 +188,11 @@ for (const minor of [29, 33]) {
       assert.match(far.stderr, /spec\.ports\[0\]\.nodePort: Invalid value: 40000: provided port is not in the valid range\. The range of valid ports is 30000-32767/);
       const ip = await k.run(['create', 'service', 'clusterip', 'ip1', '--tcp=80', `--clusterip=${web.spec?.clusterIP}`]);
       assert.match(ip.stderr, new RegExp(`spec\\.clusterIPs: Invalid value: \\[\\]string\\{"${web.spec?.clusterIP?.replace(/\./g, '\\.')}"\\}: failed to allocate IP .*: provided IP is already allocated`));
+      // LoadBalancer: node ports, EXTERNAL-IP <pending> until services/status says otherwise; status writes keep the spec.
+      assert.equal((await ok(['create', 'service', 'loadbalancer', 'lb', '--tcp=80:8080'])).trim(), 'service/lb created');
+      assert.match(await ok(['get', 'svc', 'lb', '--no-headers']), /^lb\s+LoadBalancer\s+\S+\s+<pending>\s+80:3\d{4}\/TCP/);
+      await ok(['patch', 'svc', 'lb', '--subresource=status', '--type=merge', '-p', '{"spec":{"type":"ClusterIP"},"status":{"loadBalancer":{"ingress":[{"ip":"192.0.2.1"}]}}}']);
+      assert.match(await ok(['get', 'svc', 'lb', '--no-headers']), /^lb\s+LoadBalancer\s+\S+\s+192\.0\.2\.1\s+80:3\d{4}\/TCP/);
       // Deleting frees the port for the next Service.
       await ok(['delete', 'svc', 'np']);
       assert.equal((await ok(['create', 'service', 'nodeport', 'np2', '--tcp=80:8080', '--node-port=30080'])).trim(), 'service/np2 created');
