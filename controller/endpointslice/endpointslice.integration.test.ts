@@ -69,7 +69,7 @@ describe('endpoint and endpointslice controllers with simulated nodes', () => {
   let cs: Clientset;
 
   before(async () => {
-    cluster = await startSimCluster({ controllers: 'scheduler,replicaset,deployment,garbagecollector,endpoint,endpointslice,endpointslicemirroring', nodes: 2, nodePrefix: 'eps-node-', log });
+    cluster = await startSimCluster({ controllers: 'scheduler,replicaset,deployment,garbagecollector,endpoint,endpointslice,endpointslicemirroring', nodes: 2, nodePrefix: 'eps-node-', log, endpointReconciler: { advertiseAddress: '192.0.2.1' } });
     ({ env, cs } = cluster);
     const node: Node = {
       apiVersion: 'v1',
@@ -275,8 +275,9 @@ describe('endpoint and endpointslice controllers with simulated nodes', () => {
     });
     await cs.endpoints.delete(ns, 'ext');
     await until('the mirrored slice is gone', async () => (await mirrored()).length === 0);
-    // The API server's own `kubernetes` Endpoints carry skip-mirror: never mirrored.
+    // The API server's own `kubernetes` Endpoints carry skip-mirror: its one slice is the API server's, never a mirror.
+    await until('the kubernetes Endpoints', async () => ((await cs.endpoints.get('default', 'kubernetes')) as Endpoints).subsets?.length === 1);
     const kube = (await cs.endpointSlices.list('default', { labelSelector: 'kubernetes.io/service-name=kubernetes' })).items as EndpointSlice[];
-    assert.ok(kube.every((s) => s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] !== 'endpointslicemirroring-controller.k8s.io'), JSON.stringify(kube.map((s) => s.metadata.labels)));
+    assert.deepEqual(kube.map((s) => [s.metadata.name, s.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] ?? '']), [['kubernetes', '']]);
   });
 });

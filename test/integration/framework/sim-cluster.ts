@@ -14,6 +14,7 @@ import { Logger } from '../../../shared/util/log.ts';
 import { SimNodeHost, type SimNodeHostOptions } from '../../../node-agent/sim-nodes.ts';
 import { parseControllers, runControllerManager, type RunningControllerManager } from '../../../controller/main.ts';
 import { killRunningKubectls, startKubectlEnv, type KubectlEnv } from '../../e2e/framework/kubectl.ts';
+import type { EndpointReconcilerConfig } from '../../../apiserver/controlplane/endpoint-reconciler-setup.ts';
 
 /** A logger for tests: `error` unless KUBELAB_TEST_LOG names a level. */
 export function testLogger(level: 'error' | 'warn' = 'error'): Logger {
@@ -37,6 +38,8 @@ export interface SimClusterOptions {
   log: Logger;
   /** kubectl minor version (the server reports it). @default 33 */
   kubectlMinor?: number;
+  /** The API server's `kubernetes` Service endpoint reconciler. @default none */
+  endpointReconciler?: EndpointReconcilerConfig;
 }
 
 export class SimCluster {
@@ -90,7 +93,7 @@ export class SimCluster {
 
 /** A server, `nodes` simulated nodes, then the controllers; whatever started is stopped if a later step fails. */
 export async function startSimCluster(opts: SimClusterOptions): Promise<SimCluster> {
-  const env = await startKubectlEnv({ minorVersion: opts.kubectlMinor ?? 33 });
+  const env = await startKubectlEnv({ minorVersion: opts.kubectlMinor ?? 33, ...(opts.endpointReconciler ? { endpointReconciler: opts.endpointReconciler } : {}) });
   const cluster = new SimCluster(env, opts);
   try {
     if (opts.nodes > 0) await cluster.addNodes({ count: opts.nodes, startIndex: 0 });
