@@ -134,14 +134,33 @@ export function spliceUpgraded(client: Duplex, clientHead: Buffer, backend: { re
   };
   client.on('error', close);
   up.on('error', close);
-  client.on('close', () => up.destroy());
-  up.on('close', () => client.destroy());
+  // An orderly end of one side is passed on by pipe() once the bytes before it are written, and the other side
+  // closes in turn; a side that goes away without ending (reset) takes the other with it at once.
+  const follow = (gone: Duplex, other: Duplex) => {
+    gone.on('close', () => {
+      if (!gone.readableEnded) other.destroy();
+      else closeAfterFlush(other);
+    });
+  };
+  follow(client, up);
+  follow(up, client);
   client.write(responseHeadBytes(backend.response));
   if (backend.head.length) client.write(backend.head);
   if (clientHead.length) up.write(clientHead);
   client.pipe(up);
   up.pipe(client);
   return close;
+}
+
+/** How long a connection whose peer ended may stay half-open once our last bytes are written. */
+const HALF_OPEN_GRACE_MS = 10_000;
+
+/** Destroys a socket once what it has buffered was written, unless it closes by itself first. */
+function closeAfterFlush(sock: Duplex): void {
+  if (sock.destroyed) return;
+  const later = () => setTimeout(() => sock.destroy(), HALF_OPEN_GRACE_MS).unref();
+  if (sock.writableFinished) later();
+  else sock.once('finish', later);
 }
 
 /** Writes an HTTP error answer on a raw socket and closes it (before any upgrade happened). */
