@@ -24,6 +24,7 @@ describe('discovery commands', () => {
       `NAME                         SHORTNAMES   APIVERSION                     NAMESPACED   KIND
        bindings                     ''           v1                             true         Binding
        configmaps                   cm           v1                             true         ConfigMap
+       endpoints                    ep           v1                             true         Endpoints
        events                       ev           v1                             true         Event
        namespaces                   ns           v1                             false        Namespace
        nodes                        no           v1                             false        Node
@@ -46,6 +47,7 @@ describe('discovery commands', () => {
        jobs                         ''           batch/v1                       true         Job
        certificatesigningrequests   csr          certificates.k8s.io/v1         false        CertificateSigningRequest
        leases                       ''           coordination.k8s.io/v1         true         Lease
+       endpointslices               ''           discovery.k8s.io/v1            true         EndpointSlice
        poddisruptionbudgets         pdb          policy/v1                      true         PodDisruptionBudget
        clusterrolebindings          ''           rbac.authorization.k8s.io/v1   false        ClusterRoleBinding
        clusterroles                 ''           rbac.authorization.k8s.io/v1   false        ClusterRole
@@ -57,6 +59,7 @@ describe('discovery commands', () => {
       `NAME              SHORTNAMES   APIVERSION   NAMESPACED   KIND             VERBS                                                        CATEGORIES
        bindings          ''           v1           true         Binding          create                                                       ''
        configmaps        cm           v1           true         ConfigMap        create,delete,deletecollection,get,list,patch,update,watch   ''
+       endpoints         ep           v1           true         Endpoints        create,delete,deletecollection,get,list,patch,update,watch   ''
        events            ev           v1           true         Event            create,delete,deletecollection,get,list,patch,update,watch   ''
        namespaces        ns           v1           false        Namespace        create,delete,get,list,patch,update,watch                    ''
        nodes             no           v1           false        Node             create,delete,deletecollection,get,list,patch,update,watch   ''
@@ -90,6 +93,7 @@ describe('discovery commands', () => {
       [
         'bindings',
         'configmaps',
+        'endpoints',
         'events',
         'namespaces',
         'nodes',
@@ -112,6 +116,7 @@ describe('discovery commands', () => {
         'jobs.batch',
         'certificatesigningrequests.certificates.k8s.io',
         'leases.coordination.k8s.io',
+        'endpointslices.discovery.k8s.io',
         'poddisruptionbudgets.policy',
         'clusterrolebindings.rbac.authorization.k8s.io',
         'clusterroles.rbac.authorization.k8s.io',
@@ -139,7 +144,7 @@ describe('discovery commands', () => {
     assert.equal(await k.ok(['api-resources', '--api-group=coordination.k8s.io', '-o', 'name']), 'leases.coordination.k8s.io\n');
     assert.equal(
       await k.ok(['api-resources', '--verbs=list', '--namespaced', '-o', 'name']),
-      'configmaps\nevents\npods\nsecrets\nserviceaccounts\nservices\ncontrollerrevisions.apps\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\nstatefulsets.apps\ncronjobs.batch\njobs.batch\nleases.coordination.k8s.io\npoddisruptionbudgets.policy\nrolebindings.rbac.authorization.k8s.io\nroles.rbac.authorization.k8s.io\n',
+      'configmaps\nendpoints\nevents\npods\nsecrets\nserviceaccounts\nservices\ncontrollerrevisions.apps\ndaemonsets.apps\ndeployments.apps\nreplicasets.apps\nstatefulsets.apps\ncronjobs.batch\njobs.batch\nleases.coordination.k8s.io\nendpointslices.discovery.k8s.io\npoddisruptionbudgets.policy\nrolebindings.rbac.authorization.k8s.io\nroles.rbac.authorization.k8s.io\n',
     );
   });
 
@@ -147,7 +152,7 @@ describe('discovery commands', () => {
     const k = env.kubectl;
     assert.equal(
       await k.ok(['api-versions']),
-      'apps/v1\nauthentication.k8s.io/v1\nauthorization.k8s.io/v1\nbatch/v1\ncertificates.k8s.io/v1\ncoordination.k8s.io/v1\npolicy/v1\nrbac.authorization.k8s.io/v1\nv1\n',
+      'apps/v1\nauthentication.k8s.io/v1\nauthorization.k8s.io/v1\nbatch/v1\ncertificates.k8s.io/v1\ncoordination.k8s.io/v1\ndiscovery.k8s.io/v1\npolicy/v1\nrbac.authorization.k8s.io/v1\nv1\n',
     );
     assert.equal(await k.ok(['cluster-info']), `Kubernetes control plane is running at ${env.server.url}\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
     const v = await k.ok(['version']);
