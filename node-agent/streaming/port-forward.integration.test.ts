@@ -30,7 +30,10 @@ const APP_SCRIPT = [
   'mkdir -p /www',
   'echo hello-portforward > /www/index.html',
   `dd if=/dev/urandom of=/www/big bs=1048576 count=${BIG_MB} 2>/dev/null`,
-  "sha256sum /www/big | cut -d' ' -f1 > /www/big.sha",
+  // Written aside and renamed in: the file is complete whenever it exists.
+  'sha256sum /www/big > /tmp/sum',
+  "cut -d' ' -f1 /tmp/sum > /tmp/big.sha",
+  'mv /tmp/big.sha /www/big.sha',
   'exec httpd -f -p 80 -h /www',
 ].join(' && ');
 
@@ -115,8 +118,9 @@ before(async () => {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const r = await rt.execSync(appId, ['sh', '-c', 'cat /www/big.sha && wget -qO- http://127.0.0.1:80/index.html'], { timeoutSeconds: 10 });
-    if (r.exitCode === 0 && r.stdout.toString().includes('hello-portforward')) {
-      bigSha = r.stdout.toString().split('\n')[0]?.trim() ?? '';
+    const first = r.stdout.toString().split('\n')[0]?.trim() ?? '';
+    if (r.exitCode === 0 && /^[0-9a-f]{64}$/.test(first) && r.stdout.toString().includes('hello-portforward')) {
+      bigSha = first;
       break;
     }
     if (Date.now() > deadline) throw new Error(`httpd did not come up: ${r.stdout.toString()} ${r.stderr.toString()}`);
