@@ -260,3 +260,37 @@ test('a cache reuses unchanged service ports: the diff of a one-Service change t
   assert.match(diff, /10\.244\.1\.7/);
   assert.doesNotMatch(diff, /default\/a\//);
 });
+
+test('an incremental build records the fragments changed since the previous one; renderDiff over them equals the full comparison', () => {
+  const cache = newRulesetCache();
+  const services = [svc('a', { clusterIP: '10.96.0.1' }), svc('b', { clusterIP: '10.96.0.2' }), svc('c', { clusterIP: '10.96.0.3' })];
+  const slices = [slice('a', [ep('10.244.1.5', 'node-b')]), slice('b', [ep('10.244.1.6', 'node-b')]), slice('c', [ep('10.244.1.8', 'node-b')])];
+  const input = (svcs: typeof services, sl: EndpointSlice[], changed?: Set<string>) => ({ servicePorts: svcs.flatMap(servicePortsFor), endpoints: buildEndpointsMap(sl, HOST), ...(changed ? { changedServices: changed } : {}) });
+  const withoutChanges = (r: Ruleset): Ruleset => ({ family: r.family, table: r.table, comment: r.comment, chains: r.chains, maps: r.maps, sets: r.sets, ...(r.fragments ? { fragments: r.fragments } : {}) });
+  const first = buildRuleset(input(services.slice(0, 2), slices), OPTS, cache);
+  assert.equal(first.changes, undefined);
+  // b's endpoint moves: only b's fragment is compared.
+  const moved = [slices[0] as EndpointSlice, slice('b', [ep('10.244.1.7', 'node-b')]), slices[2] as EndpointSlice];
+  const second = buildRuleset(input(services.slice(0, 2), moved, new Set(['default/b'])), OPTS, cache);
+  assert.equal(second.changes?.since, first);
+  assert.deepEqual([...(second.changes?.keys ?? [])], ['default/b:http/tcp']);
+  const diff = renderDiff(first, second);
+  assert.match(diff, /10\.244\.1\.7/);
+  assert.equal(diff, renderDiff(first, withoutChanges(second)));
+  // The previous build forgets its predecessor (no chain of old rulesets kept alive).
+  assert.equal(first.changes, undefined);
+  // b removed and c added at once (same number of service ports): both are in the changed keys.
+  const third = buildRuleset(input([services[0], services[2]] as typeof services, moved, new Set(['default/b', 'default/c'])), OPTS, cache);
+  assert.deepEqual(new Set(third.changes?.keys), new Set(['default/b:http/tcp', 'default/c:http/tcp']));
+  const swap = renderDiff(second, third);
+  assert.equal(swap, renderDiff(second, withoutChanges(third)));
+  assert.match(swap, /delete chain ip kube-proxy service-\S+-default\/b\/tcp\/http/);
+  assert.match(swap, /add chain ip kube-proxy service-\S+-default\/c\/tcp\/http/);
+  // Merged on demand, in name order, with the base first.
+  assert.deepEqual([...third.chains.keys()].filter((n) => n.startsWith('service-')).map((n) => n.split('-default/')[1]), ['a/tcp/http', 'c/tcp/http']);
+  assert.equal([...third.chains.keys()][0], 'filter-prerouting');
+  // Nothing changed: empty, without walking the unchanged fragments.
+  const fourth = buildRuleset(input([services[0], services[2]] as typeof services, moved, new Set()), OPTS, cache);
+  assert.equal(fourth.changes?.keys.size, 0);
+  assert.equal(renderDiff(third, fourth), '');
+});

@@ -138,11 +138,13 @@ const MAP_DECLS: Record<string, [string, string]> = {
 /**
  * Fragments of earlier builds, reused while their inputs are the same (the proxier keeps one across syncs):
  * with 1,000 Services a change to one of them rebuilds one fragment, and renderDiff compares only fragments
- * that are new objects.
+ * that are new objects. `last` is the previous build: the next one records which fragments differ from it, so
+ * a diff against it never walks the unchanged ones.
  */
 export interface RulesetCache {
   base?: { fingerprint: string; fragment: Ruleset };
-  ports: Map<string, { fingerprint: string; fragment: Ruleset }>;
+  ports: Map<string, { fingerprint: string; fragment: Ruleset; order: string }>;
+  last?: Ruleset;
 }
 
 export function newRulesetCache(): RulesetCache {
@@ -153,55 +155,113 @@ function fragmentOf(b: Builder): Ruleset {
   return { family: 'ip', table: '', comment: '', chains: b.chains, maps: b.maps, sets: b.sets };
 }
 
-/** The whole ruleset for these services and endpoints; `cache` makes repeated builds incremental. */
+/**
+ * The whole ruleset for these services and endpoints; `cache` makes repeated builds incremental. Its chains,
+ * maps and sets are merged from the fragments on first use only (renderFull, tests): a build that is only
+ * diffed against the previous one costs O(changed Services) beyond one pass over the service ports.
+ */
 export function buildRuleset(input: BuildInput, options: BuildOptions, cache: RulesetCache = newRulesetCache()): Ruleset {
+  const previous = cache.last;
+  const changed = new Set<string>();
   const baseFp = JSON.stringify(options);
-  if (cache.base?.fingerprint !== baseFp) cache.base = { fingerprint: baseFp, fragment: buildBase(options) };
+  if (cache.base?.fingerprint !== baseFp) {
+    cache.base = { fingerprint: baseFp, fragment: buildBase(options) };
+    changed.add('');
+  }
   const fragments = new Map<string, Ruleset>([['', cache.base.fragment]]);
-  const ports = [...input.servicePorts].sort((a, c) => {
-    const x = a.name + a.protocol;
-    const y = c.name + c.protocol;
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
-  const live = new Set<string>();
-  for (const sp of ports) {
+  const order = new Map<string, string>();
+  /** Keys of the previous build's fragments that this one has too (fewer than it had: some are gone). */
+  let kept = previous?.fragments?.has('') ? 1 : 0;
+  for (const sp of input.servicePorts) {
     const key = `${sp.name}/${sp.protocol}`;
-    live.add(key);
     let hit = cache.ports.get(key);
-    if (hit && input.changedServices && !input.changedServices.has(`${sp.namespace}/${sp.serviceName}`)) {
-      fragments.set(key, hit.fragment);
-      continue;
-    }
-    const eps = input.endpoints.get(endpointsKey(sp.name, sp.protocol)) ?? [];
-    const ranges = input.sourceRanges?.get(`${sp.namespace}/${sp.serviceName}`) ?? [];
-    const fp = JSON.stringify([sp, eps, ranges]);
-    if (hit?.fingerprint !== fp) {
-      const b = new Builder();
-      buildServicePort(b, sp, eps, ranges, options);
-      hit = { fingerprint: fp, fragment: fragmentOf(b) };
-      cache.ports.set(key, hit);
+    if (!hit || !input.changedServices || input.changedServices.has(`${sp.namespace}/${sp.serviceName}`)) {
+      const eps = input.endpoints.get(endpointsKey(sp.name, sp.protocol)) ?? [];
+      const ranges = input.sourceRanges?.get(`${sp.namespace}/${sp.serviceName}`) ?? [];
+      const fp = JSON.stringify([sp, eps, ranges]);
+      if (hit?.fingerprint !== fp) {
+        const b = new Builder();
+        buildServicePort(b, sp, eps, ranges, options);
+        hit = { fingerprint: fp, fragment: fragmentOf(b), order: sp.name + sp.protocol };
+        cache.ports.set(key, hit);
+      }
     }
     fragments.set(key, hit.fragment);
+    order.set(key, hit.order);
+    const before = previous?.fragments?.get(key);
+    if (before) kept++;
+    if (before !== hit.fragment) changed.add(key);
   }
-  for (const key of cache.ports.keys()) if (!live.has(key)) cache.ports.delete(key);
-  return mergeFragments(fragments, options.table ?? KUBE_PROXY_TABLE);
+  if (cache.ports.size > fragments.size - 1) {
+    for (const key of cache.ports.keys()) if (!fragments.has(key)) cache.ports.delete(key);
+  }
+  if (previous?.fragments && previous.fragments.size > kept) {
+    // Fragments of the previous build that are gone (service ports removed).
+    for (const key of previous.fragments.keys()) if (!fragments.has(key)) changed.add(key);
+  }
+  const ruleset = new MergedRuleset(fragments, order, options.table ?? KUBE_PROXY_TABLE, previous ? { since: previous, keys: changed } : undefined);
+  // Only one step back is kept: the previous build forgets its own predecessor (no chain of old rulesets).
+  if (previous) previous.changes = undefined;
+  cache.last = ruleset;
+  return ruleset;
 }
 
-/** One ruleset from fragments (their maps' elements joined); remembers the fragments for renderDiff. */
-function mergeFragments(fragments: Map<string, Ruleset>, table: string): Ruleset {
-  const chains = new Map<string, NftChain>();
-  const maps = new Map<string, NftMap>();
-  const sets = new Map<string, NftSet>();
-  for (const f of fragments.values()) {
-    for (const [name, c] of f.chains) chains.set(name, c);
-    for (const [name, set] of f.sets) sets.set(name, set);
-    for (const [name, m] of f.maps) {
-      let into = maps.get(name);
-      if (!into) maps.set(name, (into = { name, type: m.type, comment: m.comment, elements: new Map() }));
-      for (const [k, v] of m.elements) into.elements.set(k, v);
-    }
+/**
+ * A ruleset made of fragments; chains, maps and sets are merged on first access (base first, then the service
+ * ports ordered by name and protocol), and the fragments are kept for renderDiff.
+ */
+class MergedRuleset implements Ruleset {
+  readonly family = 'ip' as const;
+  readonly table: string;
+  readonly comment = 'rules for kube-proxy';
+  readonly fragments: Map<string, Ruleset>;
+  changes: { since: Ruleset; keys: Set<string> } | undefined;
+  readonly #order: Map<string, string>;
+  #merged: { chains: Map<string, NftChain>; maps: Map<string, NftMap>; sets: Map<string, NftSet> } | null = null;
+
+  constructor(fragments: Map<string, Ruleset>, order: Map<string, string>, table: string, changes: { since: Ruleset; keys: Set<string> } | undefined) {
+    this.fragments = fragments;
+    this.#order = order;
+    this.table = table;
+    this.changes = changes;
   }
-  return { family: 'ip', table, comment: 'rules for kube-proxy', chains, maps, sets, fragments };
+
+  get chains(): Map<string, NftChain> {
+    return this.#merge().chains;
+  }
+
+  get maps(): Map<string, NftMap> {
+    return this.#merge().maps;
+  }
+
+  get sets(): Map<string, NftSet> {
+    return this.#merge().sets;
+  }
+
+  #merge(): { chains: Map<string, NftChain>; maps: Map<string, NftMap>; sets: Map<string, NftSet> } {
+    if (this.#merged) return this.#merged;
+    const chains = new Map<string, NftChain>();
+    const maps = new Map<string, NftMap>();
+    const sets = new Map<string, NftSet>();
+    const keys = [...this.#order.keys()].sort((a, c) => {
+      const x = this.#order.get(a) as string;
+      const y = this.#order.get(c) as string;
+      return x < y ? -1 : x > y ? 1 : 0;
+    });
+    for (const key of ['', ...keys]) {
+      const f = this.fragments.get(key);
+      if (!f) continue;
+      for (const [name, c] of f.chains) chains.set(name, c);
+      for (const [name, set] of f.sets) sets.set(name, set);
+      for (const [name, m] of f.maps) {
+        let into = maps.get(name);
+        if (!into) maps.set(name, (into = { name, type: m.type, comment: m.comment, elements: new Map() }));
+        for (const [k, v] of m.elements) into.elements.set(k, v);
+      }
+    }
+    this.#merged = { chains, maps, sets };
+    return this.#merged;
+  }
 }
 
 /** The part of the ruleset that depends on the options only: base chains, dispatch, masquerading, maps. */

@@ -363,7 +363,11 @@ export class NftablesProxier {
   async #apply(desired: Ruleset): Promise<SyncResult> {
     if (this.#applied) {
       const diff = renderDiff(this.#applied, desired);
-      if (!diff) return { mode: 'none', lines: 0 };
+      if (!diff) {
+        // Same content; keeping the newer object lets the next diff look at the fragments changed since it only.
+        this.#applied = desired;
+        return { mode: 'none', lines: 0 };
+      }
       try {
         await this.#nft.apply(diff);
         this.#applied = desired;

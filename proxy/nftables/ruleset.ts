@@ -50,6 +50,11 @@ export interface Ruleset {
    * a part that is the same object in two rulesets is unchanged, and renderDiff skips it.
    */
   fragments?: Map<string, Ruleset>;
+  /**
+   * Set by an incremental build: the ruleset built just before this one, and the keys of the fragments that
+   * differ from it (new, rebuilt or gone). renderDiff against `since` looks at these fragments only.
+   */
+  changes?: { since: Ruleset; keys: Set<string> } | undefined;
 }
 
 function q(s: string): string {
@@ -124,21 +129,33 @@ export function renderFull(desired: Ruleset, options: { recreate: boolean; stale
 export function renderDiff(applied: Ruleset, desired: Ruleset): string {
   if (applied.fragments && desired.fragments) {
     // Compare only the parts that changed: map declarations come from both sides so none looks added/removed.
-    const a = partial(applied, desired), d = partial(desired, applied);
+    // Built right after `applied`, `desired` knows which fragments changed; otherwise compare every key.
+    const keys = desired.changes?.since === applied ? desired.changes.keys : new Set([...applied.fragments.keys(), ...desired.fragments.keys()]);
+    const a = partial(applied, desired, keys), d = partial(desired, applied, keys);
     if (a.changed === 0) return '';
     return diffRulesets(a.ruleset, d.ruleset);
   }
   return diffRulesets(applied, desired);
 }
 
-/** The fragments of `r` that are not the same objects in `other`, merged (with every map of both declared). */
-function partial(r: Ruleset, other: Ruleset): { ruleset: Ruleset; changed: number } {
+/**
+ * The fragments of `r` among `keys` that are not the same objects in `other`, merged (with every map of both
+ * declared: the maps of their base fragments and of the fragments compared).
+ */
+function partial(r: Ruleset, other: Ruleset, keys: Set<string>): { ruleset: Ruleset; changed: number } {
   const chains = new Map<string, NftChain>();
   const maps = new Map<string, NftMap>();
   const sets = new Map<string, NftSet>();
-  for (const m of [...r.maps.values(), ...other.maps.values()]) if (!maps.has(m.name)) maps.set(m.name, { ...m, elements: new Map() });
+  const declare = (f: Ruleset | undefined) => {
+    if (f) for (const m of f.maps.values()) if (!maps.has(m.name)) maps.set(m.name, { ...m, elements: new Map() });
+  };
+  declare(r.fragments?.get(''));
+  declare(other.fragments?.get(''));
+  for (const key of keys) {
+    declare(r.fragments?.get(key));
+    declare(other.fragments?.get(key));
+  }
   let changed = 0;
-  const keys = new Set([...(r.fragments?.keys() ?? []), ...(other.fragments?.keys() ?? [])]);
   for (const key of keys) {
     const f = r.fragments?.get(key);
     if (f && f === other.fragments?.get(key)) continue;

@@ -13,7 +13,9 @@
  * endpoint); the benchmark reads every sample of every proxy and reports p50/p99/max per node and over all.
  *
  * Flags: --services 1000 --endpoints 5 (per Service) --nodes 3 --changes 300 --interval-ms 100
- * Environment: BENCH_OUT (JSON results), BENCH_MARKDOWN=1, BENCH_SERVER=ts (run `node cli/main.ts`).
+ * Environment: BENCH_OUT (JSON results), BENCH_MARKDOWN=1, BENCH_SERVER=ts (run `node cli/main.ts`),
+ * BENCH_CPU_PROF=DIR (every proxy under `node --cpu-prof`, DIR/proxy-node-I.cpuprofile written when it exits;
+ * summarize with `node test/bench/prof-top.ts DIR/*.cpuprofile`).
  * Target (issue 13): p99 <= 1 s with 1,000 Services and 5,000 endpoints.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -112,7 +114,8 @@ async function main(args: string[]): Promise<number> {
       if (r !== 0) throw new Error(`ip netns add ${ns} failed`);
       const port = await freePort();
       ports.push(port);
-      const child = spawn(process.execPath, [entry, 'proxy', '--kubeconfig', kubeconfig, '--hostname-override', `node-${i}`, '--netns', ns, '--cluster-cidr', '10.244.0.0/16', '--healthz-bind-address', `127.0.0.1:${port}`, '--log-level', process.env['BENCH_PROXY_LOG'] ?? 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
+      const prof = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', resolve(process.env['BENCH_CPU_PROF']), '--cpu-prof-name', `proxy-node-${i}.cpuprofile`] : [];
+      const child = spawn(process.execPath, [...prof, entry, 'proxy', '--kubeconfig', kubeconfig, '--hostname-override', `node-${i}`, '--netns', ns, '--cluster-cidr', '10.244.0.0/16', '--healthz-bind-address', `127.0.0.1:${port}`, '--log-level', process.env['BENCH_PROXY_LOG'] ?? 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
       proxies.push(child);
     }
     const latency = async (port: number, samples = false) => {
