@@ -2,12 +2,15 @@
  * The nft command line as the proxier uses it: a script applied with `nft -f -` (one transaction: all of it
  * or nothing), checked with `nft -c -f -`, the table deleted, its presence checked.
  */
-import { CommandFailedError, type CommandRunner } from '../command-runner.ts';
+import { CommandFailedError, type CommandResult, type CommandRunner, type PreparedCommand } from '../command-runner.ts';
 
 export class NftRunner {
   readonly #runner: CommandRunner;
   readonly #family: string;
   readonly #table: string;
+  /** The next transaction's nft, started ahead (runners with prepare()). */
+  #ready: PreparedCommand | null = null;
+  #closed = false;
 
   constructor(runner: CommandRunner, options: { family?: string; table: string }) {
     this.#runner = runner;
@@ -15,10 +18,36 @@ export class NftRunner {
     this.#table = options.table;
   }
 
-  /** Applies a script as one transaction; throws CommandFailedError with nft's message when it is refused. */
+  /**
+   * Applies a script as one transaction; throws CommandFailedError with nft's message when it is refused.
+   * With a runner that can prepare commands, an `nft -f -` is kept started and waiting for its script (nft
+   * reads all of stdin before it reads the kernel's ruleset, so the transaction sees the table as it is when
+   * the script arrives): the fork/exec and nft's start-up are paid while the previous transaction runs, not
+   * between a change and its rules. Each transaction is still its own nft process.
+   */
   async apply(script: string): Promise<void> {
-    const r = await this.#runner.run('nft', ['-f', '-'], { input: script });
+    let r: CommandResult;
+    if (this.#runner.prepare) {
+      let cmd = this.#ready;
+      this.#ready = null;
+      if (!cmd?.usable) {
+        cmd?.discard();
+        cmd = this.#runner.prepare('nft', ['-f', '-']);
+      }
+      const running = cmd.run(script);
+      if (!this.#closed) this.#ready = this.#runner.prepare('nft', ['-f', '-']);
+      r = await running;
+    } else {
+      r = await this.#runner.run('nft', ['-f', '-'], { input: script });
+    }
     if (r.code !== 0) throw new CommandFailedError('nft -f -', r);
+  }
+
+  /** Stops the nft kept waiting for the next transaction (the proxier's stop). */
+  close(): void {
+    this.#closed = true;
+    this.#ready?.discard();
+    this.#ready = null;
   }
 
   /** Checks a script without applying it (`nft -c`). */

@@ -175,6 +175,7 @@ export class NftablesProxier {
     this.#periodicTimer?.cancel();
     this.#monitor?.kill('SIGTERM');
     this.#monitor = null;
+    this.#nft.close();
   }
 
   /** Waits for the sync in flight (and the one queued behind it). */
