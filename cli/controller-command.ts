@@ -1,7 +1,7 @@
 import { parseDuration, parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
 import type { Command } from './main.ts';
+import { configureLogLevel, restClientOptionsFromFlags } from './client-flags.ts';
 import { Clientset } from '../shared/client/clientset.ts';
-import { fromFlags, loadKubeconfig } from '../shared/client/kubeconfig.ts';
 import { RestClient } from '../shared/client/rest-client.ts';
 import { log } from '../shared/util/log.ts';
 import { parseControllers, runControllerManager, type ControllerManagerConfig } from '../controller/main.ts';
@@ -155,27 +155,10 @@ export const controllerCommand: Command = {
   async run(args) {
     const { values, rest } = parseFlags(args, controllerSpecs);
     if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
-    const level = String(values['log-level']);
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
-    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    configureLogLevel(values);
     const cfg = controllerConfigFromFlags(values);
 
-    const server = values['server'] as string | undefined;
-    let options;
-    if (server) {
-      if (values['kubeconfig']) throw new FlagError('--server and --kubeconfig are exclusive');
-      options = fromFlags({
-        server,
-        ...(values['token-file'] ? { tokenFile: String(values['token-file']) } : {}),
-        ...(values['ca-cert'] ? { caCert: String(values['ca-cert']) } : {}),
-        insecure: values['insecure-skip-tls-verify'] === true,
-      });
-    } else {
-      options = loadKubeconfig({
-        ...(values['kubeconfig'] ? { path: String(values['kubeconfig']) } : {}),
-        ...(values['context'] ? { context: String(values['context']) } : {}),
-      }).options;
-    }
+    const options = restClientOptionsFromFlags(values);
     const restClient = new RestClient({ ...options, userAgent: 'kubelab-controller' });
     const clientset = new Clientset(restClient);
     const cm = await runControllerManager({ clientset, ...cfg, ...(options.ca ? { kubeconfigCA: options.ca } : {}) });

@@ -1,6 +1,6 @@
 import { parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
 import type { Command } from './main.ts';
-import { fromFlags, loadKubeconfig } from '../shared/client/kubeconfig.ts';
+import { configureLogLevel, restClientOptionsFromFlags } from './client-flags.ts';
 import { RestClient } from '../shared/client/rest-client.ts';
 import { SharedInformerFactory } from '../shared/cache/informer-factory.ts';
 import { log } from '../shared/util/log.ts';
@@ -74,27 +74,10 @@ export const dnsCommand: Command = {
   async run(args) {
     const { values, rest } = parseFlags(args, dnsSpecs);
     if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
-    const level = String(values['log-level']);
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
-    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    configureLogLevel(values);
     const cfg = dnsConfigFromFlags(values);
 
-    const server = values['server'] as string | undefined;
-    let options;
-    if (server) {
-      if (values['kubeconfig']) throw new FlagError('--server and --kubeconfig are exclusive');
-      options = fromFlags({
-        server,
-        ...(values['token-file'] ? { tokenFile: String(values['token-file']) } : {}),
-        ...(values['ca-cert'] ? { caCert: String(values['ca-cert']) } : {}),
-        insecure: values['insecure-skip-tls-verify'] === true,
-      });
-    } else {
-      options = loadKubeconfig({
-        ...(values['kubeconfig'] ? { path: String(values['kubeconfig']) } : {}),
-        ...(values['context'] ? { context: String(values['context']) } : {}),
-      }).options;
-    }
+    const options = restClientOptionsFromFlags(values);
     const restClient = new RestClient({ ...options, userAgent: 'kubelab-dns' });
     const nameserverAddresses = cfg.listen.map((l) => l.host).filter((h) => h !== '0.0.0.0' && h !== '::');
     const zone = new KubeZone({ domain: cfg.domain, ttl: cfg.ttl, nameserverAddresses });

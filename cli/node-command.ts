@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
 import type { Command } from './main.ts';
+import { configureLogLevel } from './client-flags.ts';
 import { log } from '../shared/util/log.ts';
 import { parseLabels, parseTaints, runNodeAgent, type NodeAgentConfig } from '../node-agent/main.ts';
 import { machineHostname } from '../node-agent/agent.ts';
@@ -148,9 +149,7 @@ export const nodeCommand: Command = {
   async run(args) {
     const { values, rest } = parseFlags(args, nodeSpecs);
     if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
-    const level = String(values['log-level']);
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
-    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    configureLogLevel(values);
     const running = await runNodeAgent(nodeConfigFromFlags(values));
     await new Promise<void>((resolve) => {
       const stop = () => {

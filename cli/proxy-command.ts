@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 import { parseFlags, usage, FlagError, type FlagSpec, type FlagValues } from './flags.ts';
 import type { Command } from './main.ts';
+import { configureLogLevel } from './client-flags.ts';
 import { newClientset } from '../shared/client/clientset.ts';
 import { loadKubeconfig } from '../shared/client/kubeconfig.ts';
 import { log } from '../shared/util/log.ts';
@@ -72,9 +73,7 @@ export const proxyCommand: Command = {
   async run(args) {
     const { values, rest } = parseFlags(args, proxySpecs);
     if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
-    const level = String(values['log-level']);
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
-    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    configureLogLevel(values);
     if (values['cleanup'] === true) {
       const netns = str(values['netns']);
       const deleted = await cleanupProxyRules(netns ? { netns } : {});

@@ -4,6 +4,7 @@
  */
 import { parseFlags, usage, FlagError, type FlagSpec } from './flags.ts';
 import type { Command } from './main.ts';
+import { configureLogLevel } from './client-flags.ts';
 import { log } from '../shared/util/log.ts';
 import { newClientset } from '../shared/client/clientset.ts';
 import { clientOptionsFrom, parseLabels, parseTaints } from '../node-agent/main.ts';
@@ -45,9 +46,7 @@ export const simNodesCommand: Command = {
   async run(args) {
     const { values, rest } = parseFlags(args, simNodesSpecs);
     if (rest.length) throw new FlagError(`unexpected arguments: ${rest.join(' ')}`);
-    const level = String(values['log-level']);
-    if (!['debug', 'info', 'warn', 'error'].includes(level)) throw new FlagError('--log-level must be debug, info, warn or error');
-    log.configure({ level: level as 'debug' | 'info' | 'warn' | 'error' });
+    configureLogLevel(values);
     const events = String(values['event-level']);
     if (!['all', 'warnings', 'none'].includes(events)) throw new FlagError('--event-level must be all, warnings or none');
     const count = Number(values['count']);
