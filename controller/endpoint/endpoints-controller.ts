@@ -27,6 +27,7 @@ import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { Controller } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { namespacedKey } from '../framework/handlers.ts';
+import { rfc3339Nano } from '../framework/time-format.ts';
 import {
   ANNOTATION_LAST_CHANGE_TRIGGER_TIME,
   ANNOTATION_OVER_CAPACITY,
@@ -38,7 +39,6 @@ import {
   podIPsOf,
   podServiceMemberships,
   selectorMatches,
-  rfc3339Nano,
   servicesToUpdateOnPodChange,
   shouldPodBeInEndpoints,
   shouldSetHostname,

@@ -29,6 +29,7 @@ import type { Lister } from '../../shared/cache/lister.ts';
 import type { Clientset } from '../../shared/client/clientset.ts';
 import { isNotFound } from '../../shared/errors/status-error.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
+import { rfc3339Nano } from '../framework/time-format.ts';
 import type { EndpointSliceTracker } from './endpointslice-tracker.ts';
 import {
   aggregateErrors,
@@ -40,7 +41,6 @@ import {
   LABEL_HEADLESS_SERVICE,
   LABEL_TOPOLOGY_ZONE,
   podIPsOf,
-  rfc3339Nano,
   shouldPodBeInEndpoints,
   shouldSetHostname,
 } from './endpointslice-util.ts';

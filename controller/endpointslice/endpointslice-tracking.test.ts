@@ -4,12 +4,12 @@ import type { Pod, Service } from '../../shared/api/core-v1.ts';
 import type { EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import { endpointSlicesResource, endpointsResource, servicesResource } from '../../shared/client/clientset.ts';
 import { gateWatch, newFixture, newNode, newPod, T0 } from '../framework/testing.ts';
-import { rfc3339 } from '../framework/time-format.ts';
+import { rfc3339, rfc3339Nano } from '../framework/time-format.ts';
 import { EndpointSliceController } from './endpointslice-controller.ts';
 import { EndpointSliceTracker } from './endpointslice-tracker.ts';
 import { TriggerTimeTracker } from './trigger-time-tracker.ts';
 import { addressTypesForService, sliceToFill } from './endpointslice-reconciler.ts';
-import { rfc3339Nano, servicesToUpdateOnPodChange } from './endpointslice-util.ts';
+import { servicesToUpdateOnPodChange } from './endpointslice-util.ts';
 import { ThreadSafeStore } from '../../shared/cache/indexer.ts';
 import { Lister } from '../../shared/cache/lister.ts';
 

@@ -152,17 +152,6 @@ export function servicesToUpdateOnPodChange(services: Lister<Service>, oldPod: P
   return out;
 }
 
-/**
- * time.RFC3339Nano of a millisecond time, as Go formats it: fractional seconds with trailing zeros dropped
- * (`2026-01-01T00:00:05.12Z`, `2026-01-01T00:00:05Z`).
- */
-export function rfc3339Nano(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.(\d+)Z$/, (_m, frac: string) => {
-    const t = frac.replace(/0+$/, '');
-    return t ? `.${t}Z` : 'Z';
-  });
-}
-
 /** errors.HasStatusCause(err, v1.NamespaceTerminatingCause): a create refused because the namespace is going away. */
 export function isNamespaceTerminating(err: unknown): boolean {
   return err instanceof StatusError && (err.status.details?.causes ?? []).some((c) => c.reason === 'NamespaceTerminating');

@@ -15,6 +15,17 @@ export function rfc3339Micro(ms: number): string {
   return new Date(Math.floor(ms)).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
+/**
+ * time.RFC3339Nano of a millisecond time, as Go formats it: fractional seconds with trailing zeros dropped
+ * (`2026-01-01T00:00:05.12Z`, `2026-01-01T00:00:05Z`).
+ */
+export function rfc3339Nano(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d+)Z$/, (_m, frac: string) => {
+    const t = frac.replace(/0+$/, '');
+    return t ? `.${t}Z` : 'Z';
+  });
+}
+
 /** Milliseconds since the epoch, or undefined for a missing or unparseable value. */
 export function parseTime(value: string | null | undefined): number | undefined {
   if (!value) return undefined;
