@@ -19,7 +19,7 @@ import { deepCopy } from '../../shared/api/meta.ts';
 import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
-import { unwrapTombstone } from '../../shared/cache/store.ts';
+import { splitMetaNamespaceKey, unwrapTombstone } from '../../shared/cache/store.ts';
 import { endpointsResource, servicesResource, type Clientset } from '../../shared/client/clientset.ts';
 import { errorMessage, isNotFound } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
@@ -29,6 +29,7 @@ import type { EventRecorder } from '../framework/event-recorder.ts';
 import { namespacedKey } from '../framework/handlers.ts';
 import { rfc3339Nano } from '../framework/time-format.ts';
 import {
+  addServiceAndPodHandlers,
   ANNOTATION_LAST_CHANGE_TRIGGER_TIME,
   ANNOTATION_OVER_CAPACITY,
   findPort,
@@ -37,9 +38,7 @@ import {
   isServiceIPSet,
   LABEL_HEADLESS_SERVICE,
   podIPsOf,
-  podServiceMemberships,
   selectorMatches,
-  servicesToUpdateOnPodChange,
   shouldPodBeInEndpoints,
   shouldSetHostname,
 } from '../endpointslice/endpointslice-util.ts';
@@ -96,16 +95,7 @@ export class EndpointsController {
     this.#endpoints = f.informerFor<Endpoints>(endpointsResource);
     this.controller = new Controller({ name: 'endpoint', reconciler: { reconcile: (key) => this.syncService(key) }, workers: options.workers ?? 5, clock, log: this.#log });
 
-    this.#services.addEventHandler({
-      onAdd: (svc) => this.controller.enqueue(namespacedKey(svc)),
-      onUpdate: (_old, svc) => this.controller.enqueue(namespacedKey(svc)),
-      onDelete: (obj) => this.controller.enqueue(namespacedKey(unwrapTombstone(obj))),
-    });
-    this.#pods.addEventHandler({
-      onAdd: (pod) => this.#enqueuePodServices(podServiceMemberships(this.#services.lister, pod)),
-      onUpdate: (old, cur) => this.#enqueuePodServices(servicesToUpdateOnPodChange(this.#services.lister, old, cur)),
-      onDelete: (obj) => this.#enqueuePodServices(podServiceMemberships(this.#services.lister, unwrapTombstone(obj))),
-    });
+    addServiceAndPodHandlers(this.controller, this.#services, this.#pods, this.#batchMs);
     this.#endpoints.addEventHandler({
       // Only deletions matter: Endpoints deleted under a live Service are written again.
       onDelete: (obj) => {
@@ -134,17 +124,8 @@ export class EndpointsController {
     }
   }
 
-  #enqueuePodServices(keys: Set<string>): void {
-    for (const key of keys) {
-      if (this.#batchMs > 0) this.controller.enqueueAfter(key, this.#batchMs);
-      else this.controller.enqueue(key);
-    }
-  }
-
   async syncService(key: string): Promise<void> {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitMetaNamespaceKey(key);
     const service = this.#services.lister.get(key);
     if (!service) {
       // The Service is gone: so are its Endpoints (only those this controller manages).

@@ -18,7 +18,7 @@ import type { Node, Pod, Service } from '../../shared/api/core-v1.ts';
 import { ENDPOINTSLICE_CONTROLLER_NAME, LABEL_MANAGED_BY, LABEL_SERVICE_NAME, type EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
-import { unwrapTombstone } from '../../shared/cache/store.ts';
+import { splitMetaNamespaceKey, unwrapTombstone } from '../../shared/cache/store.ts';
 import { endpointSlicesResource, servicesResource, type Clientset } from '../../shared/client/clientset.ts';
 import { errorMessage } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
@@ -26,10 +26,9 @@ import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter } from '../../shared/workqueue/rate-limiter.ts';
 import { Controller } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
-import { namespacedKey } from '../framework/handlers.ts';
 import { EndpointSliceReconciler } from './endpointslice-reconciler.ts';
 import { EndpointSliceTracker } from './endpointslice-tracker.ts';
-import { podServiceMemberships, selectorMatches, servicesToUpdateOnPodChange } from './endpointslice-util.ts';
+import { addServiceAndPodHandlers, selectorMatches } from './endpointslice-util.ts';
 import { TriggerTimeTracker } from './trigger-time-tracker.ts';
 
 /** The least delay before a Service is synced after one of its slices changed (endpointSliceChangeMinSyncDelay). */
@@ -95,16 +94,7 @@ export class EndpointSliceController {
       rateLimiter: new MaxOfRateLimiter<string>(new ItemExponentialFailureRateLimiter<string>(1000, 1_000_000), new BucketRateLimiter<string>(10, 100, this.#clock)),
     });
 
-    this.#services.addEventHandler({
-      onAdd: (svc) => this.controller.enqueue(namespacedKey(svc)),
-      onUpdate: (_old, svc) => this.controller.enqueue(namespacedKey(svc)),
-      onDelete: (obj) => this.controller.enqueue(namespacedKey(unwrapTombstone(obj))),
-    });
-    this.#pods.addEventHandler({
-      onAdd: (pod) => this.#enqueuePodServices(podServiceMemberships(this.#services.lister, pod)),
-      onUpdate: (old, cur) => this.#enqueuePodServices(servicesToUpdateOnPodChange(this.#services.lister, old, cur)),
-      onDelete: (obj) => this.#enqueuePodServices(podServiceMemberships(this.#services.lister, unwrapTombstone(obj))),
-    });
+    addServiceAndPodHandlers(this.controller, this.#services, this.#pods, this.#batchMs);
     this.#slices.addEventHandler({
       onAdd: (slice) => {
         this.#wakeWaiting(slice);
@@ -137,13 +127,6 @@ export class EndpointSliceController {
     await this.controller.run(signal, { hasSynced });
   }
 
-  #enqueuePodServices(keys: Set<string>): void {
-    for (const key of keys) {
-      if (this.#batchMs > 0) this.controller.enqueueAfter(key, this.#batchMs);
-      else this.controller.enqueue(key);
-    }
-  }
-
   #serviceKeyOfSlice(slice: EndpointSlice): string | undefined {
     const name = slice.metadata.labels?.[LABEL_SERVICE_NAME];
     return name ? `${slice.metadata.namespace ?? ''}/${name}` : undefined;
@@ -163,9 +146,7 @@ export class EndpointSliceController {
 
   /** syncService: one reconcile of a Service's slices. */
   async syncService(key: string): Promise<void> {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitMetaNamespaceKey(key);
     const service = this.#services.lister.get(key);
     if (!service) {
       this.#triggerTimes.deleteService(namespace, name);

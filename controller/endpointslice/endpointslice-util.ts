@@ -6,7 +6,11 @@
 import type { Pod, Service, ServicePort } from '../../shared/api/core-v1.ts';
 import { isPodReady } from '../../shared/api/pod-util.ts';
 import type { Lister } from '../../shared/cache/lister.ts';
+import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
+import { unwrapTombstone } from '../../shared/cache/store.ts';
 import { StatusError } from '../../shared/errors/status-error.ts';
+import type { Controller } from '../framework/controller.ts';
+import { namespacedKey } from '../framework/handlers.ts';
 
 /** The label the controllers put on the Endpoints and EndpointSlices of a headless Service (v1.IsHeadlessService). */
 export const LABEL_HEADLESS_SERVICE = 'service.kubernetes.io/headless';
@@ -163,4 +167,28 @@ export function aggregateErrors(errs: unknown[]): Error | undefined {
   if (errs.length === 1) return errs[0] instanceof Error ? (errs[0] as Error) : new Error(String(errs[0]));
   const msgs = [...new Set(errs.map((e) => (e instanceof Error ? e.message : String(e))))];
   return new Error(msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`);
+}
+
+/**
+ * The Service and pod event handlers the endpoint and endpointslice controllers share (both keyed by
+ * Service): a Service change queues it at once; a pod change queues the Services it belongs or belonged to,
+ * after batchPeriodMs (--endpoint-updates-batch-period; 0: at once).
+ */
+export function addServiceAndPodHandlers(controller: Controller, services: SharedIndexInformer<Service>, pods: SharedIndexInformer<Pod>, batchPeriodMs: number): void {
+  services.addEventHandler({
+    onAdd: (svc) => controller.enqueue(namespacedKey(svc)),
+    onUpdate: (_old, svc) => controller.enqueue(namespacedKey(svc)),
+    onDelete: (obj) => controller.enqueue(namespacedKey(unwrapTombstone(obj))),
+  });
+  const enqueuePodServices = (keys: Set<string>): void => {
+    for (const key of keys) {
+      if (batchPeriodMs > 0) controller.enqueueAfter(key, batchPeriodMs);
+      else controller.enqueue(key);
+    }
+  };
+  pods.addEventHandler({
+    onAdd: (pod) => enqueuePodServices(podServiceMemberships(services.lister, pod)),
+    onUpdate: (old, cur) => enqueuePodServices(servicesToUpdateOnPodChange(services.lister, old, cur)),
+    onDelete: (obj) => enqueuePodServices(podServiceMemberships(services.lister, unwrapTombstone(obj))),
+  });
 }

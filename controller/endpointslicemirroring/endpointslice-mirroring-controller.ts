@@ -18,7 +18,7 @@ import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SKIP_MIRROR, type AddressTy
 import { repackSubsets } from '../../shared/api/repack-subsets.ts';
 import type { SharedInformerFactory } from '../../shared/cache/informer-factory.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
-import { unwrapTombstone } from '../../shared/cache/store.ts';
+import { splitMetaNamespaceKey, unwrapTombstone } from '../../shared/cache/store.ts';
 import { endpointSlicesResource, endpointsResource, servicesResource, type Clientset } from '../../shared/client/clientset.ts';
 import { errorMessage } from '../../shared/errors/status-error.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
@@ -214,9 +214,7 @@ export class EndpointSliceMirroringController {
   }
 
   async syncEndpoints(key: string): Promise<void> {
-    const slash = key.indexOf('/');
-    const namespace = key.slice(0, slash);
-    const name = key.slice(slash + 1);
+    const { namespace, name } = splitMetaNamespaceKey(key);
     const endpoints = this.#endpoints.lister.get(key);
     if (!endpoints || !shouldMirror(endpoints)) return this.#deleteMirroredSlices(namespace, name);
     const svc = this.#services.lister.get(key);
