@@ -4,7 +4,7 @@ import type { Service } from '../../shared/api/core-v1.ts';
 import type { Endpoint, EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import { buildEndpointsMap } from '../endpoints-map.ts';
 import { servicePortsFor } from '../service-port.ts';
-import { affinitySetName, buildRuleset, cidrContains, endpointChainBase, newRulesetCache, servicePortChainBase, type BuildOptions } from './build-ruleset.ts';
+import { affinitySetName, buildRuleset, endpointChainBase, newRulesetCache, servicePortChainBase, type BuildOptions } from './build-ruleset.ts';
 import { renderDiff, renderFull, type Ruleset } from './ruleset.ts';
 
 const HOST = 'node-a';
@@ -233,13 +233,6 @@ test('renderFull without recreate flushes the table, keeps affinity sets and del
   assert.match(full, /^add table ip kube-proxy \{ comment "rules for kube-proxy" ; \}\nflush table ip kube-proxy\n/);
   assert.match(full, /flush map ip kube-proxy service-ips/);
   assert.match(full, /delete chain ip kube-proxy endpoint-\S+__10\.244\.1\.6\/8080\n$/);
-});
-
-test('cidrContains', () => {
-  assert.equal(cidrContains('10.244.0.0/16', '10.244.3.4'), true);
-  assert.equal(cidrContains('10.244.0.0/16', '10.245.0.1'), false);
-  assert.equal(cidrContains('0.0.0.0/0', '1.2.3.4'), true);
-  assert.equal(cidrContains('10.213.0.11', '10.213.0.11'), true);
 });
 
 test('a cache reuses unchanged service ports: the diff of a one-Service change touches only that Service', () => {

@@ -13,6 +13,7 @@
  *   - mark-for-masquerade / masquerading (mark 0x4000, `masquerade fully-random`).
  */
 import { createHash } from 'node:crypto';
+import { cidrContainsIp } from '../../shared/net/ipv4-cidr.ts';
 import { categorizeEndpoints, endpointsKey, endpointString, type EndpointInfo } from '../endpoints-map.ts';
 import type { ServicePortInfo } from '../service-port.ts';
 import type { NftChain, NftMap, NftSet, Ruleset } from './ruleset.ts';
@@ -371,7 +372,7 @@ function buildServicePort(b: Builder, sp: ServicePortInfo, all: EndpointInfo[], 
     }
     if (sp.loadBalancerIPs.length > 0 && ranges.length > 0) {
       const sources = [...ranges];
-      if (options.nodeIP && ranges.some((r) => cidrContains(r, options.nodeIP as string))) sources.push(...sp.loadBalancerIPs);
+      if (options.nodeIP && ranges.some((r) => cidrContainsIp(r, options.nodeIP as string))) sources.push(...sp.loadBalancerIPs);
       b.rule(firewallChain, `ip saddr != { ${sources.join(', ')} } drop`);
       for (const ip of sp.loadBalancerIPs) b.element(FIREWALL_IPS_MAP, key(ip, sp.port), `goto ${firewallChain}`);
     }
@@ -439,14 +440,4 @@ function writeServiceToEndpointRules(b: Builder, sp: ServicePortInfo, chain: str
   }
   const elements = endpoints.map((ep, i) => `${i} : goto ${epChain(ep)}`).join(', ');
   b.rule(chain, `numgen random mod ${endpoints.length} vmap { ${elements} }`);
-}
-
-/** Whether an IPv4 CIDR (or single address) contains ip. */
-export function cidrContains(cidr: string, ip: string): boolean {
-  const [addr, bitsRaw] = cidr.split('/');
-  const bits = bitsRaw === undefined ? 32 : Number(bitsRaw);
-  const toInt = (s: string) => s.split('.').reduce((acc, o) => (acc << 8) + Number(o), 0) >>> 0;
-  if (!addr || !/^\d+\.\d+\.\d+\.\d+$/.test(addr) || !/^\d+\.\d+\.\d+\.\d+$/.test(ip) || !(bits >= 0 && bits <= 32)) return false;
-  const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((toInt(addr) & mask) >>> 0) === ((toInt(ip) & mask) >>> 0);
 }

@@ -13,6 +13,7 @@ import type { Service } from '../../shared/api/core-v1.ts';
 import { LABEL_SERVICE_NAME, type EndpointSlice } from '../../shared/api/discovery-v1.ts';
 import type { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
 import { unwrapTombstone } from '../../shared/cache/store.ts';
+import { cidrContainsIp } from '../../shared/net/ipv4-cidr.ts';
 import { realClock, type Clock, type Timer } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
 import type { CommandRunner } from '../command-runner.ts';
@@ -20,7 +21,7 @@ import { Conntrack, flowsToNodePort, flowsToNodePortViaEndpoint, flowsToServiceI
 import { buildEndpointsMap, categorizeEndpoints, endpointsKey, type EndpointInfo } from '../endpoints-map.ts';
 import { LAST_CHANGE_TRIGGER_TIME_ANNOTATION, NetworkProgrammingLatency } from '../network-programming-latency.ts';
 import { servicePortsFor, type ServicePortInfo } from '../service-port.ts';
-import { buildRuleset, cidrContains, KUBE_PROXY_TABLE, newRulesetCache } from './build-ruleset.ts';
+import { buildRuleset, KUBE_PROXY_TABLE, newRulesetCache } from './build-ruleset.ts';
 import { NftRunner } from './nft-runner.ts';
 import { renderDiff, renderFull, type Ruleset } from './ruleset.ts';
 
@@ -389,7 +390,7 @@ export class NftablesProxier {
     const out: string[] = [];
     for (const m of r.stdout.matchAll(/\binet (\d+\.\d+\.\d+\.\d+)\//g)) {
       const ip = m[1] as string;
-      if (cidrs.some((c) => cidrContains(c, ip))) out.push(ip);
+      if (cidrs.some((c) => cidrContainsIp(c, ip))) out.push(ip);
     }
     return out;
   }

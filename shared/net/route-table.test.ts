@@ -29,6 +29,10 @@ test('IPv4 CIDR helpers: parse, canonical form, containment, gateway', () => {
   assert.equal(canonicalCidr('fd00::/64'), undefined);
   assert.ok(cidrContainsIp('10.243.2.0/24', '10.243.2.255'));
   assert.ok(!cidrContainsIp('10.243.2.0/24', '10.243.0.3'), 'the old block is not the new one');
+  assert.ok(cidrContainsIp('0.0.0.0/0', '1.2.3.4'));
+  assert.ok(cidrContainsIp('10.213.0.11', '10.213.0.11'), 'a bare address is a /32');
+  assert.ok(!cidrContainsIp('10.213.0.11', '10.213.0.12'));
+  assert.ok(!cidrContainsIp('10.244.0.0/16', 'fd00::1'), 'not IPv4: not contained');
   assert.ok(cidrContainsCidr('10.243.0.0/16', '10.243.2.0/24'));
   assert.ok(!cidrContainsCidr('10.243.2.0/24', '10.243.0.0/16'));
   assert.ok(!cidrContainsCidr('10.243.0.0/16', '10.244.0.0/24'));
