@@ -20,6 +20,7 @@
 import type { Answer, RecordType, SoaAnswer } from 'dns-packet';
 import type { Service } from '../shared/api/core-v1.ts';
 import { LABEL_SERVICE_NAME, type EndpointSlice } from '../shared/api/discovery-v1.ts';
+import { parseIPSloppy } from '../shared/api/validation/ip.ts';
 
 /** The schema version the `dns-version.<zone>` TXT record announces (what CoreDNS serves). */
 export const DNS_SCHEMA_VERSION = '1.1.0';
@@ -57,28 +58,20 @@ export function canonicalName(name: string): string {
 /** The reverse-lookup name of an IPv4 or IPv6 address (in-addr.arpa / ip6.arpa). */
 export function reverseName(ip: string): string | undefined {
   if (isIPv4(ip)) return `${ip.split('.').reverse().join('.')}.in-addr.arpa`;
-  const full = expandIPv6(ip);
-  if (!full) return undefined;
-  return `${full.replace(/:/g, '').split('').reverse().join('.')}.ip6.arpa`;
+  // IPv6 written with hex groups only (an IPv4 tail such as ::ffff:1.2.3.4 gets no reverse name).
+  const bytes = ip.includes('.') ? undefined : parseIPSloppy(ip);
+  if (!bytes) return undefined;
+  const nibbles: string[] = [];
+  for (let i = bytes.length - 1; i >= 0; i--) {
+    const b = bytes[i] ?? 0;
+    nibbles.push((b & 15).toString(16), (b >> 4).toString(16));
+  }
+  return `${nibbles.join('.')}.ip6.arpa`;
 }
 
 export function isIPv4(s: string): boolean {
   const parts = s.split('.');
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) <= 255);
-}
-
-/** An IPv6 address as eight 4-digit lower-case groups joined by ':', or undefined if s is not one. */
-function expandIPv6(s: string): string | undefined {
-  if (!s.includes(':') || s.includes('.')) return undefined;
-  const halves = s.toLowerCase().split('::');
-  if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
-  if (!groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return undefined;
-  return groups.map((g) => g.padStart(4, '0')).join(':');
 }
 
 /** The system-assigned hostname of an endpoint without one: its address with '.'/':' replaced by '-' (CoreDNS). */

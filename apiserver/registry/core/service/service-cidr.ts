@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parseIPSloppy } from '../../../../shared/api/validation/ip.ts';
 
 export type IPFamily = 'IPv4' | 'IPv6';
 
@@ -13,20 +14,9 @@ export function parseIP(s: string): { family: IPFamily; value: bigint } | undefi
   return undefined;
 }
 
+/** The 128-bit value of an IPv6 literal (an embedded IPv4 tail such as ::ffff:1.2.3.4 included). */
 function ipv6ToBigInt(s: string): bigint {
-  let text = s;
-  // An embedded IPv4 tail (::ffff:1.2.3.4) becomes two groups.
-  const dot = text.lastIndexOf(':');
-  const tail = text.slice(dot + 1);
-  if (tail.includes('.')) {
-    const n = tail.split('.').map(Number);
-    text = `${text.slice(0, dot + 1)}${(((n[0] ?? 0) << 8) | (n[1] ?? 0)).toString(16)}:${(((n[2] ?? 0) << 8) | (n[3] ?? 0)).toString(16)}`;
-  }
-  const [head = '', rest] = text.split('::');
-  const h = head ? head.split(':') : [];
-  const t = rest ? rest.split(':') : [];
-  const groups = rest === undefined ? h : [...h, ...Array<string>(8 - h.length - t.length).fill('0'), ...t];
-  return groups.reduce((acc, g) => (acc << 16n) | BigInt(parseInt(g, 16)), 0n);
+  return Array.from(parseIPSloppy(s) ?? []).reduce((acc, b) => (acc << 8n) | BigInt(b), 0n);
 }
 
 export function formatIP(family: IPFamily, value: bigint): string {
