@@ -28,7 +28,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { StatusError, newBadRequest, newStatus } from '../../../../shared/errors/status-error.ts';
 import type { RequestContext, UpgradeHandler } from '../../../endpoints/request-context.ts';
 import type { UpgradeHooks } from '../../../server/server.ts';
-import { dialUpgrade, refuseUpgrade, spliceUpgraded, upgradeHeaders, type UpgradeDialResult } from '../../../../shared/streaming/upgrade-proxy.ts';
+import { dialUpgrade, refuseUpgrade, spliceUpgraded, upgradeHeaders, type UpgradeDialOptions, type UpgradeDialResult } from '../../../../shared/streaming/upgrade-proxy.ts';
 import { pipeTunnel, tunnelingSpdyProtocols, TUNNELING_PREFIX } from '../../../../shared/streaming/tunnel-framing.ts';
 import { getPod, nodeLocation, nodeScheme, nodeTLSOptions, statusFromNodeResponse, type PodProxyDeps } from './proxy-node.ts';
 
@@ -103,22 +103,31 @@ export function podPortForwardUpgrade(deps: PodProxyDeps): UpgradeHandler & Upgr
 
 /** Sends the client's upgrade on to the agent and splices the connections once it switched protocols. */
 async function proxyUpgrade(socket: Duplex, head: Buffer, p: Prepared, method: string, headers: Record<string, unknown>, signal: AbortSignal): Promise<void> {
+  const r = await dialAgent(socket, p, { method, headers: headers as never }, signal);
+  if (r) spliceUpgraded(socket, head, r);
+}
+
+/**
+ * Sends an upgrade on to the agent: the upgraded connection, or undefined once the client has been answered
+ * with the failure as a Status (or has gone away meanwhile: the agent's connection is then closed).
+ */
+async function dialAgent(socket: Duplex, p: Prepared, options: UpgradeDialOptions, signal: AbortSignal): Promise<Extract<UpgradeDialResult, { kind: 'upgraded' }> | undefined> {
   let r: UpgradeDialResult;
   try {
-    r = await dialUpgrade(p.nodeUrl, { method, headers: headers as never }, { tls: p.tls, signal });
+    r = await dialUpgrade(p.nodeUrl, options, { tls: p.tls, signal });
   } catch (e) {
     refuseWithStatus(socket, backendFailure(e as Error));
-    return;
+    return undefined;
   }
   if (r.kind !== 'upgraded') {
     refuseWithStatus(socket, backendFailure(r));
-    return;
+    return undefined;
   }
   if (socket.destroyed) {
     r.socket.destroy();
-    return;
+    return undefined;
   }
-  spliceUpgraded(socket, head, r);
+  return r;
 }
 
 /** kubectl ≥ 1.30: SPDY tunnelled in WebSocket binary messages (streamtunnel.go). */
@@ -132,22 +141,8 @@ async function serveTunnel(
   tunnelProtocol: WeakMap<IncomingMessage, string>,
   signal: AbortSignal,
 ): Promise<void> {
-  let r: UpgradeDialResult;
-  try {
-    r = await dialUpgrade(p.nodeUrl, { method: 'POST', headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': spdyProtocols } }, { tls: p.tls, signal });
-  } catch (e) {
-    refuseWithStatus(socket, backendFailure(e as Error));
-    return;
-  }
-  if (r.kind !== 'upgraded') {
-    refuseWithStatus(socket, backendFailure(r));
-    return;
-  }
-  const backend = r;
-  if (socket.destroyed) {
-    backend.socket.destroy();
-    return;
-  }
+  const backend = await dialAgent(socket, p, { method: 'POST', headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': spdyProtocols } }, signal);
+  if (!backend) return;
   const chosen = String(backend.response.headers['x-stream-protocol-version'] ?? '').trim();
   if (chosen) {
     tunnelProtocol.set(req, `${TUNNELING_PREFIX}${chosen}`);
