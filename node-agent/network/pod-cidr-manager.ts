@@ -26,8 +26,8 @@
  *    quarantine, which a node re-registering within seconds escapes; so the agent must deal with them.)
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { ipCommand } from '../../shared/net/ip-command.ts';
 import { cidrContainsIp, parseIpv4 } from '../../shared/net/ipv4-cidr.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import { log as rootLog, type Logger } from '../../shared/util/log.ts';
@@ -114,15 +114,6 @@ export function staleReservations(dir: string, cidr: string): string[] {
     }
   }
   return out;
-}
-
-function ipCommand(args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('ip', args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`ip ${args.join(' ')} failed: ${String(stderr).trim() || err.message}`));
-      else resolve(String(stdout));
-    });
-  });
 }
 
 export class PodCidrManager {

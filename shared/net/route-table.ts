@@ -6,8 +6,8 @@
  * and deleting touch only routes kubelab made, never the administrator's or another daemon's (flannel and
  * bird do the same with their own numbers).
  */
-import { execFile } from 'node:child_process';
 import type { Node } from '../api/core-v1.ts';
+import { ipCommand } from './ip-command.ts';
 import { canonicalCidr, cidrContainsCidr, parseIpv4 } from './ipv4-cidr.ts';
 
 /** The rtnetlink protocol number of kubelab's pod routes (`ip route ... proto 213`). */
@@ -125,13 +125,7 @@ export class IpRouteTable implements RouteTable {
   }
 
   #ip(args: string[]): Promise<string> {
-    const full = [...(this.#o.netns ? ['-n', this.#o.netns] : []), ...args];
-    return new Promise((resolve, reject) => {
-      execFile(this.#o.ipBinary ?? 'ip', full, { timeout: 30_000 }, (err, stdout, stderr) => {
-        if (err) reject(new Error(`ip ${full.join(' ')} failed: ${String(stderr).trim() || err.message}`));
-        else resolve(String(stdout));
-      });
-    });
+    return ipCommand(args, { ...(this.#o.netns ? { netns: this.#o.netns } : {}), ...(this.#o.ipBinary ? { binary: this.#o.ipBinary } : {}) });
   }
 
   async list(): Promise<Route[]> {
