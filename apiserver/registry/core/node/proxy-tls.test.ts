@@ -5,46 +5,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CertificateAuthority } from '../../../../controller/certificates/authority/certificate-authority.ts';
-import { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
-import { createCertificateRequest, parseCertificateRequest } from '../../../../shared/pki/certificate-request.ts';
-import { generateEcPrivateKey } from '../../../../shared/pki/keys.ts';
-import { createSelfSignedCertificate } from '../../../../shared/pki/self-signed.ts';
-import { silentLogger } from '../../../../shared/util/log.ts';
-import { startProxyTestEnv, type ProxyTestEnv } from '../pod/proxy-test-env.ts';
-
-async function issue(ca: CertificateAuthority, cn: string, usage: 'client auth' | 'server auth', ips: string[] = []): Promise<{ cert: Buffer; key: Buffer }> {
-  const key = generateEcPrivateKey().pem;
-  const req = parseCertificateRequest(await createCertificateRequest({ commonName: cn, organizations: [] }, key, { ipAddresses: ips }));
-  const cert = await ca.sign(req, { ttlMs: 3600_000, usages: ['digital signature', usage] });
-  return { cert: Buffer.from(cert), key: Buffer.from(key) };
-}
+import { securedAgent, startProxyTestEnv, type CertPair, type ProxyTestEnv } from '../pod/proxy-test-env.ts';
 
 describe('nodes/proxy to a node agent over TLS', () => {
   let env: ProxyTestEnv;
   let caPem: string;
   let otherCaPem: string;
-  let apiClient: { cert: Buffer; key: Buffer };
+  let apiClient: CertPair;
   const seen: string[] = [];
 
   before(async () => {
-    const caPair = await createSelfSignedCertificate({ commonName: 'kubelab-ca', isCA: true });
-    caPem = caPair.certPem;
-    otherCaPem = (await createSelfSignedCertificate({ commonName: 'other-ca', isCA: true })).certPem;
-    const ca = await CertificateAuthority.fromPem(caPair.certPem, caPair.keyPem);
-    const serving = await issue(ca, 'system:node:n1', 'server auth', ['127.0.0.1']);
-    apiClient = await issue(ca, 'kube-apiserver-kubelet-client', 'client auth');
-    const auth = new NodeAuth({
-      nodeName: 'n1',
-      accessReviewer: {
-        async allowed(user, node, attrs) {
-          seen.push(`${user.name} ${attrs.verb} nodes/${attrs.subresource} ${node}`);
-          return user.name === 'kube-apiserver-kubelet-client';
-        },
-      },
-      log: silentLogger(),
-    });
-    env = await startProxyTestEnv({ nodeTLS: { cert: serving.cert, key: serving.key, clientCA: caPem }, nodeAuth: auth });
+    const sec = await securedAgent(seen);
+    caPem = sec.caPem;
+    otherCaPem = sec.otherCaPem;
+    apiClient = sec.client;
+    env = await startProxyTestEnv({ nodeTLS: sec.tls, nodeAuth: sec.auth });
   });
   after(async () => {
     await env.close();

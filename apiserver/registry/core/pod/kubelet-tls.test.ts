@@ -6,54 +6,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
-import { CertificateAuthority } from '../../../../controller/certificates/authority/certificate-authority.ts';
-import { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
-import { createCertificateRequest, parseCertificateRequest } from '../../../../shared/pki/certificate-request.ts';
-import { generateEcPrivateKey } from '../../../../shared/pki/keys.ts';
-import { createSelfSignedCertificate } from '../../../../shared/pki/self-signed.ts';
-import { silentLogger } from '../../../../shared/util/log.ts';
-import { startProxyTestEnv, type ProxyTestEnv } from './proxy-test-env.ts';
-
-interface Pair {
-  cert: Buffer;
-  key: Buffer;
-}
-
-async function issue(ca: CertificateAuthority, cn: string, o: string[], usage: 'client auth' | 'server auth', ips: string[] = []): Promise<Pair> {
-  const key = generateEcPrivateKey().pem;
-  const req = parseCertificateRequest(await createCertificateRequest({ commonName: cn, organizations: o }, key, { ipAddresses: ips }));
-  const cert = await ca.sign(req, { ttlMs: 3600_000, usages: ['digital signature', usage] });
-  return { cert: Buffer.from(cert), key: Buffer.from(key) };
-}
+import { securedAgent, startProxyTestEnv, type CertPair, type ProxyTestEnv } from './proxy-test-env.ts';
 
 describe('pods/log to a node agent over TLS', () => {
   let env: ProxyTestEnv;
   let caPem: string;
-  let apiClient: Pair;
+  let apiClient: CertPair;
   let otherCaPem: string;
-  let serving: Pair;
-  let elsewhere: Pair;
+  let serving: CertPair;
+  let elsewhere: CertPair;
   const seen: string[] = [];
 
   before(async () => {
-    const caPair = await createSelfSignedCertificate({ commonName: 'kubelab-ca', isCA: true });
-    caPem = caPair.certPem;
-    const ca = await CertificateAuthority.fromPem(caPair.certPem, caPair.keyPem);
-    otherCaPem = (await createSelfSignedCertificate({ commonName: 'other-ca', isCA: true })).certPem;
-    serving = await issue(ca, 'system:node:n1', ['system:nodes'], 'server auth', ['127.0.0.1']);
-    elsewhere = await issue(ca, 'system:node:n2', ['system:nodes'], 'server auth', ['127.0.0.2']);
-    apiClient = await issue(ca, 'kube-apiserver-kubelet-client', [], 'client auth');
-    const auth = new NodeAuth({
-      nodeName: 'n1',
-      accessReviewer: {
-        async allowed(user, node, attrs) {
-          seen.push(`${user.name} ${attrs.verb} nodes/${attrs.subresource} ${node}`);
-          return user.name === 'kube-apiserver-kubelet-client';
-        },
-      },
-      log: silentLogger(),
-    });
-    env = await startProxyTestEnv({ nodeTLS: { cert: serving.cert, key: serving.key, clientCA: caPem }, nodeAuth: auth });
+    const sec = await securedAgent(seen);
+    caPem = sec.caPem;
+    otherCaPem = sec.otherCaPem;
+    serving = sec.serving;
+    elsewhere = await sec.issue('system:node:n2', ['system:nodes'], 'server auth', ['127.0.0.2']);
+    apiClient = sec.client;
+    env = await startProxyTestEnv({ nodeTLS: sec.tls, nodeAuth: sec.auth });
   });
   after(async () => {
     await env.close();

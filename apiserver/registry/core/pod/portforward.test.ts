@@ -17,38 +17,7 @@ import { FakePortForwardServer, fakePortForwardRuntime, type FakeSandbox } from 
 import { PortForwardClient, readToEnd } from '../../../../shared/streaming/port-forward-client.ts';
 import { SpdySession } from '../../../../shared/streaming/spdy/spdy-session.ts';
 import { nodePortForwardPath, parsePortForwardPorts } from './portforward.ts';
-import { CertificateAuthority } from '../../../../controller/certificates/authority/certificate-authority.ts';
-import { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
-import { createCertificateRequest, parseCertificateRequest } from '../../../../shared/pki/certificate-request.ts';
-import { generateEcPrivateKey } from '../../../../shared/pki/keys.ts';
-import { createSelfSignedCertificate } from '../../../../shared/pki/self-signed.ts';
-import { silentLogger } from '../../../../shared/util/log.ts';
-import type { AgentTLSOptions } from '../../../../node-agent/server/agent-listener.ts';
-import type { KubeletClientTLS } from './proxy-node.ts';
-
-/** The agent on HTTPS with NodeAuth, and the API server's kubelet client certificate (as `kubelab up` runs them). */
-async function securedAgent(seen: string[]): Promise<{ tls: AgentTLSOptions; auth: NodeAuth; kubeletTLS: KubeletClientTLS }> {
-  const caPair = await createSelfSignedCertificate({ commonName: 'kubelab-ca', isCA: true });
-  const ca = await CertificateAuthority.fromPem(caPair.certPem, caPair.keyPem);
-  const issue = async (cn: string, o: string[], usage: 'client auth' | 'server auth', ips: string[] = []) => {
-    const key = generateEcPrivateKey().pem;
-    const req = parseCertificateRequest(await createCertificateRequest({ commonName: cn, organizations: o }, key, { ipAddresses: ips }));
-    return { cert: Buffer.from(await ca.sign(req, { ttlMs: 3600_000, usages: ['digital signature', usage] })), key: Buffer.from(key) };
-  };
-  const serving = await issue('system:node:n1', ['system:nodes'], 'server auth', ['127.0.0.1']);
-  const client = await issue('kube-apiserver-kubelet-client', [], 'client auth');
-  const auth = new NodeAuth({
-    nodeName: 'n1',
-    accessReviewer: {
-      async allowed(user, node, attrs) {
-        seen.push(`${user.name} ${attrs.verb} nodes/${attrs.subresource} ${node}`);
-        return user.name === 'kube-apiserver-kubelet-client';
-      },
-    },
-    log: silentLogger(),
-  });
-  return { tls: { cert: serving.cert, key: serving.key, clientCA: caPair.certPem }, auth, kubeletTLS: { cert: client.cert, key: client.key, ca: Buffer.from(caPair.certPem) } };
-}
+import { apiFetcher, securedAgent, type ApiFetch } from './proxy-test-env.ts';
 
 describe('portforward options', () => {
   test('ports: repeated and comma-separated values; the node path joins them as kubelet\'s `port`', () => {
@@ -105,17 +74,7 @@ for (const secured of [false, true]) describe(`pods/portforward through the apis
   const sandboxes: FakeSandbox[] = [];
   const base = '/api/v1/namespaces/default/pods';
 
-  const api = async (method: string, p: string, body?: unknown, contentType = 'application/json') => {
-    const res = await fetch(server.url + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': contentType } });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, text, json };
-  };
+  const api: ApiFetch = (method, p, body, contentType) => apiFetcher(server.url)(method, p, body, contentType);
 
   before(async () => {
     echo = net.createServer((s) => {

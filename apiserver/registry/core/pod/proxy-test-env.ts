@@ -14,7 +14,13 @@ import type { ExecRequest } from '../../../../node-agent/cri/services.ts';
 import { createNodeStreamingServer, type NodeStreamingServer } from '../../../../node-agent/streaming/node-streaming-server.ts';
 import { FakeStreamServer, fakeStreamingRuntime } from '../../../../node-agent/streaming/testing/fake-stream-server.ts';
 import type { AgentTLSOptions } from '../../../../node-agent/server/agent-listener.ts';
-import type { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
+import { NodeAuth } from '../../../../node-agent/server/node-auth.ts';
+import { CertificateAuthority } from '../../../../controller/certificates/authority/certificate-authority.ts';
+import { createCertificateRequest, parseCertificateRequest } from '../../../../shared/pki/certificate-request.ts';
+import { generateEcPrivateKey } from '../../../../shared/pki/keys.ts';
+import { createSelfSignedCertificate } from '../../../../shared/pki/self-signed.ts';
+import { silentLogger } from '../../../../shared/util/log.ts';
+import type { KubeletClientTLS } from './proxy-node.ts';
 
 export interface ProxyTestEnv {
   server: TestServer;
@@ -24,7 +30,7 @@ export interface ProxyTestEnv {
   /** The app container's log file (append to it to feed a follow). */
   appLog: string;
   /** fetch against the apiserver. */
-  api(method: string, p: string, body?: unknown, contentType?: string): Promise<{ status: number; text: string; json: any }>;
+  api: ApiFetch;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,79 @@ export interface ProxyTestEnvOptions {
   /** The node agent serves HTTPS with this certificate (and checks requests with auth). */
   nodeTLS?: AgentTLSOptions;
   nodeAuth?: NodeAuth;
+}
+
+export type ApiFetch = (method: string, p: string, body?: unknown, contentType?: string) => Promise<{ status: number; text: string; json: any }>;
+
+/** fetch against an apiserver at baseUrl: a JSON body (or none), the answer as status, text and JSON (undefined when not JSON). */
+export function apiFetcher(baseUrl: string): ApiFetch {
+  return async (method, p, body, contentType = 'application/json') => {
+    const res = await fetch(baseUrl + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': contentType } });
+    const text = await res.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: res.status, text, json };
+  };
+}
+
+export interface CertPair {
+  cert: Buffer;
+  key: Buffer;
+}
+
+/** The agent `n1` on HTTPS with NodeAuth and the API server's kubelet client certificate, as `kubelab up` runs them. */
+export interface SecuredAgent {
+  /** The agent's serving TLS: system:node:n1 for 127.0.0.1, client certificates checked against the CA. */
+  tls: AgentTLSOptions;
+  /** Allows kube-apiserver-kubelet-client only, recording `<user> <verb> nodes/<subresource> <node>` in `seen`. */
+  auth: NodeAuth;
+  /** The API server's client certificate (kube-apiserver-kubelet-client) and the CA. */
+  kubeletTLS: KubeletClientTLS;
+  caPem: string;
+  /** A CA that signed none of these certificates. */
+  otherCaPem: string;
+  serving: CertPair;
+  /** The API server's client pair (kube-apiserver-kubelet-client), as in kubeletTLS. */
+  client: CertPair;
+  /** Signs another certificate with the CA. */
+  issue(cn: string, o: string[], usage: 'client auth' | 'server auth', ips?: string[]): Promise<CertPair>;
+}
+
+export async function securedAgent(seen: string[]): Promise<SecuredAgent> {
+  const caPair = await createSelfSignedCertificate({ commonName: 'kubelab-ca', isCA: true });
+  const ca = await CertificateAuthority.fromPem(caPair.certPem, caPair.keyPem);
+  const otherCaPem = (await createSelfSignedCertificate({ commonName: 'other-ca', isCA: true })).certPem;
+  const issue = async (cn: string, o: string[], usage: 'client auth' | 'server auth', ips: string[] = []): Promise<CertPair> => {
+    const key = generateEcPrivateKey().pem;
+    const req = parseCertificateRequest(await createCertificateRequest({ commonName: cn, organizations: o }, key, { ipAddresses: ips }));
+    return { cert: Buffer.from(await ca.sign(req, { ttlMs: 3600_000, usages: ['digital signature', usage] })), key: Buffer.from(key) };
+  };
+  const serving = await issue('system:node:n1', ['system:nodes'], 'server auth', ['127.0.0.1']);
+  const client = await issue('kube-apiserver-kubelet-client', [], 'client auth');
+  const auth = new NodeAuth({
+    nodeName: 'n1',
+    accessReviewer: {
+      async allowed(user, node, attrs) {
+        seen.push(`${user.name} ${attrs.verb} nodes/${attrs.subresource} ${node}`);
+        return user.name === 'kube-apiserver-kubelet-client';
+      },
+    },
+    log: silentLogger(),
+  });
+  return {
+    tls: { cert: serving.cert, key: serving.key, clientCA: caPair.certPem },
+    auth,
+    kubeletTLS: { cert: client.cert, key: client.key, ca: Buffer.from(caPair.certPem) },
+    caPem: caPair.certPem,
+    otherCaPem,
+    serving,
+    client,
+    issue,
+  };
 }
 
 export async function startProxyTestEnv(options: ProxyTestEnvOptions = {}): Promise<ProxyTestEnv> {
@@ -55,17 +134,7 @@ export async function startProxyTestEnv(options: ProxyTestEnvOptions = {}): Prom
     execCalls,
   );
   const server = await startTestServer();
-  const api = async (method: string, p: string, body?: unknown, contentType = 'application/json') => {
-    const res = await fetch(server.url + p, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': contentType } });
-    const text = await res.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: res.status, text, json };
-  };
+  const api = apiFetcher(server.url);
   const must = async (method: string, p: string, body?: unknown, contentType?: string) => {
     const r = await api(method, p, body, contentType);
     if (r.status >= 300) throw new Error(`${method} ${p}: ${r.status} ${r.text}`);
