@@ -16,10 +16,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
 import { kubectlBinary, startKubectlEnv, withoutKlog, type Kubectl, type KubectlEnv } from '../../test/e2e/framework/kubectl.ts';
-import type { Pod } from '../../shared/api/core-v1.ts';
 import { RemoteRuntime } from '../cri/remote/remote-runtime.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../cri/services.ts';
-import { createNodeStreamingServer, type NodeStreamingServer } from './node-streaming-server.ts';
+import type { NodeStreamingServer } from './node-streaming-server.ts';
+import { startNodeOnApi } from './testing/node-on-api.ts';
 
 const NS_OPTS = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } as const;
 const APP_SCRIPT = [
@@ -101,18 +101,9 @@ before(async () => {
   await waitLogLines(side1, 1);
 
   // The node agent's streaming server; it sees pods as the API has them.
-  srv = await createNodeStreamingServer({
-    runtime: rt,
-    listen: { host: '127.0.0.1', port: 0 },
-    getPod: async (ns, name) => {
-      const r = await env.api.request('GET', `/api/v1/namespaces/${ns}/pods/${name}`);
-      return r.status === 200 ? (r.json as Pod) : undefined;
-    },
-  });
+  srv = await startNodeOnApi(env.api, rt);
 
-  // The API side: the node, the pods, their binding and status.
-  await env.api.createNode('n1', { internalIP: '127.0.0.1' });
-  await env.api.mergePatch('/api/v1/nodes/n1/status', { status: { daemonEndpoints: { kubeletEndpoint: { Port: srv.port } } } });
+  // The API side: the pods, their binding and status.
   const image = BUSYBOX_IMAGE;
   await env.api.post('/api/v1/namespaces/default/pods', { metadata: { name: 'web' }, spec: { containers: [{ name: 'app', image }, { name: 'side', image }] } });
   await env.api.bindPod('default', 'web', 'n1');

@@ -21,7 +21,8 @@ import type { Pod } from '../../shared/api/core-v1.ts';
 import { RemoteRuntime } from '../cri/remote/remote-runtime.ts';
 import type { ContainerConfig, PodSandboxConfig } from '../cri/services.ts';
 import { LABEL_POD_UID } from '../kuberuntime/labels.ts';
-import { createNodeStreamingServer, type NodeStreamingServer } from './node-streaming-server.ts';
+import type { NodeStreamingServer } from './node-streaming-server.ts';
+import { startNodeOnApi } from './testing/node-on-api.ts';
 import { PortForwardClient, readToEnd } from '../../shared/streaming/port-forward-client.ts';
 
 const NS_OPTS = { network: 'POD', pid: 'CONTAINER', ipc: 'POD' } as const;
@@ -128,16 +129,7 @@ before(async () => {
   }
   const podIP = (await rt.podSandboxStatus(sandboxId)).status.network?.ip ?? '';
 
-  srv = await createNodeStreamingServer({
-    runtime: rt,
-    listen: { host: '127.0.0.1', port: 0 },
-    getPod: async (ns, name) => {
-      const r = await env.api.request('GET', `/api/v1/namespaces/${ns}/pods/${name}`);
-      return r.status === 200 ? (r.json as Pod) : undefined;
-    },
-  });
-  await env.api.createNode('n1', { internalIP: '127.0.0.1' });
-  await env.api.mergePatch('/api/v1/nodes/n1/status', { status: { daemonEndpoints: { kubeletEndpoint: { Port: srv.port } } } });
+  srv = await startNodeOnApi(env.api, rt);
   await env.api.bindPod('default', 'web', 'n1');
   const startedAt = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   await env.api.setPodStatus('default', 'web', {
