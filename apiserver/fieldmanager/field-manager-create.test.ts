@@ -19,6 +19,7 @@ import { FieldSet, fieldElement } from './field-set.ts';
 import { STRIP_SET, updateManagedFields, updateManagedFieldsByCompare, type FieldManagerOptions } from './field-manager.ts';
 import { CreateFieldsUnsupported, createFieldsV1 } from './create-fields.ts';
 import { TypedValueError } from './typed-value.ts';
+import { seededRandom } from '../../test/integration/framework/seeded-random.ts';
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -380,18 +381,6 @@ EDGE_CASES.push(
 
 // ---- random variations ----
 
-/** mulberry32 */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const KEYS = [
   'name', 'containerPort', 'protocol', 'port', 'type', 'ip', 'topologyKey', 'whenUnsatisfiable', 'mountPath', 'devicePath', 'uid',
   'containers', 'initContainers', 'ephemeralContainers', 'ports', 'env', 'volumes', 'finalizers', 'labels', 'annotations',
@@ -493,7 +482,7 @@ describe('updateManagedFields create path vs typed compare (differential)', () =
     let fastCount = 0;
     let total = 0;
     for (let seed = 1; seed <= 3000; seed++) {
-      const r = rng(seed);
+      const r = seededRandom(seed);
       const [name, make] = FIXTURES[seed % FIXTURES.length] as [string, () => Obj];
       const obj = make();
       const n = 1 + Math.floor(r() * 4);
@@ -509,7 +498,7 @@ describe('updateManagedFields create path vs typed compare (differential)', () =
 
   it('randomized whole objects (seeded)', () => {
     for (let seed = 1; seed <= 1500; seed++) {
-      const r = rng(seed * 7919);
+      const r = seededRandom(seed * 7919);
       const body = randomValue(r, 5);
       const kind = pick(r, ['Pod', 'Node', 'Event', 'LimitRange', 'PodTemplate', 'Namespace', 'Widget']);
       const obj: Obj = { ...(body !== null && typeof body === 'object' && !Array.isArray(body) ? body : { x: body }), apiVersion: 'v1', kind };

@@ -10,6 +10,7 @@ import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../framework/test-server.ts';
 import { client, names, pod, until, type Resp } from './_http.ts';
+import { seededRandom } from '../framework/seeded-random.ts';
 
 let server: TestServer;
 let api: ReturnType<typeof client>;
@@ -796,18 +797,6 @@ test('namespace deletion: Terminating, no new content, gone after its content is
   assert.equal((await api.get('/api/v1/namespaces/default')).json.status.phase, 'Active');
 });
 
-/** A deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 interface RawResult {
   status: number;
   body: string;
@@ -839,7 +828,7 @@ function raw(base: string, method: string, path: string, headers: Record<string,
 test('no client input yields a 5xx (deterministic fuzz of paths, queries and bodies)', async () => {
   const fz = await startTestServer();
   try {
-    const rand = rng(0x6b75626c);
+    const rand = seededRandom(0x6b75626c);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
     const fapi = client(fz.url);
     await fapi.post('/api/v1/namespaces', { metadata: { name: 'fz' } });

@@ -4,22 +4,11 @@ import { AllocationBitmap } from './allocation-bitmap.ts';
 import { ServiceCIDR } from './service-cidr.ts';
 import { NodePortRange } from './node-port-range.ts';
 import { validateServiceRangeFlags } from './service-allocators.ts';
-
-/** A deterministic [0, 1) sequence (mulberry32). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../../../test/integration/framework/seeded-random.ts';
 
 describe('AllocationBitmap', () => {
   it('allocates the dynamic band first, then the static band, then reports full', () => {
-    const b = new AllocationBitmap(20, 5, seeded(1));
+    const b = new AllocationBitmap(20, 5, seededRandom(1));
     const got: number[] = [];
     for (let i = 0; i < 15; i++) got.push(b.allocateNext() as number);
     assert.ok(got.every((v) => v >= 5 && v < 20), `dynamic band first: ${got.join(',')}`);
@@ -34,7 +23,7 @@ describe('AllocationBitmap', () => {
   });
 
   it('picks at random (not in order) and never twice', () => {
-    const b = new AllocationBitmap(1000, 0, seeded(7));
+    const b = new AllocationBitmap(1000, 0, seededRandom(7));
     const first = Array.from({ length: 10 }, () => b.allocateNext() as number);
     assert.notDeepEqual(first, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     assert.equal(new Set(first).size, 10);
