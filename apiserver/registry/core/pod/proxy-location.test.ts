@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../../../shared/api/core-v1.ts';
-import { StatusError, newNotFound } from '../../../../shared/errors/status-error.ts';
+import { newNotFound } from '../../../../shared/errors/status-error.ts';
+import { statusOf as statusErrorOf } from '../../testing.ts';
 import { podProxyLocation, type PodGetter } from './proxy-location.ts';
 
 function pods(...list: Pod[]): PodGetter {
@@ -24,14 +25,10 @@ const noIP: Pod = { metadata: { namespace: 'ns', name: 'pending' }, spec: { cont
 const loop: Pod = { metadata: { namespace: 'ns', name: 'loop' }, spec: { containers: [{ name: 'a', image: 'x' }] }, status: { podIP: '127.0.0.1' } };
 const getter = pods(web, v6, noIP, loop);
 
+/** The code and message of the StatusError `p` rejects with. */
 async function statusOf(p: Promise<unknown>): Promise<[number, string]> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof StatusError, String(e));
-    return [e.code, e.status.message ?? ''];
-  }
-  assert.fail('expected an error');
+  const e = await statusErrorOf(p);
+  return [e.code, e.status.message ?? ''];
 }
 
 test('port: explicit number, first declared container port, container port name, http/https', async () => {

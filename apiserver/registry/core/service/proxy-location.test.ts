@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Endpoints, Pod, Service } from '../../../../shared/api/core-v1.ts';
-import { StatusError, newNotFound } from '../../../../shared/errors/status-error.ts';
+import { newNotFound } from '../../../../shared/errors/status-error.ts';
+import { statusOf as statusErrorOf } from '../../testing.ts';
 import { serviceProxyLocation, type ObjectGetter, type ServiceProxyDeps } from './proxy-location.ts';
 
 function getter(resource: string, objs: { metadata: { namespace?: string; name?: string } }[]): ObjectGetter {
@@ -40,14 +41,10 @@ function deps(over: Partial<ServiceProxyDeps> = {}, endpoints: Endpoints[] = [ep
   };
 }
 
+/** The code and message of the StatusError `p` rejects with. */
 async function statusOf(p: Promise<unknown>): Promise<[number, string]> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof StatusError, String(e));
-    return [e.code, e.status.message ?? ''];
-  }
-  assert.fail('expected an error');
+  const e = await statusErrorOf(p);
+  return [e.code, e.status.message ?? ''];
 }
 
 test('a port name picks the endpoint port of that name; a number maps to the service port name', async () => {
