@@ -31,12 +31,8 @@ function pod(name: string): Pod {
   };
 }
 
-async function setPodCidr(cs: FakeClientset, cidr: string): Promise<void> {
-  const n = (await cs.nodes.get('', 'n1')) as Node;
-  await cs.nodes.update({ ...n, spec: { ...n.spec, podCIDR: cidr, podCIDRs: [cidr] } });
-}
-
-test('the agent writes the CNI config of the Node pod CIDR, gates sandboxes on its load, and moves pods on a CIDR change', async () => {
+/** The agent n1 with --cni-conf-dir on a fresh root, and a fake runtime reading that CNI config dir. */
+function cniAgent(): { confDir: string; cs: FakeClientset; rt: FakeRuntime; agent: NodeAgent } {
   const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-podcidr-agent-'));
   roots.push(rootDir);
   const confDir = path.join(rootDir, 'net.d');
@@ -56,6 +52,16 @@ test('the agent writes the CNI config of the Node pod CIDR, gates sandboxes on i
     backOffPeriodMs: 200,
     cni: { confDir, ipamDir: path.join(rootDir, 'ipam'), manageBridge: false, pollMs: 10 },
   });
+  return { confDir, cs, rt, agent };
+}
+
+async function setPodCidr(cs: FakeClientset, cidr: string): Promise<void> {
+  const n = (await cs.nodes.get('', 'n1')) as Node;
+  await cs.nodes.update({ ...n, spec: { ...n.spec, podCIDR: cidr, podCIDRs: [cidr] } });
+}
+
+test('the agent writes the CNI config of the Node pod CIDR, gates sandboxes on its load, and moves pods on a CIDR change', async () => {
+  const { confDir, cs, rt, agent } = cniAgent();
   await agent.start();
   try {
     // No CIDR yet: the pod waits (no sandbox), the node is not Ready for the network's sake.
@@ -105,16 +111,7 @@ test('the agent writes the CNI config of the Node pod CIDR, gates sandboxes on i
 });
 
 test('a sandbox that raced a CIDR change and got an old-block address is stopped and re-created inside the CIDR', async () => {
-  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-podcidr-agent-'));
-  roots.push(rootDir);
-  const confDir = path.join(rootDir, 'net.d');
-  const cs = new FakeClientset();
-  const rt = new FakeRuntime({ cniConfDir: confDir });
-  const agent = new NodeAgent({
-    nodeName: 'n1', clientset: cs, runtime: rt, imageService: rt, rootDir, port: null, nodeIP: '10.0.0.11', log: silentLogger(),
-    relistPeriodMs: 50, housekeepingIntervalMs: 100, backOffPeriodMs: 200,
-    cni: { confDir, ipamDir: path.join(rootDir, 'ipam'), manageBridge: false, pollMs: 10 },
-  });
+  const { confDir, cs, rt, agent } = cniAgent();
   await agent.start();
   try {
     await setPodCidr(cs, '10.243.2.0/24');
