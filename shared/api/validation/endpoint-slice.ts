@@ -5,7 +5,8 @@ import { arr, fieldTooMany, idx, isObj, key, obj, str } from './field-errors.ts'
 import { validateIPv4Address, validateIPv6Address, validateNonSpecialIP } from './ip.ts';
 import { FIELD_IMMUTABLE, validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
 import { isDNS1123Label, isDNS1123Subdomain, isValidLabelValue, nameIsDNSSubdomain } from './names.ts';
-import { SUPPORTED_PORT_PROTOCOLS, validateDNS1123Label, validateQualifiedName } from './endpoints.ts';
+import { SUPPORTED_PORT_PROTOCOLS } from './endpoints.ts';
+import { validateDNS1123Label, validateQualifiedName } from './field-errors.ts';
 import { semanticEqual } from './_semantic.ts';
 
 /** supportedAddressTypes, sorted as sets.String.List returns them. */

@@ -1,23 +1,13 @@
 /** core/v1 Endpoints validation (pkg/apis/core/validation: ValidateEndpoints*, validateEndpointSubsets, ...). */
 import { fieldInvalid, fieldNotSupported, fieldRequired, type FieldError } from '../../errors/status-error.ts';
 import type { ObjectMeta } from '../meta.ts';
-import { arr, idx, num, obj, str } from './field-errors.ts';
+import { arr, idx, num, obj, str, validateDNS1123Label, validateQualifiedName } from './field-errors.ts';
 import { validateIP, validateNonSpecialIP } from './ip.ts';
 import { validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
-import { isDNS1123Label, isDNS1123Subdomain, isQualifiedName, isValidPortNum, nameIsDNSSubdomain } from './names.ts';
+import { isDNS1123Subdomain, isValidPortNum, nameIsDNSSubdomain } from './names.ts';
 
 /** The protocols a port may name (supportedPortProtocols), sorted as sets.List returns them. */
 export const SUPPORTED_PORT_PROTOCOLS = ['SCTP', 'TCP', 'UDP'];
-
-/** ValidateDNS1123Label: one Invalid per message, on the field itself. */
-export function validateDNS1123Label(value: string, path: string): FieldError[] {
-  return isDNS1123Label(value).map((m) => fieldInvalid(path, value, m));
-}
-
-/** ValidateQualifiedName. */
-export function validateQualifiedName(value: string, path: string): FieldError[] {
-  return isQualifiedName(value).map((m) => fieldInvalid(path, value, m));
-}
 
 function validateEndpointAddress(addressIn: unknown, path: string): FieldError[] {
   const address = obj(addressIn);

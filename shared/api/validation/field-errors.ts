@@ -2,7 +2,18 @@
  * Field-error helpers missing from shared/errors/status-error.ts, plus small readers for untrusted JSON.
  * Messages follow k8s.io/apimachinery/pkg/util/validation/field/errors.go (Kubernetes 1.32).
  */
-import { renderValue, type FieldError } from '../../errors/status-error.ts';
+import { fieldInvalid, renderValue, type FieldError } from '../../errors/status-error.ts';
+import { isDNS1123Label, isQualifiedName } from './names.ts';
+
+/** ValidateDNS1123Label: one Invalid per message, on the field itself. */
+export function validateDNS1123Label(value: string, path: string): FieldError[] {
+  return isDNS1123Label(value).map((m) => fieldInvalid(path, value, m));
+}
+
+/** ValidateQualifiedName: one Invalid per message, on the field itself. */
+export function validateQualifiedName(value: string, path: string): FieldError[] {
+  return isQualifiedName(value).map((m) => fieldInvalid(path, value, m));
+}
 
 /** field.NotFound: `Not found: "x"`. */
 export const fieldNotFound = (field: string, value: unknown): FieldError => ({

@@ -16,7 +16,7 @@ import {
 } from '../../errors/status-error.ts';
 import type { ObjectMeta } from '../meta.ts';
 import { goStyleDiff, semanticEqual } from './_semantic.ts';
-import { arr, fieldNotFound, idx, isObj, key, num, obj, str, type Obj } from './field-errors.ts';
+import { arr, fieldNotFound, idx, isObj, key, num, obj, str, validateQualifiedName, type Obj } from './field-errors.ts';
 import { validateLabelSelector } from './label-selector.ts';
 
 /** Kept here too: the workload validators import it from pod.ts. */
@@ -27,7 +27,6 @@ import {
   isDNS1123Subdomain,
   isHTTPHeaderName,
   isIP,
-  isQualifiedName,
   isValidLabelValue,
   isValidPortName,
   isValidPortNum,
@@ -64,10 +63,6 @@ function dns1123Label(value: string, path: string): FieldError[] {
 
 function dns1123Subdomain(value: string, path: string): FieldError[] {
   return isDNS1123Subdomain(value).map((m) => fieldInvalid(path, value, m));
-}
-
-function qualifiedName(value: string, path: string): FieldError[] {
-  return isQualifiedName(value).map((m) => fieldInvalid(path, value, m));
 }
 
 function nonNegative(value: unknown, path: string): FieldError[] {
@@ -199,7 +194,7 @@ function validateObjectFieldSelector(fs: Obj, expressions: string[], path: strin
   const sub = /^(metadata\.(?:labels|annotations))\['(.*)'\]$/.exec(fieldPath);
   if (sub) {
     const [, base, subscript] = sub;
-    return base === 'metadata.annotations' ? qualifiedName(subscript!.toLowerCase(), path) : qualifiedName(subscript!, path);
+    return base === 'metadata.annotations' ? validateQualifiedName(subscript!.toLowerCase(), path) : validateQualifiedName(subscript!, path);
   }
   if (!CONVERTIBLE_DOWNWARD_PATHS.has(fieldPath)) {
     return [fieldInvalid(`${path}.fieldPath`, fieldPath, `error converting fieldPath: field label not supported: ${fieldPath}`)];
@@ -1044,11 +1039,11 @@ export function validatePodSpec(specIn: unknown, path = 'spec', opts: PodValidat
   });
   errs.push(...validateAffinity(spec.affinity, `${path}.affinity`));
   errs.push(...validatePodDNSConfig(spec.dnsConfig, dnsPolicy, `${path}.dnsConfig`));
-  arr(spec.readinessGates).forEach((g, i) => errs.push(...qualifiedName(str(obj(g).conditionType), `${path}.readinessGates[${i}].conditionType`)));
+  arr(spec.readinessGates).forEach((g, i) => errs.push(...validateQualifiedName(str(obj(g).conditionType), `${path}.readinessGates[${i}].conditionType`)));
   const gates = new Set<string>();
   arr(spec.schedulingGates).forEach((g, i) => {
     const name = str(obj(g).name);
-    errs.push(...qualifiedName(name, `${path}.schedulingGates[${i}]`));
+    errs.push(...validateQualifiedName(name, `${path}.schedulingGates[${i}]`));
     if (gates.has(name)) errs.push(fieldDuplicate(`${path}.schedulingGates[${i}]`, name));
     gates.add(name);
   });
@@ -1330,7 +1325,7 @@ export function validatePodStatusUpdate(newPod: unknown, oldPod: unknown): Field
   // kube builds this path from "metadata" (sic) and uses a capital T.
   arr(nst.conditions).forEach((c, i) => {
     const t = str(obj(c).type);
-    if (!SYSTEM_POD_CONDITIONS.has(t)) errs.push(...qualifiedName(t, `metadata.conditions[${i}].Type`));
+    if (!SYSTEM_POD_CONDITIONS.has(t)) errs.push(...validateQualifiedName(t, `metadata.conditions[${i}].Type`));
   });
   if (str(nsp.nodeName) !== str(osp.nodeName)) errs.push(fieldForbidden('status.nodeName', 'may not be changed directly'));
   const nnn = str(nst.nominatedNodeName);

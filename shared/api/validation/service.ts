@@ -12,7 +12,8 @@ import {
   type FieldError,
 } from '../../errors/status-error.ts';
 import { validateLabels, validateObjectMeta, validateObjectMetaUpdate } from './meta.ts';
-import { inclusiveRangeError, isDNS1123Label, isDNS1123Subdomain, isIP, isQualifiedName, isValidPortName, isValidPortNum, nameIsDNS1035Label } from './names.ts';
+import { validateDNS1123Label, validateQualifiedName } from './field-errors.ts';
+import { inclusiveRangeError, isDNS1123Subdomain, isIP, isValidPortName, isValidPortNum, nameIsDNS1035Label } from './names.ts';
 
 /** Go's `%#v` of a []string, as field errors print one: `[]string{"a", "b"}`, `[]string(nil)`. */
 export function goStringSlice(v: readonly string[] | undefined): string {
@@ -121,7 +122,7 @@ export function validateService(svc: Service): FieldError[] {
   if (spec.type === 'LoadBalancer' && spec.allocateLoadBalancerNodePorts === undefined) errs.push(fieldRequired('allocateLoadBalancerNodePorts'));
   if (spec.loadBalancerClass !== undefined) {
     if (spec.type !== 'LoadBalancer') errs.push(fieldForbidden('spec.loadBalancerClass', 'may only be used when `type` is `LoadBalancer`'));
-    else errs.push(...isQualifiedName(spec.loadBalancerClass).map((m) => fieldInvalid('spec.loadBalancerClass', spec.loadBalancerClass, m)));
+    else errs.push(...validateQualifiedName(spec.loadBalancerClass, 'spec.loadBalancerClass'));
   }
   errs.push(...validateExternalTrafficPolicy(spec));
   if (spec.internalTrafficPolicy === undefined) {
@@ -139,7 +140,7 @@ function validateServicePort(sp: ServicePort, requireName: boolean, names: Set<s
   const errs: FieldError[] = [];
   if (requireName && !sp.name) errs.push(fieldRequired(`${path}.name`));
   else if (sp.name) {
-    errs.push(...isDNS1123Label(sp.name).map((m) => fieldInvalid(`${path}.name`, sp.name, m)));
+    errs.push(...validateDNS1123Label(sp.name, `${path}.name`));
     if (names.has(sp.name)) errs.push(fieldDuplicate(`${path}.name`, sp.name));
     else names.add(sp.name);
   }
@@ -150,7 +151,7 @@ function validateServicePort(sp: ServicePort, requireName: boolean, names: Set<s
   if (typeof tp === 'number') errs.push(...isValidPortNum(tp).map((m) => fieldInvalid(`${path}.targetPort`, tp, m)));
   else if (typeof tp === 'string') errs.push(...isValidPortName(tp).map((m) => fieldInvalid(`${path}.targetPort`, tp, m)));
   else errs.push(fieldInvalid(`${path}.targetPort`, 0, inclusiveRangeError(1, 65535)));
-  if (sp.appProtocol !== undefined) errs.push(...isQualifiedName(sp.appProtocol).map((m) => fieldInvalid(`${path}.appProtocol`, sp.appProtocol, m)));
+  if (sp.appProtocol !== undefined) errs.push(...validateQualifiedName(sp.appProtocol, `${path}.appProtocol`));
   return errs;
 }
 
