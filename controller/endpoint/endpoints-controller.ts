@@ -38,7 +38,7 @@ import {
   isServiceIPSet,
   LABEL_HEADLESS_SERVICE,
   podIPsOf,
-  selectorMatches,
+  selectedPods,
   shouldPodBeInEndpoints,
   shouldSetHostname,
 } from '../endpointslice/endpointslice-util.ts';
@@ -141,11 +141,8 @@ export class EndpointsController {
       this.#staleVersions.delete(key);
       return;
     }
-    if (service.spec?.type === 'ExternalName') return;
-    const selector = service.spec?.selector;
-    if (!selector) return;
-
-    const pods = this.#pods.lister.namespace(namespace).list((p) => selectorMatches(selector, p.metadata.labels));
+    const pods = selectedPods(service, this.#pods.lister);
+    if (!pods) return;
     // Before any early return, so the tracker moves even when nothing is written.
     const triggerTime = this.#triggerTimes.computeEndpointLastChangeTriggerTime(namespace, service, pods);
 

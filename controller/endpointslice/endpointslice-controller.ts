@@ -28,7 +28,7 @@ import { Controller } from '../framework/controller.ts';
 import type { EventRecorder } from '../framework/event-recorder.ts';
 import { EndpointSliceReconciler } from './endpointslice-reconciler.ts';
 import { EndpointSliceTracker } from './endpointslice-tracker.ts';
-import { addServiceAndPodHandlers, selectorMatches } from './endpointslice-util.ts';
+import { addServiceAndPodHandlers, selectedPods } from './endpointslice-util.ts';
 import { TriggerTimeTracker } from './trigger-time-tracker.ts';
 
 /** The least delay before a Service is synced after one of its slices changed (endpointSliceChangeMinSyncDelay). */
@@ -154,12 +154,8 @@ export class EndpointSliceController {
       this.#waitingForCache.delete(key);
       return;
     }
-    // ExternalName Services get no endpoints (issues.k8s.io/105986); selector-less ones get the user's.
-    if (service.spec?.type === 'ExternalName') return;
-    const selector = service.spec?.selector;
-    if (!selector) return;
-
-    const pods = this.#pods.lister.namespace(namespace).list((p) => selectorMatches(selector, p.metadata.labels));
+    const pods = selectedPods(service, this.#pods.lister);
+    if (!pods) return;
     const slices = this.#slices.lister.namespace(namespace).list((s) => {
       const l = s.metadata.labels ?? {};
       // Slices being deleted are left to finish (dropEndpointSlicesPendingDeletion).

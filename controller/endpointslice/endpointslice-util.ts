@@ -192,3 +192,14 @@ export function addServiceAndPodHandlers(controller: Controller, services: Share
     onDelete: (obj) => enqueuePodServices(podServiceMemberships(services.lister, unwrapTombstone(obj))),
   });
 }
+
+/**
+ * The pods a Service selects (in its namespace), or undefined for a Service whose endpoints are not the
+ * controllers' to write: ExternalName Services get none (issues.k8s.io/105986), selector-less ones are the user's.
+ */
+export function selectedPods(service: Service, pods: Lister<Pod>): Pod[] | undefined {
+  if (service.spec?.type === 'ExternalName') return undefined;
+  const selector = service.spec?.selector;
+  if (!selector) return undefined;
+  return pods.namespace(service.metadata.namespace ?? '').list((p) => selectorMatches(selector, p.metadata.labels));
+}
