@@ -21,6 +21,7 @@ export const proxySpecs: FlagSpec[] = [
   { name: 'min-sync-period', type: 'duration', default: '0s', help: 'least time between two syncs; 0 applies every change at once (a change costs one small nft transaction here)' },
   { name: 'healthz-bind-address', type: 'string', help: 'host:port serving /healthz, /metrics and /latency (network programming latency JSON); unset: none' },
   { name: 'netns', type: 'string', help: 'run nft, conntrack and sysctl in this named network namespace (/var/run/netns/NAME) instead of the process\'s own (tests, benchmarks)' },
+  { name: 'pod-routes', type: 'boolean', default: false, help: "also keep a route to every other node's pod CIDR via its InternalIP in this namespace, in sync with the Nodes (flannel host-gw; routes inside the first --cluster-cidr only)" },
   { name: 'cleanup', type: 'boolean', default: false, help: 'delete the rules the proxy created (its nftables table) and exit' },
   { name: 'log-level', type: 'string', default: 'info', help: 'debug, info, warn or error (debug logs every network programming latency)' },
 ];
@@ -54,6 +55,7 @@ export function proxyConfigFromFlags(values: FlagValues): Omit<ProxyConfig, 'cli
     clusterCIDRs: cidrList('cluster-cidr', str(values['cluster-cidr'])),
     nodePortAddresses: cidrList('nodeport-addresses', str(values['nodeport-addresses'])),
     masqueradeAll: values['masquerade-all'] === true,
+    podRoutes: values['pod-routes'] === true,
     syncPeriodMs,
     minSyncPeriodMs,
     ...(bind ? { healthzBindAddress: bind } : {}),

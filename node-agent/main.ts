@@ -30,7 +30,7 @@ import { CertificateManager, type KeyPair } from './certificate/certificate-mana
 import type { WaitOptions } from './certificate/request-certificate.ts';
 import type { AgentTLSOptions } from './server/agent-listener.ts';
 import { NodeAuth, apiNodeAccessReviewer, apiTokenReviewer } from './server/node-auth.ts';
-import { PodRouteSyncer } from './network/pod-route-syncer.ts';
+import { PodRouteSyncer } from '../shared/net/pod-route-syncer.ts';
 import { IpRouteTable } from '../shared/net/route-table.ts';
 
 export interface NodeAgentConfig {

@@ -15,6 +15,8 @@ import { KUBE_PROXY_TABLE } from './nftables/build-ruleset.ts';
 import { NftablesProxier } from './nftables/proxier.ts';
 import { NftRunner } from './nftables/nft-runner.ts';
 import { ensureSysctls } from './sysctl.ts';
+import { PodRouteSyncer } from '../shared/net/pod-route-syncer.ts';
+import { IpRouteTable } from '../shared/net/route-table.ts';
 
 /** Services a proxy leaves alone (upstream: a different service-proxy-name, or headless). */
 export const SERVICE_LABEL_SELECTOR = '!service.kubernetes.io/service-proxy-name,!service.kubernetes.io/headless';
@@ -31,6 +33,11 @@ export interface ProxyConfig {
   /** host:port of /healthz, /metrics and /latency; undefined: none. */
   healthzBindAddress?: string;
   nodeIP?: string;
+  /**
+   * --pod-routes: also keep a route to every other node's pod CIDR via its InternalIP in this namespace (only
+   * routes inside the first cluster CIDR are managed).
+   */
+  podRoutes?: boolean;
   /** Run tools in this named network namespace (tests, benchmark); default the process's own. */
   netns?: string;
   runner?: CommandRunner;
@@ -83,6 +90,18 @@ export async function runProxy(config: ProxyConfig): Promise<RunningProxy> {
     log.info('Serving proxy health', { address: healthzAddress });
   }
   const started = proxier.start(controller.signal);
+  let routes: Promise<void> | undefined;
+  if (config.podRoutes) {
+    const syncer = new PodRouteSyncer({
+      nodes: config.clientset.nodes,
+      nodeName: config.hostname,
+      table: new IpRouteTable(config.netns ? { netns: config.netns } : {}),
+      ...(config.clusterCIDRs[0] ? { clusterCidr: config.clusterCIDRs[0] } : {}),
+      ...(config.clock ? { clock: config.clock } : {}),
+      log,
+    });
+    routes = syncer.run(controller.signal).catch((err: unknown) => log.error('Pod route syncer stopped', { err }));
+  }
   log.info('Started the service proxy (nftables)', {
     hostname: config.hostname,
     clusterCIDR: config.clusterCIDRs.join(','),
@@ -97,6 +116,7 @@ export async function runProxy(config: ProxyConfig): Promise<RunningProxy> {
       controller.abort();
       proxier.stop();
       await started.catch(() => {});
+      await routes;
       await proxier.idle();
       if (server) await new Promise<void>((resolve) => (server as Server).close(() => resolve()));
     },

@@ -1,15 +1,13 @@
 /**
  * The pod network of a lab cluster, as `kubelab up` sets it up and checks it:
- * - every node agent writes its own CNI config from its Node's spec.podCIDR (--cni-conf-dir ...) and keeps
- *   routes to the other nodes' pod CIDRs in its namespace (--pod-routes), with read access to all Nodes
- *   granted by the ClusterRole kubelab:pod-routes (the Node authorizer lets a node read only its own Node);
+ * - every node agent writes its own CNI config from its Node's spec.podCIDR (--cni-conf-dir ...);
+ * - every node's service proxy keeps routes to the other nodes' pod CIDRs in its namespace (`kubelab proxy
+ *   --pod-routes`): it reads all Nodes as system:kube-proxy, where the Node authorizer lets a node read only its own;
  * - the controller's route controller (--configure-cloud-routes) routes every pod CIDR on the host.
  * Routes carry protocol number 213 (shared/net/route-table.ts), which is how `kubelab down` finds them.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RestClient } from '../../shared/client/rest-client.ts';
-import { isAlreadyExists } from '../../shared/errors/status-error.ts';
 import { canonicalCidr } from '../../shared/net/ipv4-cidr.ts';
 import { POD_ROUTE_PROTOCOL } from '../../shared/net/route-table.ts';
 import { conflistSubnets } from '../../node-agent/network/cni-conflist.ts';
@@ -26,36 +24,11 @@ export function podNetworkNodeFlags(net: ClusterNetwork, rec: NodeRecord): strin
   return [
     '--cni-conf-dir', rec.cniConfDir, '--cni-ipam-dir', join(rec.dir, 'ipam'),
     '--cni-network-name', `kubelab${net.index}-${rec.name}`, '--cni-bridge', NODE_POD_BRIDGE,
-    '--pod-routes', '--cluster-cidr', net.clusterCIDR,
   ];
 }
 
 /** Flags of `kubelab controller` for host routes (with its --cluster-cidr). */
 export const POD_NETWORK_CONTROLLER_FLAGS = ['--configure-cloud-routes'];
-
-/** The ClusterRole (nodes: get/list/watch) and its binding to every node, for --pod-routes. Idempotent. */
-export async function grantPodRouteAccess(c: RestClient): Promise<void> {
-  const base = '/apis/rbac.authorization.k8s.io/v1';
-  const labels = { 'kubernetes.io/bootstrapping': 'rbac-defaults' };
-  const objects: [string, unknown][] = [
-    [`${base}/clusterroles`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'kubelab:pod-routes', labels },
-      rules: [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }],
-    }],
-    [`${base}/clusterrolebindings`, {
-      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'kubelab:pod-routes', labels },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kubelab:pod-routes' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:nodes' }],
-    }],
-  ];
-  for (const [path, body] of objects) {
-    try {
-      await c.request({ method: 'POST', path, body });
-    } catch (err) {
-      if (!isAlreadyExists(err)) throw err;
-    }
-  }
-}
 
 /** `ip -j route show proto 213` in the host (netns undefined) or a node namespace, as "<dst> via <gw>". */
 export async function podRoutes(netns?: string): Promise<string[]> {

@@ -8,7 +8,7 @@ import type { KubeList, KubeObject } from '../../shared/api/meta.ts';
 import type { Node } from '../../shared/api/core-v1.ts';
 import { newState, saveState, loadState, statePath, type ClusterState, type NodeRecord } from './cluster-state.ts';
 import { claimNetworkIndex, createNetwork, planNetwork } from './network.ts';
-import { grantPodRouteAccess, podNetworkNodeFlags, podNetworkProblems, POD_NETWORK_CONTROLLER_FLAGS } from './pod-network.ts';
+import { podNetworkNodeFlags, podNetworkProblems, POD_NETWORK_CONTROLLER_FLAGS } from './pod-network.ts';
 import { ensureEtcdPKI, ensurePKI, kubeconfigYaml, newBootstrapToken, writeSecretFile, type ClusterPKI, type EtcdPKI } from './pki.ts';
 import { request as httpsRequest } from 'node:https';
 import { run } from './run.ts';
@@ -345,7 +345,6 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       await c.request({ method: 'POST', path: '/api/v1/namespaces/kube-system/secrets', body: secret });
       writeSecretFile(join(rec.dir, 'bootstrap-kubeconfig'), kubeconfigYaml({ server, caCertPath: (pki as ClusterPKI).caCert, token, user: `system:bootstrap:${token.split('.')[0]}` }));
     }
-    await grantPodRouteAccess(c);
     // kube's default is privileged everywhere; a lab cluster warns about what baseline would refuse.
     await c.request({
       method: 'PATCH',
@@ -401,7 +400,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       await daemon({
         name: `proxy-${rec.name}`,
         cmd: kl.cmd,
-        args: [...kl.pre, 'proxy', '--kubeconfig', proxyKubeconfig, '--hostname-override', rec.name, '--cluster-cidr', net.clusterCIDR],
+        // --pod-routes: the routes to the other nodes' pod CIDRs in this namespace (flannel's host-gw role).
+        args: [...kl.pre, 'proxy', '--kubeconfig', proxyKubeconfig, '--hostname-override', rec.name, '--cluster-cidr', net.clusterCIDR, '--pod-routes'],
         log: join(logs, `proxy-${rec.name}.log`),
         netns: rec.netns,
       });
@@ -434,7 +434,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       for (const n of list.items) if (n.spec?.podCIDR && n.metadata.name) m.set(n.metadata.name, n.spec.podCIDR);
       return st.nodes.every((r) => m.has(r.name)) ? m : undefined;
     }, 60_000, 300, allAlive);
-    // The agents write their CNI configs (--cni-conf-dir) and route their namespaces (--pod-routes); the route
+    // The agents write their CNI configs (--cni-conf-dir), the proxies route the node namespaces (--pod-routes); the route
     // controller routes the host (--configure-cloud-routes). All kept in sync with the Nodes from now on.
     await waitFor('CNI configs and pod routes', async () => {
       const problems = await podNetworkProblems(st.nodes, cidrs);

@@ -14,7 +14,7 @@ import { silentLogger } from '../../shared/util/log.ts';
 import { startTestServer, type TestServer } from '../../test/integration/framework/test-server.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
 import { runControllerManager, type RunningControllerManager } from '../../controller/main.ts';
-import { PodRouteSyncer } from './pod-route-syncer.ts';
+import { PodRouteSyncer } from '../../shared/net/pod-route-syncer.ts';
 
 const until = untilWith({ timeoutMs: 30_000, everyMs: 100 });
 const NS_NODE = `podcidr-n-${process.pid}`;

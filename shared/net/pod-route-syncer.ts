@@ -1,6 +1,7 @@
 /**
  * PodRouteSyncer: inside a node's network namespace, one route per other node's pod CIDR via that node's
- * InternalIP (flannel's host-gw backend), kept in sync with the Node objects (`kubelab node --pod-routes`).
+ * InternalIP (flannel's host-gw backend), kept in sync with the Node objects (`kubelab proxy --pod-routes`, or
+ * `kubelab node --pod-routes` where the node's identity may list Nodes).
  *
  *   const s = new PodRouteSyncer({ nodes: clientset.nodes, nodeName: 'node-1', table: new IpRouteTable() });
  *   void s.run(signal);
@@ -10,16 +11,17 @@
  * are removed). A periodic resync (`resyncPeriodMs`, 30 s) repairs routes removed behind its back. Only
  * routes carrying kubelab's protocol number are ever listed or deleted (see shared/net/route-table.ts).
  *
- * The agent needs list/watch on all Nodes (the Node authorizer grants only its own, as upstream): `kubelab up`
- * grants it with the ClusterRole `kubelab:pod-routes`, as flannel's manifest does for its DaemonSet.
+ * It needs list/watch on all Nodes. The Node authorizer lets a node read only its own Node (kube 1.32), so
+ * `kubelab up` runs it in the service proxy, whose identity (system:kube-proxy, bound to system:node-proxier)
+ * reads Nodes as upstream's kube-proxy does; no node identity gets more than upstream gives it.
  */
-import type { Node } from '../../shared/api/core-v1.ts';
-import { newListWatch } from '../../shared/cache/list-watch.ts';
-import { SharedIndexInformer } from '../../shared/cache/shared-informer.ts';
-import type { ResourceClient } from '../../shared/client/interfaces.ts';
-import { applyRoutePlan, desiredPodRoutes, planRoutes, type RouteTable } from '../../shared/net/route-table.ts';
-import { realClock, type Clock, type Timer } from '../../shared/util/clock.ts';
-import { log as rootLog, type Logger } from '../../shared/util/log.ts';
+import type { Node } from '../api/core-v1.ts';
+import { newListWatch } from '../cache/list-watch.ts';
+import { SharedIndexInformer } from '../cache/shared-informer.ts';
+import type { ResourceClient } from '../client/interfaces.ts';
+import { applyRoutePlan, desiredPodRoutes, planRoutes, type RouteTable } from './route-table.ts';
+import { realClock, type Clock, type Timer } from '../util/clock.ts';
+import { log as rootLog, type Logger } from '../util/log.ts';
 
 export interface PodRouteSyncerOptions {
   nodes: ResourceClient;
