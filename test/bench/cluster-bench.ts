@@ -23,7 +23,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { BenchContext } from './lib/context.ts';
+import { BenchContext, envInt } from './lib/context.ts';
 import { loadAverage, machineInfo, runBench, sh } from './lib/machine.ts';
 import { markdownTable, ms, summarize, textTable, type Summary } from './lib/stats.ts';
 import { Cluster, prerequisites, sleep, useCli, waitFor, webPod } from '../e2e/cluster/_cluster.ts';
@@ -33,14 +33,6 @@ import type { Pod } from '../../shared/api/core-v1.ts';
 import type { KubeList } from '../../shared/api/meta.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
-
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 interface Row {
   runs: string;

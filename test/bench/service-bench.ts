@@ -16,7 +16,7 @@
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { BenchContext } from './lib/context.ts';
+import { BenchContext, envInt } from './lib/context.ts';
 import { loadAverage, machineInfo, runBench, sh } from './lib/machine.ts';
 import { markdownTable, textTable } from './lib/stats.ts';
 import { Cluster, prerequisites, useCli, waitFor } from '../e2e/cluster/_cluster.ts';
@@ -26,14 +26,6 @@ import type { KubeList } from '../../shared/api/meta.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const IMAGE = 'localhost/busybox:1.35';
-
-function envInt(name: string, dflt: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(v)}`);
-  return n;
-}
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -33,7 +33,8 @@ export interface Populated {
   load: LoadResult;
 }
 
-function envInt(name: string, dflt: number): number {
+/** A positive numeric knob from the environment (BENCH_*), or the default; anything else is an error. */
+export function envInt(name: string, dflt: number): number {
   const v = process.env[name];
   if (v === undefined || v === '') return dflt;
   const n = Number(v);
