@@ -244,12 +244,20 @@ describe('service networking on kubelab up --nodes 3 --storage etcd --apiservers
       const slices = (await k.api.request<KubeList<EndpointSlice>>({ path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices', query: { labelSelector: 'kubernetes.io/service-name=web' } })).items;
       return slices.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).length === 3 ? true : undefined;
     }, 30_000);
+    // A ready slice is not yet a programmed node: every node's proxy and DNS server learn of it from their own
+    // watches, as kube-proxy and CoreDNS do. Wait (bounded) for one answer per client and name, then count.
+    for (let i = 1; i <= 3; i++) {
+      for (const url of ['http://web.default.svc.cluster.local/', 'http://web/']) {
+        await waitFor(`client-${i} to reach ${url}`, async () => ((await fetchMany(k.kubectl, `client-${i}`, url, 1))[0] !== 'FAIL' ? true : undefined), 30_000, 500);
+      }
+    }
     for (let i = 1; i <= 3; i++) {
       for (const url of ['http://web.default.svc.cluster.local/', 'http://web/']) {
         const got = await fetchMany(k.kubectl, `client-${i}`, url, 30);
-        t.diagnostic(`client-${i} ${url}: ${JSON.stringify(got.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {}))}`);
+        const tally = JSON.stringify(got.reduce<Record<string, number>>((m, x) => ({ ...m, [x]: (m[x] ?? 0) + 1 }), {}));
+        t.diagnostic(`client-${i} ${url}: ${tally}`);
         assert.equal(got.length, 30);
-        assert.ok(!got.includes('FAIL'), `no request fails (client-${i}, ${url})`);
+        assert.ok(!got.includes('FAIL'), `no request fails (client-${i}, ${url}): ${tally}`);
         assert.deepEqual(new Set(got), backends, `client-${i} sees every backend through ${url}`);
       }
     }
