@@ -41,6 +41,7 @@ test('GET /api aggregated: one unnamed item for the core group, pods as kube-api
       '"subresources":[' +
       '{"subresource":"attach","responseKind":{"group":"","version":"","kind":"PodAttachOptions"},"verbs":["create","get"]},' +
       '{"subresource":"binding","responseKind":{"group":"","version":"","kind":"Binding"},"verbs":["create"]},' +
+      '{"subresource":"ephemeralcontainers","responseKind":{"group":"","version":"","kind":"Pod"},"verbs":["get","patch","update"]},' +
       '{"subresource":"eviction","responseKind":{"group":"policy","version":"v1","kind":"Eviction"},"verbs":["create"]},' +
       '{"subresource":"exec","responseKind":{"group":"","version":"","kind":"PodExecOptions"},"verbs":["create","get"]},' +
       '{"subresource":"log","responseKind":{"group":"","version":"","kind":"Pod"},"verbs":["get"]},' +

@@ -1,4 +1,4 @@
-import { newMethodNotAllowed, newNotFound } from '../../shared/errors/status-error.ts';
+import { newMethodNotAllowed, newRouteNotFound } from '../../shared/errors/status-error.ts';
 import type { RequestContext } from './request-context.ts';
 import { handleCreate, handleDelete, handleDeleteCollection, handleGet, handleList, handleUpdate } from './handlers/crud.ts';
 import { handlePatch } from './handlers/patch.ts';
@@ -71,9 +71,4 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
   }
 }
 
-function notFound() {
-  const e = newNotFound('', '');
-  e.status.message = 'the server could not find the requested resource';
-  delete e.status.details;
-  return e;
-}
+const notFound = newRouteNotFound;

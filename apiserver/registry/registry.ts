@@ -15,6 +15,7 @@ import { GenericStore, type CacheReader } from './generic/store.ts';
 import type { CreateStrategy, DeleteStrategy, ResourceInfo, UpdateStrategy } from './rest/strategy.ts';
 import { immediateDelete, withGarbageCollectionPolicy } from './rest/strategy.ts';
 import { podDeleteStrategy, podStatusStrategy, podStrategy } from './core/pod/strategy.ts';
+import { podEphemeralContainersStrategy } from './core/pod/ephemeral-containers-strategy.ts';
 import { bindPod, bindingSuccess } from './core/pod/binding.ts';
 import { podLogHandler } from './core/pod/log.ts';
 import { evictPod } from './core/pod/eviction.ts';
@@ -114,7 +115,17 @@ export interface RegistryAuthorization {
 }
 
 const SPECS: ResourceSpec[] = [
-  { group: '', version: 'v1', resource: 'pods', keyRoot: '/pods', strategy: podStrategy, statusStrategy: podStatusStrategy, deleteStrategy: podDeleteStrategy, returnDeletedObject: true },
+  {
+    group: '',
+    version: 'v1',
+    resource: 'pods',
+    keyRoot: '/pods',
+    strategy: podStrategy,
+    statusStrategy: podStatusStrategy,
+    subresourceStrategies: { ephemeralcontainers: podEphemeralContainersStrategy },
+    deleteStrategy: podDeleteStrategy,
+    returnDeletedObject: true,
+  },
   { group: '', version: 'v1', resource: 'nodes', keyRoot: '/minions', strategy: nodeStrategy, statusStrategy: nodeStatusStrategy },
   { group: '', version: 'v1', resource: 'namespaces', keyRoot: '/namespaces', strategy: namespaceStrategy, statusStrategy: namespaceStatusStrategy },
   { group: '', version: 'v1', resource: 'events', keyRoot: '/events', strategy: eventStrategy, deleteStrategy: withGarbageCollectionPolicy(immediateDelete, 'Unsupported') },

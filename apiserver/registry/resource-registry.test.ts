@@ -43,6 +43,7 @@ test('pods: verbs, short name, category and subresources as upstream', () => {
     [
       ['attach', 'PodAttachOptions', 'create,get'],
       ['binding', 'Binding', 'create'],
+      ['ephemeralcontainers', 'Pod', 'get,patch,update'],
       ['eviction', 'Eviction', 'create'],
       ['exec', 'PodExecOptions', 'create,get'],
       ['log', 'Pod', 'get'],

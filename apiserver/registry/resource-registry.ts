@@ -103,8 +103,6 @@ const PROXY_VERBS = ['create', 'delete', 'get', 'patch', 'update'] as const;
 /**
  * The resources kubelab serves. Order inside a group/version does not matter (discovery sorts); the order of
  * groups is the order /apis lists them in (kube lists by group priority).
- *
- * Left out on purpose because nothing serves them: pods/ephemeralcontainers.
  */
 export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
   {
@@ -121,6 +119,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDefinition[] = [
     subresources: [
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'binding', kind: 'Binding', verbs: ['create'] },
+      { name: 'ephemeralcontainers', kind: 'Pod', verbs: ['get', 'patch', 'update'] },
       { name: 'eviction', kind: 'Eviction', group: 'policy', version: 'v1', verbs: ['create'] },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
       { name: 'log', kind: 'Pod', verbs: ['get'] },

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { StatusError, newMethodNotAllowed, newNotFound, newStatus, newUnauthorized } from '../../shared/errors/status-error.ts';
+import { StatusError, newMethodNotAllowed, newRouteNotFound, newStatus, newUnauthorized } from '../../shared/errors/status-error.ts';
 import type { Clock } from '../../shared/util/clock.ts';
 import { realClock } from '../../shared/util/clock.ts';
 import { negotiateOutput } from '../endpoints/handlers/negotiation.ts';
@@ -380,8 +380,5 @@ function newStatus400(message: string): StatusError {
 
 /** kube-apiserver's answer for a path nobody serves. */
 export function notFoundResource(): StatusError {
-  const e = newNotFound('', '');
-  e.status.message = 'the server could not find the requested resource';
-  delete e.status.details;
-  return e;
+  return newRouteNotFound();
 }

@@ -47,6 +47,14 @@ function err(code: number, reason: StatusReason, message: string, details?: Stat
 export const newNotFound = (resource: string, name: string): StatusError =>
   err(404, 'NotFound', name ? `${resource} "${name}" not found` : `${resource} not found`, { name, kind: kindOf(resource), ...groupOf(resource) });
 
+/**
+ * 404 for a path nothing serves (an unknown resource, subresource, group or version): kube-apiserver's
+ * go-restful serviceErrorHandler answers NewGenericServerResponse(404, "", {}, "", ...), whose `details` is
+ * present but empty. kubectl reads details.name on such a 404 (`kubectl debug` tells a missing
+ * `pods/ephemeralcontainers` from a missing pod by it) and crashed on a Status without details.
+ */
+export const newRouteNotFound = (): StatusError => err(404, 'NotFound', 'the server could not find the requested resource', {});
+
 export const newAlreadyExists = (resource: string, name: string): StatusError =>
   err(409, 'AlreadyExists', `${resource} "${name}" already exists`, { name, kind: kindOf(resource), ...groupOf(resource) });
 
@@ -56,7 +64,8 @@ export const newConflict = (resource: string, name: string, reason: string): Sta
 export const OBJECT_MODIFIED = 'the object has been modified; please apply your changes to the latest version and try again';
 
 export const newBadRequest = (message: string): StatusError => err(400, 'BadRequest', message);
-export const newMethodNotAllowed = (message: string): StatusError => err(405, 'MethodNotAllowed', message);
+/** 405 as go-restful's answer through kube's serviceErrorHandler: details present, empty. */
+export const newMethodNotAllowed = (message: string): StatusError => err(405, 'MethodNotAllowed', message, {});
 export const newGone = (message: string): StatusError => err(410, 'Gone', message);
 export const newResourceExpired = (message: string): StatusError => err(410, 'Expired', message);
 export const newRequestEntityTooLarge = (message: string): StatusError => err(413, 'RequestEntityTooLarge', message);
@@ -70,7 +79,7 @@ export const newInternalError = (message: string): StatusError =>
 export const newServiceUnavailable = (message: string): StatusError => err(503, 'ServiceUnavailable', message);
 export const newTimeout = (message: string): StatusError => err(504, 'Timeout', message);
 export const newForbidden = (resource: string, name: string, message: string): StatusError =>
-  err(403, 'Forbidden', name ? `${resource} "${name}" is forbidden: ${message}` : `${resource} is forbidden: ${message}`, { name, kind: kindOf(resource) });
+  err(403, 'Forbidden', name ? `${resource} "${name}" is forbidden: ${message}` : `${resource} is forbidden: ${message}`, { name, kind: kindOf(resource), ...groupOf(resource) });
 export const newUnauthorized = (message = 'Unauthorized'): StatusError => err(401, 'Unauthorized', message);
 
 /**

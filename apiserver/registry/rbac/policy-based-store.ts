@@ -60,7 +60,7 @@ async function allowed(a: Authorizer | undefined, attrs: Parameters<Authorizer['
 const kubeNotFound = (message: string): StatusError => {
   // The lister's NotFound: `clusterrole.rbac.authorization.k8s.io "x" not found`.
   const m = /^(\w+)\.rbac\.authorization\.k8s\.io "(.*)" not found$/.exec(message);
-  return new StatusError(newStatus(404, 'NotFound', message, m ? { name: m[2], group: RBAC_GROUP, kind: m[1] } : undefined));
+  return new StatusError(newStatus(404, 'NotFound', message, m ? { name: m[2], group: RBAC_GROUP, kind: m[1] } : {}));
 };
 
 export class PolicyBasedStore extends GenericStore {

@@ -44,6 +44,7 @@ import {
   validateObjectMetaUpdate,
 } from './meta.ts';
 import { quantityAt, validateResourceRequirements } from './resources.ts';
+import { validateEphemeralContainers } from './ephemeral-containers.ts';
 
 const MAX_INT32 = 2147483647;
 const MAX_UINT32 = 4294967295;
@@ -1009,6 +1010,7 @@ export function validatePodSpec(specIn: unknown, path = 'spec', opts: PodValidat
   const ctx: SpecContext = { volumes, gracePeriod: tgps, restartPolicy, hostUsers, opts };
   errs.push(...validateContainers(spec.containers, `${path}.containers`, ctx));
   errs.push(...validateInitContainers(spec.initContainers, spec.containers, `${path}.initContainers`, ctx));
+  errs.push(...validateEphemeralContainers(spec.ephemeralContainers, spec.containers, spec.initContainers, `${path}.ephemeralContainers`, (c, p) => validateContainerCommon(c, p, ctx)));
 
   if (spec.hostNetwork === true) {
     arr(spec.containers).forEach((c, i) => {
@@ -1088,7 +1090,7 @@ function podMeta(pod: unknown): ObjectMeta {
   return obj(obj(pod).metadata) as ObjectMeta;
 }
 
-const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
+export const MIRROR_POD_ANNOTATION = 'kubernetes.io/config.mirror';
 const DELETION_COST_ANNOTATION = 'controller.kubernetes.io/pod-deletion-cost';
 
 export function validatePodSpecificAnnotations(annotations: Record<string, string>, spec: Obj, path: string): FieldError[] {
@@ -1106,8 +1108,8 @@ export function validatePodSpecificAnnotations(annotations: Record<string, strin
   return errs;
 }
 
-/** validatePodMetadataAndSpec: shared by create and update. */
-function validatePodMetadataAndSpec(pod: unknown, opts: PodValidationOptions): FieldError[] {
+/** validatePodMetadataAndSpec: shared by create and update (and the ephemeralcontainers subresource). */
+export function validatePodMetadataAndSpec(pod: unknown, opts: PodValidationOptions): FieldError[] {
   const meta = podMeta(pod);
   const spec = obj(obj(pod).spec);
   const errs = validateObjectMeta(meta, { namespaced: true, nameValidator: nameIsDNSSubdomain });

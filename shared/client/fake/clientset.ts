@@ -251,7 +251,7 @@ class FakeResourceClient<T extends KubeObject> implements ResourceClient<T> {
       if (subresource === 'binding' && this.descriptor.resource === 'pods' && this.descriptor.group === '') {
         return this.#tracker.bind(this.descriptor, namespace, name, body as KubeObject, { dryRun: options.dryRun === true }) as R;
       }
-      throw new StatusError(newStatus(404, 'NotFound', `the fake client does not serve ${qualifiedResource(this.descriptor)}/${subresource}`));
+      throw new StatusError(newStatus(404, 'NotFound', `the fake client does not serve ${qualifiedResource(this.descriptor)}/${subresource}`, {}));
     });
   }
 
