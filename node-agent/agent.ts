@@ -23,6 +23,7 @@
 import { mkdirSync } from 'node:fs';
 import * as os from 'node:os';
 import type { Node, NodeSystemInfo, Pod, Service, Taint } from '../shared/api/core-v1.ts';
+import type { PodAnatomy } from '../shared/api/pod-anatomy.ts';
 import { configMapsResource, secretsResource, serviceAccountsResource, type Clientset } from '../shared/client/clientset.ts';
 import { SharedIndexInformer } from '../shared/cache/shared-informer.ts';
 import { newListWatch } from '../shared/cache/list-watch.ts';
@@ -60,6 +61,8 @@ import { TokenManager, tokenRequester } from './token/token-manager.ts';
 import { PodCidrManager, type PodCidrManagerOptions } from './network/pod-cidr-manager.ts';
 import { DnsConfigurer } from './network/dns-configurer.ts';
 import { serviceEnvVarMap } from './kuberuntime/service-env.ts';
+import { PodTimelineRecorder } from './anatomy/pod-timeline-recorder.ts';
+import { PodAnatomyCollector, volumeHostPathFor } from './anatomy/pod-anatomy-collector.ts';
 
 export interface NodeAgentOptions {
   nodeName: string;
@@ -179,6 +182,10 @@ export class NodeAgent {
   readonly recorder: EventRecorder;
   readonly volumes: VolumeManager;
   readonly cgroups: PodCgroups;
+  /** What happened to each pod on this node (the anatomy's timeline). */
+  readonly timeline: PodTimelineRecorder;
+  /** Serves GET /anatomy/{namespace}/{pod}. */
+  readonly anatomy: PodAnatomyCollector;
 
   #o: NodeAgentOptions;
   #clock: Clock;
@@ -243,6 +250,11 @@ export class NodeAgent {
           log: this.#log,
         });
     this.cgroups = simulated ? new NoopPodCgroups(cgroupPrefix) : new HostPodCgroups(cgroupPrefix);
+    this.timeline = new PodTimelineRecorder({ clock: this.#clock });
+    this.anatomy = new PodAnatomyCollector({
+      nodeName: options.nodeName, runtime: options.runtime, timeline: this.timeline, mode: simulated ? 'simulated' : 'host', clock: this.#clock,
+      podCgroupPath: (uid) => this.cgroups.parentFor(uid), volumeHostPath: volumeHostPathFor(this.volumes), runtimeName: () => this.#runtimeName,
+    });
     this.recorder = new EventRecorder({ events: options.clientset.events, host: options.nodeName, level: options.events ?? 'all', clock: this.#clock, log: this.#log });
     const network = simulated ? 'assume-success' : 'real';
     this.podNetwork = options.cni
@@ -278,6 +290,7 @@ export class NodeAgent {
       volumes: this.volumes,
       handlers: new HandlerRunner({ runtime: options.runtime, clock: this.#clock, network }),
       recorder: this.recorder,
+      timeline: this.timeline,
       clock: this.#clock,
       log: this.#log,
       nodeName: options.nodeName,
@@ -306,7 +319,10 @@ export class NodeAgent {
         const podIP = pod?.spec.hostNetwork ? this.#nodeIP : (st.ips[0] ?? '');
         return { id: c.id, running: c.state === 'running', startedAt: c.startedAt, podIP };
       },
-      onResultChange: (uid) => this.podWorkers.updatePod({ type: 'sync', uid }),
+      onResultChange: (uid, probe, container, result) => {
+        this.timeline.record(uid, { type: 'ProbeChanged', container, probe, ...(result ? { result } : {}) });
+        this.podWorkers.updatePod({ type: 'sync', uid });
+      },
       recorder: this.recorder,
       clock: this.#clock,
       log: this.#log,
@@ -341,6 +357,7 @@ export class NodeAgent {
       onForget: (uid) => {
         this.#syncer.forget(uid);
         this.#rejected.delete(uid);
+        this.timeline.forget(uid);
       },
     });
     // The PLEG only wakes workers; the worker reads the pod's status itself (one read per change, not two).
@@ -393,6 +410,12 @@ export class NodeAgent {
 
   get nodeIP(): string {
     return this.#nodeIP;
+  }
+
+  /** The anatomy of a pod this node runs (undefined: not ours). */
+  async #anatomyOf(namespace: string, name: string): Promise<PodAnatomy | undefined> {
+    const pod = this.pods().find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
+    return pod ? this.anatomy.collect(pod) : undefined;
   }
 
   /** Pods this agent currently knows from the API. */
@@ -589,6 +612,7 @@ export class NodeAgent {
           healthy: () => this.pleg.healthy().ok,
           ...(this.#o.servingTLS ? { tls: this.#o.servingTLS } : {}),
           ...(this.#o.auth ? { auth: this.#o.auth } : {}),
+          anatomy: (ns, name) => this.#anatomyOf(ns, name),
         });
         this.#port = await server.listen();
         this.#server = server;
@@ -603,6 +627,7 @@ export class NodeAgent {
           clock: this.#clock,
           ...(this.#o.servingTLS ? { tls: this.#o.servingTLS } : {}),
           ...(this.#o.auth ? { auth: this.#o.auth } : {}),
+          anatomy: (ns, name) => this.#anatomyOf(ns, name),
         });
         this.#port = server.port;
         this.#server = server;
@@ -713,6 +738,7 @@ export class NodeAgent {
       this.podWorkers.updatePod({ type: 'kill', runningPod: { uid: rp.uid, name: rp.name, namespace: rp.namespace } });
     }
     this.runtimeManager.crashBackoff.gc();
+    for (const uid of this.timeline.uids()) if (!this.#pods.has(uid) && this.podWorkers.phaseOf(uid) === undefined) this.timeline.forget(uid);
   }
 
   /** Stops the agent. Pods keep running in the runtime (adopted by the next agent). */

@@ -39,6 +39,7 @@ import {
   type RuntimeSandboxStatus,
 } from '../container/runtime-pod.ts';
 import type { EventRecorder } from '../events/event-recorder.ts';
+import type { PodTimelineRecorder } from '../anatomy/pod-timeline-recorder.ts';
 import { podRef } from '../events/event-recorder.ts';
 import { ImageError, type ImageManager } from '../images/image-manager.ts';
 import type { HandlerRunner } from '../lifecycle/handler-runner.ts';
@@ -110,6 +111,8 @@ export interface RuntimeManagerOptions {
   volumes: VolumeManager;
   handlers: HandlerRunner;
   recorder?: EventRecorder;
+  /** The pod timeline of the anatomy (node-agent/anatomy/pod-timeline-recorder.ts). */
+  timeline?: PodTimelineRecorder;
   probes?: ProbeResults;
   clock?: Clock;
   log?: Logger;
@@ -272,7 +275,9 @@ export class KubeRuntimeManager {
     cStatuses.sort((a, b) => b.createdAt - a.createdAt || (a.id < b.id ? 1 : -1));
     const cached = this.#termMessages.get(uid);
     if (cached) for (const id of cached.keys()) if (!containers.some((c) => c.id === id)) cached.delete(id);
-    return { uid, name, namespace, ips, sandboxes: sbStatuses, containers: cStatuses, timestamp };
+    const status: RuntimePodStatus = { uid, name, namespace, ips, sandboxes: sbStatuses, containers: cStatuses, timestamp };
+    this.#o.timeline?.observe(status);
+    return status;
   }
 
   /**
@@ -378,6 +383,7 @@ export class KubeRuntimeManager {
       signal.throwIfAborted();
       try {
         sandboxId = await this.#runtime.runPodSandbox(sandboxConfig, { signal });
+        this.#o.timeline?.record(uid, { type: 'SandboxReady' }, sandboxId);
         out.changed = true;
       } catch (err) {
         signal.throwIfAborted();
@@ -445,6 +451,7 @@ export class KubeRuntimeManager {
       }
       this.crashBackoff.next(key, prev.finishedAt);
     }
+    if (prev) this.#o.timeline?.record(uid, { type: 'ContainerRestarted', container: c.name, message: `restart ${prev.restartCount + 1} (previous ${prev.state}${prev.state === 'exited' ? `, exit code ${prev.exitCode}` : ''})` });
     let image: string;
     try {
       image = await this.#images.ensureImageExists(pod, c, isInit, x.sandboxConfig, signal);
@@ -507,6 +514,7 @@ export class KubeRuntimeManager {
       return false;
     }
     x.out.changed = true;
+    this.#o.timeline?.record(uid, { type: 'ContainerCreated', container: c.name }, containerId);
     this.#recorder?.event(ref, 'Normal', 'Created', `Created container: ${c.name}`);
     try {
       await this.#runtime.startContainer(containerId, { signal });
@@ -518,6 +526,7 @@ export class KubeRuntimeManager {
       x.out.errors.push({ container: c.name, reason: 'RunContainerError', message: msg });
       return false;
     }
+    this.#o.timeline?.record(uid, { type: 'ContainerStarted', container: c.name }, containerId);
     this.#recorder?.event(ref, 'Normal', 'Started', `Started container ${c.name}`);
     if (c.lifecycle?.postStart) {
       const msg = await this.#handlers.run(c.lifecycle.postStart, c, containerId, x.podIPs[0] ?? '', 0, signal);
@@ -566,6 +575,7 @@ export class KubeRuntimeManager {
     const name = c?.name ?? containerId;
     let grace = this.gracePeriodFor(pod, c, reason);
     this.#recorder?.event(podRef(pod, c?.name, c ? !pod.spec.containers.includes(c) : false), 'Normal', 'Killing', message || `Stopping container ${name}`);
+    this.#o.timeline?.record(pod.metadata.uid ?? '', { type: 'ContainerKilled', container: name, ...(message || reason ? { message: message || reason } : {}) }, containerId);
     if (gracePeriodOverride !== undefined) grace = gracePeriodOverride;
     if (c?.lifecycle?.preStop && grace > 0) {
       const started = this.#clock.now();
@@ -614,6 +624,7 @@ export class KubeRuntimeManager {
     for (const sb of status.sandboxes) {
       try {
         await this.#runtime.stopPodSandbox(sb.id, signal ? { signal } : {});
+        this.#o.timeline?.record(pod.metadata.uid ?? '', { type: 'SandboxStopped' }, sb.id);
       } catch (err) {
         if (!isNotFound(err)) errors.push(err);
       }

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import { createAgentListener, type AgentListener, type AgentTLSOptions } from './agent-listener.ts';
 import { NodeAuth } from './node-auth.ts';
+import { serveAnatomy, type AnatomyHandler } from '../anatomy/anatomy-route.ts';
 
 export interface AgentServerOptions {
   /** @default '0.0.0.0' */
@@ -23,6 +24,8 @@ export interface AgentServerOptions {
   tls?: AgentTLSOptions;
   /** Checks every request but /healthz (node-auth.ts). */
   auth?: NodeAuth;
+  /** Serves GET /anatomy/{namespace}/{pod} (node-agent/anatomy/anatomy-route.ts). */
+  anatomy?: AnatomyHandler;
 }
 
 export class AgentServer {
@@ -77,6 +80,7 @@ export class AgentServer {
       const r = await this.#o.auth.check(req);
       if (!r.ok) return send(r.code, r.message);
     }
+    if (this.#o.anatomy && (await serveAnatomy(this.#o.anatomy, req, url.pathname, res))) return;
     if (req.method !== 'GET') return send(405, 'method not allowed\n');
     if (url.pathname === '/healthz') {
       const ok = this.#o.healthy?.() ?? true;

@@ -10,6 +10,7 @@
  *         (CRI Exec/Attach URL, spoken to with SPDY: runtime-stream-client.ts)
  *   GET|POST /portForward/{namespace}/{pod}[/{uid}]   (SPDY/3.1 portforward.k8s.io, or WebSocket v4 with ?port=)
  *       → spliced to the runtime's streaming server (CRI PortForward URL): port-forward.ts
+ *   GET /anatomy/{namespace}/{pod} → 200 PodAnatomy JSON (shared/api/pod-anatomy.ts; node-agent/anatomy/)
  *   GET /healthz → ok
  *
  * Errors before streaming are plain-text bodies with kubelet's status codes and texts: 404 `pod "p" does not
@@ -57,6 +58,7 @@ import { createAgentListener, type AgentTLSOptions } from '../server/agent-liste
 import { NodeAuth } from '../server/node-auth.ts';
 import { WsSender } from '../../shared/streaming/ws-sender.ts';
 import { parsePortForwardPath, servePortForward } from './port-forward.ts';
+import { serveAnatomy, type AnatomyHandler } from '../anatomy/anatomy-route.ts';
 
 export interface NodeStreamingServerOptions {
   /** The CRI runtime (ContainerStatus for log paths and follow, Exec/Attach/PortForward for streaming URLs). */
@@ -79,6 +81,8 @@ export interface NodeStreamingServerOptions {
   tls?: AgentTLSOptions;
   /** Authenticates and authorizes every request but /healthz (node-auth.ts); absent: no checks (development only). */
   auth?: NodeAuth;
+  /** Serves GET /anatomy/{namespace}/{pod}: the pod's anatomy, undefined when the node does not run it (404). */
+  anatomy?: AnatomyHandler;
 }
 
 export interface NodeStreamingServer {
@@ -210,6 +214,7 @@ async function handleRequest(opts: NodeStreamingServerOptions, clock: Clock, req
       res.end(body);
       return;
     }
+    if (opts.anatomy && (await serveAnatomy(opts.anatomy, req, url.pathname, res))) return;
     if (parsePortForwardPath(url.pathname)) throw new StreamingHttpError(400, 'Upgrade request required');
     const t = parseTarget(url.pathname);
     if (!t) throw new StreamingHttpError(404, '404 page not found');

@@ -1,0 +1,152 @@
+/**
+ * RuntimeFacts: what the container runtime says about one pod, through CRI (ListPodSandbox/ListContainers by
+ * the pod-uid label, PodSandboxStatus/ContainerStatus with `verbose`, whose `info` JSON has containerd's
+ * `pid` and the OCI `runtimeSpec`). Plain JSON (nanosecond times as decimal strings), so that the unit tests
+ * keep a recorded copy next to their recorded /proc tree (testdata/).
+ */
+import type { ContainerStatus, Mount, NamespaceOption, PodSandboxStatus, RuntimeService } from '../cri/services.ts';
+import { isNotFound } from '../cri/services.ts';
+import { ANNOTATION_RESTART_COUNT, LABEL_POD_UID } from '../kuberuntime/labels.ts';
+
+export interface SandboxFacts {
+  id: string;
+  ready: boolean;
+  /** ns since the epoch, decimal. */
+  createdAtNs: string;
+  ip: string;
+  additionalIps: string[];
+  namespaceOptions: NamespaceOption;
+  /** The infra process (containerd's verbose info `pid`); absent when not running or not told. */
+  pid?: number;
+  /** The sandbox (pause) image, from the verbose info's runtimeSpec annotations or config. */
+  image?: string;
+}
+
+export interface ContainerFacts {
+  id: string;
+  name: string;
+  attempt: number;
+  state: ContainerStatus['state'];
+  createdAtNs: string;
+  startedAtNs: string;
+  finishedAtNs: string;
+  exitCode: number;
+  reason: string;
+  image: string;
+  restartCount: number;
+  /** The container's main process (verbose info `pid`), while it runs. */
+  pid?: number;
+  /** The mounts the agent asked for (CRI ContainerConfig.mounts, as ContainerStatus reports them). */
+  mounts: Mount[];
+  /** Mounts the runtime added itself (from the OCI spec): /etc/resolv.conf, /etc/hostname, /etc/hosts. */
+  runtimeMounts: Array<{ destination: string; source: string; readOnly: boolean }>;
+}
+
+export interface RuntimeFacts {
+  /** Every sandbox of the pod, newest first. */
+  sandboxes: SandboxFacts[];
+  /** Every container instance of the pod the runtime still has, newest first. */
+  containers: ContainerFacts[];
+}
+
+const RUNTIME_MOUNTS = new Set(['/etc/resolv.conf', '/etc/hostname', '/etc/hosts']);
+
+interface VerboseInfo {
+  pid?: number;
+  image?: string;
+  config?: { image?: { image?: string } };
+  runtimeSpec?: { mounts?: Array<{ destination?: string; source?: string; options?: string[] }>; annotations?: Record<string, string> };
+}
+
+function parseInfo(info: Record<string, string>): VerboseInfo {
+  const raw = info['info'];
+  if (!raw) return {};
+  try {
+    return JSON.parse(raw) as VerboseInfo;
+  } catch {
+    return {};
+  }
+}
+
+function sandboxFacts(st: PodSandboxStatus, info: VerboseInfo): SandboxFacts {
+  const out: SandboxFacts = {
+    id: st.id,
+    ready: st.state === 'SANDBOX_READY',
+    createdAtNs: st.createdAt.toString(),
+    ip: st.network.ip,
+    additionalIps: st.network.additionalIps,
+    namespaceOptions: st.namespaceOptions,
+  };
+  if (typeof info.pid === 'number' && info.pid > 0) out.pid = info.pid;
+  const image = info.image ?? info.runtimeSpec?.annotations?.['io.kubernetes.cri.image-name'];
+  if (image) out.image = image;
+  return out;
+}
+
+function containerFacts(st: ContainerStatus, info: VerboseInfo): ContainerFacts {
+  const out: ContainerFacts = {
+    id: st.id,
+    name: st.metadata.name,
+    attempt: st.metadata.attempt,
+    state: st.state,
+    createdAtNs: st.createdAt.toString(),
+    startedAtNs: st.startedAt.toString(),
+    finishedAtNs: st.finishedAt.toString(),
+    exitCode: st.exitCode,
+    reason: st.reason,
+    image: st.image.image,
+    restartCount: Number(st.annotations[ANNOTATION_RESTART_COUNT] ?? st.metadata.attempt) || 0,
+    mounts: st.mounts.map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readonly ?? false })),
+    runtimeMounts: [],
+  };
+  if (st.state === 'CONTAINER_RUNNING' && typeof info.pid === 'number' && info.pid > 0) out.pid = info.pid;
+  for (const m of info.runtimeSpec?.mounts ?? []) {
+    if (!m.destination || !m.source || !RUNTIME_MOUNTS.has(m.destination)) continue;
+    if (st.mounts.some((x) => x.containerPath === m.destination)) continue;
+    out.runtimeMounts.push({ destination: m.destination, source: m.source, readOnly: (m.options ?? []).includes('ro') });
+  }
+  return out;
+}
+
+const newestFirst = (a: { createdAtNs: string }, b: { createdAtNs: string }) => {
+  const x = BigInt(a.createdAtNs);
+  const y = BigInt(b.createdAtNs);
+  return x === y ? 0 : x > y ? -1 : 1;
+};
+
+/** Reads the pod's sandboxes and containers from the runtime (verbose for the newest sandbox and each running container). */
+export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, opts: { timeoutMs?: number } = {}): Promise<RuntimeFacts> {
+  const call = { timeoutMs: opts.timeoutMs ?? 5000 };
+  const [sandboxes, containers] = await Promise.all([
+    runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } }, call),
+    runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } }, call),
+  ]);
+  sandboxes.sort((a, b) => (a.createdAt === b.createdAt ? 0 : a.createdAt > b.createdAt ? -1 : 1));
+  const sbFacts = (
+    await Promise.all(
+      sandboxes.map(async (s, i) => {
+        try {
+          const r = await runtime.podSandboxStatus(s.id, { ...call, verbose: i === 0 });
+          return sandboxFacts(r.status, parseInfo(r.info));
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
+      }),
+    )
+  ).filter((s): s is SandboxFacts => s !== undefined);
+  const cFacts = (
+    await Promise.all(
+      containers.map(async (c) => {
+        try {
+          const r = await runtime.containerStatus(c.id, { ...call, verbose: c.state === 'CONTAINER_RUNNING' });
+          return containerFacts(r.status, parseInfo(r.info));
+        } catch (err) {
+          if (isNotFound(err)) return undefined;
+          throw err;
+        }
+      }),
+    )
+  ).filter((c): c is ContainerFacts => c !== undefined);
+  return { sandboxes: sbFacts.sort(newestFirst), containers: cFacts.sort(newestFirst) };
+}
