@@ -5,6 +5,7 @@
 # Idempotent; prints what it installs. Needs root.
 set -euo pipefail
 want=(etcd-server containerd runc containernetworking-plugins umoci busybox-static iproute2 iptables nftables conntrack gcc libc6-dev util-linux openssl curl)
+"$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/install-kubectl-plugin.sh" # kubectl anatomy (never fatal)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,6 +15,7 @@ import { run } from './run.ts';
 import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
 import { containerdConfigToml } from '../containerd/containerd-config.ts';
 import { teardown } from './down.ts';
+import { linkKubectlPlugin } from './kubectl-plugin-link.ts';
 
 export interface UpOptions {
   stateDir: string;
@@ -481,6 +482,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   }
   client?.close();
   out(`Cluster ready in ${((Date.now() - total) / 1000).toFixed(1)}s: API server ${server}`);
+  linkKubectlPlugin(root, out);
   return { kubeconfig, state: st };
 }
 
