@@ -110,7 +110,7 @@ function containerBlock(c: ContainerAnatomy, n: number, last: boolean, base: num
   const title: Line = [s(branch), s(`${n}. `), s(c.name, 'bold'), s('  '), s(c.type, TYPE_STYLE[c.type]), s('  ')];
   title.push(...stateSegments(c));
   if (c.pid !== undefined) title.push(s('  pid '), s(String(c.pid), 'bold'));
-  if (c.ready === true) title.push(s('  ready', 'green'));
+  if (c.ready === true && c.state === 'running') title.push(s('  ready', 'green'));
   if (c.restartCount > 0) title.push(s(`  restarts ${c.restartCount}`, 'yellow'));
   if (c.startedAt) {
     title.push(s(`  ${relativeTime(c.startedAt, base)}`, 'dim'));

@@ -75,6 +75,7 @@ const DEMO: PodAnatomy = {
       "exitCode": 0,
       "reason": "Completed",
       "restartCount": 0,
+      "ready": true,
       "startedAt": "2026-12-08T10:00:00.150000000Z",
       "finishedAt": "2026-12-08T10:00:00.412500000Z",
       "mounts": [
