@@ -111,9 +111,9 @@ export function allContainers(pod: Pod): { container: Container; kind: 'init' | 
   return out;
 }
 
-/** Finds a container (init or app) of the spec by name. */
+/** Finds a container (init, app or ephemeral) of the spec by name. */
 export function containerSpec(pod: Pod, name: string): Container | undefined {
-  return pod.spec.containers.find((c) => c.name === name) ?? pod.spec.initContainers?.find((c) => c.name === name);
+  return pod.spec.containers.find((c) => c.name === name) ?? pod.spec.initContainers?.find((c) => c.name === name) ?? pod.spec.ephemeralContainers?.find((c) => c.name === name);
 }
 
 /** Containers still running in the runtime. */

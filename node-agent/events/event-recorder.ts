@@ -56,7 +56,10 @@ interface CacheEntry {
   lastSeen: number;
 }
 
-/** An EventRef to a pod (optionally one of its containers). */
+/**
+ * An EventRef to a pod (optionally one of its containers). A container the pod lists among its ephemeral
+ * containers gets `spec.ephemeralContainers{name}` (kubelet's fieldPath looks the name up the same way).
+ */
 export function podRef(pod: KubeObject, containerName?: string, init = false): EventRef {
   const ref: EventRef = {
     kind: 'Pod',
@@ -66,7 +69,10 @@ export function podRef(pod: KubeObject, containerName?: string, init = false): E
   };
   if (pod.metadata.uid) ref.uid = pod.metadata.uid;
   if (pod.metadata.resourceVersion) ref.resourceVersion = pod.metadata.resourceVersion;
-  if (containerName) ref.fieldPath = `spec.${init ? 'initContainers' : 'containers'}{${containerName}}`;
+  if (containerName) {
+    const ephemeral = (pod as { spec?: { ephemeralContainers?: { name: string }[] } }).spec?.ephemeralContainers?.some((c) => c.name === containerName);
+    ref.fieldPath = `spec.${ephemeral ? 'ephemeralContainers' : init ? 'initContainers' : 'containers'}{${containerName}}`;
+  }
   return ref;
 }
 

@@ -206,3 +206,29 @@ test('podSandboxChanged reports the sandbox to kill', () => {
   assert.deepEqual(podSandboxChanged(p, status(p, [], [sandbox({ ready: false, attempt: 3 })])), { changed: true, attempt: 4, sandboxId: 'sb1' });
   assert.deepEqual(podSandboxChanged(p, status(p, [], [sandbox({ attempt: 2 })])), { changed: false, attempt: 2, sandboxId: 'sb1' });
 });
+
+test('computePodActions: ephemeral containers start once, in the current sandbox only', () => {
+  const withDebugger = (p: Pod, ...names: string[]): Pod => ({ ...p, spec: { ...p.spec, ephemeralContainers: names.map((n) => ({ ...ctr(n), targetContainerName: 'a' })) } });
+  const base = pod({ containers: [ctr('a')] });
+  const p = withDebugger(base, 'debugger-1', 'debugger-2');
+  const eph = (s: RuntimePodStatus) => computePodActions(p, s).ephemeralContainersToStart;
+  assert.deepEqual(eph(status(p, ['a@running'])), [0, 1], 'both new ephemeral containers start, in spec order');
+  const steady = computePodActions(p, status(p, ['a@running']));
+  assert.equal(steady.killPod, false, 'adding an ephemeral container does not kill the pod');
+  assert.deepEqual(steady.containersToStart, [], 'nor restarts its containers');
+  assert.deepEqual(eph(status(p, ['a@running', 'debugger-1@running'])), [1], 'a running one is not started again');
+  assert.deepEqual(eph(status(p, ['a@running', 'debugger-1@exited:0', 'debugger-2@exited:137'])), [], 'exited ones are never restarted (any exit code, restartPolicy Always)');
+  assert.deepEqual(eph(status(p, ['a@running', 'debugger-1@created', 'debugger-2@unknown'])), [], 'one the runtime knows in any state is not started again');
+  const changed = computePodActions(p, status(p, ['a@running', 'debugger-1@exited:0'], [sandbox({ ready: false })]));
+  assert.deepEqual(
+    { killPod: changed.killPod, createSandbox: changed.createSandbox, start: changed.containersToStart, eph: changed.ephemeralContainersToStart },
+    { killPod: true, createSandbox: true, start: [0], eph: [] },
+    'a new sandbox starts the app containers but no ephemeral container',
+  );
+  const initializing = withDebugger(pod({ containers: [ctr('a')], initContainers: [ctr('i1')] }), 'debugger-1');
+  const init = computePodActions(initializing, status(initializing, ['i1@running']));
+  assert.deepEqual({ eph: init.ephemeralContainersToStart, start: init.containersToStart }, { eph: [0], start: [] }, 'ephemeral containers start while an init container still runs');
+  const never = withDebugger(pod({ containers: [ctr('a')], restartPolicy: 'Never' }), 'debugger-1');
+  const done = computePodActions(never, status(never, ['a@exited:0', 'debugger-1@running']));
+  assert.equal(done.killPod, true, 'a running ephemeral container does not keep a finished pod alive');
+});

@@ -17,6 +17,9 @@
  *   restarted when its definition (hash) changed or its liveness/startup probe failed (killed only, when the
  *   policy forbids the restart).
  * - Nothing to keep and nothing to start: killPod (the pod is done).
+ * - Ephemeral containers (spec.ephemeralContainers) start once each, in the current sandbox, even before
+ *   initialization completed; one the runtime knows (running or exited) is never started again, and a new
+ *   sandbox starts none of them. They neither keep a pod alive nor count toward its end.
  * CrashLoopBackOff is not decided here: like kubelet's doBackOff it is checked when a container is about to
  * be started (see `KeyedBackoff`), so the plan stays a function of spec + runtime state + probe results.
  */
@@ -53,6 +56,8 @@ export interface PodActions {
   initContainersToStart: number[];
   /** Indexes into spec.containers to start, in order. */
   containersToStart: number[];
+  /** Indexes into spec.ephemeralContainers to start, in order (EphemeralContainersToStart). */
+  ephemeralContainersToStart: number[];
   /** Containers to kill, by CRI container id. */
   containersToKill: Map<string, ContainerToKill>;
 }
@@ -230,6 +235,7 @@ export function computePodActions(pod: Pod, status: RuntimePodStatus, opts: Comp
     attempt: sandbox.attempt,
     initContainersToStart: [],
     containersToStart: [],
+    ephemeralContainersToStart: [],
     containersToKill: new Map(),
   };
 
@@ -260,6 +266,11 @@ export function computePodActions(pod: Pod, status: RuntimePodStatus, opts: Comp
     changes.containersToStart = toStart;
     return changes;
   }
+
+  // Ephemeral containers may be started even if initialization is not yet complete; they are never restarted.
+  (pod.spec.ephemeralContainers ?? []).forEach((c, idx) => {
+    if (!findContainerStatus(status, c.name)) changes.ephemeralContainersToStart.push(idx);
+  });
 
   const initialized = computeInitContainerActions(pod, status, changes, opts);
   if (changes.killPod || !initialized) return changes;

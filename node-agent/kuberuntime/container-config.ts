@@ -19,13 +19,31 @@ export class ContainerConfigError extends Error {
   }
 }
 
-/** Namespace modes of the pod (kuberuntime namespacesForPod). */
+/**
+ * Namespace modes of the pod (kuberuntime namespacesForPod): hostNetwork/hostIPC/hostPID give the node's
+ * (NODE), shareProcessNamespace one pid namespace for the pod (POD), else each container its own (CONTAINER).
+ */
 export function namespacesForPod(pod: Pod): NamespaceOption {
   return {
     network: pod.spec.hostNetwork ? 'NODE' : 'POD',
     pid: pod.spec.hostPID ? 'NODE' : pod.spec.shareProcessNamespace ? 'POD' : 'CONTAINER',
     ipc: pod.spec.hostIPC ? 'NODE' : 'POD',
   };
+}
+
+/**
+ * A container's namespaces (generateLinuxContainerConfig): the pod's, except that an ephemeral container
+ * with a target (`targetId`: the target container's runtime id) joins the target's pid namespace (TARGET)
+ * when the pod would give it a pid namespace of its own; with hostPID or shareProcessNamespace it already
+ * sees the target's processes and keeps the pod's mode.
+ */
+export function namespacesForContainer(pod: Pod, targetId?: string): NamespaceOption {
+  const ns = namespacesForPod(pod);
+  if (targetId && ns.pid === 'CONTAINER') {
+    ns.pid = 'TARGET';
+    ns.targetId = targetId;
+  }
+  return ns;
 }
 
 /** The pod's hostname (kubelet GeneratePodHostNameAndDomain): spec.hostname or the pod name, <= 63 chars. */
@@ -353,6 +371,8 @@ export interface ContainerConfigOptions {
   env: KeyValue[];
   mounts: Mount[];
   memoryCapacity: number;
+  /** Runtime id of an ephemeral container's target (its targetContainerName): pid namespace TARGET. */
+  pidTargetId?: string;
 }
 
 export function generateContainerConfig(pod: Pod, container: Container, o: ContainerConfigOptions): ContainerConfig {
@@ -372,7 +392,7 @@ export function generateContainerConfig(pod: Pod, container: Container, o: Conta
     linux: {
       resources: containerResources(pod, container, o.memoryCapacity),
       securityContext: {
-        namespaceOptions: namespacesForPod(pod),
+        namespaceOptions: namespacesForContainer(pod, o.pidTargetId),
         ...(sc?.privileged ? { privileged: true } : {}),
         ...(runAsUser !== undefined ? { runAsUser } : {}),
         ...(runAsGroup !== undefined ? { runAsGroup } : {}),

@@ -8,7 +8,8 @@
  *   2. kill the pod (all containers, then the sandboxes) if the sandbox changed or nothing is left to run;
  *   3. kill containers that should not run (probe failures, definition changes, unknown state);
  *   4. create the sandbox if needed (RunPodSandbox; the log dir exists already);
- *   5. (ephemeral containers: not supported);
+ *   5. start ephemeral containers (once each, never restarted; one with targetContainerName is created in
+ *      its target's pid namespace: CRI pid mode TARGET with the target's runtime id);
  *   6. start init containers: the next regular one, and sidecars to (re)start, in spec order;
  *   7. (in-place resize: not supported);
  *   8. start app containers.
@@ -413,6 +414,12 @@ export class KubeRuntimeManager {
       }
     }
     const startCtx: StartContext = { pod, status, sandboxId, sandboxConfig, podIPs, volumes: ctx.volumes, signal, out, requeue };
+    // Step 5: before init containers, so a debugger can start while an init container fails.
+    for (const idx of actions.ephemeralContainersToStart) {
+      const c = (pod.spec.ephemeralContainers ?? [])[idx];
+      if (!c) continue;
+      await this.#startContainer(startCtx, c, false, c.targetContainerName ?? '');
+    }
     // Step 6
     for (const idx of actions.initContainersToStart) {
       const c = (pod.spec.initContainers ?? [])[idx];
@@ -430,8 +437,11 @@ export class KubeRuntimeManager {
     return out;
   }
 
-  /** kuberuntime startContainer + doBackOff. Returns true when the container was started. */
-  async #startContainer(x: StartContext, c: Container, isInit: boolean): Promise<boolean> {
+  /**
+   * kuberuntime startContainer + doBackOff. Returns true when the container was started. `target`: an
+   * ephemeral container's targetContainerName (undefined for other containers).
+   */
+  async #startContainer(x: StartContext, c: Container, isInit: boolean, target?: string): Promise<boolean> {
     const { pod, status, signal } = x;
     const uid = pod.metadata.uid ?? '';
     const ref = podRef(pod, c.name, isInit);
@@ -470,6 +480,13 @@ export class KubeRuntimeManager {
     const restartCount = prev ? prev.restartCount + 1 : 0;
     let containerId: string;
     try {
+      let pidTargetId: string | undefined;
+      if (target) {
+        // startSpec.getTargetID: the target's newest instance, whatever its state.
+        const t = findContainerStatus(status, target);
+        if (!t) throw new ContainerConfigError(`unable to find target container ${target}`);
+        pidTargetId = t.id;
+      }
       const env = await makeEnvironment(pod, c, this.#envContext(pod, x.podIPs), {
         ...(this.#o.objects ? { objects: this.#o.objects } : {}),
         onInvalidKeys: (message) => this.#recorder?.event(podRef(pod), 'Warning', 'InvalidEnvironmentVariableNames', message),
@@ -494,7 +511,7 @@ export class KubeRuntimeManager {
         const file = await this.#volumes.terminationMessageFile(pod, c.name, `${restartCount}-${Math.random().toString(16).slice(2, 10)}`);
         if (file) mounts.push({ containerPath: termPath, hostPath: file });
       }
-      const config = generateContainerConfig(pod, c, { restartCount, image, env, mounts, memoryCapacity: this.#o.memoryCapacity });
+      const config = generateContainerConfig(pod, c, { restartCount, image, env, mounts, memoryCapacity: this.#o.memoryCapacity, ...(pidTargetId ? { pidTargetId } : {}) });
       try {
         containerId = await this.#runtime.createContainer(x.sandboxId, config, x.sandboxConfig, { signal });
       } catch (err) {

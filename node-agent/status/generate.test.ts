@@ -144,3 +144,29 @@ test('generatePodStatus: terminal phases are final and terminated statuses survi
   assert.equal(vanished.containerStatuses?.[0]?.lastState?.terminated?.reason, 'ContainerStatusUnknown');
   assert.equal(vanished.containerStatuses?.[0]?.restartCount, 1);
 });
+
+test('generatePodStatus: ephemeralContainerStatuses (waiting, running, terminated; never ready) leave phase and readiness alone', () => {
+  const app: Container = { name: 'app', image: 'busybox:1' };
+  const dbg: Container = { name: 'debugger-x', image: 'busybox:1' };
+  const p: Pod = { ...pod([app]), spec: { ...pod([app]).spec, ephemeralContainers: [{ ...dbg, targetContainerName: 'app', stdin: true, tty: true }] } };
+  assert.equal(gen(pod([app]), rps([rc(app, 'running')])).ephemeralContainerStatuses, undefined, 'no ephemeral containers: no list');
+  const waiting = gen(p, rps([rc(app, 'running')]));
+  assert.deepEqual(waiting.ephemeralContainerStatuses?.[0]?.state, { waiting: { reason: 'ContainerCreating' } });
+  const failed = gen(p, rps([rc(app, 'running')]), { waitingReason: (n) => (n === 'debugger-x' ? { reason: 'ErrImagePull', message: 'pull failed' } : undefined) });
+  assert.deepEqual(failed.ephemeralContainerStatuses?.[0]?.state, { waiting: { reason: 'ErrImagePull', message: 'pull failed' } }, 'a start failure is its waiting reason');
+  const running = gen(p, rps([rc(app, 'running'), rc(dbg, 'running')]));
+  const e = running.ephemeralContainerStatuses?.[0];
+  assert.equal(e?.name, 'debugger-x');
+  assert.ok(e?.state?.running, 'running');
+  assert.equal(e?.containerID, 'containerd://debugger-x-id');
+  assert.equal(e?.ready, false, 'never ready');
+  assert.equal('started' in (e ?? {}), false, 'no started field');
+  assert.equal(running.phase, 'Running');
+  assert.equal(running.containerStatuses?.length, 1, 'not among the containers');
+  assert.equal(running.conditions?.find((c) => c.type === 'ContainersReady')?.status, 'True', 'an unready ephemeral container does not make the pod unready');
+  const done = gen(p, rps([rc(app, 'running'), rc(dbg, 'exited', { exitCode: 0, reason: 'Completed' })]));
+  assert.equal(done.ephemeralContainerStatuses?.[0]?.state?.terminated?.exitCode, 0);
+  assert.equal(done.ephemeralContainerStatuses?.[0]?.state?.terminated?.reason, 'Completed');
+  assert.equal(done.ephemeralContainerStatuses?.[0]?.restartCount, 0);
+  assert.equal(done.phase, 'Running', 'an exited ephemeral container does not end the pod');
+});

@@ -170,6 +170,21 @@ export function convertContainerStatuses(o: GenerateOptions, containers: Contain
   return containers.map((c) => statuses.get(c.name) as ContainerStatus);
 }
 
+/**
+ * status.ephemeralContainerStatuses (kubelet converts them as init containers: ContainerCreating while
+ * waiting, the start failure's reason while it will be tried again); never ready, no `started` (the prober
+ * never looks at them). Undefined when the pod has none.
+ */
+export function ephemeralContainerStatuses(o: GenerateOptions, previous: ContainerStatus[] | undefined): ContainerStatus[] | undefined {
+  const specs = o.pod.spec.ephemeralContainers ?? [];
+  if (specs.length === 0) return undefined;
+  const containers: Container[] = specs.map(({ targetContainerName: _t, ...c }) => c);
+  return convertContainerStatuses(o, containers, previous, true).map((st) => {
+    const { started: _s, ...rest } = st;
+    return { ...rest, ready: false };
+  });
+}
+
 function hasAnyRegularContainerStarted(pod: Pod, statuses: ContainerStatus[]): boolean {
   const names = new Set(pod.spec.containers.map((c) => c.name));
   return statuses.some((s) => names.has(s.name) && (!!s.state?.running || !!s.state?.terminated));
@@ -343,6 +358,9 @@ export function generatePodStatus(o: GenerateOptions): PodStatus {
   const podIPs = ips.length ? ips : oldIPs;
   s.containerStatuses = convertContainerStatuses(o, pod.spec.containers, old.containerStatuses, false);
   if ((pod.spec.initContainers ?? []).length) s.initContainerStatuses = convertContainerStatuses(o, pod.spec.initContainers ?? [], old.initContainerStatuses, true);
+  const ephemeral = ephemeralContainerStatuses(o, old.ephemeralContainerStatuses);
+  if (ephemeral) s.ephemeralContainerStatuses = ephemeral;
+  // Ephemeral containers play no part in the phase, readiness or initialization.
   const all = [...(s.initContainerStatuses ?? []), ...s.containerStatuses];
   let phase = getPhase(pod, all, o.podIsTerminal);
   if (phase !== 'Failed' && phase !== 'Succeeded') {
