@@ -83,6 +83,34 @@ export const newForbidden = (resource: string, name: string, message: string): S
 export const newUnauthorized = (message = 'Unauthorized'): StatusError => err(401, 'Unauthorized', message);
 
 /**
+ * apimachinery's NewGenericServerResponse: a Status for an answer that was not one (a node agent's plain-text
+ * error, for example), with the reason and message client-go gives each code and, when a resource is known,
+ * ` (<verb> <resource> <name>)` appended; `details` always present ({group, kind: resource, name}).
+ */
+export function newGenericServerResponse(code: number, verb: string, resource: string, name: string, serverMessage: string): StatusError {
+  const byCode: Record<number, [StatusReason, string]> = {
+    400: ['BadRequest', 'the server rejected our request for an unknown reason'],
+    401: ['Unauthorized', 'the server has asked for the client to provide credentials'],
+    403: ['Forbidden', serverMessage],
+    404: ['NotFound', 'the server could not find the requested resource'],
+    405: ['MethodNotAllowed', 'the server does not allow this method on the requested resource'],
+    409: [verb === 'POST' ? 'AlreadyExists' : 'Conflict', 'the server reported a conflict'],
+    422: ['Invalid', 'the server rejected our request due to an error in our request'],
+    429: ['TooManyRequests', 'the server has received too many requests and has asked us to try again later'],
+    503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
+    504: ['Timeout', 'the server was unable to return a response in the time allotted, but may still be processing the request'],
+  };
+  let [reason, message]: [StatusReason, string] = byCode[code] ?? ['', `the server responded with the status code ${code} but did not return more information`];
+  if (!byCode[code] && code >= 500) [reason, message] = ['InternalError', `an error on the server (${JSON.stringify(serverMessage)}) has prevented the request from succeeding`];
+  if (resource) message = name ? `${message} (${verb.toLowerCase()} ${resource} ${name})` : `${message} (${verb.toLowerCase()} ${resource})`;
+  const details: StatusDetails = { ...groupOf(resource), kind: kindOf(resource), name };
+  if (!details.group) delete details.group;
+  if (!details.kind) delete details.kind;
+  if (!details.name) delete details.name;
+  return err(code, reason, message, details);
+}
+
+/**
  * 422 Invalid, built the way kube-apiserver's NewInvalid does: message
  * `<Kind> "<name>" is invalid: [field: detail, ...]` and one cause per field error.
  */

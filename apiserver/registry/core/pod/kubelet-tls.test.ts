@@ -77,7 +77,9 @@ describe('pods/log to a node agent over TLS', () => {
     env.server.registry.kubeletTLS = { ca: Buffer.from(caPem) };
     const r = await env.api('GET', '/api/v1/namespaces/default/pods/web/log?container=app');
     assert.equal(r.status, 401);
-    assert.equal(r.json.message, 'Unauthorized');
+    // GenericHttpResponseChecker: kubectl prints "You must be logged in to the server (the server has asked ...)"
+    assert.equal(r.json.message, 'the server has asked for the client to provide credentials ( pods/log web)');
+    assert.deepEqual(r.json.details, { kind: 'pods/log', name: 'web' });
   });
 
   test('without the kubelet flags the API server speaks plain HTTP, which an HTTPS agent does not answer', async () => {

@@ -167,3 +167,13 @@ describe('GET pods/{name}/log through the node agent', () => {
     }
   });
 });
+
+test('a node agent 404 for pods/log becomes NewGenericServerResponse with the pod in details (GenericHttpResponseChecker)', () => {
+  const s = statusFromNodeResponse(404, 'not found\n', { resource: 'pods/log', name: 'web' }).status;
+  assert.equal(s.code, 404);
+  assert.equal(s.reason, 'NotFound');
+  assert.equal(s.message, 'the server could not find the requested resource ( pods/log web)');
+  assert.deepEqual(s.details, { kind: 'pods/log', name: 'web' });
+  // 400 and 500 keep the agent's text
+  assert.equal(statusFromNodeResponse(400, 'waiting\n', { resource: 'pods/log', name: 'web' }).status.message, 'waiting');
+});

@@ -192,7 +192,7 @@ function proxyLogs(ctx: RequestContext, host: string, port: number, url: string,
           if (size < 64 * 1024) chunks.push(c);
           size += c.length;
         });
-        nres.on('end', () => finish(statusFromNodeResponse(code, Buffer.concat(chunks).toString('utf8'))));
+        nres.on('end', () => finish(statusFromNodeResponse(code, Buffer.concat(chunks).toString('utf8'), { resource: 'pods/log', name: ctx.info.name })));
         nres.on('error', (e: Error) => finish(nodeTransportError('Get', url, e)));
         return;
       }

@@ -5,7 +5,7 @@
  */
 import type { Node, Pod } from '../../../../shared/api/core-v1.ts';
 import type { Status } from '../../../../shared/api/meta.ts';
-import { StatusError, newBadRequest, newInternalError, newStatus } from '../../../../shared/errors/status-error.ts';
+import { StatusError, newBadRequest, newGenericServerResponse, newInternalError, newStatus } from '../../../../shared/errors/status-error.ts';
 import type { GenericStore } from '../../generic/store.ts';
 
 /**
@@ -111,10 +111,13 @@ export async function nodeLocation(deps: PodProxyDeps, nodeName: string): Promis
  * as message (`container "c" in pod "p" is waiting to start: ContainerCreating`), 500 → InternalError, others
  * keep their code with the body as message.
  */
-export function statusFromNodeResponse(code: number, body: string): StatusError {
+export function statusFromNodeResponse(code: number, body: string, target?: { resource: string; name: string }): StatusError {
   const text = body.trim();
   if (code === 400) return newBadRequest(text);
   if (code === 500) return newInternalError(text);
+  // With the checker's resource and name (LogREST: pods/log and the pod), the other codes are
+  // NewGenericServerResponse: `the server could not find the requested resource ( pods/log web)`, details set.
+  if (target) return newGenericServerResponse(code, '', target.resource, target.name, text);
   const reason: Status['reason'] =
     code === 404 ? 'NotFound' : code === 401 ? 'Unauthorized' : code === 403 ? 'Forbidden' : code === 503 ? 'ServiceUnavailable' : code === 504 ? 'Timeout' : code === 429 ? 'TooManyRequests' : '';
   return new StatusError(newStatus(code, reason, text || `the server responded with the status code ${code} but did not return more information`));
