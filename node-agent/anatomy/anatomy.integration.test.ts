@@ -17,7 +17,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
-import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
+import { startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
 import { containerdNodeAgentConfig, waitForNodeReady } from '../../test/integration/framework/containerd-node-agent.ts';
 import { EKU, createTestLeaf, type TestCertificate } from '../../test/integration/framework/test-certificates.ts';
 import { until } from '../../test/integration/framework/until.ts';
@@ -28,36 +28,9 @@ import { runNodeAgent, type RunningNodeAgent } from '../main.ts';
 import { validatePodAnatomy } from './testing/anatomy-schema.ts';
 import { gatherRuntimeFacts } from './runtime-facts.ts';
 import { recordAnatomyFixture } from './testing/record-anatomy-fixture.ts';
+import { anatomyTestPod } from './testing/anatomy-test-pod.ts';
 
 const NODE = 'anatomy-node';
-
-export function anatomyTestPod(nodeName: string, name = 'anatomy'): Pod {
-  return {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: { name, namespace: 'default' },
-    spec: {
-      nodeName,
-      terminationGracePeriodSeconds: 1,
-      automountServiceAccountToken: false,
-      volumes: [{ name: 'shared', emptyDir: {} }],
-      initContainers: [
-        { name: 'init', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'echo from-init > /shared/init.txt'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
-        { name: 'sidecar', image: BUSYBOX_IMAGE, restartPolicy: 'Always', command: ['sleep', '3600'] },
-      ],
-      containers: [
-        {
-          name: 'app',
-          image: BUSYBOX_IMAGE,
-          command: ['sh', '-c', 'echo written-by-app > /data/hello.txt && exec httpd -f -p 8080'],
-          volumeMounts: [{ name: 'shared', mountPath: '/data' }],
-          resources: { limits: { memory: '64Mi', cpu: '250m' } },
-        },
-        { name: 'reader', image: BUSYBOX_IMAGE, command: ['sleep', '3600'], volumeMounts: [{ name: 'shared', mountPath: '/data', readOnly: true }] },
-      ],
-    },
-  } as Pod;
-}
 
 function get(url: string, opts: { ca?: string; cert?: TestCertificate } = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -209,6 +182,8 @@ describe('pod anatomy on containerd', () => {
     const eth0 = anatomy.network.interfaces.find((i) => i.name === 'eth0');
     assert.ok(eth0?.addresses.some((a) => a.startsWith(`${podIP}/`)), JSON.stringify(anatomy.network.interfaces));
     assert.equal(eth0?.up, true);
+    assert.match(eth0?.mac ?? '', /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/);
+    assert.equal(eth0?.mtu, Number(fs.readFileSync(`/proc/${anatomy.sandbox.pid}/root/sys/class/net/eth0/mtu`, 'utf8').trim()));
     assert.ok(anatomy.network.interfaces.some((i) => i.name === 'lo' && i.addresses.includes('127.0.0.1/8')));
     const l = anatomy.network.listening.find((s) => s.port === 8080 && s.protocol === 'tcp');
     assert.ok(l, JSON.stringify(anatomy.network.listening));

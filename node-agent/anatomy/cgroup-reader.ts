@@ -14,9 +14,9 @@
  * read); samples older than `sampleTtlMs` are dropped so that a gone pod leaves nothing behind.
  * `cpu.shares` is reported for v2 too, converted back from cpu.weight the way runc converts shares to weight
  * (weight = 1 + ((shares - 2) * 9999) / 262142), so the number means the same on both.
+ * Reads are synchronous (cgroupfs answers from kernel memory; see proc-fs.ts).
  */
 import * as fs from 'node:fs';
-import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CgroupAnatomy } from '../../shared/api/pod-anatomy.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
@@ -34,7 +34,7 @@ const UNLIMITED_V1 = 2 ** 60;
 
 async function readText(file: string): Promise<string | undefined> {
   try {
-    return await fsp.readFile(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch {
     return undefined;
   }
@@ -74,7 +74,7 @@ export class CgroupReader {
   /** Whether the cgroup exists (in the memory hierarchy on v1). */
   async exists(cgroupPath: string): Promise<boolean> {
     try {
-      return (await fsp.stat(this.#dir('memory', cgroupPath))).isDirectory();
+      return fs.statSync(this.#dir('memory', cgroupPath)).isDirectory();
     } catch {
       return false;
     }

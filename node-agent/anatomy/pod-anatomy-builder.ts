@@ -45,8 +45,10 @@ export interface BuildPodAnatomyOptions {
   /** Absent on simulated nodes (no processes to look at). */
   proc?: ProcFs;
   cgroups?: CgroupReader;
-  /** Default: from the sandbox's /proc/PID/net files. */
+  /** Default: from the sandbox's /proc/PID/net files and its sysfs view (proc-net.ts interfacesFromProc). */
   interfaces?: InterfaceReader;
+  /** The node's own namespaces (the agent's /proc/self/ns); read when absent. */
+  hostNamespaces?: Partial<Record<NamespaceKind, number>>;
   /** The pod-level cgroup path (`<prefix>/pod<uid>`). */
   podCgroupPath?: string;
   /** Where a pod volume lives on the node when no container mount tells (emptyDir dir, atomic-writer dir, hostPath). */
@@ -189,9 +191,11 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
   const warnings: string[] = [];
   const proc = o.proc;
   const sandbox: SandboxFacts | undefined = facts.sandboxes[0];
-  const hostNs = proc ? await proc.namespaces('self') : undefined;
+  const hostNs = o.hostNamespaces ?? (proc ? await proc.namespaces('self') : undefined);
   const sandboxNs = proc && sandbox?.pid ? await proc.namespaces(sandbox.pid) : undefined;
   if (proc && sandbox?.pid && !sandboxNs) warnings.push(`sandbox: /proc/${sandbox.pid} is gone`);
+  // `ip` runs as its own process: start it now, read it last.
+  const sandboxInterfaces = proc && sandbox?.pid && sandboxNs && o.interfaces ? o.interfaces(sandbox.pid).catch(() => undefined) : undefined;
   if (!proc) warnings.push('simulated node: no processes, namespaces, cgroups or interfaces to read');
   const ctx: Ctx = { pod, o, warnings, hostNs, sandboxNs };
   const entries = specEntries(pod);
@@ -262,11 +266,12 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
   const listening: ListeningSocket[] = [];
   const netPid = sandbox?.pid && sandboxNs ? sandbox.pid : [...running.values()].find((r) => r.ns)?.facts.pid;
   if (proc && netPid) {
-    const viaCommand = o.interfaces ? await o.interfaces(netPid).catch(() => undefined) : undefined;
+    const viaCommand = netPid === sandbox?.pid && sandboxInterfaces ? await sandboxInterfaces : o.interfaces ? await o.interfaces(netPid).catch(() => undefined) : undefined;
     if (viaCommand) interfaces.push(...viaCommand);
     else {
       const [dev, ifInet6, fibTrie, route] = await Promise.all(['dev', 'if_inet6', 'fib_trie', 'route'].map((f) => proc.netFile(netPid, f)));
-      interfaces.push(...interfacesFromProc({ ...(dev ? { dev } : {}), ...(ifInet6 ? { ifInet6 } : {}), ...(fibTrie ? { fibTrie } : {}), ...(route ? { route } : {}) }));
+      const files = { ...(dev ? { dev } : {}), ...(ifInet6 ? { ifInet6 } : {}), ...(fibTrie ? { fibTrie } : {}), ...(route ? { route } : {}) };
+      interfaces.push(...interfacesFromProc(files, (name) => proc.link(netPid, name)));
     }
     const sockets: ProcSocket[] = [];
     for (const [file, protocol, family] of [['tcp', 'tcp', 4], ['tcp6', 'tcp', 6], ['udp', 'udp', 4], ['udp6', 'udp', 6]] as const) {

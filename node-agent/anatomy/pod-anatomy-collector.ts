@@ -13,7 +13,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import type { Pod, Volume } from '../../shared/api/core-v1.ts';
-import type { NetworkInterfaceAnatomy, PodAnatomy } from '../../shared/api/pod-anatomy.ts';
+import type { NamespaceKind, NetworkInterfaceAnatomy, PodAnatomy } from '../../shared/api/pod-anatomy.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
 import type { RuntimeService } from '../cri/services.ts';
 import { CgroupReader } from './cgroup-reader.ts';
@@ -34,7 +34,10 @@ export interface PodAnatomyCollectorOptions {
   procRoot?: string;
   /** @default '/sys/fs/cgroup' */
   cgroupRoot?: string;
-  /** Interfaces of a process's network namespace. @default nsenter + `ip -j addr` (/proc files when that fails) */
+  /**
+   * Interfaces of a process's network namespace. @default /proc/PID/net + its sysfs view, no process spawned
+   * (`nsenterIpAddr()` asks iproute2 instead: the same facts, ~10 ms more per anatomy)
+   */
   interfaces?: InterfaceReader;
   /** The pod-level cgroup path (`<prefix>/pod<uid>`). */
   podCgroupPath?: (uid: string) => string;
@@ -80,6 +83,7 @@ export class PodAnatomyCollector {
   #proc: ProcFs | undefined;
   #cgroups: CgroupReader | undefined;
   #clock: Clock;
+  #hostNs: Partial<Record<NamespaceKind, number>> | undefined;
 
   constructor(options: PodAnatomyCollectorOptions) {
     this.#o = options;
@@ -99,7 +103,8 @@ export class PodAnatomyCollector {
       nodeName: o.nodeName,
       runtimeName: o.runtimeName?.() || 'containerd',
       now: this.#clock.now(),
-      ...(this.#proc ? { proc: this.#proc, interfaces: o.interfaces ?? nsenterIpAddr(this.#proc.root) } : {}),
+      ...(this.#proc ? { proc: this.#proc, hostNamespaces: (this.#hostNs ??= await this.#proc.namespaces('self')) ?? {} } : {}),
+      ...(o.interfaces ? { interfaces: o.interfaces } : {}),
       ...(this.#cgroups ? { cgroups: this.#cgroups } : {}),
       ...(o.podCgroupPath ? { podCgroupPath: o.podCgroupPath(uid) } : {}),
       ...(o.volumeHostPath ? { volumeHostPath: (v: Volume) => o.volumeHostPath?.(pod, v) } : {}),

@@ -11,7 +11,7 @@
  *   await proc.socketInodes(1234) // Set of socket inodes held by its fds (`socket:[123]`)
  *   await proc.netFile(1234, 'tcp') // the text of /proc/1234/net/tcp (the process's network namespace)
  */
-import * as fsp from 'node:fs/promises';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NAMESPACE_KINDS, type NamespaceKind } from '../../shared/api/pod-anatomy.ts';
 
@@ -59,7 +59,7 @@ export class ProcFs {
   /** Whether /proc/PID exists. */
   async exists(pid: number): Promise<boolean> {
     try {
-      await fsp.access(this.#p(pid));
+      fs.accessSync(this.#p(pid));
       return true;
     } catch {
       return false;
@@ -70,10 +70,9 @@ export class ProcFs {
   async namespaces(pid: number | 'self'): Promise<Partial<Record<NamespaceKind, number>> | undefined> {
     const out: Partial<Record<NamespaceKind, number>> = {};
     let any = false;
-    await Promise.all(
-      NAMESPACE_KINDS.map(async (kind) => {
+    for (const kind of NAMESPACE_KINDS) {
         try {
-          const inode = parseNamespaceLink(await fsp.readlink(this.#p(pid, 'ns', kind)));
+          const inode = parseNamespaceLink(fs.readlinkSync(this.#p(pid, 'ns', kind)));
           if (inode !== undefined) {
             out[kind] = inode;
             any = true;
@@ -81,14 +80,13 @@ export class ProcFs {
         } catch {
           // absent kind (older kernels have no time namespace) or the process is gone
         }
-      }),
-    );
+    }
     return any ? out : undefined;
   }
 
   async cmdline(pid: number): Promise<string | undefined> {
     try {
-      return parseCmdline(await fsp.readFile(this.#p(pid, 'cmdline')));
+      return parseCmdline(fs.readFileSync(this.#p(pid, 'cmdline')));
     } catch {
       return undefined;
     }
@@ -96,7 +94,7 @@ export class ProcFs {
 
   async cgroups(pid: number): Promise<ProcCgroup[] | undefined> {
     try {
-      return parseProcCgroup(await fsp.readFile(this.#p(pid, 'cgroup'), 'utf8'));
+      return parseProcCgroup(fs.readFileSync(this.#p(pid, 'cgroup'), 'utf8'));
     } catch {
       return undefined;
     }
@@ -107,27 +105,50 @@ export class ProcFs {
     const out = new Set<number>();
     let fds: string[];
     try {
-      fds = await fsp.readdir(this.#p(pid, 'fd'));
+      fds = fs.readdirSync(this.#p(pid, 'fd'));
     } catch {
       return out;
     }
-    await Promise.all(
-      fds.map(async (fd) => {
-        try {
-          const m = /^socket:\[(\d+)\]$/.exec(await fsp.readlink(this.#p(pid, 'fd', fd)));
-          if (m) out.add(Number(m[1]));
-        } catch {
-          // closed meanwhile
-        }
-      }),
-    );
+    for (const fd of fds) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(fs.readlinkSync(this.#p(pid, 'fd', fd)));
+        if (m) out.add(Number(m[1]));
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return out;
+  }
+
+  /**
+   * An interface's link facts from sysfs as the process sees it (`/proc/PID/root/sys/class/net/<name>/`):
+   * containers mount sysfs after joining the pod's network namespace, so the pause process's root shows the
+   * pod's interfaces. MAC (`address`), `mtu`, and IFF_UP of `flags`.
+   */
+  link(pid: number, name: string): { mac?: string; mtu?: number; up?: boolean } | undefined {
+    const dir = this.#p(pid, 'root', 'sys', 'class', 'net', name);
+    const read = (f: string) => {
+      try {
+        return fs.readFileSync(path.join(dir, f), 'utf8').trim();
+      } catch {
+        return undefined;
+      }
+    };
+    const mac = read('address');
+    const mtu = read('mtu');
+    const flags = read('flags');
+    if (mac === undefined && mtu === undefined && flags === undefined) return undefined;
+    const out: { mac?: string; mtu?: number; up?: boolean } = {};
+    if (mac) out.mac = mac;
+    if (mtu && /^\d+$/.test(mtu)) out.mtu = Number(mtu);
+    if (flags && /^0x[0-9a-f]+$/i.test(flags)) out.up = (parseInt(flags, 16) & 0x1) !== 0;
     return out;
   }
 
   /** A file of /proc/PID/net (the process's network namespace's view): dev, tcp, tcp6, udp, udp6, if_inet6, fib_trie, route. */
   async netFile(pid: number, name: string): Promise<string | undefined> {
     try {
-      return await fsp.readFile(this.#p(pid, 'net', name), 'utf8');
+      return fs.readFileSync(this.#p(pid, 'net', name), 'utf8');
     } catch {
       return undefined;
     }

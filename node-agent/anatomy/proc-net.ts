@@ -111,10 +111,13 @@ export function parseRoute(text: string): RouteEntry[] {
 }
 
 /**
- * Interfaces from /proc alone. `up` is approximated (the kernel's flags are not in /proc/net): the loopback,
- * and any interface with an address or a route.
+ * Interfaces from /proc alone. `links` (sysfs: MAC, MTU, IFF_UP) completes them; without it `up` is
+ * approximated (the loopback, and any interface with an address or a route) and MAC/MTU are absent.
  */
-export function interfacesFromProc(files: { dev?: string; ifInet6?: string; fibTrie?: string; route?: string }): NetworkInterfaceAnatomy[] {
+export function interfacesFromProc(
+  files: { dev?: string; ifInet6?: string; fibTrie?: string; route?: string },
+  links: (name: string) => { mac?: string; mtu?: number; up?: boolean } | undefined = () => undefined,
+): NetworkInterfaceAnatomy[] {
   const names = parseNetDev(files.dev ?? '');
   const v6 = parseIfInet6(files.ifInet6 ?? '');
   const routes = parseRoute(files.route ?? '');
@@ -145,7 +148,11 @@ export function interfacesFromProc(files: { dev?: string; ifInet6?: string; fibT
   const routed = new Set(routes.map((r) => r.iface));
   return names.map((name) => {
     const addresses = [...(v4.get(name) ?? []), ...(v6.get(name) ?? [])];
-    return { name, addresses, up: name === 'lo' || addresses.length > 0 || routed.has(name) };
+    const link = links(name);
+    const out: NetworkInterfaceAnatomy = { name, addresses, up: link?.up ?? (name === 'lo' || addresses.length > 0 || routed.has(name)) };
+    if (link?.mac && name !== 'lo') out.mac = link.mac;
+    if (link?.mtu !== undefined) out.mtu = link.mtu;
+    return out;
   });
 }
 
@@ -166,7 +173,7 @@ export function parseIpAddrJson(text: string): NetworkInterfaceAnatomy[] {
       addresses: (l.addr_info ?? []).filter((a) => a.local).map((a) => `${a.local}/${a.prefixlen ?? (a.local?.includes(':') ? 128 : 32)}`),
       up: (l.flags ?? []).includes('UP'),
     };
-    if (l.address && l.link_type !== 'none') out.mac = l.address;
+    if (l.address && l.link_type !== 'none' && l.link_type !== 'loopback') out.mac = l.address;
     if (typeof l.mtu === 'number') out.mtu = l.mtu;
     return out;
   });

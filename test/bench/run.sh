@@ -14,6 +14,7 @@
 #   test/bench/run.sh dns ...         the issue-13 cluster DNS benchmark: q/s on one core vs a raw UDP echo floor (test/bench/dns-bench.ts)
 #   test/bench/run.sh network-programming ...  the issue-13 service proxy latency (test/bench/network-programming-bench.ts)
 #   test/bench/run.sh console ...     the issue-14 browser console: 1,000 pods, 50 changes/s, write -> DOM (test/bench/console-bench.ts)
+#   test/bench/run.sh anatomy         the issue-14 pod anatomy answer time through nodes/proxy on a node running 30 pods (test/bench/anatomy-bench.ts)
 # Knobs (environment): BENCH_CREATE_N (3000), BENCH_CREATE_REPEATS (3), BENCH_LIST_PODS (10000),
 #   BENCH_LIST_ITERS (30), BENCH_WATCHERS (1000), BENCH_WATCH_WRITES (20), BENCH_OUT (JSON results file),
 #   BENCH_CPU_PROF=DIR (run every apiserver under node --cpu-prof, profiles in DIR; summarize them with
@@ -30,7 +31,7 @@ case "$(node --version)" in
 esac
 entry=test/bench/main.ts
 case "${1:-}" in
-  scheduler|pods|cluster|service|dns|network-programming|console) entry="test/bench/$1-bench.ts"; shift ;;
+  scheduler|pods|cluster|service|dns|network-programming|console|anatomy) entry="test/bench/$1-bench.ts"; shift ;;
 esac
 [ "$entry" = test/bench/scheduler-bench.ts ] && : "${BENCH_TIMEOUT:=2400}" # issue 4 fills 30,000 pods: ~15 min on 2 shared cores
 exec timeout --signal=TERM --kill-after=30 "${BENCH_TIMEOUT:-1200}" node "$entry" "$@"

@@ -6,6 +6,7 @@
  *                             are not sockets are left out)
  *   proc/<pid>/{cmdline, cgroup}
  *   proc/<sandbox pid>/net/{dev, if_inet6, fib_trie, route, tcp, tcp6, udp, udp6}
+ *   proc/<sandbox pid>/root/sys/class/net/<interface>/{address, mtu, flags}
  *   proc/self/ns/*            the recording process's (the node's) namespaces
  *   cgroup/<hierarchy>/<path>/{the limit and usage files, cgroup.procs}   v1 (cpu, cpuacct, memory, pids)
  *   facts.json                { pod, runtime: RuntimeFacts, ipAddr: `ip -j addr` output of the pod netns }
@@ -82,7 +83,13 @@ export function recordAnatomyFixture(dir: string, input: { pod: Pod; runtime: Ru
     copyFile(path.join(src, 'cmdline'), path.join(dst, 'cmdline'));
     copyFile(path.join(src, 'cgroup'), path.join(dst, 'cgroup'));
   }
-  if (sandboxPid) for (const f of NET_FILES) copyFile(path.join(proc, String(sandboxPid), 'net', f), path.join(dir, 'proc', String(sandboxPid), 'net', f));
+  if (sandboxPid) {
+    for (const f of NET_FILES) copyFile(path.join(proc, String(sandboxPid), 'net', f), path.join(dir, 'proc', String(sandboxPid), 'net', f));
+    const sys = path.join('root', 'sys', 'class', 'net');
+    for (const name of fs.readdirSync(path.join(proc, String(sandboxPid), sys))) {
+      for (const f of ['address', 'mtu', 'flags']) copyFile(path.join(proc, String(sandboxPid), sys, name, f), path.join(dir, 'proc', String(sandboxPid), sys, name, f));
+    }
+  }
   copyLinks(path.join(proc, 'self', 'ns'), path.join(dir, 'proc', 'self', 'ns'), (t) => /^[a-z]+:\[\d+\]$/.test(t));
   for (const p of cgroupPaths) {
     for (const [h, files] of Object.entries(CGROUP_FILES)) for (const f of files) copyFile(path.join(cg, h, p, f), path.join(dir, 'cgroup', h, p, f));

@@ -1,0 +1,111 @@
+/**
+ * `test/bench/run.sh anatomy`: the issue-14 pod anatomy benchmark on a real containerd.
+ *
+ * One private containerd (test/integration/framework/containerd.ts), an in-process HTTPS API server
+ * (secured-test-server: client CA, Node,RBAC) and an in-process node agent serving its API over HTTPS with
+ * authentication, as in node-agent/anatomy/anatomy.integration.test.ts. The node runs BENCH_ANATOMY_PODS (30)
+ * pods: one the integration test's (init, native sidecar, two apps sharing an emptyDir: 4 containers, one
+ * listening), the rest one busybox container each. Then BENCH_ANATOMY_REQUESTS (200) sequential
+ * GET /api/v1/nodes/NODE/proxy/anatomy/default/POD as a cluster admin, alternating the 4-container pod and
+ * a one-container pod; each timed from the request to the last byte of the answer (API server authn/authz,
+ * proxy dial over TLS, the agent's authentication (client certificate) and authorization (SubjectAccessReview,
+ * cached), CRI calls, /proc and cgroupfs reads, `nsenter ip -j addr`, JSON). In-process: the client, the API
+ * server and the agent share one event loop, so the numbers are an upper bound of a split deployment.
+ * Target (issue 14): p99 <= 200 ms.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Pod } from '../../shared/api/core-v1.ts';
+import { serviceAccountsResource } from '../../shared/client/clientset.ts';
+import { silentLogger } from '../../shared/util/log.ts';
+import { runNodeAgent } from '../../node-agent/main.ts';
+import { anatomyTestPod } from '../../node-agent/anatomy/testing/anatomy-test-pod.ts';
+import { BUSYBOX_IMAGE, startContainerd } from '../integration/framework/containerd.ts';
+import { containerdNodeAgentConfig, waitForNodeReady } from '../integration/framework/containerd-node-agent.ts';
+import { startSecuredTestServer } from '../integration/framework/secured-test-server.ts';
+import { EKU, createTestLeaf } from '../integration/framework/test-certificates.ts';
+import { until } from '../integration/framework/until.ts';
+import { envInt } from './lib/context.ts';
+import { machineInfo, runBench } from './lib/machine.ts';
+import { ms, summarize } from './lib/stats.ts';
+
+const NODE = 'bench-anatomy-node';
+const TARGET_P99_MS = 200;
+
+async function main(): Promise<number> {
+  parseArgs({ options: {}, allowPositionals: false });
+  const nPods = envInt('BENCH_ANATOMY_PODS', 30);
+  const nRequests = envInt('BENCH_ANATOMY_REQUESTS', 200);
+  const server = await startSecuredTestServer({ config: { logLevel: 'error' } });
+  const cd = await startContainerd({ name: 'bench-anatomy' });
+  let agent: Awaited<ReturnType<typeof runNodeAgent>> | undefined;
+  try {
+    const admin = server.clientset({ cert: server.admin });
+    const kubeletClient = await createTestLeaf(server.ca, { subject: 'CN=kube-apiserver-kubelet-client, O=system:masters' });
+    server.registry.kubeletTLS = { cert: Buffer.from(kubeletClient.certPem), key: Buffer.from(kubeletClient.keyPem), ca: Buffer.from(server.ca.certPem) };
+    const serving = await createTestLeaf(server.ca, { subject: `CN=${NODE}`, usages: [EKU.serverAuth], ips: [cd.gateway], dns: [NODE] });
+    const files = { ca: path.join(server.dir, 'ca.crt'), cert: path.join(server.dir, 'agent.crt'), key: path.join(server.dir, 'agent.key') };
+    fs.writeFileSync(files.cert, serving.certPem);
+    fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+    const nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
+    agent = await runNodeAgent(
+      containerdNodeAgentConfig(cd, NODE, {
+        kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
+        port: 0,
+        clientCAFile: files.ca,
+        tlsCertFile: files.cert,
+        tlsPrivateKeyFile: files.key,
+        log: silentLogger(),
+        capacity: { pods: 110 },
+      }),
+    );
+    await waitForNodeReady(admin, NODE);
+    await admin.resource(serviceAccountsResource).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }).catch(() => undefined);
+    const t0 = Date.now();
+    await admin.pods.create(anatomyTestPod(NODE, 'anatomy'));
+    for (let i = 1; i < nPods; i++) {
+      await admin.pods.create({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: `filler-${i}`, namespace: 'default' },
+        spec: { nodeName: NODE, terminationGracePeriodSeconds: 0, automountServiceAccountToken: false, containers: [{ name: 'c', image: BUSYBOX_IMAGE, command: ['sleep', '3600'] }] },
+      } as Pod);
+    }
+    await until(`${nPods} pods Running`, async () => {
+      const list = (await admin.pods.list('default')) as unknown as { items: Pod[] };
+      return list.items.filter((p) => p.status?.phase === 'Running').length >= nPods ? true : undefined;
+    }, 600_000);
+    process.stderr.write(`anatomy bench: ${nPods} pods running after ${Date.now() - t0} ms\n`);
+    const samples: Record<string, number[]> = { 'anatomy (4 containers)': [], 'filler-1 (1 container)': [] };
+    for (let i = 0; i < nRequests; i++) {
+      const pod = i % 2 === 0 ? 'anatomy' : 'filler-1';
+      const start = performance.now();
+      const r = await server.call('GET', `/api/v1/nodes/${NODE}/proxy/anatomy/default/${pod}`, { cert: server.admin });
+      const took = performance.now() - start;
+      if (r.status !== 200) throw new Error(`GET anatomy of ${pod}: ${r.status} ${r.body.slice(0, 300)}`);
+      if (i === 0) {
+        const a = JSON.parse(r.body) as { containers: unknown[] };
+        if (a.containers.length !== 4) throw new Error(`unexpected anatomy: ${r.body.slice(0, 300)}`);
+      }
+      (samples[i % 2 === 0 ? 'anatomy (4 containers)' : 'filler-1 (1 container)'] ?? []).push(took);
+    }
+    const all = Object.values(samples).flat();
+    const facts = machineInfo({ pods: String(nPods), requests: String(nRequests) });
+    const lines = [`# pod anatomy through nodes/proxy (${JSON.stringify(facts)})`, '| pod | n | p50 | p90 | p99 | max |', '|---|---|---|---|---|---|'];
+    for (const [name, v] of [...Object.entries(samples), ['all', all] as [string, number[]]]) {
+      const s = summarize(v);
+      lines.push(`| ${name} | ${s.n} | ${ms(s.p50)} | ${ms(s.p90)} | ${ms(s.p99)} | ${ms(s.max)} |`);
+    }
+    const p99 = summarize(all).p99;
+    lines.push(`target p99 <= ${TARGET_P99_MS} ms: ${p99 <= TARGET_P99_MS ? 'met' : 'MISSED'} (${ms(p99)})`);
+    process.stdout.write(lines.join('\n') + '\n');
+    return p99 <= TARGET_P99_MS ? 0 : 2;
+  } finally {
+    await agent?.close().catch(() => undefined);
+    await server.close().catch(() => undefined);
+    await cd.stop();
+  }
+}
+
+runBench('anatomy bench', main);
