@@ -1,0 +1,324 @@
+/**
+ * `kubectl debug` on a real containerd node (integration tier, root), with the real kubectl 1.29 and 1.33: an
+ * HTTPS API server (Node,RBAC), a node agent with its node identity serving exec/attach/logs over HTTPS, and
+ * kubectl as the cluster admin.
+ *
+ * - `kubectl debug -it web --target=app -- ps` (under `script`, so kubectl has a real terminal): the ephemeral
+ *   container runs in the app's pid namespace and prints the app's `sleep 3600`;
+ * - `kubectl debug -i web --target=app -- sh` fed `ps` through attach: its status is seen running, then
+ *   terminated (exit 0); the pod stays Running and Ready; `kubectl logs web -c debugger-xxxxx` has the output;
+ * - `kubectl debug node/NODE -i` (hostPID + hostNetwork + hostIPC, the node's / at /host): lists /host and
+ *   sees this test's own process among the node's;
+ * - `kubectl debug web -i --copy-to --same-node --share-processes -- sh`: the copy's debugger sees the copied
+ *   app's processes.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
+import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
+import { containerdNodeAgentConfig, waitForNodeReady } from '../../test/integration/framework/containerd-node-agent.ts';
+import { EKU, createTestLeaf } from '../../test/integration/framework/test-certificates.ts';
+import { until } from '../../test/integration/framework/until.ts';
+import { Kubectl, kubectlBinary } from '../../test/e2e/framework/kubectl.ts';
+import { configMapsResource, serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
+import type { ContainerStatus, Pod } from '../../shared/api/core-v1.ts';
+import { runNodeAgent, type RunningNodeAgent } from '../main.ts';
+
+const NODE = 'debug-node';
+
+let cd: ContainerdInstance;
+let server: SecuredTestServer;
+let admin: Clientset;
+let agent: RunningNodeAgent;
+let adminKubeconfig = '';
+
+before(async () => {
+  server = await startSecuredTestServer();
+  admin = server.clientset({ cert: server.admin });
+  adminKubeconfig = server.kubeconfig({ cert: server.admin }, 'admin');
+  cd = await startContainerd({ name: 'ephemeral' });
+  const kubeletClient = await createTestLeaf(server.ca, { subject: 'CN=kube-apiserver-kubelet-client, O=system:masters' });
+  server.registry.kubeletTLS = { cert: Buffer.from(kubeletClient.certPem), key: Buffer.from(kubeletClient.keyPem), ca: Buffer.from(server.ca.certPem) };
+  const serving = await createTestLeaf(server.ca, { subject: `CN=${NODE}`, usages: [EKU.serverAuth], ips: [cd.gateway], dns: [NODE] });
+  const files = { ca: path.join(server.dir, 'ca.crt'), cert: path.join(server.dir, 'agent.crt'), key: path.join(server.dir, 'agent.key') };
+  fs.writeFileSync(files.cert, serving.certPem);
+  fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
+  const nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
+  agent = await runNodeAgent(
+    containerdNodeAgentConfig(cd, NODE, {
+      kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
+      port: 0,
+      clientCAFile: files.ca,
+      tlsCertFile: files.cert,
+      tlsPrivateKeyFile: files.key,
+      agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 },
+    }),
+  );
+  await waitForNodeReady(admin, NODE);
+});
+
+after(async () => {
+  await agent?.close().catch(() => undefined);
+  await server?.close().catch(() => undefined);
+  await cd?.stop();
+});
+
+/** A namespace as a controller manager would leave it: the default ServiceAccount and kube-root-ca.crt. */
+async function namespace(name: string): Promise<void> {
+  await admin.namespaces.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+  await admin.resource(serviceAccountsResource).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
+  await admin.resource(configMapsResource).create({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: name }, data: { 'ca.crt': server.ca.certPem } });
+}
+
+async function getPod(ns: string, name: string): Promise<Pod> {
+  return (await admin.pods.get(ns, name)) as Pod;
+}
+
+/** `web`: one app container sleeping, on the node; waits until it runs and is Ready. */
+async function webPod(ns: string): Promise<Pod> {
+  await admin.pods.create({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'web', namespace: ns },
+    spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: BUSYBOX_IMAGE, command: ['sleep', '3600'] }] },
+  } as Pod);
+  return until(`${ns}/web Running and Ready`, async () => {
+    const p = await getPod(ns, 'web');
+    return p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
+  }, 60_000);
+}
+
+/**
+ * A child process driven like a user at a terminal: write to its stdin, wait (bounded) for what it prints,
+ * and close its stdin only when done, since an attach whose stdin reaches EOF is detached at once (as
+ * containerd does for a container without stdinOnce), whatever the container prints afterwards.
+ */
+class Interactive {
+  output = '';
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #exit: Promise<number>;
+  readonly #timer: NodeJS.Timeout;
+  #listeners: (() => void)[] = [];
+
+  constructor(cmd: string, argv: string[], env: Record<string, string>, lifetimeMs: number) {
+    this.#child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const take = (c: Buffer) => {
+      this.output += c.toString('utf8');
+      for (const l of this.#listeners) l();
+    };
+    this.#child.stdout.on('data', take);
+    this.#child.stderr.on('data', take);
+    this.#child.stdin.on('error', () => undefined);
+    this.#timer = setTimeout(() => this.#child.kill('SIGKILL'), lifetimeMs);
+    this.#exit = new Promise((resolve) => {
+      this.#child.on('close', (code) => {
+        clearTimeout(this.#timer);
+        for (const l of this.#listeners) l();
+        resolve(code ?? -1);
+      });
+      this.#child.on('error', () => resolve(-1));
+    });
+  }
+
+  write(s: string): void {
+    this.#child.stdin.write(s);
+  }
+
+  end(s = ''): void {
+    this.#child.stdin.end(s);
+  }
+
+  waitFor(re: RegExp, what: string, timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (re.test(this.output)) {
+          done();
+          resolve();
+        } else if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
+          done();
+          reject(new Error(`exited before ${what}; output:\n${this.output}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out waiting for ${what}; output:\n${this.output}`));
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#listeners = this.#listeners.filter((l) => l !== check);
+      };
+      this.#listeners.push(check);
+      check();
+    });
+  }
+
+  /** The exit code (the process is killed if it outlives `timeoutMs`). */
+  async exit(timeoutMs = 30_000): Promise<number> {
+    const t = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await this.#exit;
+    } finally {
+      clearTimeout(t);
+    }
+  }
+
+  kill(): void {
+    this.#child.kill('SIGKILL');
+  }
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** The ephemeral container statuses the API shows for ns/name. */
+async function ephemeralStatuses(ns: string, name: string): Promise<ContainerStatus[]> {
+  return (await getPod(ns, name)).status?.ephemeralContainerStatuses ?? [];
+}
+
+for (const minor of [29, 33]) {
+  describe(`kubectl 1.${minor} debug on a containerd node`, () => {
+    const ns = `debug-${minor}`;
+    let k: Kubectl;
+    let web: Pod;
+
+    before(async () => {
+      const cacheDir = path.join(server.dir, `kube-cache-${minor}`);
+      k = new Kubectl({ binary: kubectlBinary(minor), kubeconfig: adminKubeconfig, cacheDir, cwd: server.dir, namespace: ns });
+      await namespace(ns);
+      web = await webPod(ns);
+    });
+
+    it('debug -it --target=app -- sh on a terminal: ps shows the app as pid 1 of the namespace the debugger joined', async () => {
+      // script(1) gives kubectl a pseudo-terminal, so -t really is a TTY session (raw mode, resize stream).
+      const argv = [k.binary, ...k.argv(['debug', '-it', 'web', `--image=${BUSYBOX_IMAGE}`, '--target=app', '--', 'sh'])];
+      const term = new Interactive('script', ['-qefc', argv.map(shellQuote).join(' '), '/dev/null'], { KUBECONFIG: adminKubeconfig }, 90_000);
+      try {
+        await term.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 60_000);
+        term.write('ps\r');
+        await term.waitFor(/\bsleep 3600\s*\r?\n/, "ps listing the app's sleep 3600");
+        term.write('exit\r');
+        assert.equal(await term.exit(), 0, term.output);
+      } finally {
+        term.kill();
+      }
+      const lines = term.output.split(/\r?\n/);
+      const sleep = lines.find((l) => /\bsleep 3600\s*$/.test(l));
+      assert.match(sleep ?? '', /^\s*1\s/, `the app is pid 1 of the debugger's pid namespace:\n${term.output}`);
+      assert.match(term.output, /Session ended, the ephemeral container will not be restarted/);
+      const pod = await getPod(ns, 'web');
+      const names = (pod.spec.ephemeralContainers ?? []).map((c) => c.name);
+      assert.equal(names.length, 1);
+      const st = await until('the sh debugger terminated', async () => (await ephemeralStatuses(ns, 'web')).find((s) => s.name === names[0] && s.state?.terminated));
+      assert.equal(st.state?.terminated?.exitCode, 0);
+      assert.equal(st.state?.terminated?.reason, 'Completed');
+      // The app container was not restarted, nor the sandbox replaced.
+      const app = pod.status?.containerStatuses?.find((c) => c.name === 'app');
+      assert.equal(app?.restartCount, 0);
+      assert.equal(app?.containerID, web.status?.containerStatuses?.[0]?.containerID);
+      assert.equal(pod.status?.podIP, web.status?.podIP);
+    });
+
+    it('debug -i --target=app -- sh fed through attach: running, then terminated; the pod stays Ready; logs -c has the output', async () => {
+      const before = new Set((await getPod(ns, 'web')).spec.ephemeralContainers?.map((c) => c.name));
+      const seen: string[] = [];
+      let polling = true;
+      let name = '';
+      const poller = (async () => {
+        while (polling) {
+          const pod = await getPod(ns, 'web').catch(() => undefined);
+          name ||= pod?.spec.ephemeralContainers?.find((c) => !before.has(c.name))?.name ?? '';
+          const st = pod?.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+          const state = st?.state?.running ? 'running' : st?.state?.terminated ? 'terminated' : st?.state?.waiting ? `waiting:${st.state.waiting.reason ?? ''}` : '';
+          if (state && seen[seen.length - 1] !== state) seen.push(state);
+          if (pod && name) assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'the pod stays Ready while a debugger runs');
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
+      const sh = new Interactive(k.binary, k.argv(['debug', '-i', 'web', `--image=${BUSYBOX_IMAGE}`, '--target=app', '--', 'sh']), { KUBECONFIG: adminKubeconfig }, 90_000);
+      let code: number;
+      try {
+        await sh.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 60_000);
+        sh.write('echo hello-from-attach\nps\n');
+        await sh.waitFor(/\bsleep 3600\s*\n/, "ps listing the app's sleep 3600");
+        sh.end('exit 0\n');
+        code = await sh.exit();
+        await until('the sh debugger terminated in the API', async () => (await ephemeralStatuses(ns, 'web')).find((s) => s.name === name && s.state?.terminated), 20_000);
+      } finally {
+        sh.kill();
+        polling = false;
+        await poller;
+      }
+      assert.equal(code, 0, sh.output);
+      assert.match(sh.output, /^hello-from-attach$/m, 'stdin reached the container through attach and its stdout came back');
+      assert.match(name, /^debugger-[a-z0-9]{5}$/);
+      assert.ok(seen.includes('running'), `status was seen running: ${seen.join(' -> ')}`);
+      assert.equal(seen[seen.length - 1], 'terminated', `and ends terminated: ${seen.join(' -> ')}`);
+      assert.ok(seen.indexOf('running') < seen.lastIndexOf('terminated'));
+      const st = (await ephemeralStatuses(ns, 'web')).find((s) => s.name === name);
+      assert.equal(st?.state?.terminated?.exitCode, 0);
+      assert.equal(st?.ready, false);
+      assert.equal(st?.restartCount, 0);
+      assert.match(st?.containerID ?? '', /^containerd:\/\/[0-9a-f]{64}$/);
+      // Never restarted: it stays terminated across further syncs (PLEG relists every 500 ms).
+      await new Promise((r2) => setTimeout(r2, 1500));
+      const again = (await ephemeralStatuses(ns, 'web')).find((s) => s.name === name);
+      assert.equal(again?.containerID, st?.containerID, 'not started again');
+      assert.ok(again?.state?.terminated);
+      const pod = await getPod(ns, 'web');
+      assert.equal(pod.status?.phase, 'Running');
+      assert.equal(pod.status?.containerStatuses?.length, 1, 'not listed among the containers');
+
+      const logs = await k.ok(['logs', 'web', '-c', name]);
+      assert.match(logs, /^hello-from-attach$/m);
+      assert.match(logs, /\bsleep 3600\s*$/m);
+      const events = await k.ok(['get', 'events', '--field-selector', `involvedObject.fieldPath=spec.ephemeralContainers{${name}}`, '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+      assert.deepEqual(new Set(events.split('\n').filter(Boolean)), new Set(['Pulled', 'Created', 'Started']), events);
+    });
+
+    it('debug node/NAME -i: host pid, network and ipc namespaces, the node\'s / at /host', async () => {
+      const sh = new Interactive(k.binary, k.argv(['debug', `node/${NODE}`, '-i', `--image=${BUSYBOX_IMAGE}`, '--', 'sh']), { KUBECONFIG: adminKubeconfig }, 120_000);
+      try {
+        await sh.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 90_000);
+        sh.write('echo ---; ls /host; echo ---; ps -o pid,comm; echo ---\n');
+        await sh.waitFor(/^---\n[^]*^---\n[^]*^---\n/m, 'the listings');
+        sh.end('exit 0\n');
+        assert.equal(await sh.exit(), 0, sh.output);
+      } finally {
+        sh.kill();
+      }
+      const [, ls = '', ps = ''] = sh.output.split(/^---\n/m);
+      const entries = ls.split('\n').filter(Boolean);
+      for (const want of fs.readdirSync('/').filter((e) => ['etc', 'proc', 'usr', 'var'].includes(e))) assert.ok(entries.includes(want), `/host/${want} in:\n${ls}`);
+      assert.ok(ps.split('\n').some((l) => new RegExp(`^\\s*${process.pid}\\s`).test(l)), `this test's pid ${process.pid} is among the node's processes:\n${ps}`);
+      const pods = ((await admin.pods.list(ns)).items as Pod[]).filter((p) => p.metadata.name?.startsWith(`node-debugger-${NODE}-`));
+      assert.equal(pods.length, 1);
+      const p = pods[0] as Pod;
+      assert.deepEqual([p.spec.hostPID, p.spec.hostNetwork, p.spec.hostIPC], [true, true, true]);
+      assert.equal(p.status?.podIP, cd.gateway, 'a host-network pod has the node IP');
+      await admin.pods.delete(ns, p.metadata.name ?? '', { gracePeriodSeconds: 0 });
+    });
+
+    it('debug --copy-to --same-node --share-processes -i -- sh: the copy\'s debugger sees the app\'s processes', async () => {
+      const sh = new Interactive(k.binary, k.argv(['debug', 'web', '-i', `--image=${BUSYBOX_IMAGE}`, '--copy-to=web-copy', '--same-node', '--share-processes', '--', 'sh']), { KUBECONFIG: adminKubeconfig }, 120_000);
+      try {
+        await sh.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 90_000);
+        sh.write('ps -o pid,args\n');
+        await sh.waitFor(/\bsleep 3600\s*\n/, "ps listing the copied app's sleep 3600");
+        sh.end('exit 0\n');
+        assert.equal(await sh.exit(), 0, sh.output);
+      } finally {
+        sh.kill();
+      }
+      const r = { stdout: sh.output };
+      const copy = await getPod(ns, 'web-copy');
+      assert.equal(copy.spec.shareProcessNamespace, true);
+      assert.equal(copy.spec.nodeName, NODE);
+      const lines = r.stdout.split('\n');
+      assert.ok(lines.some((l) => /\bsleep 3600\s*$/.test(l)), `the copied app's sleep 3600 is visible:\n${r.stdout}`);
+      assert.ok(lines.some((l) => /^\s*1\s+\/pause\b/.test(l)), `one pid namespace for the pod, the pause process is pid 1:\n${r.stdout}`);
+      await admin.pods.delete(ns, 'web-copy', { gracePeriodSeconds: 0 });
+    });
+  });
+}
