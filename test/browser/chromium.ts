@@ -215,7 +215,7 @@ export async function waitInPage<T, A extends unknown[]>(
   what: string,
   fn: (...args: A) => T,
   args: A,
-  timeoutMs = BROWSER_TIMEOUTS.selector,
+  timeoutMs: number = BROWSER_TIMEOUTS.selector,
 ): Promise<Awaited<T>> {
   try {
     const h = await page.waitForFunction(fn as (...a: unknown[]) => T, { timeout: timeoutMs, polling: 'mutation' }, ...args);
