@@ -15,6 +15,7 @@ fi
 echo "== type check and build (tsc)"
 rm -rf dist
 tsc -p tsconfig.json || { echo "type check failed"; echo "0 passed, 1 failed"; exit 1; }
+node console/web/build.ts || { echo "console/web build failed"; echo "0 passed, 1 failed"; exit 1; }
 pass=0; fail=0; rc=0
 for tier in unit integration e2e; do
   if [ -z "$(KUBELAB_REBUILD= bash test/run-tier.sh "$tier" --list)" ]; then echo "== $tier tests: none yet"; continue; fi

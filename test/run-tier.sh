@@ -13,6 +13,7 @@ export PATH="$root/node_modules/.bin:$PATH"
 if [ ! -d dist ] || [ -n "${KUBELAB_REBUILD-1}" ]; then
   rm -rf dist
   tsc -p tsconfig.json || { echo "type check failed" >&2; exit 1; }
+  node console/web/build.ts || { echo "console/web build failed" >&2; exit 1; }
 fi
 case "$tier" in
   unit) files=$(find dist -name '*.test.js' ! -name '*.integration.test.js' ! -name '*.e2e.test.js' | sort) ; conc=2 ;;
