@@ -154,3 +154,18 @@ describe('ephemeral containers through the pod itself', () => {
     assert.deepEqual(render(validatePodUpdate(imageChange, added)), []);
   });
 });
+
+describe('ephemeralContainerStatuses through pods/status', () => {
+  it('accepts the kubelet reporting them, and refuses bringing a terminated one back (implicitly restartPolicy Never)', async () => {
+    const { validatePodStatusUpdate } = await import('./pod.ts');
+    const old = withEphemeral(stored((p) => (p.spec.nodeName = 'node-1')), [debugger0()]) as any;
+    old.status = { phase: 'Running', qosClass: 'BestEffort' };
+    const running = structuredClone(old);
+    running.status.ephemeralContainerStatuses = [{ name: 'debugger-1', image: 'localhost/busybox:1.35', imageID: '', ready: false, restartCount: 0, state: { running: { startedAt: '2026-12-08T00:00:00Z' } } }];
+    assert.deepEqual(render(validatePodStatusUpdate(running, old)), []);
+    const terminated = structuredClone(running);
+    terminated.status.ephemeralContainerStatuses[0].state = { terminated: { exitCode: 0, startedAt: '2026-12-08T00:00:00Z', finishedAt: '2026-12-08T00:01:00Z' } };
+    assert.deepEqual(render(validatePodStatusUpdate(terminated, running)), []);
+    assert.deepEqual(render(validatePodStatusUpdate(running, terminated)), ['status.ephemeralContainerStatuses[0].state: Forbidden: may not be transitioned to non-terminated state']);
+  });
+});

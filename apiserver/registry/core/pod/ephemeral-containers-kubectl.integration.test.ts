@@ -99,7 +99,27 @@ for (const minor of [29, 33]) {
       const written = await env.api.must('PUT', `${podPath(ns, 'web')}/ephemeralcontainers`, viaSub);
       assert.equal(written.spec.containers[0].image, 'nginx:1.27');
       assert.deepEqual(written.spec.ephemeralContainers.map((c: { name: string }) => c.name), ['dbg', 'dbg4']);
-      // merge and JSON patches reach the same strategy
+      // a merge patch, a JSON patch and a server-side apply add through the same strategy
+      const merged = await env.api.request(
+        'PATCH',
+        `${podPath(ns, 'web')}/ephemeralcontainers`,
+        { spec: { ephemeralContainers: [...written.spec.ephemeralContainers, { name: 'dbg5', image: IMAGE }] } },
+        'application/merge-patch+json',
+      );
+      assert.equal(merged.status, 200, merged.text);
+      const added = await env.api.request('PATCH', `${podPath(ns, 'web')}/ephemeralcontainers`, [{ op: 'add', path: '/spec/ephemeralContainers/-', value: { name: 'dbg6', image: IMAGE } }], 'application/json-patch+json');
+      assert.equal(added.status, 200, added.text);
+      const applied = await env.api.request(
+        'PATCH',
+        `${podPath(ns, 'web')}/ephemeralcontainers?fieldManager=debugger`,
+        `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  ephemeralContainers:\n  - name: dbg7\n    image: ${IMAGE}\n`,
+        'application/apply-patch+yaml',
+      );
+      assert.equal(applied.status, 200, applied.text);
+      const afterApply = applied.json as { spec: { ephemeralContainers: { name: string }[]; containers: { name: string }[] }; metadata: { managedFields: { manager: string; subresource?: string }[] } };
+      assert.deepEqual(afterApply.spec.ephemeralContainers.map((c) => c.name), ['dbg', 'dbg4', 'dbg5', 'dbg6', 'dbg7']);
+      assert.deepEqual(afterApply.spec.containers.map((c) => c.name), ['app', 'sidecar'], 'apply through the subresource leaves the containers alone');
+      assert.ok(afterApply.metadata.managedFields.some((m) => m.manager === 'debugger' && m.subresource === 'ephemeralcontainers'));
       const jsonPatch = await env.api.request('PATCH', `${podPath(ns, 'web')}/ephemeralcontainers`, [{ op: 'remove', path: '/spec/ephemeralContainers/0' }], 'application/json-patch+json');
       assert.equal(jsonPatch.status, 422, jsonPatch.text);
       assert.match(jsonPatch.text, /existing ephemeral containers \\"dbg\\" may not be removed/);
