@@ -25,6 +25,7 @@ import { until } from '../../test/integration/framework/until.ts';
 import { Kubectl, kubectlBinary } from '../../test/e2e/framework/kubectl.ts';
 import { configMapsResource, serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ContainerStatus, Pod } from '../../shared/api/core-v1.ts';
+import type { PodAnatomy } from '../../shared/api/pod-anatomy.ts';
 import { runNodeAgent, type RunningNodeAgent } from '../main.ts';
 
 const NODE = 'debug-node';
@@ -242,9 +243,22 @@ for (const minor of [29, 33]) {
         await sh.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 60_000);
         sh.write('echo hello-from-attach\nps\n');
         await sh.waitFor(/\bsleep 3600\s*\n/, "ps listing the app's sleep 3600");
+        name ||= (await getPod(ns, 'web')).spec.ephemeralContainers?.find((c) => !before.has(c.name))?.name ?? '';
+        // While it runs, the node's anatomy of the pod shows it in the app's pid namespace.
+        const res = await server.call('GET', `/api/v1/nodes/${NODE}/proxy/anatomy/${ns}/web`, { cert: server.admin });
+        assert.equal(res.status, 200, res.body);
+        const anatomy = JSON.parse(res.body) as PodAnatomy;
+        const dbg = anatomy.containers.find((c) => c.name === name);
+        const app = anatomy.containers.find((c) => c.name === 'app');
+        assert.equal(dbg?.type, 'ephemeral', res.body);
+        assert.equal(dbg?.state, 'running');
+        assert.equal(dbg?.namespaces?.pid?.inode, app?.namespaces?.pid?.inode, 'the target\'s pid namespace');
+        assert.notEqual(dbg?.namespaces?.mnt?.inode, app?.namespaces?.mnt?.inode, 'its own mount namespace');
+        assert.equal(dbg?.namespaces?.net?.inode, anatomy.sandbox.namespaces?.net?.inode, 'the pod\'s network namespace');
+        assert.ok(anatomy.timeline.some((e) => e.type === 'ContainerStarted' && e.container === name), JSON.stringify(anatomy.timeline));
         sh.end('exit 0\n');
         code = await sh.exit();
-        await until('the sh debugger terminated in the API', async () => (await ephemeralStatuses(ns, 'web')).find((s) => s.name === name && s.state?.terminated), 20_000);
+        await until('the API to show the sh debugger terminated', () => seen[seen.length - 1] === 'terminated' || undefined, 20_000);
       } finally {
         sh.kill();
         polling = false;
