@@ -413,7 +413,7 @@ export class NodeAgent {
   }
 
   /** The anatomy of a pod this node runs (undefined: not ours). */
-  async #anatomyOf(namespace: string, name: string): Promise<PodAnatomy | undefined> {
+  async anatomyOf(namespace: string, name: string): Promise<PodAnatomy | undefined> {
     const pod = this.pods().find((p) => p.metadata.namespace === namespace && p.metadata.name === name);
     return pod ? this.anatomy.collect(pod) : undefined;
   }
@@ -612,7 +612,7 @@ export class NodeAgent {
           healthy: () => this.pleg.healthy().ok,
           ...(this.#o.servingTLS ? { tls: this.#o.servingTLS } : {}),
           ...(this.#o.auth ? { auth: this.#o.auth } : {}),
-          anatomy: (ns, name) => this.#anatomyOf(ns, name),
+          anatomy: (ns, name) => this.anatomyOf(ns, name),
         });
         this.#port = await server.listen();
         this.#server = server;
@@ -627,7 +627,7 @@ export class NodeAgent {
           clock: this.#clock,
           ...(this.#o.servingTLS ? { tls: this.#o.servingTLS } : {}),
           ...(this.#o.auth ? { auth: this.#o.auth } : {}),
-          anatomy: (ns, name) => this.#anatomyOf(ns, name),
+          anatomy: (ns, name) => this.anatomyOf(ns, name),
         });
         this.#port = server.port;
         this.#server = server;

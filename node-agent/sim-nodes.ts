@@ -167,6 +167,7 @@ export class SimNodeHost {
       this.#server = new AgentServer({
         port: o.port ?? 0,
         pods: () => [...this.agents.values()].flatMap((a) => a.pods()),
+        anatomy: async (ns, name) => [...this.agents.values()].find((a) => a.pods().some((p) => p.metadata.namespace === ns && p.metadata.name === name))?.anatomyOf(ns, name),
         ...(o.tls ? { tls: o.tls } : {}),
         ...(o.auth ? { auth: o.auth } : {}),
       });
