@@ -123,7 +123,7 @@ export function App() {
   }
 
   return (
-    <div class="shell">
+    <div class="shell" data-testid="app" data-page={route.page}>
       <a class="skip" href="#main-content" onClick={(e) => {
         e.preventDefault();
         document.querySelector<HTMLElement>('main h1')?.focus();
