@@ -219,7 +219,7 @@ describe('kubectl anatomy on a real node', () => {
       '    └─ reader       /data  ro',
       '',
       /^NETWORK  net:(\d+)$/,
-      /^  lo    127\.0\.0\.1\/8  ::1\/128  up  mtu 65536  00:00:00:00:00:00$/,
+      /^  lo    127\.0\.0\.1\/8  ::1\/128  up  mtu 65536(?:  00:00:00:00:00:00)?$/,
       new RegExp(`^  eth0  ${podIP.replace(/\./g, '\\.')}/\\d+  fe80::[0-9a-f:]+/64  up  mtu \\d+  ([0-9a-f]{2}(?::[0-9a-f]{2}){5})$`),
       '  listening',
       /^    tcp6? +(?:\[::\]|0\.0\.0\.0):8080  app  pid (\d+)$/,
