@@ -26,7 +26,7 @@ export function LogView(props: { namespace: string; pod: string; containers: str
     if (!container) return;
     const buffer = new LogBuffer(MAX_LINES);
     const abort = new AbortController();
-    const backoff = new RetryBackoff({ initialMs: 1000, maxMs: 10_000 });
+    const backoff = new RetryBackoff({ initialMs: 500, maxMs: 4000 });
     let painted = -1;
     let frame = 0;
     let retry = 0;

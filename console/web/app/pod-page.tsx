@@ -62,7 +62,10 @@ export function PodPage(props: { namespace: string; name: string }) {
 
   const live = useMemo(() => new Map<string, ContainerBadge>((row?.containers ?? []).map((c) => [c.name, c])), [row]);
   const containerNames = useMemo(() => (row?.containers ?? []).map((c) => c.name), [row]);
-  const firstApp = row?.containers.find((c) => c.kind === 'app')?.name ?? containerNames[0] ?? '';
+  // kubectl logs' default: the kubectl.kubernetes.io/default-container annotation, else the first app container.
+  const annotated = pod?.metadata.annotations?.['kubectl.kubernetes.io/default-container'];
+  const firstApp =
+    (annotated && containerNames.includes(annotated) ? annotated : undefined) ?? row?.containers.find((c) => c.kind === 'app')?.name ?? containerNames[0] ?? '';
 
   if (!pod || !row) {
     return (

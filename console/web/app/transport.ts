@@ -88,11 +88,15 @@ export function restListWatcher<T extends StoredObject>(path: string, pageSize =
         done = true;
         sink.closed(error);
       };
+      ws.binaryType = 'arraybuffer';
+      const decoder = new TextDecoder();
       ws.onmessage = (m: MessageEvent) => {
-        if (done || typeof m.data !== 'string') return;
+        if (done) return;
+        // kube-apiserver sends text frames; a binary frame carries the same JSON.
+        const text = typeof m.data === 'string' ? m.data : decoder.decode(m.data as ArrayBuffer);
         let ev: WatchEvent<T | Status>;
         try {
-          ev = JSON.parse(m.data) as WatchEvent<T | Status>;
+          ev = JSON.parse(text) as WatchEvent<T | Status>;
         } catch {
           // A frame that is not an event is a broken stream, not something to skip.
           ws.close();
