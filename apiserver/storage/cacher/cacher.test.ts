@@ -405,11 +405,16 @@ for (const backend of backends) {
       for (let i = 0; i < 10_000; i++) await storage.create(podKey('ns', `p${String(i).padStart(5, '0')}`), pod('ns', `p${i}`));
       const env = await setup(t, { storage });
       await env.cacher.listFromCache('/pods/');
-      const t0 = performance.now();
-      const r = await env.cacher.listFromCache('/pods/');
-      const ms = performance.now() - t0;
+      // The best of five: one list can lose a time slice on a loaded machine; a list that copies is slow every time.
+      let r = await env.cacher.listFromCache('/pods/');
+      let ms = Infinity;
+      for (let i = 0; i < 5; i++) {
+        const t0 = performance.now();
+        r = await env.cacher.listFromCache('/pods/');
+        ms = Math.min(ms, performance.now() - t0);
+      }
       assert.equal(r.items.length, 10_000);
-      assert.ok(ms < 50, `took ${ms.toFixed(1)} ms`);
+      assert.ok(ms < 50, `took ${ms.toFixed(1)} ms (best of 5)`);
       const again = await env.cacher.listFromCache('/pods/ns/', { limit: 1 });
       assert.equal(again.items[0], r.items[0], 'shared objects');
     });
