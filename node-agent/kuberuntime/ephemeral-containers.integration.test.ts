@@ -3,14 +3,20 @@
  * HTTPS API server (Node,RBAC), a node agent with its node identity serving exec/attach/logs over HTTPS, and
  * kubectl as the cluster admin.
  *
- * - `kubectl debug -it web --target=app -- ps` (under `script`, so kubectl has a real terminal): the ephemeral
- *   container runs in the app's pid namespace and prints the app's `sleep 3600`;
+ * - `kubectl debug -it web --target=app -- sh` (under `script`, so kubectl has a real terminal), typing `ps`:
+ *   the ephemeral container runs in the app's pid namespace, where the app's `sleep 3600` is pid 1;
  * - `kubectl debug -i web --target=app -- sh` fed `ps` through attach: its status is seen running, then
- *   terminated (exit 0); the pod stays Running and Ready; `kubectl logs web -c debugger-xxxxx` has the output;
+ *   terminated (exit 0), never restarted; the pod stays Running and Ready; the node's anatomy shows it in the
+ *   app's pid namespace; `kubectl logs web -c debugger-xxxxx` has the output; its events name it;
  * - `kubectl debug node/NODE -i` (hostPID + hostNetwork + hostIPC, the node's / at /host): lists /host and
- *   sees this test's own process among the node's;
+ *   sees this test's own process among the node's, and has this process's network and ipc namespaces;
+ * - `kubectl exec` into a running debugger;
  * - `kubectl debug web -i --copy-to --same-node --share-processes -- sh`: the copy's debugger sees the copied
- *   app's processes.
+ *   app's processes;
+ * - an ephemeral container written through `pods/ephemeralcontainers` with env, command and a read-only
+ *   volumeMount of the pod's emptyDir reads what the app wrote there, cannot write it, and stops with its pod.
+ * Sessions keep kubectl's stdin open until the expected output arrived: an attach whose stdin reaches EOF is
+ * detached at once (containerd, for containers without stdinOnce), as on any Kubernetes node.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +33,7 @@ import { configMapsResource, serviceAccountsResource, type Clientset } from '../
 import type { ContainerStatus, Pod } from '../../shared/api/core-v1.ts';
 import type { PodAnatomy } from '../../shared/api/pod-anatomy.ts';
 import { runNodeAgent, type RunningNodeAgent } from '../main.ts';
+import { LABEL_POD_UID } from './labels.ts';
 
 const NODE = 'debug-node';
 
@@ -295,14 +302,16 @@ for (const minor of [29, 33]) {
       const sh = new Interactive(k.binary, k.argv(['debug', `node/${NODE}`, '-i', `--image=${BUSYBOX_IMAGE}`, '--', 'sh']), { KUBECONFIG: adminKubeconfig }, 120_000);
       try {
         await sh.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 90_000);
-        sh.write('echo ---; ls /host; echo ---; ps -o pid,comm; echo ---\n');
-        await sh.waitFor(/^---\n[^]*^---\n[^]*^---\n/m, 'the listings');
+        sh.write('echo ---; ls /host; echo ---; ps -o pid,comm; echo ---; readlink /proc/self/ns/net; readlink /proc/self/ns/ipc; echo ---\n');
+        await sh.waitFor(/^---\n[^]*^---\n[^]*^---\n[^]*^---\n/m, 'the listings');
         sh.end('exit 0\n');
         assert.equal(await sh.exit(), 0, sh.output);
       } finally {
         sh.kill();
       }
-      const [, ls = '', ps = ''] = sh.output.split(/^---\n/m);
+      const [, ls = '', ps = '', nsLinks = ''] = sh.output.split(/^---\n/m);
+      // The node's network and ipc namespaces: those of this test process (containerd and the agent run in it).
+      assert.deepEqual(nsLinks.split('\n').filter(Boolean), [fs.readlinkSync('/proc/self/ns/net'), fs.readlinkSync('/proc/self/ns/ipc')]);
       const entries = ls.split('\n').filter(Boolean);
       for (const want of fs.readdirSync('/').filter((e) => ['etc', 'proc', 'usr', 'var'].includes(e))) assert.ok(entries.includes(want), `/host/${want} in:\n${ls}`);
       assert.ok(ps.split('\n').some((l) => new RegExp(`^\\s*${process.pid}\\s`).test(l)), `this test's pid ${process.pid} is among the node's processes:\n${ps}`);
@@ -312,6 +321,19 @@ for (const minor of [29, 33]) {
       assert.deepEqual([p.spec.hostPID, p.spec.hostNetwork, p.spec.hostIPC], [true, true, true]);
       assert.equal(p.status?.podIP, cd.gateway, 'a host-network pod has the node IP');
       await admin.pods.delete(ns, p.metadata.name ?? '', { gracePeriodSeconds: 0 });
+    });
+
+    it('debug -i --target=app: kubectl exec into the running debugger', async () => {
+      const sh = new Interactive(k.binary, k.argv(['debug', '-i', 'web', `--image=${BUSYBOX_IMAGE}`, '--target=app', '-c', 'dbg-exec', '--', 'sh']), { KUBECONFIG: adminKubeconfig }, 90_000);
+      try {
+        await sh.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 60_000);
+        const cmdline = await k.ok(['exec', 'web', '-c', 'dbg-exec', '--', 'cat', '/proc/1/cmdline']);
+        assert.equal(cmdline, 'sleep\u00003600\u0000', 'exec runs in the ephemeral container, which sees the app as pid 1');
+        sh.end('exit 0\n');
+        assert.equal(await sh.exit(), 0, sh.output);
+      } finally {
+        sh.kill();
+      }
     });
 
     it('debug --copy-to --same-node --share-processes -i -- sh: the copy\'s debugger sees the app\'s processes', async () => {
@@ -336,3 +358,60 @@ for (const minor of [29, 33]) {
     });
   });
 }
+
+describe('ephemeral containers added through the API', () => {
+  const ns = 'ephemeral-api';
+  let k: Kubectl;
+
+  before(async () => {
+    k = new Kubectl({ binary: kubectlBinary(33), kubeconfig: adminKubeconfig, cacheDir: path.join(server.dir, 'kube-cache-api'), cwd: server.dir, namespace: ns });
+    await namespace(ns);
+  });
+
+  it("mount the pod's volumes as their volumeMounts say, get their env and command; killing the pod kills them", async () => {
+    await admin.pods.create({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'vol', namespace: ns },
+      spec: {
+        nodeName: NODE,
+        terminationGracePeriodSeconds: 1,
+        volumes: [{ name: 'shared', emptyDir: {} }],
+        containers: [{ name: 'app', image: BUSYBOX_IMAGE, command: ['sh', '-c', 'echo note-from-app > /data/note.txt && exec sleep 3600'], volumeMounts: [{ name: 'shared', mountPath: '/data' }] }],
+      },
+    } as Pod);
+    await until('vol Running', async () => ((await getPod(ns, 'vol')).status?.phase === 'Running' ? true : undefined), 60_000);
+    const sub = `/api/v1/namespaces/${ns}/pods/vol/ephemeralcontainers`;
+    const cur = await server.call('GET', sub, { cert: server.admin });
+    assert.equal(cur.status, 200, cur.body);
+    const pod = JSON.parse(cur.body) as Pod;
+    pod.spec.ephemeralContainers = [
+      {
+        name: 'reader',
+        image: BUSYBOX_IMAGE,
+        command: ['sh', '-c', 'cat /mnt/note.txt; echo "GREETING=$GREETING"; exec sleep 3600'],
+        env: [{ name: 'GREETING', value: 'hello' }],
+        volumeMounts: [{ name: 'shared', mountPath: '/mnt', readOnly: true }],
+      },
+    ];
+    const put = await server.call('PUT', sub, { cert: server.admin, body: pod });
+    assert.equal(put.status, 200, put.body);
+    const running = await until('reader running', async () => (await ephemeralStatuses(ns, 'vol')).find((s) => s.name === 'reader' && s.state?.running), 60_000);
+    const logs = await until('reader logs', async () => {
+      const out = await k.ok(['logs', 'vol', '-c', 'reader']);
+      return out.includes('GREETING=') ? out : undefined;
+    });
+    assert.equal(logs, 'note-from-app\nGREETING=hello\n');
+    const touch = await k.run(['exec', 'vol', '-c', 'reader', '--', 'touch', '/mnt/x']);
+    assert.notEqual(touch.code, 0, 'the volume is mounted read-only in the ephemeral container');
+    assert.match(touch.stderr, /Read-only file system/);
+
+    const uid = (await getPod(ns, 'vol')).metadata.uid ?? '';
+    const id = (running.containerID ?? '').replace('containerd://', '');
+    await admin.pods.delete(ns, 'vol', { gracePeriodSeconds: 1 });
+    await until('the reader container stopped with its pod', async () => {
+      const list = await agent.runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } });
+      return list.every((c) => c.state !== 'CONTAINER_RUNNING') && !list.some((c) => c.id === id && c.state === 'CONTAINER_RUNNING') ? true : undefined;
+    }, 30_000);
+  });
+});
