@@ -23,6 +23,7 @@ const commands: { name: string; summary: string; load: () => Promise<Command> }[
   { name: 'node', summary: 'Run the node agent (registers the node, runs its pods on containerd or the simulated runtime)', load: async () => (await import('./node-command.ts')).nodeCommand },
   { name: 'proxy', summary: 'Run the service proxy of a node (kube-proxy, nftables mode): ClusterIPs and NodePorts to endpoints', load: async () => (await import('./proxy-command.ts')).proxyCommand },
   { name: 'dns', summary: 'Run the cluster DNS server (cluster.local from Services and EndpointSlices; other names forwarded)', load: async () => (await import('./dns-command.ts')).dnsCommand },
+  { name: 'console', summary: 'Serve the browser console (live cluster view) on loopback, as each signed-in user (console login: a sign-in link)', load: async () => (await import('./console-command.ts')).consoleCommand },
   { name: 'sim-nodes', summary: 'Run many simulated nodes in one process (node agents on the simulated runtime)', load: async () => (await import('./sim-nodes-command.ts')).simNodesCommand },
 ];
 

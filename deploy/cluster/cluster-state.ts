@@ -27,6 +27,8 @@ export interface ClusterState {
   nodes: NodeRecord[];
   apiserverURL?: string;
   kubeconfig?: string;
+  /** The browser console (`kubelab console`, a daemon on the host's loopback), once started. */
+  console?: { url: string; port: number };
   /** sysctls changed on the host, with their original values, restored by down. */
   sysctls: Record<string, string>;
   /** Mount points created under the state dir (tmpfs emptyDirs are the agent's; these are up's own). */
