@@ -13,7 +13,7 @@
 import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type BrowserContext, type Page } from 'puppeteer-core';
 
 /** An element found on a page (puppeteer's handle; the project has no DOM lib to name Element). */
 export type PageElement = NonNullable<Awaited<ReturnType<Page['waitForSelector']>>>;
@@ -69,7 +69,7 @@ export interface LaunchOptions {
   height?: number;
   /** Light or dark for `prefers-color-scheme` on pages opened with newPage. @default 'light' */
   colorScheme?: 'light' | 'dark';
-  /** Forwards the page's console errors and uncaught exceptions here (e.g. a test's diagnostics list). */
+  /** Forwards the page's uncaught exceptions, console errors and 5xx responses here (e.g. a test's diagnostics list). */
   onPageError?: (message: string) => void;
 }
 
@@ -78,8 +78,13 @@ export interface TestBrowser {
   readonly browser: Browser;
   readonly executablePath: string;
   readonly userDataDir: string;
-  /** A page with the viewport, colour scheme and default timeouts set. */
-  newPage(): Promise<Page>;
+  /**
+   * A page with the viewport, colour scheme and default timeouts set; in `context` when given (its own cookies:
+   * a fresh sign-in), else in the browser's default context (cookies shared by its pages).
+   */
+  newPage(context?: BrowserContext): Promise<Page>;
+  /** A new incognito-like context (no cookies, no storage); close it when done. */
+  newContext(): Promise<BrowserContext>;
   close(): Promise<void>;
 }
 
@@ -112,8 +117,9 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<TestBrow
     browser,
     executablePath,
     userDataDir,
-    async newPage() {
-      const page = await browser.newPage();
+    newContext: () => browser.createBrowserContext(),
+    async newPage(context?: BrowserContext) {
+      const page = await (context ?? browser).newPage();
       page.setDefaultTimeout(BROWSER_TIMEOUTS.selector);
       page.setDefaultNavigationTimeout(BROWSER_TIMEOUTS.navigation);
       await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: opts.colorScheme ?? 'light' }]);
@@ -121,7 +127,11 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<TestBrow
         const report = opts.onPageError;
         page.on('pageerror', (err) => report(`pageerror: ${(err as Error).message ?? String(err)}`));
         page.on('console', (m) => {
-          if (m.type() === 'error') report(`console.error: ${m.text()}`);
+          // "Failed to load resource" carries no URL: the response listener below reports those with theirs.
+          if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) report(`console.error: ${m.text()}`);
+        });
+        page.on('response', (r) => {
+          if (r.status() >= 500) report(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
         });
       }
       return page;
