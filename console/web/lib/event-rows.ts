@@ -1,4 +1,5 @@
 /** Events as the console lists them: newest first, with kubectl get events' columns. */
+import { humanDuration } from '../../../apiserver/printers/human-duration.ts';
 import type { Event } from './kube-types.ts';
 
 export interface EventRow {
@@ -46,15 +47,9 @@ export function podEventFilter(namespace: string, name: string): (r: EventRow) =
   return (r) => r.namespace === namespace && r.objectKind === 'Pod' && r.objectName === name;
 }
 
-/** "5s", "3m", "2h", "4d" ago, as kubectl's LAST SEEN; '' when unknown. */
+/** LAST SEEN as kubectl prints it (HumanDuration: 45s, 5m30s, 12m, 5h, 3d); '' when unknown. */
 export function age(time: string, now: number): string {
   const t = Date.parse(time);
   if (!time || Number.isNaN(t)) return '';
-  const s = Math.max(0, Math.floor((now - t) / 1000));
-  if (s < 120) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 120) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h`;
-  return `${Math.floor(h / 24)}d`;
+  return humanDuration(now - t);
 }

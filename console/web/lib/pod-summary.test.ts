@@ -97,7 +97,7 @@ test('native sidecars count in READY; badges carry init/sidecar/app/ephemeral ki
   ]);
 });
 
-function node(name: string, ready: 'True' | 'False', labels: Record<string, string> = {}, unschedulable = false): Node {
+function node(name: string, ready: 'True' | 'False' | 'Unknown', labels: Record<string, string> = {}, unschedulable = false): Node {
   return {
     metadata: { name, labels },
     spec: { podCIDR: `10.244.${name.length}.0/24`, ...(unschedulable ? { unschedulable } : {}) },
@@ -117,6 +117,9 @@ test('node rows: STATUS with SchedulingDisabled, ROLES from labels, CIDR, capaci
   assert.deepEqual(n.allocatable, { cpu: '1900m', memory: '3Gi', pods: '110' });
   assert.equal(nodeRow(node('w', 'False')).status, 'NotReady');
   assert.equal(nodeRow(node('w', 'False')).roles, '<none>');
+  const unknown = node('u', 'Unknown');
+  assert.equal(nodeRow(unknown).status, 'NotReady', 'kubectl prints NotReady for Unknown');
+  assert.equal(nodeRow(unknown).ready, false);
 });
 
 test('cluster view: pods under their nodes (sorted), unscheduled apart, filters by namespace and text', () => {

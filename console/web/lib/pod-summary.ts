@@ -1,9 +1,11 @@
 /**
- * What the cluster page shows of pods and nodes, derived from the API objects: a pod's STATUS as kubectl get
- * pods prints it (printPod in kubectl's printers), READY n/m, RESTARTS, its containers' states; a node's
- * STATUS/ROLES as kubectl get nodes prints them, pod CIDR, capacity and allocatable. Pure functions, so the
- * rows are tested without a DOM.
+ * What the cluster page shows of pods and nodes, derived from the API objects: a pod's STATUS, READY and
+ * RESTARTS as `kubectl get pods` prints them (the apiserver's own port of printPod, apiserver/printers/, which is
+ * DOM-free and bundles as is), its containers' states; a node's STATUS/ROLES as `kubectl get nodes` prints them,
+ * pod CIDR, capacity and allocatable. Pure functions, so the rows are tested without a DOM.
  */
+import { findNodeRoles, nodeStatus } from '../../../apiserver/printers/node-printer.ts';
+import { summarizePod } from '../../../apiserver/printers/pod-printer.ts';
 import type { ContainerStatus, Node, Pod } from './kube-types.ts';
 
 export type ContainerKind = 'init' | 'sidecar' | 'app' | 'ephemeral';
@@ -43,67 +45,10 @@ export function podRow(pod: Pod): PodRow {
   const name = pod.metadata.name ?? '';
   const spec = pod.spec;
   const status = pod.status ?? {};
-  const sidecars = new Set(
-    (spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
-  );
-  const total = spec.containers.length + sidecars.size;
-  let readyCount = 0;
-  let restarts = 0;
-  let sidecarRestarts = 0;
-  let reason: string = status.reason || status.phase || 'Pending';
-  if (status.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated')) reason = 'SchedulingGated';
-
-  const initStatuses = status.initContainerStatuses ?? [];
-  const initCount = spec.initContainers?.length ?? 0;
-  let initializing = false;
-  for (const [i, cs] of initStatuses.entries()) {
-    restarts += cs.restartCount;
-    const isSidecar = sidecars.has(cs.name);
-    if (isSidecar) {
-      sidecarRestarts += cs.restartCount;
-      if (cs.started && cs.ready) readyCount++;
-    }
-    const t = cs.state?.terminated;
-    const w = cs.state?.waiting;
-    if (t && t.exitCode === 0) continue;
-    if (isSidecar && cs.started) continue;
-    if (t) {
-      reason = t.reason ? `Init:${t.reason}` : t.signal ? `Init:Signal:${t.signal}` : `Init:ExitCode:${t.exitCode}`;
-    } else if (w && w.reason && w.reason !== 'PodInitializing') {
-      reason = `Init:${w.reason}`;
-    } else {
-      reason = `Init:${i}/${initCount}`;
-    }
-    initializing = true;
-    break;
-  }
-  const initialized = status.conditions?.some((c) => c.type === 'Initialized' && c.status === 'True') ?? false;
-  if (!initializing || initialized) {
-    restarts = sidecarRestarts;
-    let hasRunning = false;
-    const statuses = status.containerStatuses ?? [];
-    for (let i = statuses.length - 1; i >= 0; i--) {
-      const cs = statuses[i];
-      if (!cs) continue;
-      restarts += cs.restartCount;
-      const w = cs.state?.waiting;
-      const t = cs.state?.terminated;
-      if (w && w.reason) reason = w.reason;
-      else if (t && t.reason) reason = t.reason;
-      else if (t) reason = t.signal ? `Signal:${t.signal}` : `ExitCode:${t.exitCode}`;
-      else if (cs.ready && cs.state?.running) {
-        hasRunning = true;
-        readyCount++;
-      }
-    }
-    if (reason === 'Completed' && hasRunning) {
-      reason = status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
-    }
-  }
-  const terminal = status.phase === 'Succeeded' || status.phase === 'Failed';
-  if (pod.metadata.deletionTimestamp && status.reason === 'NodeLost') reason = 'Unknown';
-  else if (pod.metadata.deletionTimestamp && !terminal) reason = 'Terminating';
-
+  // READY, STATUS and RESTARTS exactly as `kubectl get pods` prints them (the apiserver's table printer).
+  const summary = summarizePod(pod, Date.now());
+  const [readyCount, total] = summary.ready.split('/').map((n) => Number(n));
+  const sidecars = new Set((spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name));
   const byName = (list: ContainerStatus[] | undefined) => new Map((list ?? []).map((s) => [s.name, s]));
   const initByName = byName(status.initContainerStatuses);
   const appByName = byName(status.containerStatuses);
@@ -119,10 +64,11 @@ export function podRow(pod: Pod): PodRow {
     name,
     node: spec.nodeName ?? '',
     phase: status.phase ?? 'Pending',
-    status: reason,
-    ready: `${readyCount}/${total}`,
-    allReady: total > 0 && readyCount === total,
-    restarts,
+    status: summary.status || status.phase || 'Pending',
+    ready: summary.ready,
+    allReady: total !== undefined && total > 0 && readyCount === total,
+    // "3 (5m ago)": the count only (the row is cached per object; an age would go stale).
+    restarts: Number.parseInt(summary.restarts, 10) || 0,
     containers,
     ...(status.podIP ? { podIP: status.podIP } : {}),
     ...(pod.metadata.creationTimestamp ? { createdAt: pod.metadata.creationTimestamp } : {}),
@@ -139,7 +85,7 @@ function badge(name: string, kind: ContainerKind, cs: ContainerStatus | undefine
 
 export interface NodeRow {
   name: string;
-  /** kubectl's STATUS: Ready / NotReady / Unknown, with ",SchedulingDisabled" when cordoned. */
+  /** kubectl's STATUS: Ready / NotReady (Unknown without a Ready condition), ",SchedulingDisabled" when cordoned. */
   status: string;
   ready: boolean;
   /** kubectl's ROLES (node-role.kubernetes.io/<role> and kubernetes.io/role labels), `<none>` when none. */
@@ -152,19 +98,8 @@ export interface NodeRow {
 }
 
 export function nodeRow(node: Node): NodeRow {
-  const conds = node.status?.conditions ?? [];
-  const readyCond = conds.find((c) => c.type === 'Ready');
-  let status = readyCond ? (readyCond.status === 'True' ? 'Ready' : readyCond.status === 'False' ? 'NotReady' : 'Unknown') : 'Unknown';
-  if (node.spec?.unschedulable) status += ',SchedulingDisabled';
-  const roles = new Set<string>();
-  for (const [k, v] of Object.entries(node.metadata.labels ?? {})) {
-    if (k.startsWith('node-role.kubernetes.io/')) {
-      const role = k.slice('node-role.kubernetes.io/'.length);
-      if (role) roles.add(role);
-    } else if (k === 'kubernetes.io/role' && v) {
-      roles.add(v);
-    }
-  }
+  const readyCond = node.status?.conditions?.findLast((c) => c.type === 'Ready');
+  const roles = findNodeRoles(node);
   const res = (list: Record<string, string> | undefined) => ({
     cpu: list?.['cpu'] ?? '',
     memory: list?.['memory'] ?? '',
@@ -172,9 +107,9 @@ export function nodeRow(node: Node): NodeRow {
   });
   return {
     name: node.metadata.name ?? '',
-    status,
+    status: nodeStatus(node),
     ready: readyCond?.status === 'True',
-    roles: roles.size ? [...roles].sort().join(',') : '<none>',
+    roles: roles.length ? roles.join(',') : '<none>',
     podCIDR: node.spec?.podCIDR ?? node.spec?.podCIDRs?.[0] ?? '',
     capacity: res(node.status?.capacity as Record<string, string> | undefined),
     allocatable: res(node.status?.allocatable as Record<string, string> | undefined),
