@@ -358,6 +358,7 @@ export class NodeAgent {
         this.#syncer.forget(uid);
         this.#rejected.delete(uid);
         this.timeline.forget(uid);
+        this.anatomy.forget(uid);
       },
     });
     // The PLEG only wakes workers; the worker reads the pod's status itself (one read per change, not two).
@@ -739,6 +740,7 @@ export class NodeAgent {
     }
     this.runtimeManager.crashBackoff.gc();
     for (const uid of this.timeline.uids()) if (!this.#pods.has(uid) && this.podWorkers.phaseOf(uid) === undefined) this.timeline.forget(uid);
+    for (const uid of this.anatomy.uids()) if (!this.#pods.has(uid) && this.podWorkers.phaseOf(uid) === undefined) this.anatomy.forget(uid);
   }
 
   /** Stops the agent. Pods keep running in the runtime (adopted by the next agent). */

@@ -27,8 +27,7 @@ const pod: Pod = {
   status: { phase: 'Running', qosClass: 'BestEffort', podIPs: [{ ip: '10.128.0.2' }], containerStatuses: [{ name: 'app', ready: true, restartCount: 0, image: '', imageID: '' }] },
 } as Pod;
 
-async function runOnSimulatedRuntime(): Promise<SimulatedRuntime> {
-  const rt = new SimulatedRuntime({ podCidr: '10.128.0.0/24', clock: new FakeClock() });
+async function runOnSimulatedRuntime<T extends SimulatedRuntime>(rt: T = new SimulatedRuntime({ podCidr: '10.128.0.0/24', clock: new FakeClock() }) as T): Promise<T> {
   const sandboxConfig = { metadata: { name: 'web', namespace: 'default', uid: 'uid-1', attempt: 0 }, labels: newPodLabels(pod) };
   const sb = await rt.runPodSandbox(sandboxConfig);
   const c = pod.spec.containers[0];
@@ -56,6 +55,36 @@ describe('PodAnatomyCollector on a simulated node', () => {
     assert.deepEqual(a.timeline.map((e) => `${e.type} ${e.container ?? ''}`.trim()), ['SandboxCreated', 'ContainerCreated app', 'ContainerStarted app']);
     assert.equal(a.cgroup, undefined);
     assert.match(a.warnings?.join() ?? '', /simulated node/);
+    rt.close();
+  });
+});
+
+describe('runtime facts cache', () => {
+  it('a steady pod costs the list calls only; a state change reads the status again', async () => {
+    let statusCalls = 0;
+    class CountingRuntime extends SimulatedRuntime {
+      override containerStatus(...args: Parameters<SimulatedRuntime['containerStatus']>) {
+        statusCalls++;
+        return super.containerStatus(...args);
+      }
+      override podSandboxStatus(...args: Parameters<SimulatedRuntime['podSandboxStatus']>) {
+        statusCalls++;
+        return super.podSandboxStatus(...args);
+      }
+    }
+    const rt = await runOnSimulatedRuntime(new CountingRuntime({ podCidr: '10.128.0.0/24', clock: new FakeClock() }));
+    const collector = new PodAnatomyCollector({ nodeName: 'sim-0', runtime: rt, mode: 'simulated' });
+    await collector.collect(pod);
+    assert.equal(statusCalls, 2, 'sandbox + container');
+    await collector.collect(pod);
+    assert.equal(statusCalls, 2, 'nothing changed: cached');
+    const id = (await rt.listContainers({})).find((c) => c.metadata.name === 'app')?.id ?? '';
+    await rt.stopContainer(id, 0);
+    const a = await collector.collect(pod);
+    assert.equal(statusCalls, 3, 'the exited container is read again');
+    assert.equal(a.containers.find((c) => c.name === 'app')?.state, 'exited');
+    collector.forget('uid-1');
+    assert.deepEqual(collector.uids(), []);
     rt.close();
   });
 });

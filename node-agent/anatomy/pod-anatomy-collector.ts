@@ -21,7 +21,7 @@ import { buildPodAnatomy, type InterfaceReader } from './pod-anatomy-builder.ts'
 import type { PodTimelineRecorder } from './pod-timeline-recorder.ts';
 import { ProcFs } from './proc-fs.ts';
 import { parseIpAddrJson } from './proc-net.ts';
-import { gatherRuntimeFacts } from './runtime-facts.ts';
+import { RuntimeFactsCache, gatherRuntimeFacts } from './runtime-facts.ts';
 import { HostVolumeManager, type VolumeManager } from '../volume/volume-manager.ts';
 
 export interface PodAnatomyCollectorOptions {
@@ -84,6 +84,7 @@ export class PodAnatomyCollector {
   #cgroups: CgroupReader | undefined;
   #clock: Clock;
   #hostNs: Partial<Record<NamespaceKind, number>> | undefined;
+  #facts = new RuntimeFactsCache();
 
   constructor(options: PodAnatomyCollectorOptions) {
     this.#o = options;
@@ -94,9 +95,19 @@ export class PodAnatomyCollector {
     }
   }
 
+  /** Drops what is cached about pod `uid` (the pod is gone from the node). */
+  forget(uid: string): void {
+    this.#facts.forget(uid);
+  }
+
+  /** Pods with cached runtime facts. */
+  uids(): string[] {
+    return this.#facts.uids();
+  }
+
   async collect(pod: Pod): Promise<PodAnatomy> {
     const uid = pod.metadata.uid ?? '';
-    const facts = await gatherRuntimeFacts(this.#o.runtime, uid);
+    const facts = await gatherRuntimeFacts(this.#o.runtime, uid, { cache: this.#facts });
     const o = this.#o;
     const timeline = o.timeline;
     return buildPodAnatomy(pod, facts, {

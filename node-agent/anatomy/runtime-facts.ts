@@ -114,9 +114,37 @@ const newestFirst = (a: { createdAtNs: string }, b: { createdAtNs: string }) => 
   return x === y ? 0 : x > y ? -1 : 1;
 };
 
+/**
+ * What a sandbox's or container's status said, per runtime id, while its listed state stays the same: a
+ * running container's pid, times and mounts do not change, an exited one's never will. So a steady pod costs
+ * the two list calls only. Per pod uid; `forget(uid)` when the pod is gone.
+ */
+export class RuntimeFactsCache {
+  #pods = new Map<string, { sandboxes: Map<string, { listed: string; verbose: boolean; facts: SandboxFacts }>; containers: Map<string, { listed: string; facts: ContainerFacts }> }>();
+
+  /** @internal */
+  entry(uid: string) {
+    let e = this.#pods.get(uid);
+    if (!e) {
+      e = { sandboxes: new Map(), containers: new Map() };
+      this.#pods.set(uid, e);
+    }
+    return e;
+  }
+
+  forget(uid: string): void {
+    this.#pods.delete(uid);
+  }
+
+  uids(): string[] {
+    return [...this.#pods.keys()];
+  }
+}
+
 /** Reads the pod's sandboxes and containers from the runtime (verbose for the newest sandbox and each running container). */
-export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, opts: { timeoutMs?: number } = {}): Promise<RuntimeFacts> {
+export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, opts: { timeoutMs?: number; cache?: RuntimeFactsCache } = {}): Promise<RuntimeFacts> {
   const call = { timeoutMs: opts.timeoutMs ?? 5000 };
+  const cached = opts.cache?.entry(uid);
   const [sandboxes, containers] = await Promise.all([
     runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } }, call),
     runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } }, call),
@@ -125,9 +153,13 @@ export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, o
   const sbFacts = (
     await Promise.all(
       sandboxes.map(async (s, i) => {
+        const hit = cached?.sandboxes.get(s.id);
+        if (hit && hit.listed === s.state && (hit.verbose || i !== 0)) return hit.facts;
         try {
           const r = await runtime.podSandboxStatus(s.id, { ...call, verbose: i === 0 });
-          return sandboxFacts(r.status, parseInfo(r.info));
+          const facts = sandboxFacts(r.status, parseInfo(r.info));
+          cached?.sandboxes.set(s.id, { listed: s.state, verbose: i === 0, facts });
+          return facts;
         } catch (err) {
           if (isNotFound(err)) return undefined;
           throw err;
@@ -138,9 +170,14 @@ export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, o
   const cFacts = (
     await Promise.all(
       containers.map(async (c) => {
+        const hit = cached?.containers.get(c.id);
+        if (hit && hit.listed === c.state && c.state !== 'CONTAINER_UNKNOWN') return hit.facts;
         try {
           const r = await runtime.containerStatus(c.id, { ...call, verbose: c.state === 'CONTAINER_RUNNING' });
-          return containerFacts(r.status, parseInfo(r.info));
+          const facts = containerFacts(r.status, parseInfo(r.info));
+          // Cached under the state it was read in (a container can exit between the list and the status).
+          cached?.containers.set(c.id, { listed: r.status.state, facts });
+          return facts;
         } catch (err) {
           if (isNotFound(err)) return undefined;
           throw err;
@@ -148,5 +185,9 @@ export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, o
       }),
     )
   ).filter((c): c is ContainerFacts => c !== undefined);
+  if (cached) {
+    for (const id of cached.sandboxes.keys()) if (!sandboxes.some((s) => s.id === id)) cached.sandboxes.delete(id);
+    for (const id of cached.containers.keys()) if (!containers.some((c) => c.id === id)) cached.containers.delete(id);
+  }
   return { sandboxes: sbFacts.sort(newestFirst), containers: cFacts.sort(newestFirst) };
 }
