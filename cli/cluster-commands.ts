@@ -46,7 +46,7 @@ export const upCommand: Command = {
       return v;
     };
     try {
-      const { kubeconfig } = await up({
+      const { kubeconfig, state } = await up({
         stateDir: String(values['state-dir']),
         nodes: Number(values['nodes']),
         storage,
@@ -62,6 +62,7 @@ export const upCommand: Command = {
         skipInstall: Boolean(values['skip-install']),
       });
       process.stdout.write(`export KUBECONFIG=${kubeconfig}\n`);
+      if (state.console) process.stdout.write(consoleLine(state.console.url, String(values['state-dir'])));
       return 0;
     } catch (e) {
       if (e instanceof UpError) {
@@ -128,6 +129,7 @@ export const statusCommand: Command = {
         }
         c.close();
         process.stdout.write(`\nexport KUBECONFIG=${state.kubeconfig}\n`);
+        if (state.console) process.stdout.write(consoleLine(state.console.url, String(values['state-dir'])));
       } catch (e) {
         healthy = false;
         process.stdout.write(`\nAPI server ${state.apiserverURL}: unreachable (${(e as Error).message})\n`);
@@ -136,6 +138,12 @@ export const statusCommand: Command = {
     return healthy ? 0 : 1;
   },
 };
+
+/** The console's address and how to sign in, printed beside `export KUBECONFIG=...`. */
+function consoleLine(url: string, stateDir: string): string {
+  const login = `bin/kubelab console login${stateDir === STATE_DIR_DEFAULT ? '' : ` --state-dir ${stateDir}`}`;
+  return `console: ${url}   (sign in: ${login})\n`;
+}
 
 /** A client of the cluster in stateDir with the admin's client certificate (<state>/pki/admin.crt). */
 function adminClient(stateDir: string, server: string): RestClient {

@@ -7,7 +7,7 @@ import { run } from './run.ts';
 import { isAlive, stopDaemon } from './supervisor.ts';
 
 /** Order of shutdown: consumers first, storage last; containerd after its pods were removed. */
-const ORDER = ['proxy-', 'dns-', 'node-', 'sim-nodes', 'controller-', 'lb', 'apiserver-', 'containerd-', 'etcd-'];
+const ORDER = ['console', 'proxy-', 'dns-', 'node-', 'sim-nodes', 'controller-', 'lb', 'apiserver-', 'containerd-', 'etcd-'];
 const rank = (name: string) => {
   const i = ORDER.findIndex((p) => name.startsWith(p));
   return i < 0 ? ORDER.length : i;

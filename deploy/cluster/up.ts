@@ -16,6 +16,7 @@ import { isAlive, startDaemon, tail, type Daemon } from './supervisor.ts';
 import { containerdConfigToml } from '../containerd/containerd-config.ts';
 import { teardown } from './down.ts';
 import { linkKubectlPlugin } from './kubectl-plugin-link.ts';
+import { startConsoleDaemon } from './console-daemon.ts';
 
 export interface UpOptions {
   stateDir: string;
@@ -450,6 +451,12 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
       const ready = list.items.filter((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
       return ready.length >= o.nodes + o.simNodes ? true : undefined;
     }, 120_000, 300, allAlive);
+  }]);
+
+  steps.push(['console', async () => {
+    st.console = await startConsoleDaemon({ client: client as RestClient, kl, kubeconfig, logs, daemon, allAlive });
+    saveState(st);
+    return st.console.url;
   }]);
 
   const total = Date.now();
