@@ -254,6 +254,7 @@ export class NodeAgent {
     this.anatomy = new PodAnatomyCollector({
       nodeName: options.nodeName, runtime: options.runtime, timeline: this.timeline, mode: simulated ? 'simulated' : 'host', clock: this.#clock,
       podCgroupPath: (uid) => this.cgroups.parentFor(uid), volumeHostPath: volumeHostPathFor(this.volumes), runtimeName: () => this.#runtimeName,
+      runtimeStatus: (uid) => this.podCache.get(uid),
     });
     this.recorder = new EventRecorder({ events: options.clientset.events, host: options.nodeName, level: options.events ?? 'all', clock: this.#clock, log: this.#log });
     const network = simulated ? 'assume-success' : 'real';

@@ -21,7 +21,8 @@ import { buildPodAnatomy, type InterfaceReader } from './pod-anatomy-builder.ts'
 import type { PodTimelineRecorder } from './pod-timeline-recorder.ts';
 import { ProcFs } from './proc-fs.ts';
 import { parseIpAddrJson } from './proc-net.ts';
-import { RuntimeFactsCache, gatherRuntimeFacts } from './runtime-facts.ts';
+import { RuntimeFactsCache, gatherRuntimeFacts, listedFromRuntimeStatus } from './runtime-facts.ts';
+import type { RuntimePodStatus } from '../container/runtime-pod.ts';
 import { HostVolumeManager, type VolumeManager } from '../volume/volume-manager.ts';
 
 export interface PodAnatomyCollectorOptions {
@@ -43,6 +44,11 @@ export interface PodAnatomyCollectorOptions {
   podCgroupPath?: (uid: string) => string;
   /** Where a pod volume lives on the node (used when no container mount of it says). */
   volumeHostPath?: (pod: Pod, volume: Volume) => string | undefined;
+  /**
+   * The agent's last runtime read of the pod (its pod cache, refreshed by every PLEG relist and pod sync): used
+   * instead of CRI's list calls, so a steady pod's anatomy makes no CRI call at all. Absent: list through CRI.
+   */
+  runtimeStatus?: (uid: string) => RuntimePodStatus | undefined;
   /** The containerID prefix. @default () => 'containerd' */
   runtimeName?: () => string;
   clock?: Clock;
@@ -107,7 +113,8 @@ export class PodAnatomyCollector {
 
   async collect(pod: Pod): Promise<PodAnatomy> {
     const uid = pod.metadata.uid ?? '';
-    const facts = await gatherRuntimeFacts(this.#o.runtime, uid, { cache: this.#facts });
+    const status = this.#o.runtimeStatus?.(uid);
+    const facts = await gatherRuntimeFacts(this.#o.runtime, uid, { cache: this.#facts, ...(status ? { listed: listedFromRuntimeStatus(status) } : {}) });
     const o = this.#o;
     const timeline = o.timeline;
     return buildPodAnatomy(pod, facts, {

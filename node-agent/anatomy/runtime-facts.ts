@@ -7,6 +7,7 @@
 import type { ContainerStatus, Mount, NamespaceOption, PodSandboxStatus, RuntimeService } from '../cri/services.ts';
 import { isNotFound } from '../cri/services.ts';
 import { ANNOTATION_RESTART_COUNT, LABEL_POD_UID } from '../kuberuntime/labels.ts';
+import type { RuntimeContainerStatus, RuntimePodStatus } from '../container/runtime-pod.ts';
 
 export interface SandboxFacts {
   id: string;
@@ -141,14 +142,41 @@ export class RuntimeFactsCache {
   }
 }
 
-/** Reads the pod's sandboxes and containers from the runtime (verbose for the newest sandbox and each running container). */
-export async function gatherRuntimeFacts(runtime: RuntimeService, uid: string, opts: { timeoutMs?: number; cache?: RuntimeFactsCache } = {}): Promise<RuntimeFacts> {
+/** The pod's sandboxes and containers with their states, as a list call (or the agent's pod cache) gives them. */
+export interface ListedRuntimeObjects {
+  sandboxes: Array<{ id: string; state: PodSandboxStatus['state']; createdAt: bigint }>;
+  containers: Array<{ id: string; state: ContainerStatus['state'] }>;
+}
+
+const CONTAINER_STATES: Record<RuntimeContainerStatus['state'], ContainerStatus['state']> = {
+  created: 'CONTAINER_CREATED',
+  running: 'CONTAINER_RUNNING',
+  exited: 'CONTAINER_EXITED',
+  unknown: 'CONTAINER_UNKNOWN',
+};
+
+/** The listing from the agent's last runtime read of the pod (PLEG relist or pod sync; RuntimePodStatus). */
+export function listedFromRuntimeStatus(status: RuntimePodStatus): ListedRuntimeObjects {
+  return {
+    sandboxes: status.sandboxes.map((s) => ({ id: s.id, state: s.ready ? 'SANDBOX_READY' : 'SANDBOX_NOTREADY', createdAt: BigInt(s.createdAt) * 1_000_000n })),
+    containers: status.containers.map((c) => ({ id: c.id, state: CONTAINER_STATES[c.state] })),
+  };
+}
+
+/**
+ * Reads the pod's sandboxes and containers from the runtime (verbose for the newest sandbox and each running
+ * container). `listed` replaces the two list calls (the agent passes its pod cache: at most a relist period old).
+ */
+export async function gatherRuntimeFacts(
+  runtime: RuntimeService,
+  uid: string,
+  opts: { timeoutMs?: number; cache?: RuntimeFactsCache; listed?: ListedRuntimeObjects } = {},
+): Promise<RuntimeFacts> {
   const call = { timeoutMs: opts.timeoutMs ?? 5000 };
   const cached = opts.cache?.entry(uid);
-  const [sandboxes, containers] = await Promise.all([
-    runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } }, call),
-    runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } }, call),
-  ]);
+  const [sandboxes, containers] = opts.listed
+    ? [[...opts.listed.sandboxes], opts.listed.containers]
+    : await Promise.all([runtime.listPodSandbox({ labelSelector: { [LABEL_POD_UID]: uid } }, call), runtime.listContainers({ labelSelector: { [LABEL_POD_UID]: uid } }, call)]);
   sandboxes.sort((a, b) => (a.createdAt === b.createdAt ? 0 : a.createdAt > b.createdAt ? -1 : 1));
   const sbFacts = (
     await Promise.all(
