@@ -148,3 +148,34 @@ test('colour only on a TTY without NO_COLOR; width from the TTY, $COLUMNS, else 
   assert.ok(!noColor.out().includes('\x1b['));
   assert.equal(noColor.out(), renderAnatomy(anatomyDemo(), { width: 80, color: false }).join('\n') + '\n');
 });
+
+test('transport failures in kubectl\'s words: a refused connection names the server', async () => {
+  const { RestClient } = await import('../../shared/client/rest-client.ts');
+  const { createServer } = await import('node:net');
+  // A port that was free a moment ago: nothing listens on it.
+  const port = await new Promise<number>((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const h = harness();
+  h.io.connect = () => ({ client: new RestClient({ server: `https://127.0.0.1:${port}`, timeoutMs: 5_000 }), namespace: 'default' });
+  assert.equal(await runAnatomy(['pod', 'x'], h.io), 1);
+  assert.equal(h.err(), `The connection to the server 127.0.0.1:${port} was refused - did you specify the right host or port?\n`);
+});
+
+test('kubectlErrorMessage: Status with and without a reason, TLS failures, timeouts, anything else', async () => {
+  const { kubectlErrorMessage } = await import('./kubectl-error.ts');
+  assert.equal(kubectlErrorMessage(new StatusError(newStatus(403, 'Forbidden', 'nodes "n1" is forbidden: no'))), 'Error from server (Forbidden): nodes "n1" is forbidden: no');
+  assert.equal(kubectlErrorMessage(new StatusError({ ...newStatus(500, 'InternalError', 'boom'), reason: undefined } as never)), 'Error from server: boom');
+  const tls = Object.assign(new Error('Cannot GET /api/v1/namespaces/default/pods/x as the connection to 10.0.0.1:6443 failed: self-signed certificate'), {
+    code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+    cause: Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' }),
+  });
+  assert.equal(kubectlErrorMessage(tls), 'Unable to connect to the server: self-signed certificate');
+  const timeout = Object.assign(new Error('Cannot GET /x as the request timed out after 30000ms'), { name: 'TimeoutError' });
+  assert.equal(kubectlErrorMessage(timeout), 'Unable to connect to the server: Cannot GET /x as the request timed out after 30000ms');
+  assert.equal(kubectlErrorMessage(new Error('something else')), 'error: something else');
+  assert.equal(kubectlErrorMessage('a string'), 'error: a string');
+});
