@@ -141,7 +141,7 @@ async function main(args: string[]): Promise<number> {
   const root = resolve(import.meta.dirname, '../..');
   const compiled = join(root, 'dist/cli/main.js');
   const entry = process.env['BENCH_SERVER'] === 'ts' ? join(root, 'cli/main.ts') : compiled;
-  const info = machineInfo({ commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']), chromium: rawOnly ? '-' : sh('chromium', ['--version']), entry });
+  const info = machineInfo({ commit: sh('git', ['-C', root, 'rev-parse', '--short', 'HEAD']), chromium: rawOnly ? '-' : sh('/usr/lib/chromium/chromium', ['--version']), entry });
   process.stdout.write(`console: ${pods} pods on ${nodes} nodes, ${rate} changes/s for ${seconds} s${rawOnly ? ' (raw watch only)' : ''}\n${JSON.stringify(info)}\n`);
 
   const dir = mkdtempSync(join(tmpdir(), 'kubelab-console-bench-'));
@@ -201,7 +201,7 @@ async function main(args: string[]): Promise<number> {
     let onScreen: string[] = [];
     let page: Page | undefined;
     if (!rawOnly) {
-      consoleProc = await startConsoleProcess({ kubeconfig: writeKubeconfigFile(join(dir, 'console.kubeconfig'), { server: server.url, caPem: ca.toString('utf8') }) });
+      consoleProc = await startConsoleProcess({ entry, kubeconfig: writeKubeconfigFile(join(dir, 'console.kubeconfig'), { server: server.url, caPem: ca.toString('utf8') }) });
       browser = await launchChromium({ width: 1400, height: 900 });
       page = await browser.newPage();
       await signInToConsole(page, consoleProc.url, TOKEN, { readySelector: CONSOLE_SELECTORS.app, timeoutMs: 30_000 });

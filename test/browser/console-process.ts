@@ -34,8 +34,8 @@ export function consoleUrlFrom(output: string): string | undefined {
   return m[0].endsWith('/') ? m[0] : `${m[0]}/`;
 }
 
-export async function startConsoleProcess(o: { kubeconfig: string; args?: string[]; timeoutMs?: number; nodeFlags?: string[] }): Promise<ConsoleProcess> {
-  const entry = kubelabEntry();
+export async function startConsoleProcess(o: { kubeconfig: string; args?: string[]; timeoutMs?: number; nodeFlags?: string[]; entry?: string }): Promise<ConsoleProcess> {
+  const entry = o.entry ?? kubelabEntry();
   const args = [...(o.nodeFlags ?? []), entry, 'console', '--kubeconfig', o.kubeconfig, '--address', '127.0.0.1', '--port', '0', ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
