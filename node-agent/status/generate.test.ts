@@ -152,6 +152,9 @@ test('generatePodStatus: ephemeralContainerStatuses (waiting, running, terminate
   assert.equal(gen(pod([app]), rps([rc(app, 'running')])).ephemeralContainerStatuses, undefined, 'no ephemeral containers: no list');
   const waiting = gen(p, rps([rc(app, 'running')]));
   assert.deepEqual(waiting.ephemeralContainerStatuses?.[0]?.state, { waiting: { reason: 'ContainerCreating' } });
+  const withInit: Pod = { ...p, spec: { ...p.spec, initContainers: [{ name: 'init', image: 'busybox:1' }] } };
+  const initDone: RuntimeContainerStatus = rc({ name: 'init', image: 'busybox:1' }, 'exited', { id: 'init-id', exitCode: 0 });
+  assert.deepEqual(gen(withInit, rps([rc(app, 'running'), initDone])).ephemeralContainerStatuses?.[0]?.state, { waiting: { reason: 'PodInitializing' } }, 'kubelet: PodInitializing in a pod with init containers');
   const failed = gen(p, rps([rc(app, 'running')]), { waitingReason: (n) => (n === 'debugger-x' ? { reason: 'ErrImagePull', message: 'pull failed' } : undefined) });
   assert.deepEqual(failed.ephemeralContainerStatuses?.[0]?.state, { waiting: { reason: 'ErrImagePull', message: 'pull failed' } }, 'a start failure is its waiting reason');
   const running = gen(p, rps([rc(app, 'running'), rc(dbg, 'running')]));

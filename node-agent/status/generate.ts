@@ -171,15 +171,15 @@ export function convertContainerStatuses(o: GenerateOptions, containers: Contain
 }
 
 /**
- * status.ephemeralContainerStatuses (kubelet converts them as init containers: ContainerCreating while
- * waiting, the start failure's reason while it will be tried again); never ready, no `started` (the prober
- * never looks at them). Undefined when the pod has none.
+ * status.ephemeralContainerStatuses (kubelet converts them as it does app containers: PodInitializing while
+ * waiting in a pod with init containers, else ContainerCreating; the start failure's reason while it will be
+ * tried again); never ready, no `started` (the prober never looks at them). Undefined when the pod has none.
  */
 export function ephemeralContainerStatuses(o: GenerateOptions, previous: ContainerStatus[] | undefined): ContainerStatus[] | undefined {
   const specs = o.pod.spec.ephemeralContainers ?? [];
   if (specs.length === 0) return undefined;
   const containers: Container[] = specs.map(({ targetContainerName: _t, ...c }) => c);
-  return convertContainerStatuses(o, containers, previous, true).map((st) => {
+  return convertContainerStatuses(o, containers, previous, false).map((st) => {
     const { started: _s, ...rest } = st;
     return { ...rest, ready: false };
   });
