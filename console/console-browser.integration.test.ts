@@ -144,3 +144,62 @@ test('console: the pod page opens by its URL and shows the containers; events ap
   // `kubelab up` follows real logs); anything else failing is not.
   assert.deepEqual(pageErrors.filter((e) => !/^HTTP 501: GET \S+\/pods\/[^/]+\/log\?/.test(e)), [], 'no uncaught errors or server errors in the page');
 });
+
+declare const document: {
+  activeElement: { getAttribute(n: string): string | null } | null;
+  documentElement: { getAttribute(n: string): string | null };
+  body: unknown;
+  querySelectorAll(s: string): { length: number };
+};
+declare const location: { hash: string };
+declare const getComputedStyle: (e: unknown) => { backgroundColor: string };
+
+test('console: 60 pods on one node are a virtualized list: fewer rows in the DOM, the filter finds any, the keyboard opens one', async (t) => {
+  const names = Array.from({ length: 60 }, (_, i) => `v-${String(i).padStart(3, '0')}`);
+  for (const n of names) await cs.pods.create(pod(n, ['app']));
+  const ctx = await browser.newContext();
+  t.after(() => ctx.close());
+  const page = await browser.newPage(ctx);
+  await signInToConsole(page, consoleProc.url, ADMIN_TOKEN, { readySelector: S.app });
+  await until('the store holding the 60 pods', () => page.evaluate((ns: string, want: string[]) => want.every((n) => (globalThis as unknown as { __kubelabConsole: { hasPod(k: string): boolean } }).__kubelabConsole.hasPod(`${ns}/${n}`)), NS, names), 15_000);
+  await waitForSelector(page, S.podRow(NS, 'v-000'), { what: 'the first row' });
+  const inDom = await page.evaluate((ns: string) => document.querySelectorAll(`[data-testid="pod-row"][data-pod^="${ns}/v-"]`).length, NS);
+  assert.ok(inDom > 0 && inDom < names.length, `${inDom} of ${names.length} rows in the DOM`);
+  assert.equal(await page.$(S.podRow(NS, 'v-059')), null, 'the last row is not drawn before it is scrolled to');
+
+  // `/` focuses the filter; the filter finds a row the window did not draw; Escape clears it.
+  await page.keyboard.press('/');
+  await until('the filter focused', () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') === 'filter-text'), 5_000);
+  await page.keyboard.type('v-059');
+  await waitForSelector(page, S.podRow(NS, 'v-059'), { what: 'the filtered row' });
+  await waitForGone(page, S.podRow(NS, 'v-000'), { what: 'rows not matching the filter' });
+  await page.keyboard.press('Escape');
+  await waitForSelector(page, S.podRow(NS, 'v-000'), { what: 'every row back after Escape' });
+
+  // In the node's list: j selects the first row, Enter opens its page; Escape goes back to the cluster.
+  const list = await waitForSelector(page, `${S.nodeCardOf(NODES[0] as string)} [role="listbox"]`, { what: 'the node\'s pod list' });
+  await list.focus();
+  await page.keyboard.press('j');
+  await page.keyboard.press('Enter');
+  await until('the pod page of the first pod', () => page.evaluate(() => location.hash), 5_000).then((h) => assert.match(h, /^#\/pods\/console-browser\/[^/]+$/));
+  await waitForSelector(page, '[data-testid="pod-page"]', { what: 'the pod page' });
+  await page.keyboard.press('Escape');
+  await until('back on the cluster page', () => page.evaluate(() => location.hash === '#/'), 5_000);
+  for (const n of names) await cs.pods.delete(NS, n, { gracePeriodSeconds: 0 });
+});
+
+test('console: the theme toggle switches light to dark and is remembered', async (t) => {
+  const ctx = await browser.newContext();
+  t.after(() => ctx.close());
+  const page = await browser.newPage(ctx); // prefers-color-scheme: light
+  await signInToConsole(page, consoleProc.url, ADMIN_TOKEN, { readySelector: S.app });
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await bg();
+  await (await waitForSelector(page, '[data-testid="theme-toggle"]', { what: 'the theme toggle' })).click();
+  await until('data-theme=dark', () => page.evaluate(() => document.documentElement.getAttribute('data-theme') === 'dark'), 5_000);
+  const dark = await until('the dark background', async () => { const v = await bg(); return v !== light ? v : undefined; }, 5_000);
+  await page.reload({ waitUntil: 'load' });
+  await waitForSelector(page, S.app, { what: 'the app after reload' });
+  assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-theme')), 'dark', 'remembered across a reload');
+  assert.equal(await bg(), dark);
+});
