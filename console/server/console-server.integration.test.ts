@@ -114,7 +114,8 @@ describe('kubelab console against a secured API server', () => {
     appLog = join(dir, 'app.log');
     writeFileSync(appLog, '2026-01-02T03:04:05Z stdout F one\n2026-01-02T03:04:06Z stdout F two\n');
 
-    api = await startSecuredTestServer({ tokens: { 'alice-token-0123456789': { user: 'alice', groups: ['developers'] } } });
+    // No token cache: a deleted ServiceAccount's token is refused at once.
+    api = await startSecuredTestServer({ tokens: { 'alice-token-0123456789': { user: 'alice', groups: ['developers'] } }, config: { tokenSuccessCacheTTLMs: 0 } });
     // A node whose agent serves the app container's log (a fake runtime over a real log file) and an anatomy.
     streams = new FakeStreamServer();
     await streams.start();
@@ -327,13 +328,36 @@ describe('kubelab console against a secured API server', () => {
     const login = await call(base, 'POST', '/login', { headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ token: saToken }) });
     const cookie = cookieOf(login);
     assert.equal((await call(base, 'GET', '/api/v1/pods', { headers: { cookie } })).status, 200);
+    // A watch open on the session ends with it.
+    const watch = await openWebSocket(`${origin.replace('http', 'ws')}/api/v1/pods?watch=1`, { cookie, origin });
+    const watchClosed = new Promise<void>((resolve) => watch.ws.once('close', () => resolve()));
     const noHeader = await call(base, 'POST', '/logout', { headers: { cookie, origin } });
     assert.equal(noHeader.status, 403, 'logout on the cookie needs the console header too');
     const out = await call(base, 'POST', '/logout', { headers: { cookie, origin, 'x-kubelab-console': '1' } });
     assert.equal(out.status, 200);
     assert.match(String(out.headers['set-cookie']?.[0]), /Max-Age=0/);
+    await Promise.race([watchClosed, new Promise((_, reject) => setTimeout(() => reject(new Error('the watch outlived the session')), WAIT_MS))]);
     assert.equal((await call(base, 'GET', '/session', { headers: { cookie } })).status, 401);
     assert.equal((await call(base, 'GET', '/api/v1/pods', { headers: { cookie } })).status, 401);
     await assert.rejects(openWebSocket(`${origin.replace('http', 'ws')}/api/v1/pods?watch=1`, { cookie, origin }), (e: { status?: number }) => e.status === 401);
+  });
+
+  test("a session ends when the API server stops accepting its token (the ServiceAccount was deleted)", async () => {
+    await admin('POST', '/api/v1/namespaces/default/serviceaccounts', { metadata: { name: 'short-lived' } });
+    await admin('POST', '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', {
+      metadata: { name: 'short-lived-admin' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+      subjects: [{ kind: 'ServiceAccount', name: 'short-lived', namespace: 'default' }],
+    });
+    const tr = await admin('POST', '/api/v1/namespaces/default/serviceaccounts/short-lived/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: 3600 } });
+    const login = await call(base, 'POST', '/login', { headers: { 'content-type': 'application/json', origin }, body: JSON.stringify({ token: tr.status.token }) });
+    assert.equal(login.status, 200, login.text);
+    const cookie = cookieOf(login);
+    assert.equal((await call(base, 'GET', '/api/v1/namespaces/default/pods', { headers: { cookie } })).status, 200);
+    await admin('DELETE', '/api/v1/namespaces/default/serviceaccounts/short-lived');
+    const refused = await call(base, 'GET', '/api/v1/namespaces/default/pods', { headers: { cookie } });
+    assert.equal(refused.status, 401, refused.text);
+    assert.equal(refused.json.reason, 'Unauthorized');
+    assert.equal((await call(base, 'GET', '/session', { headers: { cookie } })).status, 401, 'the session is gone');
   });
 });

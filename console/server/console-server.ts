@@ -110,6 +110,8 @@ export class ConsoleServer {
   #reviewTtl: number;
   #reviews = new Map<string, { who: ReviewedUser; until: number }>();
   #sockets = new Set<Socket | Duplex>();
+  /** Open forwarded streams (responses, WebSockets) per session id: ended with the session. */
+  #streams = new Map<string, Set<() => void>>();
   #port = 0;
 
   constructor(opts: ConsoleServerOptions) {
@@ -199,6 +201,34 @@ export class ConsoleServer {
     }
     this.#reviews.set(key, { who, until: now + this.#reviewTtl });
     return who;
+  }
+
+  /**
+   * Ties an open stream to its session: it ends when the session does (logout, the API server refusing the
+   * token, or the session's lifetime), so a watch or a log follow never outlives the sign-in it rode on.
+   * Returns the function that unties it (the stream ended by itself).
+   */
+  #track(session: Session | undefined, end: () => void): () => void {
+    if (!session) return () => {};
+    let set = this.#streams.get(session.id);
+    if (!set) this.#streams.set(session.id, (set = new Set()));
+    const s = set;
+    s.add(end);
+    const timer = this.#clock.setTimeout(() => this.#endSession(session.id), Math.max(0, session.expiresAt - this.#clock.now()));
+    timer.unref?.();
+    return () => {
+      timer.cancel();
+      s.delete(end);
+      if (s.size === 0 && this.#streams.get(session.id) === s) this.#streams.delete(session.id);
+    };
+  }
+
+  /** Ends a session and every stream open on it. */
+  #endSession(id: string): void {
+    this.sessions.delete(id);
+    const set = this.#streams.get(id);
+    this.#streams.delete(id);
+    for (const end of set ?? []) end();
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -314,7 +344,7 @@ export class ConsoleServer {
     if (method !== 'POST') return this.#methodNotAllowed(res, method, 'POST');
     req.resume();
     if (credential?.session) {
-      this.sessions.delete(credential.session.id);
+      this.#endSession(credential.session.id);
       log.info('Console sign-out', { user: credential.session.user });
     }
     this.#writeJSON(res, 200, {}, { 'set-cookie': clearedSessionCookie(this.#cookieName, this.#secure), 'cache-control': 'no-store' });
@@ -417,11 +447,17 @@ export class ConsoleServer {
     const upstream = this.#opts.upstream;
     const up = upstream.request(method, url.pathname + url.search, this.#forwardHeaders(req, credential.token));
     let done = false;
+    let untrack = (): void => {};
     up.on('response', (ures) => {
       const headers: OutgoingHttpHeaders = { ...SECURITY_HEADERS };
       for (const [name, value] of Object.entries(ures.headers)) {
         if (value === undefined || DROPPED_RESPONSE_HEADERS.has(name)) continue;
         headers[name] = value;
+      }
+      // The API server no longer accepts the session's token (revoked, its ServiceAccount deleted): the session is over.
+      if (ures.statusCode === 401 && credential.session) {
+        untrack();
+        this.#endSession(credential.session.id);
       }
       res.writeHead(ures.statusCode ?? 502, headers);
       // Streams (watches, log follow) go out as they come: each chunk is written (and flushed) at once.
@@ -435,8 +471,13 @@ export class ConsoleServer {
       if (!res.headersSent) this.#writeStatus(res, unreachable(upstream.url, e).status);
       else res.destroy();
     });
+    untrack = this.#track(credential.session, () => {
+      up.destroy();
+      res.destroy();
+    });
     // The browser went away (closed a log or watch): end the upstream request with it.
     res.on('close', () => {
+      untrack();
       if (!res.writableFinished) up.destroy();
     });
     let received = 0;
@@ -486,7 +527,12 @@ export class ConsoleServer {
     const upstream = this.#opts.upstream;
     const up = upstream.request('GET', url.pathname + url.search, headers, { upgrade: true });
     this.#sockets.add(socket);
+    const untrack = this.#track(credential.session, () => {
+      up.destroy();
+      socket.destroy();
+    });
     socket.on('close', () => {
+      untrack();
       this.#sockets.delete(socket);
       up.destroy();
     });
@@ -512,6 +558,10 @@ export class ConsoleServer {
     });
     up.on('response', (ures) => {
       // No upgrade: the API server's answer (401, 403, 400 ...) goes back as an ordinary response.
+      if (ures.statusCode === 401 && credential.session) {
+        untrack();
+        this.#endSession(credential.session.id);
+      }
       const chunks: Buffer[] = [];
       ures.on('data', (c: Buffer) => chunks.push(c));
       ures.on('end', () => {
