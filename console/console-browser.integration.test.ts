@@ -7,6 +7,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { WebSocket } from 'ws';
 import type { Pod } from '../shared/api/core-v1.ts';
 import type { Clientset } from '../shared/client/clientset.ts';
 import { SimNodeHost } from '../node-agent/sim-nodes.ts';
@@ -67,6 +68,17 @@ test('console: without credentials the page, the assets and the API answer 401',
   assert.equal(((await api.json()) as { kind?: string; code?: number }).code, 401);
   assert.equal((await fetch(new URL('assets/app.js', consoleProc.url))).status, 401);
   assert.equal((await fetch(new URL('api/v1/pods', consoleProc.url), { headers: { authorization: 'Bearer not-a-token' } })).status, 401);
+
+  // A WebSocket watch without a session is refused at the upgrade, with the console's own Origin too.
+  const wsUrl = new URL('api/v1/pods?watch=1', consoleProc.url.replace(/^http/, 'ws')).href;
+  const upgrade = await new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(wsUrl, { origin: new URL(consoleProc.url).origin });
+    ws.on('unexpected-response', (_req, res) => (resolve(res.statusCode ?? 0), ws.terminate()));
+    ws.on('open', () => (ws.close(), reject(new Error('a WebSocket watch opened without credentials'))));
+    ws.on('error', () => undefined);
+    setTimeout(() => reject(new Error('no answer to the WebSocket upgrade within 5 s')), 5_000).unref();
+  });
+  assert.equal(upgrade, 401);
 
   const page = await browser.newPage();
   assert.equal(await openPage(page, consoleProc.url, { allowStatus: [401] }), 401);
