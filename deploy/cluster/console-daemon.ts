@@ -4,6 +4,7 @@
  * cluster-admin (ClusterRoleBinding kubelab-admin) whose TokenRequest tokens `kubelab console login` prints as
  * sign-in links. The console holds no credential: the admin kubeconfig gives it the API server URL and CA only.
  */
+import { writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -17,8 +18,11 @@ export interface ConsoleDaemonOptions {
   client: RestClient;
   /** The kubelab CLI: node binary and its leading args. */
   kl: { cmd: string; pre: string[] };
-  /** The admin kubeconfig (server URL and CA). */
-  kubeconfig: string;
+  /** The API server URL and the cluster CA file: all the console is given (a kubeconfig without a user). */
+  server: string;
+  caCertPath: string;
+  /** The cluster's state directory (console.kubeconfig goes there). */
+  stateDir: string;
   logs: string;
   /** Starts and records a daemon (up's own). */
   daemon: (d: { name: string; cmd: string; args: string[]; log: string }) => Promise<Daemon>;
@@ -40,11 +44,14 @@ export async function startConsoleDaemon(o: ConsoleDaemonOptions): Promise<{ url
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
     subjects: [{ kind: 'ServiceAccount', name: CONSOLE_ADMIN_SERVICE_ACCOUNT, namespace: CONSOLE_ADMIN_NAMESPACE }],
   });
+  // The console gets the API server's address and CA, and no credential at all: it acts only with its users' tokens.
+  const kubeconfig = join(o.stateDir, 'console.kubeconfig');
+  writeFileSync(kubeconfig, consoleKubeconfig(o.server, o.caCertPath), { mode: 0o644 });
   const port = await freeLoopbackPort();
   await o.daemon({
     name: 'console',
     cmd: o.kl.cmd,
-    args: [...o.kl.pre, 'console', '--kubeconfig', o.kubeconfig, '--address', '127.0.0.1', '--port', String(port)],
+    args: [...o.kl.pre, 'console', '--kubeconfig', kubeconfig, '--address', '127.0.0.1', '--port', String(port)],
     log: join(o.logs, 'console.log'),
   });
   const url = `http://127.0.0.1:${port}/`;
@@ -57,6 +64,27 @@ export async function startConsoleDaemon(o: ConsoleDaemonOptions): Promise<{ url
     if (Date.now() > deadline) throw new Error(`the console at ${url} did not answer within ${(o.timeoutMs ?? 30_000) / 1000}s (last: ${code || 'no answer'}); see ${join(o.logs, 'console.log')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A kubeconfig naming a cluster (server, CA) and a user without credentials. */
+export function consoleKubeconfig(server: string, caCertPath: string): string {
+  return [
+    'apiVersion: v1',
+    'kind: Config',
+    'clusters:',
+    '- name: kubelab',
+    '  cluster:',
+    `    server: ${JSON.stringify(server)}`,
+    `    certificate-authority: ${JSON.stringify(caCertPath)}`,
+    'users:',
+    '- name: console',
+    '  user: {}',
+    'contexts:',
+    '- name: kubelab',
+    '  context: {cluster: kubelab, user: console}',
+    'current-context: kubelab',
+    '',
+  ].join('\n');
 }
 
 async function createIfAbsent(client: RestClient, path: string, body: object): Promise<void> {

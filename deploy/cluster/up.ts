@@ -454,7 +454,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   }]);
 
   steps.push(['console', async () => {
-    st.console = await startConsoleDaemon({ client: client as RestClient, kl, kubeconfig, logs, daemon, allAlive });
+    st.console = await startConsoleDaemon({ client: client as RestClient, kl, server, caCertPath: (pki as ClusterPKI).caCert, stateDir, logs, daemon, allAlive });
     saveState(st);
     return st.console.url;
   }]);
