@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseFlags, usage, FlagError, type FlagSpec } from './flags.ts';
 import type { Command } from './main.ts';
 import { configureLogLevel } from './client-flags.ts';
@@ -110,9 +111,11 @@ export const consoleCommand: Command = {
       ...(loaded.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true } : {}),
       ...(loaded.tlsServerName ? { tlsServerName: loaded.tlsServerName } : {}),
     });
+    const webRoot = values['web-root'] ? String(values['web-root']) : defaultWebRoot();
+    if (!existsSync(join(webRoot, 'index.html'))) log.warn('The console front-end is not built: pages answer 503 until it is (npm run build)', { webRoot });
     const server = new ConsoleServer({
       upstream,
-      webRoot: values['web-root'] ? String(values['web-root']) : defaultWebRoot(),
+      webRoot,
       host: address,
       port,
       sessionLifetimeMs: lifetime ?? DEFAULT_SESSION_LIFETIME_MS,
