@@ -145,7 +145,7 @@ export async function teardown(state: ClusterState, out: (l: string) => void): P
   state.daemons = [];
   state.sysctls = {};
   saveState(state);
-  const doomed = ['data', 'etcd', 'pki', 'kubeconfig', 'node-join.env'].map((e) => join(state.stateDir, e));
+  const doomed = ['data', 'etcd', 'pki', 'kubeconfig', 'console.kubeconfig', 'node-join.env'].map((e) => join(state.stateDir, e));
   doomed.push(...state.nodes.map((n) => n.dir));
   await Promise.all(doomed.map((p) => rm(p, { recursive: true, force: true })));
   rmSync(join(state.stateDir, 'nodes'), { recursive: true, force: true });
