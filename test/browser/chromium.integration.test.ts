@@ -4,11 +4,13 @@
  */
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { until } from '../integration/framework/until.ts';
 import { launchChromium, openPage, pngSize, saveScreenshot, signInToConsole, waitForGone, waitForSelector, waitInPage, type TestBrowser } from './chromium.ts';
 
 declare const document: { querySelectorAll(s: string): { length: number }; title: string };
@@ -110,3 +112,35 @@ test('chromium: close ends the browser process and removes its profile', async (
   assert.equal(existsSync(b.userDataDir), false);
   assert.ok(proc.exitCode !== null || proc.signalCode !== null, 'the chromium process has exited');
 });
+
+test('chromium: a killed test process leaves no browser behind (CDP over a pipe)', async () => {
+  const harness = new URL(`./chromium${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+  const script = `const { launchChromium } = await import(${JSON.stringify(harness)}); const b = await launchChromium(); process.stdout.write(JSON.stringify({ pid: b.browser.process().pid, dir: b.userDataDir }) + '\\n'); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const launched = await new Promise<{ pid: number; dir: string }>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      if (out.includes('\n')) resolve(JSON.parse(out) as { pid: number; dir: string });
+    });
+    child.once('exit', (code) => reject(new Error(`the launcher exited (${code}) before chromium started`)));
+    setTimeout(() => reject(new Error('chromium did not start within 30 s')), 30_000).unref();
+  });
+  try {
+    assert.ok(alive(launched.pid), 'chromium runs');
+    child.kill('SIGKILL');
+    await until('chromium gone after its parent was killed', () => !alive(launched.pid), 10_000);
+  } finally {
+    if (alive(launched.pid)) process.kill(launched.pid, 'SIGKILL');
+    rmSync(launched.dir, { recursive: true, force: true });
+  }
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.startsWith('Z');
+  } catch {
+    return false;
+  }
+}

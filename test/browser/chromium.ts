@@ -99,6 +99,8 @@ export async function launchChromium(opts: LaunchOptions = {}): Promise<TestBrow
     browser = await puppeteer.launch({
       executablePath,
       headless: true,
+      // CDP over a pipe: when this process dies (a killed test or benchmark), Chromium sees the pipe close and exits.
+      pipe: true,
       userDataDir,
       args: chromiumArgs({ width, height }),
       defaultViewport: { width, height },
