@@ -314,4 +314,6 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
+// run.sh's timeout sends SIGTERM: exit through process.exit so the console child is killed on the way out.
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGTERM' ? 15 : 2)));
 runBench('console bench', () => main(process.argv.slice(2)));

@@ -38,6 +38,10 @@ export async function startConsoleProcess(o: { kubeconfig: string; args?: string
   const entry = o.entry ?? kubelabEntry();
   const args = [...(o.nodeFlags ?? []), entry, 'console', '--kubeconfig', o.kubeconfig, '--address', '127.0.0.1', '--port', '0', ...(o.args ?? [])];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // A test or benchmark that exits without stop() (a failure, process.exit) does not leave the console running.
+  const onExit = () => void child.kill('SIGKILL');
+  process.once('exit', onExit);
+  child.once('exit', () => process.off('exit', onExit));
   let out = '';
   child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
   child.stderr.on('data', (c: Buffer) => (out += c.toString('utf8')));
