@@ -27,6 +27,11 @@ export interface CgroupReaderOptions {
   clock?: Clock;
   /** @default 600000 */
   sampleTtlMs?: number;
+  /**
+   * When a cgroup has no previous sample, take one, wait this long (on the clock) and measure the rate over that
+   * interval, so that the first look already says how busy a container is. 0 (the default) = report null instead.
+   */
+  firstSampleMs?: number;
 }
 
 /** memory.limit_in_bytes of an unlimited v1 cgroup is PAGE_COUNTER_MAX pages (≈ 2^63); anything this big is no limit. */
@@ -59,12 +64,21 @@ export class CgroupReader {
   #clock: Clock;
   #ttl: number;
   #samples = new Map<string, { atMs: number; usageNs: number }>();
+  #firstSampleMs: number;
 
   constructor(options: CgroupReaderOptions = {}) {
     this.root = options.root ?? '/sys/fs/cgroup';
     this.unified = fs.existsSync(path.join(this.root, 'cgroup.controllers'));
     this.#clock = options.clock ?? realClock;
     this.#ttl = options.sampleTtlMs ?? 600_000;
+    this.#firstSampleMs = options.firstSampleMs ?? 0;
+  }
+
+  /** Total CPU time of the cgroup in ns (cpuacct.usage; v2: cpu.stat usage_usec). */
+  async #cpuUsageNs(p: string): Promise<number | undefined> {
+    if (!this.unified) return readNumber(path.join(this.#dir('cpuacct', p), 'cpuacct.usage'));
+    const usec = statValue(await readText(path.join(this.#dir('', p), 'cpu.stat')), 'usage_usec');
+    return usec === undefined ? undefined : usec * 1000;
   }
 
   #dir(controller: string, cgroupPath: string): string {
@@ -96,6 +110,13 @@ export class CgroupReader {
   }
 
   async read(cgroupPath: string): Promise<CgroupAnatomy> {
+    if (this.#firstSampleMs > 0 && !this.#samples.has(cgroupPath)) {
+      const base = await this.#cpuUsageNs(cgroupPath);
+      if (base !== undefined) {
+        this.#samples.set(cgroupPath, { atMs: this.#clock.now(), usageNs: base });
+        await this.#clock.sleep(this.#firstSampleMs);
+      }
+    }
     const out = this.unified ? await this.#readV2(cgroupPath) : await this.#readV1(cgroupPath);
     const now = this.#clock.now();
     for (const [k, s] of this.#samples) if (now - s.atMs > this.#ttl) this.#samples.delete(k);

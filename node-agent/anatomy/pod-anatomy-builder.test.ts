@@ -253,6 +253,37 @@ describe('proc and cgroup readers', () => {
   });
 });
 
+describe('CgroupReader firstSampleMs', () => {
+  it('measures the CPU rate of a cgroup seen for the first time over a short wait instead of reporting null', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'anatomy-cg2-first-'));
+    try {
+      writeFileSync(join(root, 'cgroup.controllers'), 'cpu memory pids\n');
+      const d = join(root, 'kubepods', 'podx');
+      mkdirSync(d, { recursive: true });
+      writeFileSync(join(d, 'cpu.max'), 'max 100000\n');
+      writeFileSync(join(d, 'cpu.stat'), 'usage_usec 1000000\n');
+      writeFileSync(join(d, 'memory.current'), '5000\n');
+      const clock = new FakeClock();
+      const r = new CgroupReader({ root, clock, firstSampleMs: 100 });
+      const pending = r.read('/kubepods/podx');
+      let done = false;
+      void pending.then(() => (done = true));
+      await new Promise((res) => setImmediate(res));
+      assert.equal(done, false, 'waits for the second sample');
+      writeFileSync(join(d, 'cpu.stat'), 'usage_usec 1050000\n');
+      clock.step(100);
+      const a = await pending;
+      assert.equal(a.cpu.usageMillicores, 500, '50 ms of CPU in 100 ms');
+      assert.equal(a.cpu.limitMillicores, null);
+      clock.step(1000);
+      writeFileSync(join(d, 'cpu.stat'), 'usage_usec 1150000\n');
+      assert.equal((await r.read('/kubepods/podx')).cpu.usageMillicores, 100, 'later looks use the previous sample, without waiting');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('PodTimelineRecorder', () => {
   it('keeps at most maxEntriesPerPod, the newest, and forgets a pod', () => {
     const clock = new FakeClock();

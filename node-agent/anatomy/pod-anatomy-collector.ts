@@ -35,6 +35,8 @@ export interface PodAnatomyCollectorOptions {
   procRoot?: string;
   /** @default '/sys/fs/cgroup' */
   cgroupRoot?: string;
+  /** How long the first look at a container's cgroup waits to measure its CPU rate (CgroupReader firstSampleMs). @default 100 */
+  firstCpuSampleMs?: number;
   /**
    * Interfaces of a process's network namespace. @default /proc/PID/net + its sysfs view, no process spawned
    * (`nsenterIpAddr()` asks iproute2 instead: the same facts, ~10 ms more per anatomy)
@@ -97,7 +99,7 @@ export class PodAnatomyCollector {
     this.#clock = options.clock ?? realClock;
     if ((options.mode ?? 'host') === 'host') {
       this.#proc = new ProcFs(options.procRoot ?? '/proc');
-      this.#cgroups = new CgroupReader({ root: options.cgroupRoot ?? '/sys/fs/cgroup', clock: this.#clock });
+      this.#cgroups = new CgroupReader({ root: options.cgroupRoot ?? '/sys/fs/cgroup', clock: this.#clock, firstSampleMs: options.firstCpuSampleMs ?? 100 });
     }
   }
 
