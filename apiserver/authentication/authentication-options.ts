@@ -16,6 +16,7 @@ import {
   type ObjectGetter,
   type TokenAuthenticator,
 } from './authenticator.ts';
+import { loadAuthenticationConfiguration, resolveAnonymousAuthentication } from './authentication-config.ts';
 import { bootstrapTokenAuthenticator } from './bootstrap-token-authenticator.ts';
 import { selfSubjectReviewHandler, tokenReviewHandler } from './review-handlers.ts';
 import {
@@ -40,6 +41,13 @@ export interface AuthenticationConfig {
   enableBootstrapTokenAuth?: boolean;
   /** --anonymous-auth (default true). */
   anonymousAuth?: boolean;
+  /**
+   * --authentication-config: an AuthenticationConfiguration file (its `anonymous` section). When the file has
+   * `anonymous`, --anonymous-auth must not be given (`anonymousAuthFlagSet`).
+   */
+  authenticationConfigFile?: string;
+  /** True when --anonymous-auth was given on the command line (not defaulted). */
+  anonymousAuthFlagSet?: boolean;
   /** --service-account-key-file (repeatable): public keys (or private keys) that verify ServiceAccount tokens. */
   serviceAccountKeyFiles?: string[];
   /** --service-account-signing-key-file: the private key TokenRequest signs with. */
@@ -104,11 +112,16 @@ export function buildAuthentication(cfg: AuthenticationConfig, registry: Registr
   const tokens =
     tokenAuthenticators.length > 0 ? cachedTokenAuthenticator(tokenUnion(tokenAuthenticators), { ttlMs: cfg.tokenSuccessCacheTTLMs ?? 10_000, clock }) : undefined;
   const configured = Boolean(x509 || tokens);
+  const fileConfig = cfg.authenticationConfigFile ? loadAuthenticationConfiguration(cfg.authenticationConfigFile) : undefined;
+  const anonymous = resolveAnonymousAuthentication(cfg.anonymousAuthFlagSet ? (cfg.anonymousAuth ?? true) : undefined, fileConfig);
+  // Without `anonymous` in a file, cfg.anonymousAuth decides (programmatic configs set it without the flag).
+  const anonymousEnabled = fileConfig?.anonymous ? anonymous.enabled : (cfg.anonymousAuth ?? true);
   const chain = authenticationChain({
     x509,
     tokens,
     apiAudiences,
-    anonymous: cfg.anonymousAuth ?? true,
+    anonymous: anonymousEnabled,
+    anonymousPaths: anonymous.paths,
     onError: (message) => log.debug('Unable to authenticate the request', { err: message }),
   });
 

@@ -185,8 +185,13 @@ export interface AuthenticationChainOptions {
   tokens?: TokenAuthenticator;
   /** The API audiences (--api-audiences): what a request's bearer token must be meant for. */
   apiAudiences: readonly string[];
-  /** --anonymous-auth (default true). */
+  /** --anonymous-auth (default true), or the authentication configuration's `anonymous.enabled`. */
   anonymous: boolean;
+  /**
+   * The authentication configuration's `anonymous.conditions`: when present, a request without credentials is
+   * system:anonymous only on these exact paths and 401 elsewhere (request/anonymous with conditions).
+   */
+  anonymousPaths?: ReadonlySet<string>;
   /** Called with the error of a refused credential (logging). */
   onError?: (message: string) => void;
 }
@@ -217,10 +222,17 @@ export function authenticationChain(opts: AuthenticationChainOptions): { authent
         throw newUnauthorized();
       }
       if (r) return r.user;
-      if (opts.anonymous) return anonymousUser();
+      if (opts.anonymous && (!opts.anonymousPaths || opts.anonymousPaths.has(requestPath(req)))) return anonymousUser();
       throw newUnauthorized();
     },
   };
+}
+
+/** The request's path without its query (req.URL.Path). */
+function requestPath(req: Pick<IncomingMessage, 'url'>): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q >= 0 ? url.slice(0, q) : url;
 }
 
 /** Paths anyone may read without credentials (kube's system:public-info-viewer). */
