@@ -13,15 +13,14 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
-import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
-import { containerdNodeAgentConfig, waitForNodeReady } from '../../test/integration/framework/containerd-node-agent.ts';
-import { EKU, createTestLeaf } from '../../test/integration/framework/test-certificates.ts';
-import { until } from '../../test/integration/framework/until.ts';
-import { serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
+import type { SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
+import { startSecuredContainerdNode, type SecuredContainerdNode } from '../../test/integration/framework/secured-containerd-node.ts';
+import { BUSYBOX_IMAGE, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
+import { waitForPodReady } from '../../test/integration/framework/containerd-node-agent.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import type { PodAnatomy } from '../../shared/api/pod-anatomy.ts';
-import { runNodeAgent, type RunningNodeAgent } from '../../node-agent/main.ts';
+import type { RunningNodeAgent } from '../../node-agent/main.ts';
 import { validatePodAnatomy } from '../../node-agent/anatomy/testing/anatomy-schema.ts';
 
 const NODE = 'plugin-node';
@@ -70,10 +69,11 @@ interface Run {
 }
 
 describe('kubectl anatomy on a real node', () => {
+  let node: SecuredContainerdNode;
   let cd: ContainerdInstance;
+  let agent: RunningNodeAgent;
   let server: SecuredTestServer;
   let admin: Clientset;
-  let agent: RunningNodeAgent;
   let pod: Pod;
   let env: Record<string, string>;
 
@@ -91,47 +91,21 @@ describe('kubectl anatomy on a real node', () => {
     const pathEnv = `${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`;
     const which = await new Promise<boolean>((resolve) => execFile('sh', ['-c', 'command -v kubectl'], { env: { PATH: pathEnv } }, (err) => resolve(!err)));
     if (!which) throw new Error(KUBECTL_HINT);
-    server = await startSecuredTestServer();
-    admin = server.clientset({ cert: server.admin });
-    cd = await startContainerd({ name: 'plugin' });
-    const kubeletClient = await createTestLeaf(server.ca, { subject: 'CN=kube-apiserver-kubelet-client, O=system:masters' });
-    server.registry.kubeletTLS = { cert: Buffer.from(kubeletClient.certPem), key: Buffer.from(kubeletClient.keyPem), ca: Buffer.from(server.ca.certPem) };
-    const serving = await createTestLeaf(server.ca, { subject: `CN=${NODE}`, usages: [EKU.serverAuth], ips: [cd.gateway], dns: [NODE] });
-    const files = { ca: path.join(server.dir, 'ca.crt'), cert: path.join(server.dir, 'agent.crt'), key: path.join(server.dir, 'agent.key') };
-    fs.writeFileSync(files.cert, serving.certPem);
-    fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
-    const nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
-    agent = await runNodeAgent(
-      containerdNodeAgentConfig(cd, NODE, {
-        kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
-        port: 0,
-        clientCAFile: files.ca,
-        tlsCertFile: files.cert,
-        tlsPrivateKeyFile: files.key,
-        agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 },
-      }),
-    );
+    node = await startSecuredContainerdNode({ node: NODE, containerd: 'plugin', agent: { agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 } } });
+    ({ server, admin, cd, agent } = node);
     env = {
       PATH: pathEnv,
       HOME: server.dir,
       KUBECONFIG: server.kubeconfig({ cert: server.admin }, 'admin'),
       KUBECACHEDIR: path.join(server.dir, 'kube-cache'),
     };
-    await waitForNodeReady(admin, NODE);
-    await admin.resource(serviceAccountsResource).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }).catch(() => undefined);
     await admin.pods.create(demoPod());
-    pod = await until('anatomy-demo Running with every container ready', async () => {
-      const p = (await admin.pods.get('default', 'anatomy-demo')) as Pod;
-      const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      return p.status?.phase === 'Running' && ready ? p : undefined;
-    }, 90_000);
+    pod = await waitForPodReady(admin, 'default', 'anatomy-demo');
   });
 
   after(async () => {
     await admin?.pods.delete('default', 'anatomy-demo', { gracePeriodSeconds: 0 }).catch(() => undefined);
-    await agent?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-    await cd?.stop();
+    await node?.close();
   });
 
   /** Matches lines against expectations (exact text or a pattern), one by one; returns each pattern's captures. */

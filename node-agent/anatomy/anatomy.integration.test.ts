@@ -16,15 +16,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
-import { startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
-import { containerdNodeAgentConfig, waitForNodeReady } from '../../test/integration/framework/containerd-node-agent.ts';
-import { EKU, createTestLeaf, type TestCertificate } from '../../test/integration/framework/test-certificates.ts';
-import { until } from '../../test/integration/framework/until.ts';
-import { serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
+import type { SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
+import { startSecuredContainerdNode, type SecuredContainerdNode } from '../../test/integration/framework/secured-containerd-node.ts';
+import type { TestCertificate } from '../../test/integration/framework/test-certificates.ts';
+import type { ContainerdInstance } from '../../test/integration/framework/containerd.ts';
+import { waitForPodReady } from '../../test/integration/framework/containerd-node-agent.ts';
+import type { Clientset } from '../../shared/client/clientset.ts';
 import type { Pod } from '../../shared/api/core-v1.ts';
 import type { ContainerAnatomy, PodAnatomy } from '../../shared/api/pod-anatomy.ts';
-import { runNodeAgent, type RunningNodeAgent } from '../main.ts';
+import type { RunningNodeAgent } from '../main.ts';
 import { validatePodAnatomy } from './testing/anatomy-schema.ts';
 import { gatherRuntimeFacts } from './runtime-facts.ts';
 import { recordAnatomyFixture } from './testing/record-anatomy-fixture.ts';
@@ -46,6 +46,7 @@ function get(url: string, opts: { ca?: string; cert?: TestCertificate } = {}): P
 }
 
 describe('pod anatomy on containerd', () => {
+  let node: SecuredContainerdNode;
   let cd: ContainerdInstance;
   let server: SecuredTestServer;
   let admin: Clientset;
@@ -54,35 +55,10 @@ describe('pod anatomy on containerd', () => {
   let pod: Pod;
 
   before(async () => {
-    server = await startSecuredTestServer();
-    admin = server.clientset({ cert: server.admin });
-    cd = await startContainerd({ name: 'anatomy' });
-    // The API server reaches the agent as kube-apiserver-kubelet-client (a cluster admin), verifying its certificate.
-    const kubeletClient = await createTestLeaf(server.ca, { subject: 'CN=kube-apiserver-kubelet-client, O=system:masters' });
-    server.registry.kubeletTLS = { cert: Buffer.from(kubeletClient.certPem), key: Buffer.from(kubeletClient.keyPem), ca: Buffer.from(server.ca.certPem) };
-    const serving = await createTestLeaf(server.ca, { subject: `CN=${NODE}`, usages: [EKU.serverAuth], ips: [cd.gateway], dns: [NODE] });
-    const files = { ca: path.join(server.dir, 'ca.crt'), cert: path.join(server.dir, 'agent.crt'), key: path.join(server.dir, 'agent.key') };
-    fs.writeFileSync(files.cert, serving.certPem);
-    fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
-    const nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
-    agent = await runNodeAgent(
-      containerdNodeAgentConfig(cd, NODE, {
-        kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
-        port: 0,
-        clientCAFile: files.ca,
-        tlsCertFile: files.cert,
-        tlsPrivateKeyFile: files.key,
-        agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 },
-      }),
-    );
-    await waitForNodeReady(admin, NODE);
-    await admin.resource(serviceAccountsResource).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }).catch(() => undefined);
+    node = await startSecuredContainerdNode({ node: NODE, containerd: 'anatomy', agent: { agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 } } });
+    ({ server, admin, agent, cd } = node);
     await admin.pods.create(anatomyTestPod(NODE));
-    pod = await until('anatomy pod Running with every container ready', async () => {
-      const p = (await admin.pods.get('default', 'anatomy')) as Pod;
-      const ready = p.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-      return p.status?.phase === 'Running' && ready ? p : undefined;
-    }, 90_000);
+    pod = await waitForPodReady(admin, 'default', 'anatomy');
     const r = await server.call('GET', `/api/v1/nodes/${NODE}/proxy/anatomy/default/anatomy`, { cert: server.admin });
     assert.equal(r.status, 200, r.body);
     anatomy = JSON.parse(r.body) as PodAnatomy;
@@ -96,9 +72,7 @@ describe('pod anatomy on containerd', () => {
 
   after(async () => {
     await admin?.pods.delete('default', 'anatomy', { gracePeriodSeconds: 0 }).catch(() => undefined);
-    await agent?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-    await cd?.stop();
+    await node?.close();
   });
 
   const container = (name: string): ContainerAnatomy => {

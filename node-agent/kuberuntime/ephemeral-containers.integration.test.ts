@@ -23,20 +23,21 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startSecuredTestServer, type SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
-import { BUSYBOX_IMAGE, startContainerd, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
-import { containerdNodeAgentConfig, waitForNodeReady } from '../../test/integration/framework/containerd-node-agent.ts';
-import { EKU, createTestLeaf } from '../../test/integration/framework/test-certificates.ts';
+import type { SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
+import { startSecuredContainerdNode, type SecuredContainerdNode } from '../../test/integration/framework/secured-containerd-node.ts';
+import { BUSYBOX_IMAGE, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
+import { waitForPodReady } from '../../test/integration/framework/containerd-node-agent.ts';
 import { until } from '../../test/integration/framework/until.ts';
 import { Kubectl, kubectlBinary } from '../../test/e2e/framework/kubectl.ts';
 import { configMapsResource, serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ContainerStatus, Pod } from '../../shared/api/core-v1.ts';
 import type { PodAnatomy } from '../../shared/api/pod-anatomy.ts';
-import { runNodeAgent, type RunningNodeAgent } from '../main.ts';
+import type { RunningNodeAgent } from '../main.ts';
 import { LABEL_POD_UID } from './labels.ts';
 
 const NODE = 'debug-node';
 
+let node: SecuredContainerdNode;
 let cd: ContainerdInstance;
 let server: SecuredTestServer;
 let admin: Clientset;
@@ -44,34 +45,13 @@ let agent: RunningNodeAgent;
 let adminKubeconfig = '';
 
 before(async () => {
-  server = await startSecuredTestServer();
-  admin = server.clientset({ cert: server.admin });
+  node = await startSecuredContainerdNode({ node: NODE, containerd: 'ephemeral', agent: { agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 } } });
+  ({ server, admin, cd, agent } = node);
   adminKubeconfig = server.kubeconfig({ cert: server.admin }, 'admin');
-  cd = await startContainerd({ name: 'ephemeral' });
-  const kubeletClient = await createTestLeaf(server.ca, { subject: 'CN=kube-apiserver-kubelet-client, O=system:masters' });
-  server.registry.kubeletTLS = { cert: Buffer.from(kubeletClient.certPem), key: Buffer.from(kubeletClient.keyPem), ca: Buffer.from(server.ca.certPem) };
-  const serving = await createTestLeaf(server.ca, { subject: `CN=${NODE}`, usages: [EKU.serverAuth], ips: [cd.gateway], dns: [NODE] });
-  const files = { ca: path.join(server.dir, 'ca.crt'), cert: path.join(server.dir, 'agent.crt'), key: path.join(server.dir, 'agent.key') };
-  fs.writeFileSync(files.cert, serving.certPem);
-  fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
-  const nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
-  agent = await runNodeAgent(
-    containerdNodeAgentConfig(cd, NODE, {
-      kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
-      port: 0,
-      clientCAFile: files.ca,
-      tlsCertFile: files.cert,
-      tlsPrivateKeyFile: files.key,
-      agent: { relistPeriodMs: 500, housekeepingIntervalMs: 500 },
-    }),
-  );
-  await waitForNodeReady(admin, NODE);
 });
 
 after(async () => {
-  await agent?.close().catch(() => undefined);
-  await server?.close().catch(() => undefined);
-  await cd?.stop();
+  await node?.close();
 });
 
 /** A namespace as a controller manager would leave it: the default ServiceAccount and kube-root-ca.crt. */
@@ -93,10 +73,7 @@ async function webPod(ns: string): Promise<Pod> {
     metadata: { name: 'web', namespace: ns },
     spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'app', image: BUSYBOX_IMAGE, command: ['sleep', '3600'] }] },
   } as Pod);
-  return until(`${ns}/web Running and Ready`, async () => {
-    const p = await getPod(ns, 'web');
-    return p.status?.phase === 'Running' && p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? p : undefined;
-  }, 60_000);
+  return waitForPodReady(admin, ns, 'web', 60_000);
 }
 
 /**

@@ -3,7 +3,7 @@
  *
  * One private containerd (test/integration/framework/containerd.ts), an in-process HTTPS API server
  * (secured-test-server: client CA, Node,RBAC) and an in-process node agent serving its API over HTTPS with
- * authentication, as in node-agent/anatomy/anatomy.integration.test.ts. The node runs BENCH_ANATOMY_PODS (30)
+ * authentication (secured-containerd-node.ts, as node-agent/anatomy/anatomy.integration.test.ts). The node runs BENCH_ANATOMY_PODS (30)
  * pods: one the integration test's (init, native sidecar, two apps sharing an emptyDir: 4 containers, one
  * listening), the rest one busybox container each. Then BENCH_ANATOMY_REQUESTS (200) sequential
  * GET /api/v1/nodes/NODE/proxy/anatomy/default/POD as a cluster admin, alternating the 4-container pod and
@@ -19,14 +19,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Pod } from '../../shared/api/core-v1.ts';
-import { serviceAccountsResource } from '../../shared/client/clientset.ts';
-import { silentLogger } from '../../shared/util/log.ts';
-import { runNodeAgent } from '../../node-agent/main.ts';
 import { anatomyTestPod } from '../../node-agent/anatomy/testing/anatomy-test-pod.ts';
-import { BUSYBOX_IMAGE, startContainerd } from '../integration/framework/containerd.ts';
-import { containerdNodeAgentConfig, waitForNodeReady } from '../integration/framework/containerd-node-agent.ts';
-import { startSecuredTestServer } from '../integration/framework/secured-test-server.ts';
-import { EKU, createTestLeaf } from '../integration/framework/test-certificates.ts';
+import { BUSYBOX_IMAGE } from '../integration/framework/containerd.ts';
+import { startSecuredContainerdNode } from '../integration/framework/secured-containerd-node.ts';
 import { until } from '../integration/framework/until.ts';
 import { envInt } from './lib/context.ts';
 import { machineInfo, runBench } from './lib/machine.ts';
@@ -39,31 +34,14 @@ async function main(): Promise<number> {
   parseArgs({ options: {}, allowPositionals: false });
   const nPods = envInt('BENCH_ANATOMY_PODS', 30);
   const nRequests = envInt('BENCH_ANATOMY_REQUESTS', 200);
-  const server = await startSecuredTestServer({ config: { logLevel: 'error' } });
-  const cd = await startContainerd({ name: 'bench-anatomy' });
-  let agent: Awaited<ReturnType<typeof runNodeAgent>> | undefined;
+  const node = await startSecuredContainerdNode({
+    node: NODE,
+    containerd: 'bench-anatomy',
+    server: { config: { logLevel: 'error' } },
+    agent: { capacity: { pods: 110 } },
+  });
+  const { server, admin, agent } = node;
   try {
-    const admin = server.clientset({ cert: server.admin });
-    const kubeletClient = await createTestLeaf(server.ca, { subject: 'CN=kube-apiserver-kubelet-client, O=system:masters' });
-    server.registry.kubeletTLS = { cert: Buffer.from(kubeletClient.certPem), key: Buffer.from(kubeletClient.keyPem), ca: Buffer.from(server.ca.certPem) };
-    const serving = await createTestLeaf(server.ca, { subject: `CN=${NODE}`, usages: [EKU.serverAuth], ips: [cd.gateway], dns: [NODE] });
-    const files = { ca: path.join(server.dir, 'ca.crt'), cert: path.join(server.dir, 'agent.crt'), key: path.join(server.dir, 'agent.key') };
-    fs.writeFileSync(files.cert, serving.certPem);
-    fs.writeFileSync(files.key, serving.keyPem, { mode: 0o600 });
-    const nodeCert = await server.clientCertificate(`CN=system:node:${NODE}, O=system:nodes`);
-    agent = await runNodeAgent(
-      containerdNodeAgentConfig(cd, NODE, {
-        kubeconfig: server.kubeconfig({ cert: nodeCert }, 'node'),
-        port: 0,
-        clientCAFile: files.ca,
-        tlsCertFile: files.cert,
-        tlsPrivateKeyFile: files.key,
-        log: silentLogger(),
-        capacity: { pods: 110 },
-      }),
-    );
-    await waitForNodeReady(admin, NODE);
-    await admin.resource(serviceAccountsResource).create({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }).catch(() => undefined);
     const t0 = Date.now();
     await admin.pods.create(anatomyTestPod(NODE, 'anatomy'));
     for (let i = 1; i < nPods; i++) {
@@ -128,9 +106,7 @@ async function main(): Promise<number> {
     process.stdout.write(lines.join('\n') + '\n');
     return p99 <= TARGET_P99_MS ? 0 : 2;
   } finally {
-    await agent?.close().catch(() => undefined);
-    await server.close().catch(() => undefined);
-    await cd.stop();
+    await node.close();
   }
 }
 

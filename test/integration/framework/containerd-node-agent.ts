@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { NodeAgentConfig } from '../../../node-agent/main.ts';
-import type { Node } from '../../../shared/api/core-v1.ts';
+import type { Node, Pod } from '../../../shared/api/core-v1.ts';
+import { isPodReady } from '../../../shared/api/pod-util.ts';
 import type { Clientset } from '../../../shared/client/clientset.ts';
 import { silentLogger } from '../../../shared/util/log.ts';
 import type { ContainerdInstance } from './containerd.ts';
@@ -31,5 +32,13 @@ export function waitForNodeReady(cs: Clientset, name: string, timeoutMs = 30_000
   return until(`node ${name} Ready`, async () => {
     const n = (await cs.nodes.get('', name)) as Node;
     return n.status?.conditions?.find((k) => k.type === 'Ready')?.status === 'True' ? n : undefined;
+  }, timeoutMs);
+}
+
+/** Waits (bounded) until the pod is Running and Ready=True; returns it. */
+export function waitForPodReady(cs: Clientset, namespace: string, name: string, timeoutMs = 90_000): Promise<Pod> {
+  return until(`${namespace}/${name} Running and Ready`, async () => {
+    const p = (await cs.pods.get(namespace, name)) as Pod;
+    return p.status?.phase === 'Running' && isPodReady(p) ? p : undefined;
   }, timeoutMs);
 }
