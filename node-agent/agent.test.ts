@@ -2,46 +2,14 @@
  * NodeAgent against the fake client and the fake CRI runtime: the whole pipeline (informer -> pod workers ->
  * runtime manager -> status manager) with real timers kept short.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Pod } from '../shared/api/core-v1.ts';
 import { FakeClientset } from '../shared/client/fake/clientset.ts';
-import { silentLogger } from '../shared/util/log.ts';
-import { FakeRuntime } from './cri/fake/fake-runtime.ts';
-import { NodeAgent, type NodeAgentOptions } from './agent.ts';
+import { fakeNodeAgent } from './testing/fake-node-agent.ts';
 import { untilWith } from '../test/integration/framework/until.ts';
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
-
-function setup(extra: Partial<NodeAgentOptions> = {}, shared?: { cs: FakeClientset; rt: FakeRuntime; rootDir: string }) {
-  const cs = shared?.cs ?? new FakeClientset();
-  const rt = shared?.rt ?? new FakeRuntime({ podCidr: '10.55.0.0/24' });
-  const rootDir = shared?.rootDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-agent-test-'));
-  if (!shared) roots.push(rootDir);
-  const agent = new NodeAgent({
-    nodeName: 'n1',
-    clientset: cs,
-    runtime: rt,
-    imageService: rt,
-    rootDir,
-    port: null,
-    nodeIP: '10.0.0.11',
-    log: silentLogger(),
-    relistPeriodMs: 50,
-    housekeepingIntervalMs: 100,
-    crashLoopBaseDelayMs: 200,
-    crashLoopMaxDelayMs: 800,
-    backOffPeriodMs: 200,
-    ...extra,
-  });
-  return { cs, rt, rootDir, agent };
-}
 
 const until = untilWith({ timeoutMs: 20_000, everyMs: 20 });
 
@@ -59,7 +27,7 @@ async function getPod(cs: FakeClientset, name: string): Promise<Pod> {
 }
 
 test('a pod with volumes runs: sandbox, IP from the CIDR, Running status, emptyDir/hostPath/subPath on disk', async () => {
-  const { cs, rt, rootDir, agent } = setup();
+  const { cs, rt, rootDir, agent } = fakeNodeAgent();
   await agent.start();
   try {
     const hostDir = path.join(rootDir, 'host-data');
@@ -147,7 +115,7 @@ test('a pod with volumes runs: sandbox, IP from the CIDR, Running status, emptyD
 });
 
 test('termination order: app containers first, then sidecars in reverse order', async () => {
-  const { cs, rt, agent } = setup();
+  const { cs, rt, agent } = fakeNodeAgent();
   await agent.start();
   try {
     await cs.pods.create(
@@ -190,7 +158,7 @@ test('termination order: app containers first, then sidecars in reverse order', 
 
 test('status echoes do not sync the pod again; initialization steps (init exit, sidecar running) follow each other without the PLEG', async () => {
   // A relist period far beyond the test: every step must come from the agent's own syncs.
-  const { cs, rt, agent } = setup({ relistPeriodMs: 600_000 });
+  const { cs, rt, agent } = fakeNodeAgent({ relistPeriodMs: 600_000 });
   await agent.start();
   try {
     await cs.pods.create(
@@ -233,7 +201,7 @@ test('status echoes do not sync the pod again; initialization steps (init exit, 
 });
 
 test('a restarted agent adopts running pods: no new sandbox, no restarted container, no status write', async () => {
-  const first = setup();
+  const first = fakeNodeAgent();
   await first.agent.start();
   await first.cs.pods.create(podSpec('keep', { containers: [{ name: 'c', image: 'localhost/busybox:1.35', command: ['sleep', '3600'] }] }));
   const before = await until('Running', async () => {
@@ -243,7 +211,7 @@ test('a restarted agent adopts running pods: no new sandbox, no restarted contai
   await first.agent.stop();
   first.rt.resetCalls();
   first.cs.clearActions();
-  const second = setup({}, { cs: first.cs, rt: first.rt, rootDir: first.rootDir });
+  const second = fakeNodeAgent({}, { cs: first.cs, rt: first.rt, rootDir: first.rootDir });
   await second.agent.start();
   try {
     // Let it relist, sync and run housekeeping a few times.
@@ -264,7 +232,7 @@ test('a restarted agent adopts running pods: no new sandbox, no restarted contai
 });
 
 test('crash loop: restarts with back-off, restartCount, lastState and CrashLoopBackOff', async () => {
-  const { cs, agent } = setup();
+  const { cs, agent } = fakeNodeAgent();
   await agent.start();
   try {
     await cs.pods.create(podSpec('crash', { containers: [{ name: 'c', image: 'localhost/busybox:1.35', command: ['sh', '-c', 'exit 2'] }] }));
@@ -283,7 +251,7 @@ test('crash loop: restarts with back-off, restartCount, lastState and CrashLoopB
 });
 
 test('init containers: one at a time; a failing one with restartPolicy Never fails the pod', async () => {
-  const { cs, rt, agent } = setup();
+  const { cs, rt, agent } = fakeNodeAgent();
   await agent.start();
   try {
     await cs.pods.create(
@@ -322,7 +290,7 @@ test('init containers: one at a time; a failing one with restartPolicy Never fai
 });
 
 test('images: Never with a missing image waits with ErrImageNeverPull; failed pulls back off', async () => {
-  const { cs, agent } = setup({ imagePullBackoffMs: 100 });
+  const { cs, agent } = fakeNodeAgent({ imagePullBackoffMs: 100 });
   await agent.start();
   try {
     await cs.pods.create(podSpec('never', { containers: [{ name: 'c', image: 'localhost/nope:1', imagePullPolicy: 'Never' }] }));
@@ -342,7 +310,7 @@ test('images: Never with a missing image waits with ErrImageNeverPull; failed pu
 });
 
 test('admission rejects a pod whose hostPort is taken', async () => {
-  const { cs, agent } = setup();
+  const { cs, agent } = fakeNodeAgent();
   await agent.start();
   try {
     const port = [{ containerPort: 80, hostPort: 8080 }];

@@ -2,34 +2,17 @@
  * The agent feeds the pod timeline as it acts (runtime manager, PLEG/pod-sync runtime reads, prober) and
  * forgets it with the pod: NodeAgent on the fake client and the fake CRI runtime, real short timers.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Pod } from '../../shared/api/core-v1.ts';
-import { FakeClientset } from '../../shared/client/fake/clientset.ts';
-import { silentLogger } from '../../shared/util/log.ts';
-import { FakeRuntime } from '../cri/fake/fake-runtime.ts';
-import { NodeAgent } from '../agent.ts';
+import { fakeNodeAgent } from '../testing/fake-node-agent.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
 import { validatePodAnatomy } from './testing/anatomy-schema.ts';
 
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
 const until = untilWith({ timeoutMs: 20_000, everyMs: 20 });
 
 test('runtime manager, runtime reads and the prober feed the timeline; anatomyOf serves it in order; the pod going drops it', async () => {
-  const cs = new FakeClientset();
-  const rt = new FakeRuntime({ podCidr: '10.56.0.0/24' });
-  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-anatomy-agent-'));
-  roots.push(rootDir);
-  const agent = new NodeAgent({
-    nodeName: 'n1', clientset: cs, runtime: rt, imageService: rt, rootDir, port: null, nodeIP: '10.0.0.11', mode: 'simulated',
-    log: silentLogger(), relistPeriodMs: 50, housekeepingIntervalMs: 100, backOffPeriodMs: 200,
-  });
+  const { cs, agent } = fakeNodeAgent({ mode: 'simulated' });
   await agent.start();
   try {
     await cs.pods.create({

@@ -5,36 +5,18 @@
  * CreateContainerConfigError; an exited one is never started again; the pod's phase and app are untouched;
  * killing the pod stops a running one.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { ContainerStatus, Pod } from '../../shared/api/core-v1.ts';
-import { FakeClientset } from '../../shared/client/fake/clientset.ts';
-import { silentLogger } from '../../shared/util/log.ts';
-import { FakeRuntime } from '../cri/fake/fake-runtime.ts';
 import type { ContainerConfig } from '../cri/services.ts';
-import { NodeAgent } from '../agent.ts';
+import { fakeNodeAgent } from '../testing/fake-node-agent.ts';
 import { untilWith } from '../../test/integration/framework/until.ts';
-
-const roots: string[] = [];
-after(() => {
-  for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
-});
 
 const until = untilWith({ timeoutMs: 20_000, everyMs: 20 });
 const IMAGE = 'localhost/busybox:1.35';
 
 test('ephemeral containers: created once in the sandbox with the target\'s pid namespace; never restarted; stopped with the pod', async () => {
-  const cs = new FakeClientset();
-  const rt = new FakeRuntime({ podCidr: '10.56.0.0/24' });
-  const rootDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kubelab-ephemeral-test-'));
-  roots.push(rootDir);
-  const agent = new NodeAgent({
-    nodeName: 'n1', clientset: cs, runtime: rt, imageService: rt, rootDir, port: null, nodeIP: '10.0.0.12', log: silentLogger(),
-    relistPeriodMs: 50, housekeepingIntervalMs: 100, crashLoopBaseDelayMs: 200, crashLoopMaxDelayMs: 800, backOffPeriodMs: 200,
-  });
+  const { cs, rt, agent } = fakeNodeAgent();
   await agent.start();
   try {
     await cs.pods.create({
