@@ -2,6 +2,7 @@
  * Small formatters for `kubectl anatomy`: quantities as kubectl top shows them, and times relative to the pod's
  * sandbox with the nanosecond precision the agent reports.
  */
+import { parseRfc3339Nano } from '../../shared/util/time-format.ts';
 
 const BINARY_UNITS = ['Ki', 'Mi', 'Gi', 'Ti'] as const;
 
@@ -28,28 +29,15 @@ function trimZero(text: string): string {
   return text.endsWith('.0') ? text.slice(0, -2) : text;
 }
 
-/**
- * An RFC 3339 time (any number of fractional digits) as milliseconds since the epoch, keeping the sub-millisecond
- * part as a fraction; undefined when it does not parse.
- */
+/** An RFC 3339 time (up to nine fractional digits) as milliseconds since the epoch, the sub-millisecond part kept as a fraction; undefined when it does not parse. */
 export function parseTimeMs(time: string | undefined): number | undefined {
-  if (!time) return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(time);
-  if (!m) return undefined;
-  const whole = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(whole)) return undefined;
-  const fraction = m[2] ? Number(`0.${m[2]}`) * 1000 : 0;
-  return whole + fraction;
+  const ns = parseTimeNs(time);
+  return ns === undefined ? undefined : Number(ns / 1_000_000n) + Number(ns % 1_000_000n) / 1e6;
 }
 
 /** An RFC 3339 time as nanoseconds since the epoch, exactly (for ordering events microseconds apart). */
 export function parseTimeNs(time: string | undefined): bigint | undefined {
-  if (!time) return undefined;
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/.exec(time);
-  if (!m) return undefined;
-  const whole = Date.parse(`${m[1]}${m[3]}`);
-  if (Number.isNaN(whole)) return undefined;
-  return BigInt(whole) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
+  return time ? parseRfc3339Nano(time)?.ns : undefined;
 }
 
 /** A duration in milliseconds as `1.302s`, `2m03.5s`, `1h02m`, `3d04h`. */

@@ -26,11 +26,12 @@ import {
   type TimelineEntry,
   type VolumeAnatomy,
 } from '../../shared/api/pod-anatomy.ts';
+import { formatFixedNano, formatFixedNanoFromMs } from '../../shared/util/time-format.ts';
 import type { CgroupReader } from './cgroup-reader.ts';
 import type { ProcFs } from './proc-fs.ts';
 import { interfacesFromProc, parseListeningSockets, type ProcSocket } from './proc-net.ts';
 import type { KeyedTimelineEntry } from './pod-timeline-recorder.ts';
-import { compareTimelineEntries, rfc3339NanoFromNs } from './pod-timeline-recorder.ts';
+import { compareTimelineEntries } from './pod-timeline-recorder.ts';
 import type { ContainerFacts, RuntimeFacts, SandboxFacts } from './runtime-facts.ts';
 
 /** Interfaces of the network namespace process `pid` is in (e.g. `nsenter --net=/proc/PID/ns/net ip -j addr`). */
@@ -75,7 +76,7 @@ const CRI_STATE: Record<ContainerFacts['state'], ContainerAnatomy['state']> = {
 
 function nsTime(ns: string): string | undefined {
   const v = BigInt(ns || '0');
-  return v > 0n ? rfc3339NanoFromNs(v) : undefined;
+  return v > 0n ? formatFixedNano(v) : undefined;
 }
 
 /** The containers of the spec in the anatomy's order: init (sidecars among them), app, ephemeral. */
@@ -343,7 +344,7 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
       name: pod.metadata.name ?? '',
       uid: pod.metadata.uid ?? '',
       node: o.nodeName,
-      collectedAt: rfc3339NanoFromNs(BigInt(Math.round(o.now)) * 1_000_000n),
+      collectedAt: formatFixedNanoFromMs(o.now),
     },
     podIPs,
     sandbox: {

@@ -20,6 +20,7 @@
  */
 import type { TimelineEntry } from '../../shared/api/pod-anatomy.ts';
 import { realClock, type Clock } from '../../shared/util/clock.ts';
+import { formatFixedNanoFromMs } from '../../shared/util/time-format.ts';
 import type { RuntimePodStatus } from '../container/runtime-pod.ts';
 
 export interface PodTimelineRecorderOptions {
@@ -35,18 +36,6 @@ export type TimelineRecord = Omit<TimelineEntry, 'time'> & { time?: string };
 export interface KeyedTimelineEntry {
   entry: TimelineEntry;
   runtimeId?: string;
-}
-
-/** RFC 3339 with nine fractional digits from epoch nanoseconds (`2026-12-08T10:00:00.123456789Z`). */
-export function rfc3339NanoFromNs(ns: bigint): string {
-  const ms = ns / 1_000_000n;
-  const frac = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
-  return `${new Date(Number(ms)).toISOString().slice(0, 19)}.${frac.toString().padStart(9, '0')}Z`;
-}
-
-/** Same from epoch milliseconds. */
-export function rfc3339NanoFromMs(ms: number): string {
-  return rfc3339NanoFromNs(BigInt(Math.round(ms)) * 1_000_000n);
 }
 
 /** Order of entries at the same instant: a sandbox before its containers, created before started before exited. */
@@ -87,7 +76,7 @@ export class PodTimelineRecorder {
   /** Records one thing that happened to pod `uid`; `runtimeId` (sandbox or container id) makes it mergeable. */
   record(uid: string, record: TimelineRecord, runtimeId?: string): void {
     if (!uid) return;
-    const entry = { ...record, time: record.time ?? rfc3339NanoFromMs(this.#clock.now()) } as TimelineEntry;
+    const entry = { ...record, time: record.time ?? formatFixedNanoFromMs(this.#clock.now()) } as TimelineEntry;
     const list = this.#pods.get(uid) ?? [];
     const key = runtimeId ? `${entry.type}/${runtimeId}` : undefined;
     const i = key ? list.findIndex((s) => s.key === key) : -1;
@@ -148,15 +137,15 @@ export class PodTimelineRecorder {
 export function timelineFromRuntimeStatus(status: RuntimePodStatus): KeyedTimelineEntry[] {
   const out: KeyedTimelineEntry[] = [];
   for (const sb of status.sandboxes) {
-    if (sb.createdAt > 0) out.push({ runtimeId: sb.id, entry: { time: rfc3339NanoFromMs(sb.createdAt), type: 'SandboxCreated' } });
+    if (sb.createdAt > 0) out.push({ runtimeId: sb.id, entry: { time: formatFixedNanoFromMs(sb.createdAt), type: 'SandboxCreated' } });
   }
   for (const c of status.containers) {
-    if (c.createdAt > 0) out.push({ runtimeId: c.id, entry: { time: rfc3339NanoFromMs(c.createdAt), type: 'ContainerCreated', container: c.name } });
-    if (c.startedAt > 0) out.push({ runtimeId: c.id, entry: { time: rfc3339NanoFromMs(c.startedAt), type: 'ContainerStarted', container: c.name } });
+    if (c.createdAt > 0) out.push({ runtimeId: c.id, entry: { time: formatFixedNanoFromMs(c.createdAt), type: 'ContainerCreated', container: c.name } });
+    if (c.startedAt > 0) out.push({ runtimeId: c.id, entry: { time: formatFixedNanoFromMs(c.startedAt), type: 'ContainerStarted', container: c.name } });
     if (c.state === 'exited' && c.finishedAt > 0) {
       out.push({
         runtimeId: c.id,
-        entry: { time: rfc3339NanoFromMs(c.finishedAt), type: 'ContainerExited', container: c.name, exitCode: c.exitCode, ...(c.reason ? { message: c.reason } : {}) },
+        entry: { time: formatFixedNanoFromMs(c.finishedAt), type: 'ContainerExited', container: c.name, exitCode: c.exitCode, ...(c.reason ? { message: c.reason } : {}) },
       });
     }
   }

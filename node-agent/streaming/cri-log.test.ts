@@ -6,13 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   findTailLineStart,
-  formatFixedNano,
   parseCriLogLine,
-  parseRfc3339Nano,
   readContainerLogs,
   renderCriLog,
   type ReadLogsOptions,
 } from './cri-log.ts';
+import { formatFixedNano, parseRfc3339Nano } from '../../shared/util/time-format.ts';
 
 const LOG = [
   '2026-01-02T03:04:05.1Z stdout F one',

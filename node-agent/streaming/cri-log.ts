@@ -21,6 +21,7 @@ import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { Clock } from '../../shared/util/clock.ts';
 import { realClock } from '../../shared/util/clock.ts';
+import { parseRfc3339Nano } from '../../shared/util/time-format.ts';
 
 export type LogStream = 'stdout' | 'stderr';
 
@@ -65,32 +66,6 @@ export type LogSink = (chunk: Buffer) => Promise<void> | void;
 
 const SPACE = 0x20;
 const NEWLINE = 0x0a;
-const TIME_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:\d{2})$/i;
-
-/**
- * Parses an RFC3339 time with an optional fraction of up to 9 digits (Go's RFC3339Nano, lenient).
- * Returns epoch ns and the fixed-width output form, or undefined when it is not such a time.
- */
-export function parseRfc3339Nano(s: string): { ns: bigint; fixed: string } | undefined {
-  const m = TIME_RE.exec(s);
-  if (!m) return undefined;
-  const base = m[1] ?? '';
-  const frac = (m[2] ?? '').padEnd(9, '0');
-  let zone = (m[3] ?? 'Z').toUpperCase();
-  const ms = Date.parse(`${base}${zone}`);
-  if (Number.isNaN(ms)) return undefined;
-  // Go's Z07:00 layout prints a zero offset as Z.
-  if (zone === '+00:00' || zone === '-00:00') zone = 'Z';
-  return { ns: BigInt(ms) * 1_000_000n + BigInt(frac), fixed: `${base}.${frac}${zone}` };
-}
-
-/** Formats epoch ns as kubelet's fixed-width RFC3339 (UTC). */
-export function formatFixedNano(ns: bigint): string {
-  const ms = Number(ns / 1_000_000n);
-  const base = new Date(ms).toISOString().slice(0, 19);
-  const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
-  return `${base}.${frac}Z`;
-}
 
 /**
  * Parses one CRI log line (including its trailing newline, if any). Throws on a line that is not CRI format

@@ -36,7 +36,8 @@ import { drained } from '../../shared/util/drained.ts';
 import { log } from '../../shared/util/log.ts';
 import type { RuntimeService } from '../cri/services.ts';
 import { isNotFound } from '../cri/services.ts';
-import { parseRfc3339Nano, readContainerLogs, type ReadLogsOptions } from './cri-log.ts';
+import { readContainerLogs, type ReadLogsOptions } from './cri-log.ts';
+import { parseRfc3339Nano } from '../../shared/util/time-format.ts';
 import { StreamingHttpError, logContainerId, requireContainerSpec, runningContainerId } from './pod-containers.ts';
 import {
   CH_CLOSE,
