@@ -8,6 +8,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WebSocket } from 'ws';
+import type { Page } from 'puppeteer-core';
 import type { Pod } from '../shared/api/core-v1.ts';
 import type { Clientset } from '../shared/client/clientset.ts';
 import { SimNodeHost } from '../node-agent/sim-nodes.ts';
@@ -19,6 +20,7 @@ import { startConsoleProcess, type ConsoleProcess } from '../test/browser/consol
 import { CONSOLE_SELECTORS as S } from '../test/browser/console-selectors.ts';
 
 const ADMIN_TOKEN = `console-browser-admin-${'a'.repeat(32)}`;
+const OTHER_TOKEN = `console-browser-other-${'b'.repeat(32)}`;
 const NS = 'console-browser';
 const NODES = ['cb-node-0', 'cb-node-1'];
 
@@ -39,7 +41,7 @@ function pod(name: string, containers: string[]): Pod {
 }
 
 before(async () => {
-  server = await startSecuredTestServer({ tokens: { [ADMIN_TOKEN]: { user: 'console-admin', groups: ['system:masters'] } } });
+  server = await startSecuredTestServer({ tokens: { [ADMIN_TOKEN]: { user: 'console-admin', groups: ['system:masters'] }, [OTHER_TOKEN]: { user: 'console-other', groups: ['system:masters'] } } });
   cs = server.clientset({ cert: server.admin });
   await cs.namespaces.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } });
   // No controllers: the ServiceAccount admission wants the namespace's default account.
@@ -164,6 +166,7 @@ declare const document: {
   querySelectorAll(s: string): { length: number };
 };
 declare const location: { hash: string };
+declare const history: { length: number };
 declare const getComputedStyle: (e: unknown) => { backgroundColor: string };
 
 test('console: 60 pods on one node are a virtualized list: fewer rows in the DOM, the filter finds any, the keyboard opens one', async (t) => {
@@ -214,4 +217,89 @@ test('console: the theme toggle switches light to dark and is remembered', async
   await waitForSelector(page, S.app, { what: 'the app after reload' });
   assert.equal(await page.evaluate(() => document.documentElement.getAttribute('data-theme')), 'dark', 'remembered across a reload');
   assert.equal(await bg(), dark);
+});
+
+/** Every URL in the tab's session history (the Back/Forward list), from the browser itself. */
+async function historyUrls(page: Page): Promise<string[]> {
+  const cdp = await page.createCDPSession();
+  try {
+    const { entries } = await cdp.send('Page.getNavigationHistory');
+    return entries.map((e) => e.url);
+  } finally {
+    await cdp.detach();
+  }
+}
+
+/** Who the tab's console session is (GET /session with the tab's cookie) and who the header shows. */
+async function sessionUser(page: Page): Promise<{ api: string; shown: string | undefined }> {
+  const api = await page.evaluate(async () => ((await (await fetch('/session')).json()) as { user: string }).user);
+  const el = await page.$('[data-testid="session-user"]');
+  const shown = el ? await el.evaluate((e) => (e as unknown as { textContent: string }).textContent.trim()) : undefined;
+  return { api, shown };
+}
+
+function assertNoToken(urls: string[], what: string): void {
+  const leaked = urls.filter((u) => u.includes('token=') || u.includes(ADMIN_TOKEN) || u.includes(OTHER_TOKEN));
+  assert.deepEqual(leaked.map((u) => u.replace(/token=[^&]*/, 'token=…')), [], `${what}: a history entry still carries the token`);
+}
+
+test('console: a login link opened with a session signs in as its user; the token leaves the address bar and the history', async (t) => {
+  const base = consoleProc.url.endsWith('/') ? consoleProc.url : `${consoleProc.url}/`;
+  const ctx = await browser.newContext();
+  t.after(() => ctx.close());
+  const page = await browser.newPage(ctx);
+  // The login page's path (no session yet): the fragment is gone from the address bar and from every entry.
+  await signInToConsole(page, base, ADMIN_TOKEN, { readySelector: S.app });
+  assert.equal(page.url(), base);
+  assertNoToken(await historyUrls(page), 'after the login page');
+  await until('the header showing console-admin', async () => (await sessionUser(page)).shown === 'console-admin', 5_000);
+
+  // 1. The link opened in a new tab of the same browser: the server has a session and serves the app itself (200,
+  //    not the login page), which signs in with the link's token, so the session switches to the link's user.
+  const control = await browser.newPage(ctx);
+  assert.equal(await openPage(control, base), 200);
+  const controlLength = await control.evaluate(() => history.length);
+  await control.close();
+  const tab = await browser.newPage(ctx);
+  assert.equal(await openPage(tab, `${base}#token=${encodeURIComponent(OTHER_TOKEN)}`), 200, 'the server served the app: the browser has a session');
+  await waitForSelector(tab, S.app, { what: 'the app after the link' });
+  await until('the session switched to the link\'s user', async () => {
+    const who = await sessionUser(tab);
+    return who.api === 'console-other' && who.shown === 'console-other';
+  }, 10_000);
+  assert.equal(tab.url(), base, 'the address bar has no fragment');
+  assert.equal(await tab.evaluate(() => location.hash), '');
+  assertNoToken(await historyUrls(tab), 'a link opened in a new tab');
+  assert.equal(await tab.evaluate(() => history.length), controlLength, 'the sign-in added no history entry');
+
+  // 2. The link opened on a console tab that is already open: only the fragment changes (no page load), the app
+  //    takes the token before routing, signs in and reloads as the link's user; Back never shows the token.
+  const beforeLength = await page.evaluate(() => history.length);
+  await page.evaluate(() => void ((globalThis as unknown as { __beforeLink: boolean }).__beforeLink = true));
+  await page.evaluate((tok: string) => void (location.hash = `#token=${encodeURIComponent(tok)}`), ADMIN_TOKEN);
+  await until('the open tab reloaded as console-admin', async () => {
+    const fresh = await page.evaluate(() => (globalThis as unknown as { __beforeLink?: boolean }).__beforeLink !== true).catch(() => false);
+    if (!fresh || !(await page.$(S.app))) return false;
+    const who = await sessionUser(page);
+    return who.api === 'console-admin' && who.shown === 'console-admin';
+  }, 10_000);
+  assert.equal(page.url(), base);
+  const urls = await historyUrls(page);
+  assertNoToken(urls, 'a link opened on an open tab');
+  // The hash navigation itself is one entry (the browser made it before any script ran): rewritten, not added to.
+  assert.equal(await page.evaluate(() => history.length), beforeLength + 1);
+  await page.goBack({ waitUntil: 'load', timeout: 10_000 });
+  assert.ok(!page.url().includes('token='), `Back shows ${page.url()}`);
+  await page.goForward({ waitUntil: 'load', timeout: 10_000 });
+  assert.ok(!page.url().includes('token='), `Forward shows ${page.url()}`);
+
+  // 3. A link whose token the API server refuses: the token goes all the same, the page says why, and the
+  //    browser's session is unchanged.
+  const bad = await browser.newPage(ctx);
+  assert.equal(await openPage(bad, `${base}#token=not-a-valid-token-${'c'.repeat(24)}`), 200);
+  const failed = await waitForSelector(bad, '[data-testid="link-sign-in-failed"]', { what: 'the failed sign-in' });
+  assert.match(await failed.evaluate((e) => (e as unknown as { textContent: string }).textContent), /refused/);
+  assert.equal(bad.url(), base);
+  assertNoToken(await historyUrls(bad), 'a refused link');
+  assert.equal((await sessionUser(bad)).api, 'console-admin', 'a refused link leaves the session as it was');
 });
