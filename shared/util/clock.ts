@@ -21,8 +21,9 @@ export class RealClock implements Clock {
     return Date.now();
   }
   setTimeout(fn: () => void, ms: number): Timer {
-    const t = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(t), unref: () => void t.unref() };
+    const t: unknown = setTimeout(fn, ms);
+    // Node's timers can be unref'd; a browser's (the console bundles this module) are plain numbers.
+    return { cancel: () => clearTimeout(t as Parameters<typeof clearTimeout>[0]), unref: () => void (t as { unref?: () => void }).unref?.() };
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return sleepWith(this, ms, signal);

@@ -1,7 +1,11 @@
 /**
- * The informers' bounded backoff between failed lists/watches: initialMs doubling to maxMs, with jitter in
- * [delay/2, delay] so many tabs do not reconnect in step; reset once a list succeeds or a watch delivers.
+ * The informers' and log view's bounded backoff between failed lists/watches/streams: a delay in [d/2, d] with d
+ * doubling from initialMs to maxMs (jitter so many tabs do not reconnect in step), never above maxMs; reset once a
+ * list succeeds or a watch delivers. It is the project's Backoff (shared/util/backoff.ts) stepping from initialMs/2
+ * to maxMs/2 with full jitter (`h + random() * h`, h = d/2).
  */
+import { Backoff } from '../../../shared/util/backoff.ts';
+
 export interface RetryBackoffOptions {
   initialMs?: number;
   maxMs?: number;
@@ -11,27 +15,24 @@ export interface RetryBackoffOptions {
 export class RetryBackoff {
   readonly initialMs: number;
   readonly maxMs: number;
-  #failures = 0;
-  readonly #random: () => number;
+  readonly #backoff: Backoff;
 
   constructor(opts: RetryBackoffOptions = {}) {
     this.initialMs = opts.initialMs ?? 500;
     this.maxMs = opts.maxMs ?? 10_000;
-    this.#random = opts.random ?? Math.random;
+    this.#backoff = new Backoff({ initialMs: this.initialMs / 2, maxMs: this.maxMs / 2, factor: 2, jitter: 1, ...(opts.random ? { random: opts.random } : {}) });
   }
 
   get failures(): number {
-    return this.#failures;
+    return this.#backoff.attempts;
   }
 
   /** The delay before the next attempt (and counts a failure). Never above maxMs. */
   next(): number {
-    const base = Math.min(this.maxMs, this.initialMs * 2 ** Math.min(this.#failures, 30));
-    this.#failures++;
-    return Math.round(base / 2 + (this.#random() * base) / 2);
+    return Math.round(this.#backoff.next());
   }
 
   reset(): void {
-    this.#failures = 0;
+    this.#backoff.reset();
   }
 }
