@@ -114,6 +114,16 @@ describe('ConsoleServer (fake API server)', () => {
     assert.equal(up?.headers.accept, 'application/json');
   });
 
+  test('a new sign-in from a browser with a session ends the old session (a login link for another user)', async () => {
+    const first = await signIn();
+    const r = await call(base, 'POST', '/login', { 'content-type': 'application/json', cookie: first, 'x-kubelab-console': '1' }, JSON.stringify({ token: 'good' }));
+    assert.equal(r.status, 200, r.text);
+    const second = String(r.headers['set-cookie']?.[0]).split(';')[0] ?? '';
+    assert.notEqual(second, first);
+    assert.equal((await call(base, 'GET', '/session', { cookie: first })).status, 401, 'the old session is gone');
+    assert.equal((await call(base, 'GET', '/session', { cookie: second })).status, 200);
+  });
+
   test('a session ends at its lifetime (FakeClock), and the streams open on it end with it', async () => {
     const cookie = await signIn();
     const stream = await new Promise<IncomingMessage>((resolve, reject) => {

@@ -331,6 +331,9 @@ export class ConsoleServer {
       return;
     }
     log.info('Console sign-in', { user: who.user });
+    // A new sign-in from a browser that had a session (a link for another user) ends the old one and its streams.
+    const previous = parseCookies(req.headers.cookie).get(this.#cookieName);
+    if (previous && previous !== session.id && this.sessions.get(previous)) this.#endSession(previous);
     const cookie = sessionCookie(this.#cookieName, session.id, (session.expiresAt - this.#clock.now()) / 1000, this.#secure);
     if (form) {
       res.writeHead(303, { ...SECURITY_HEADERS, location: '/', 'set-cookie': cookie, 'cache-control': 'no-store', 'content-length': 0 });
