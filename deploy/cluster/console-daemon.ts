@@ -12,6 +12,7 @@ import type { RestClient } from '../../shared/client/rest-client.ts';
 import { isAlreadyExists, StatusError } from '../../shared/errors/status-error.ts';
 import { CONSOLE_ADMIN_NAMESPACE, CONSOLE_ADMIN_SERVICE_ACCOUNT } from '../../console/server/login-link.ts';
 import type { Daemon } from './supervisor.ts';
+import { kubeconfigYaml } from './pki.ts';
 
 export interface ConsoleDaemonOptions {
   /** The admin's client. */
@@ -68,23 +69,7 @@ export async function startConsoleDaemon(o: ConsoleDaemonOptions): Promise<{ url
 
 /** A kubeconfig naming a cluster (server, CA) and a user without credentials. */
 export function consoleKubeconfig(server: string, caCertPath: string): string {
-  return [
-    'apiVersion: v1',
-    'kind: Config',
-    'clusters:',
-    '- name: kubelab',
-    '  cluster:',
-    `    server: ${JSON.stringify(server)}`,
-    `    certificate-authority: ${JSON.stringify(caCertPath)}`,
-    'users:',
-    '- name: console',
-    '  user: {}',
-    'contexts:',
-    '- name: kubelab',
-    '  context: {cluster: kubelab, user: console}',
-    'current-context: kubelab',
-    '',
-  ].join('\n');
+  return kubeconfigYaml({ server, caCertPath, user: 'console', credentials: false });
 }
 
 async function createIfAbsent(client: RestClient, path: string, body: object): Promise<void> {

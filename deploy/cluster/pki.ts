@@ -147,13 +147,18 @@ export function newBootstrapToken(nodeName: string, now: number, ttlMs = 24 * 36
   };
 }
 
-/** A kubeconfig for `server` trusting the cluster CA, authenticating with a client certificate or a bearer token. */
-export function kubeconfigYaml(opts: { server: string; caCertPath: string; token?: string; client?: ClientCredential; name?: string; user?: string }): string {
+/**
+ * A kubeconfig for `server` trusting the cluster CA, authenticating with a client certificate or a bearer token, or
+ * (`credentials: false`) a user without any credential (the console's: it only learns the URL and the CA).
+ */
+export function kubeconfigYaml(opts: { server: string; caCertPath: string; token?: string; client?: ClientCredential; name?: string; user?: string; credentials?: false }): string {
   const name = opts.name ?? 'kubelab';
   const user = opts.user ?? 'admin';
-  const auth = opts.client
-    ? [`    client-certificate: ${opts.client.cert}`, `    client-key: ${opts.client.key}`]
-    : [`    token: ${opts.token ?? ''}`];
+  const auth = opts.credentials === false
+    ? ['  user: {}']
+    : opts.client
+      ? ['  user:', `    client-certificate: ${opts.client.cert}`, `    client-key: ${opts.client.key}`]
+      : ['  user:', `    token: ${opts.token ?? ''}`];
   return [
     'apiVersion: v1',
     'kind: Config',
@@ -164,7 +169,6 @@ export function kubeconfigYaml(opts: { server: string; caCertPath: string; token
     `    certificate-authority: ${opts.caCertPath}`,
     'users:',
     `- name: ${user}`,
-    '  user:',
     ...auth,
     'contexts:',
     `- name: ${name}`,
