@@ -17,6 +17,7 @@ import { containerdConfigToml } from '../containerd/containerd-config.ts';
 import { teardown } from './down.ts';
 import { linkKubectlPlugin } from './kubectl-plugin-link.ts';
 import { startConsoleDaemon } from './console-daemon.ts';
+import { healthOnlyAuthenticationConfigYaml } from '../../apiserver/authentication/authentication-config.ts';
 
 export interface UpOptions {
   stateDir: string;
@@ -493,11 +494,18 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; state: Clu
   return { kubeconfig, state: st };
 }
 
-/** The API server's authentication, authorization and node-agent client flags (docs/design/access-control.md). */
+/**
+ * The API server's authentication, authorization and node-agent client flags (docs/design/access-control.md).
+ * Nothing answers anonymously but health and version: <state>/pki/authentication-config.yaml allows anonymous
+ * requests on /healthz, /livez, /readyz and /version only; elsewhere a request without credentials is 401.
+ */
 function apiserverSecurityFlags(p: ClusterPKI): string[] {
+  const authenticationConfig = join(dirname(p.caCert), 'authentication-config.yaml');
+  writeSecretFile(authenticationConfig, healthOnlyAuthenticationConfigYaml());
   return [
     '--tls-cert-file', p.serverCert, '--tls-private-key-file', p.serverKey,
     '--client-ca-file', p.caCert,
+    '--authentication-config', authenticationConfig,
     '--enable-bootstrap-token-auth',
     '--service-account-key-file', p.saPub, '--service-account-signing-key-file', p.saKey,
     '--service-account-issuer', 'https://kubernetes.default.svc.cluster.local',
