@@ -61,8 +61,9 @@ export const upCommand: Command = {
         dnsUpstream: String(values['dns-upstream'] ?? '').split(',').map((x) => x.trim()).filter(Boolean),
         skipInstall: Boolean(values['skip-install']),
       });
-      process.stdout.write(`export KUBECONFIG=${kubeconfig}\n`);
+      // The console line right above the export, which stays the last line (as README says).
       if (state.console) process.stdout.write(consoleLine(state.console.url, String(values['state-dir'])));
+      process.stdout.write(`export KUBECONFIG=${kubeconfig}\n`);
       return 0;
     } catch (e) {
       if (e instanceof UpError) {
@@ -128,8 +129,9 @@ export const statusCommand: Command = {
           process.stdout.write((n.metadata.name ?? '').padEnd(24) + r.padEnd(10) + (n.spec?.podCIDR ?? '<none>') + '\n');
         }
         c.close();
-        process.stdout.write(`\nexport KUBECONFIG=${state.kubeconfig}\n`);
+        process.stdout.write('\n');
         if (state.console) process.stdout.write(consoleLine(state.console.url, String(values['state-dir'])));
+        process.stdout.write(`export KUBECONFIG=${state.kubeconfig}\n`);
       } catch (e) {
         healthy = false;
         process.stdout.write(`\nAPI server ${state.apiserverURL}: unreachable (${(e as Error).message})\n`);

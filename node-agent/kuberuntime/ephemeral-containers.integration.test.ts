@@ -20,7 +20,6 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { SecuredTestServer } from '../../test/integration/framework/secured-test-server.ts';
@@ -28,6 +27,7 @@ import { startSecuredContainerdNode, type SecuredContainerdNode } from '../../te
 import { BUSYBOX_IMAGE, type ContainerdInstance } from '../../test/integration/framework/containerd.ts';
 import { waitForPodReady } from '../../test/integration/framework/containerd-node-agent.ts';
 import { until } from '../../test/integration/framework/until.ts';
+import { Interactive, onTerminal } from '../../test/integration/framework/interactive.ts';
 import { Kubectl, kubectlBinary } from '../../test/e2e/framework/kubectl.ts';
 import { configMapsResource, serviceAccountsResource, type Clientset } from '../../shared/client/clientset.ts';
 import type { ContainerStatus, Pod } from '../../shared/api/core-v1.ts';
@@ -76,86 +76,6 @@ async function webPod(ns: string): Promise<Pod> {
   return waitForPodReady(admin, ns, 'web', 60_000);
 }
 
-/**
- * A child process driven like a user at a terminal: write to its stdin, wait (bounded) for what it prints,
- * and close its stdin only when done, since an attach whose stdin reaches EOF is detached at once (as
- * containerd does for a container without stdinOnce), whatever the container prints afterwards.
- */
-class Interactive {
-  output = '';
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #exit: Promise<number>;
-  readonly #timer: NodeJS.Timeout;
-  #listeners: (() => void)[] = [];
-
-  constructor(cmd: string, argv: string[], env: Record<string, string>, lifetimeMs: number) {
-    this.#child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    const take = (c: Buffer) => {
-      this.output += c.toString('utf8');
-      for (const l of this.#listeners) l();
-    };
-    this.#child.stdout.on('data', take);
-    this.#child.stderr.on('data', take);
-    this.#child.stdin.on('error', () => undefined);
-    this.#timer = setTimeout(() => this.#child.kill('SIGKILL'), lifetimeMs);
-    this.#exit = new Promise((resolve) => {
-      this.#child.on('close', (code) => {
-        clearTimeout(this.#timer);
-        for (const l of this.#listeners) l();
-        resolve(code ?? -1);
-      });
-      this.#child.on('error', () => resolve(-1));
-    });
-  }
-
-  write(s: string): void {
-    this.#child.stdin.write(s);
-  }
-
-  end(s = ''): void {
-    this.#child.stdin.end(s);
-  }
-
-  waitFor(re: RegExp, what: string, timeoutMs = 30_000): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (re.test(this.output)) {
-          done();
-          resolve();
-        } else if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
-          done();
-          reject(new Error(`exited before ${what}; output:\n${this.output}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(`timed out waiting for ${what}; output:\n${this.output}`));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#listeners = this.#listeners.filter((l) => l !== check);
-      };
-      this.#listeners.push(check);
-      check();
-    });
-  }
-
-  /** The exit code (the process is killed if it outlives `timeoutMs`). */
-  async exit(timeoutMs = 30_000): Promise<number> {
-    const t = setTimeout(() => this.#child.kill('SIGKILL'), timeoutMs);
-    try {
-      return await this.#exit;
-    } finally {
-      clearTimeout(t);
-    }
-  }
-
-  kill(): void {
-    this.#child.kill('SIGKILL');
-  }
-}
-
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The ephemeral container statuses the API shows for ns/name. */
 async function ephemeralStatuses(ns: string, name: string): Promise<ContainerStatus[]> {
@@ -178,7 +98,7 @@ for (const minor of [29, 33]) {
     it('debug -it --target=app -- sh on a terminal: ps shows the app as pid 1 of the namespace the debugger joined', async () => {
       // script(1) gives kubectl a pseudo-terminal, so -t really is a TTY session (raw mode, resize stream).
       const argv = [k.binary, ...k.argv(['debug', '-it', 'web', `--image=${BUSYBOX_IMAGE}`, '--target=app', '--', 'sh'])];
-      const term = new Interactive('script', ['-qefc', argv.map(shellQuote).join(' '), '/dev/null'], { KUBECONFIG: adminKubeconfig }, 90_000);
+      const term = onTerminal(argv, { KUBECONFIG: adminKubeconfig }, 90_000);
       try {
         await term.waitFor(/If you don't see a command prompt, try pressing enter\./, 'the attach', 60_000);
         term.write('ps\r');

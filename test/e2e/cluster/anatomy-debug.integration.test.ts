@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { Cluster, exec, prerequisites, waitFor, withDiagnostics } from './_cluster.ts';
 import { kubectlBinary } from '../framework/kubectl.ts';
+import { onTerminal } from '../../integration/framework/interactive.ts';
 import type { Pod } from '../../../shared/api/core-v1.ts';
 import type { PodAnatomy } from '../../../shared/api/pod-anatomy.ts';
 import { validatePodAnatomy } from '../../../node-agent/anatomy/testing/anatomy-schema.ts';
@@ -70,6 +71,25 @@ describe('pod anatomy and kubectl debug on kubelab up --nodes 3', () => {
   const cluster = (): Cluster => {
     assert.ok(c, 'the cluster is up');
     return c;
+  };
+
+  /**
+   * `kubectl ARGS -- sh` on a terminal (script(1)), as a user types: `ps` once kubectl has attached, then `exit`.
+   * A bare `-- ps` races the attach (what it prints before kubectl attaches is lost: kube does the same).
+   */
+  const psOnTerminal = async (args: string[], expect: RegExp, binary = kubectlBinary()): Promise<string> => {
+    const k = cluster();
+    const term = onTerminal([binary, ...args, '--', 'sh'], { PATH: pathEnv, KUBECONFIG: k.kubectl.kubeconfig, KUBECACHEDIR: join(k.stateDir, '.kube-cache') }, 150_000);
+    try {
+      await term.waitFor(/If you don't see a command prompt, try pressing enter\./, `kubectl ${args.join(' ')} to attach`, 120_000);
+      term.write('ps\r');
+      await term.waitFor(expect, `ps to list ${expect}`);
+      term.write('exit\r');
+      assert.equal(await term.exit(), 0, `kubectl ${args.join(' ')}:\n${term.output}`);
+      return term.output;
+    } finally {
+      term.kill();
+    }
   };
 
   /** Real kubectl (the dispatcher, or a given minor) with this checkout's bin/ first on PATH; words as given. */
@@ -166,10 +186,8 @@ describe('pod anatomy and kubectl debug on kubelab up --nodes 3', () => {
     it(`kubectl 1.${minor} debug -it --target=app runs ps in the app's pid namespace; the ephemeral container shows in the pod and the anatomy`, () => withDiagnostics(c, async () => {
       const binary = kubectlBinary(minor);
       const before = new Set(((await getPod('anatomy-demo')).spec?.ephemeralContainers ?? []).map((e) => e.name));
-      const r = await kubectl(['debug', '-it', 'anatomy-demo', `--image=${IMAGE}`, '--target=app', '--', 'ps'], { binary, timeoutMs: 90_000 });
-      assert.equal(r.code, 0, `kubectl 1.${minor} debug exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-      assert.match(r.stdout, /httpd -f -p 8080/, `ps in the debug container sees the app's httpd:\n${r.stdout}\n${r.stderr}`);
-      assert.doesNotMatch(r.stdout, /sleep 3600/, 'only the target\'s pid namespace, not the sidecar\'s or reader\'s');
+      const out = await psOnTerminal(['debug', '-it', 'anatomy-demo', `--image=${IMAGE}`, '--target=app'], /httpd -f -p 8080/, binary);
+      assert.doesNotMatch(out, /sleep 3600/, 'only the target\'s pid namespace, not the sidecar\'s or reader\'s');
       // In `kubectl get pod -o yaml`: the new ephemeral container, its target, and its status.
       const yaml = parseYaml(await ok(['get', 'pod', 'anatomy-demo', '-o', 'yaml'])) as Pod;
       const added = (yaml.spec?.ephemeralContainers ?? []).filter((e) => !before.has(e.name));
@@ -215,9 +233,8 @@ describe('pod anatomy and kubectl debug on kubelab up --nodes 3', () => {
 
   it('kubectl debug node/NAME runs a pod in the node\'s namespaces on that node', () => withDiagnostics(c, async () => {
     const node = cluster().state.nodes[1]?.name ?? 'node-2';
-    const r = await kubectl(['debug', `node/${node}`, '-it', `--image=${IMAGE}`, '--', 'ps'], { timeoutMs: 90_000 });
-    assert.equal(r.code, 0, `kubectl debug node/${node} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    assert.match(r.stdout, /containerd/, `hostPID: ps sees the node's containerd:\n${r.stdout}`);
+    // hostPID: ps sees the node's containerd.
+    await psOnTerminal(['debug', `node/${node}`, '-it', `--image=${IMAGE}`], /containerd/);
     const pods = (JSON.parse(await ok(['get', 'pods', '-o', 'json'])) as { items: Pod[] }).items.filter((p) => (p.metadata.name ?? '').startsWith(`node-debugger-${node}-`));
     assert.equal(pods.length, 1, pods.map((p) => p.metadata.name).join(' '));
     const p = pods[0];
@@ -230,10 +247,9 @@ describe('pod anatomy and kubectl debug on kubelab up --nodes 3', () => {
   }));
 
   it('kubectl debug --copy-to runs a copy whose containers share one pid namespace', () => withDiagnostics(c, async () => {
-    const r = await kubectl(['debug', 'anatomy-demo', '-it', '--copy-to=anatomy-copy', `--image=${IMAGE}`, '--share-processes', '--', 'ps'], { timeoutMs: 120_000 });
-    assert.equal(r.code, 0, `kubectl debug --copy-to exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
-    assert.match(r.stdout, /httpd -f -p 8080/, `the copy's debug container sees the app's httpd:\n${r.stdout}`);
-    assert.match(r.stdout, /sleep 3600/, 'and the other containers\' processes');
+    // The copy's debug container sees the app's httpd and the other containers' processes.
+    const out = await psOnTerminal(['debug', 'anatomy-demo', '-it', '--copy-to=anatomy-copy', `--image=${IMAGE}`, '--share-processes'], /httpd -f -p 8080[\s\S]*sleep 3600|sleep 3600[\s\S]*httpd -f -p 8080/);
+    assert.match(out, /httpd -f -p 8080/);
     const copy = await getPod('anatomy-copy');
     assert.equal(copy.spec?.shareProcessNamespace, true);
     assert.ok((copy.spec?.containers ?? []).length === 3, JSON.stringify(copy.spec?.containers?.map((x) => x.name)));
