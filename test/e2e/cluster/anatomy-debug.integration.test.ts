@@ -18,12 +18,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { Cluster, exec, prerequisites, waitFor, withDiagnostics } from './_cluster.ts';
+import { Cluster, exec, prerequisites, waitFor, withDiagnostics, type ProcResult } from './_cluster.ts';
 import { kubectlBinary } from '../framework/kubectl.ts';
 import { onTerminal } from '../../integration/framework/interactive.ts';
 import type { Pod } from '../../../shared/api/core-v1.ts';
@@ -59,12 +58,6 @@ const DEMO_POD = {
   },
 };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 describe('pod anatomy and kubectl debug on kubelab up --nodes 3', () => {
   let c: Cluster | undefined;
   let pathEnv = '';
@@ -93,33 +86,14 @@ describe('pod anatomy and kubectl debug on kubelab up --nodes 3', () => {
   };
 
   /** Real kubectl (the dispatcher, or a given minor) with this checkout's bin/ first on PATH; words as given. */
-  const kubectl = (args: string[], opts: { binary?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<Run> =>
-    new Promise((resolve, reject) => {
-      const k = cluster();
-      const child = spawn(opts.binary ?? kubectlBinary(), args, {
-        cwd: k.stateDir,
-        env: { ...process.env, PATH: pathEnv, KUBECONFIG: k.kubectl.kubeconfig, KUBECACHEDIR: join(k.stateDir, '.kube-cache'), ...opts.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-      child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-      const timer = setTimeout(() => {
-        stderr += `\n[e2e] kubectl ${args.join(' ')} killed after ${opts.timeoutMs ?? 60_000} ms`;
-        child.kill('SIGKILL');
-      }, opts.timeoutMs ?? 60_000);
-      child.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      child.on('close', (code) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? -1, stdout, stderr });
-      });
-      child.stdin.on('error', () => undefined);
-      child.stdin.end();
+  const kubectl = (args: string[], opts: { binary?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ProcResult> => {
+    const k = cluster();
+    return exec(opts.binary ?? kubectlBinary(), args, {
+      cwd: k.stateDir,
+      env: { ...process.env, PATH: pathEnv, KUBECONFIG: k.kubectl.kubeconfig, KUBECACHEDIR: join(k.stateDir, '.kube-cache'), ...opts.env },
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
     });
+  };
   const ok = async (args: string[], opts: Parameters<typeof kubectl>[1] = {}): Promise<string> => {
     const r = await kubectl(args, opts);
     assert.equal(r.code, 0, `kubectl ${args.join(' ')} exited ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`);
