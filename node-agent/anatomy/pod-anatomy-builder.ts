@@ -218,6 +218,11 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
       running.set(e.spec.name, { facts: f, ns, cgroupPath });
     }),
   );
+  // Every cgroup is read at once: a first look at a pod waits out one CPU sampling interval for all of its cgroups
+  // together (CgroupReader firstSampleMs), not once per container.
+  const cgroupReads = new Map<string, Promise<CgroupAnatomy>>();
+  if (proc && o.cgroups) for (const [name, r] of running) if (r.cgroupPath) cgroupReads.set(name, o.cgroups.read(r.cgroupPath));
+  const podCgroupRead = proc && o.cgroups && o.podCgroupPath ? readPodCgroup(o.cgroups, o.podCgroupPath) : undefined;
   const pidOwner = new Map<number, string>();
   const containers: ContainerAnatomy[] = [];
   for (const e of entries) {
@@ -256,7 +261,8 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
         const list = pids.length ? pids : [r.facts.pid];
         c.processes = (await Promise.all(list.map(async (pid) => ({ pid, command: await proc.cmdline(pid) })))).filter((p): p is { pid: number; command: string } => p.command !== undefined);
         for (const p of c.processes) if (!pidOwner.has(p.pid)) pidOwner.set(p.pid, e.spec.name);
-        c.cgroup = await o.cgroups.read(r.cgroupPath);
+        const cg = await cgroupReads.get(e.spec.name);
+        if (cg) c.cgroup = cg;
       }
     }
     containers.push(c);
@@ -321,11 +327,8 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
     return va;
   });
 
-  let podCgroup: CgroupAnatomy | undefined;
-  if (proc && o.cgroups && o.podCgroupPath) {
-    if (await o.cgroups.exists(o.podCgroupPath)) podCgroup = await o.cgroups.read(o.podCgroupPath);
-    else warnings.push(`pod cgroup ${o.podCgroupPath} does not exist`);
-  }
+  const podCgroup = await podCgroupRead;
+  if (podCgroupRead && !podCgroup) warnings.push(`pod cgroup ${o.podCgroupPath} does not exist`);
 
   const typeOf = (name: string) => entries.find((e) => e.spec.name === name)?.type;
   const extra = containerTimeline(facts, typeOf);
@@ -374,4 +377,9 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
   if (podCgroup) anatomy.cgroup = podCgroup;
   if (warnings.length) anatomy.warnings = warnings;
   return anatomy;
+}
+
+/** The pod-level cgroup, or undefined when it does not exist. */
+async function readPodCgroup(cgroups: CgroupReader, cgroupPath: string): Promise<CgroupAnatomy | undefined> {
+  return (await cgroups.exists(cgroupPath)) ? cgroups.read(cgroupPath) : undefined;
 }
