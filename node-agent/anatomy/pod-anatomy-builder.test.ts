@@ -314,4 +314,24 @@ describe('PodTimelineRecorder', () => {
     rec.observe(status);
     assert.deepEqual(rec.entries('u').at(-1), { time: '1970-01-01T00:00:04.000000000Z', type: 'ContainerExited', container: 'app', exitCode: 137, message: 'Error' });
   });
+
+  it('an instance that exits within its start call (containerd stamps the start after it) is still shown created, started, exited', () => {
+    const rec = new PodTimelineRecorder({ clock: new FakeClock() });
+    rec.observe({
+      uid: 'u', name: 'p', namespace: 'default', ips: [], timestamp: 0,
+      sandboxes: [{ id: 's1', ready: true, attempt: 0, createdAt: 1000, ip: '', networkMode: 'POD' as const }],
+      containers: [
+        { id: 'c1', name: 'setup', podSandboxId: 's1', state: 'exited' as const, createdAt: 2000, startedAt: 2007, finishedAt: 2005, exitCode: 0, reason: 'Completed', message: '', image: '', imageRef: '', hash: '', restartCount: 0, attempt: 0 },
+        { id: 'c2', name: 'app', podSandboxId: 's1', state: 'running' as const, createdAt: 2006, startedAt: 2010, finishedAt: 0, exitCode: 0, reason: '', message: '', image: '', imageRef: '', hash: '', restartCount: 0, attempt: 0 },
+      ],
+    });
+    assert.deepEqual(rec.entries('u').map((e) => `${e.type} ${e.container ?? ''} ${e.time.slice(17, 23)}`), [
+      'SandboxCreated  01.000',
+      'ContainerCreated setup 02.000',
+      'ContainerCreated app 02.006',
+      'ContainerStarted setup 02.007',
+      'ContainerExited setup 02.007',
+      'ContainerStarted app 02.010',
+    ]);
+  });
 });

@@ -31,7 +31,7 @@ import type { CgroupReader } from './cgroup-reader.ts';
 import type { ProcFs } from './proc-fs.ts';
 import { interfacesFromProc, parseListeningSockets, type ProcSocket } from './proc-net.ts';
 import type { KeyedTimelineEntry } from './pod-timeline-recorder.ts';
-import { compareTimelineEntries } from './pod-timeline-recorder.ts';
+import { orderedTimeline } from './pod-timeline-recorder.ts';
 import type { ContainerFacts, RuntimeFacts, SandboxFacts } from './runtime-facts.ts';
 
 /** Interfaces of the network namespace process `pid` is in (e.g. `nsenter --net=/proc/PID/ns/net ip -j addr`). */
@@ -332,7 +332,7 @@ export async function buildPodAnatomy(pod: Pod, facts: RuntimeFacts, o: BuildPod
 
   const typeOf = (name: string) => entries.find((e) => e.spec.name === name)?.type;
   const extra = containerTimeline(facts, typeOf);
-  const timeline = (o.timeline ? o.timeline(extra) : extra.map((x) => x.entry).sort(compareTimelineEntries)).map((t) => {
+  const timeline = (o.timeline ? o.timeline(extra) : orderedTimeline(extra)).map((t) => {
     const ct = t.container ? typeOf(t.container) : undefined;
     return ct && !t.containerType ? { ...t, containerType: ct } : t;
   });

@@ -56,6 +56,40 @@ export function compareTimelineEntries(a: TimelineEntry, b: TimelineEntry): numb
   return TYPE_ORDER[a.type] - TYPE_ORDER[b.type];
 }
 
+/**
+ * One container instance is created, then started, then exits: never in another order. containerd stamps a
+ * container's start after its start call returns, while the exit time comes from the process's end, so a process
+ * that ends within that call (an init container running `echo`) looks finished before it started. Such an exit is
+ * shown at its start time (and a start before its creation at the creation time), so the timeline keeps the order
+ * things happened in; ties sort by TYPE_ORDER.
+ */
+function causalOrder(byKey: Map<string, TimelineEntry>): void {
+  const chain: TimelineEntry['type'][] = ['ContainerCreated', 'ContainerStarted', 'ContainerExited'];
+  const ids = new Set([...byKey.keys()].filter((k) => k.startsWith('Container')).map((k) => k.slice(k.indexOf('/') + 1)));
+  for (const id of ids) {
+    let floor: string | undefined;
+    for (const type of chain) {
+      const key = `${type}/${id}`;
+      const e = byKey.get(key);
+      if (!e) continue;
+      if (floor !== undefined && e.time < floor) byKey.set(key, { ...e, time: floor });
+      else floor = e.time;
+    }
+  }
+}
+
+/** Entries oldest first; a later entry with the same (type, runtime id) replaces an earlier one; causal order kept. */
+export function orderedTimeline(entries: KeyedTimelineEntry[]): TimelineEntry[] {
+  const byKey = new Map<string, TimelineEntry>();
+  const loose: TimelineEntry[] = [];
+  for (const e of entries) {
+    if (e.runtimeId) byKey.set(`${e.entry.type}/${e.runtimeId}`, e.entry);
+    else loose.push(e.entry);
+  }
+  causalOrder(byKey);
+  return [...byKey.values(), ...loose].sort(compareTimelineEntries);
+}
+
 interface Stored {
   key: string | undefined;
   seq: number;
@@ -108,17 +142,8 @@ export class PodTimelineRecorder {
    * with the same (type, runtime id).
    */
   entries(uid: string, extra: KeyedTimelineEntry[] = []): TimelineEntry[] {
-    const byKey = new Map<string, TimelineEntry>();
-    const loose: TimelineEntry[] = [];
-    for (const s of this.#pods.get(uid) ?? []) {
-      if (s.key) byKey.set(s.key, s.entry);
-      else loose.push(s.entry);
-    }
-    for (const e of extra) {
-      if (e.runtimeId) byKey.set(`${e.entry.type}/${e.runtimeId}`, e.entry);
-      else loose.push(e.entry);
-    }
-    const all = [...byKey.values(), ...loose].sort(compareTimelineEntries);
+    const recorded = (this.#pods.get(uid) ?? []).map((s): KeyedTimelineEntry => (s.key ? { runtimeId: s.key.slice(s.key.indexOf('/') + 1), entry: s.entry } : { entry: s.entry }));
+    const all = orderedTimeline([...recorded, ...extra]);
     return all.slice(Math.max(0, all.length - this.#max));
   }
 
