@@ -2,10 +2,12 @@
 # Installs what kubelab needs on a Debian 12 machine, from Debian's packages, when it is missing:
 # etcd (etcd-server), containerd, runc, CNI plugins, umoci + busybox-static (local images), iproute2,
 # iptables, nftables + conntrack (the service proxy), gcc (static pause binary), openssl (the cluster PKI), curl (end-to-end checks of the TLS listeners),
-# chromium (the console's headless browser tests, driven by puppeteer-core).
+# and with --tests (what `npm test` passes) also chromium (the console's headless browser tests, driven by
+# puppeteer-core), which a cluster alone does not need.
 # Idempotent; prints what it installs. Needs root.
 set -euo pipefail
-want=(etcd-server containerd runc containernetworking-plugins umoci busybox-static iproute2 iptables nftables conntrack gcc libc6-dev util-linux openssl curl chromium)
+want=(etcd-server containerd runc containernetworking-plugins umoci busybox-static iproute2 iptables nftables conntrack gcc libc6-dev util-linux openssl curl)
+if [ "${1:-}" = "--tests" ]; then want+=(chromium); fi
 "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/install-kubectl-plugin.sh" # kubectl anatomy (never fatal)
 missing=()
 for p in "${want[@]}"; do

@@ -42,7 +42,7 @@ export function findChromium(opts: { env?: NodeJS.ProcessEnv; candidates?: reado
       // next
     }
   }
-  throw new Error(`chromium not found (looked at ${candidates.join(', ')}): install it with \`${CHROMIUM_INSTALL_HINT}\` (or run deploy/install-deps.sh as root)`);
+  throw new Error(`chromium not found (looked at ${candidates.join(', ')}): install it with \`${CHROMIUM_INSTALL_HINT}\` (or run \`bash deploy/install-deps.sh --tests\` as root)`);
 }
 
 /** The flags the browser is launched with (headless as root, no GPU, no first-run noise). */
