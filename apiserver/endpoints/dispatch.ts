@@ -12,10 +12,10 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
   const ns = info.namespace;
   const namespaced = entry.store.info.namespaced;
   // The deprecated /api/v1/proxy/... paths (verb `proxy`): kube-apiserver stopped serving them in 1.10.
-  if (info.verb === 'proxy') throw notFound();
+  if (info.verb === 'proxy') throw newRouteNotFound();
   // A namespaced resource's object paths need a namespace; a cluster-scoped one must not have one.
-  if (info.name && namespaced && !ns) throw notFound();
-  if (!namespaced && ns && info.resource !== 'namespaces') throw notFound();
+  if (info.name && namespaced && !ns) throw newRouteNotFound();
+  if (!namespaced && ns && info.resource !== 'namespaces') throw newRouteNotFound();
 
   if (info.subresource) {
     const subStrategy =
@@ -37,10 +37,10 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
       }
     }
     const sub = entry.subresources?.[info.subresource];
-    if (!sub) throw notFound();
+    if (!sub) throw newRouteNotFound();
     return sub(ctx);
   }
-  if (info.parts.length > 3) throw notFound();
+  if (info.parts.length > 3) throw newRouteNotFound();
   if (entry.verbs) {
     // A resource with its own verb table serves exactly those verbs (the top-level `bindings`: create only).
     const handler = entry.verbs[info.verb];
@@ -70,5 +70,3 @@ export async function dispatchResource(ctx: RequestContext): Promise<void> {
       throw methodNotAllowed();
   }
 }
-
-const notFound = newRouteNotFound;

@@ -230,7 +230,7 @@ export class APIServer {
         await this.#nonResource(req, res, url.pathname);
       } else {
         const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
-        if (!entry) throw notFoundResource();
+        if (!entry) throw newRouteNotFound();
         const deprecated = this.#o.deprecationWarning?.(info.apiGroup, info.apiVersion, info.resource);
         if (deprecated) addWarnings(res, [deprecated]);
         const ctx: RequestContext = {
@@ -286,7 +286,7 @@ export class APIServer {
       if (await h(req, res, path)) return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') throw newMethodNotAllowed('the server does not allow this method on the requested resource');
-    throw notFoundResource();
+    throw newRouteNotFound();
   }
 
   async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -300,9 +300,9 @@ export class APIServer {
     };
     try {
       const user = await this.#identify(req, info, url.pathname);
-      if (!info.isResourceRequest) throw notFoundResource();
+      if (!info.isResourceRequest) throw newRouteNotFound();
       const entry = this.#o.resources.lookup(info.apiGroup, info.apiVersion, info.resource);
-      if (!entry) throw notFoundResource();
+      if (!entry) throw newRouteNotFound();
       const upgradeHandler = info.subresource ? entry.upgrades?.[info.subresource] : undefined;
       const isWatch = !info.subresource && (info.verb === 'watch' || isTrue(url.searchParams.get('watch')) || !info.name);
       if (!upgradeHandler && !isWatch) throw newStatus400('Upgrade is only supported for watch, exec, attach and portforward');
@@ -310,7 +310,7 @@ export class APIServer {
         // The same checks dispatchResource makes for a chunked watch: scope, and the resource's own verb table
         // (the top-level `bindings` serves create only; watching it used to reach the pods cache and fail with a 500).
         const namespaced = entry.store.info.namespaced;
-        if ((info.name && namespaced && !info.namespace) || (!namespaced && info.namespace && info.resource !== 'namespaces')) throw notFoundResource();
+        if ((info.name && namespaced && !info.namespace) || (!namespaced && info.namespace && info.resource !== 'namespaces')) throw newRouteNotFound();
         if (entry.verbs && !entry.verbs['watch']) throw newMethodNotAllowed('the server does not allow this method on the requested resource');
       }
       const ac = new AbortController();
@@ -376,9 +376,4 @@ export function requestURL(target: string | undefined): URL {
 
 function newStatus400(message: string): StatusError {
   return new StatusError(newStatus(400, 'BadRequest', message));
-}
-
-/** kube-apiserver's answer for a path nobody serves. */
-export function notFoundResource(): StatusError {
-  return newRouteNotFound();
 }
